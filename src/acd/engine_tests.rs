@@ -1,0 +1,191 @@
+use super::*;
+use chrono::TimeZone;
+
+const Q: QueueId = QueueId(1);
+const A: UserId = UserId(10);
+const B: UserId = UserId(11);
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap() + Duration::seconds(secs)
+}
+
+fn engine() -> Engine {
+    Engine::new(3, Duration::seconds(20), Duration::seconds(120))
+}
+
+fn item(id: u64, priority: i32, created: i64) -> Routable {
+    Routable {
+        id: WorkitemId(id),
+        queue: Q,
+        priority,
+        created_at: t(created),
+    }
+}
+
+/// An agent in queue Q, connected, Available at `at`.
+fn ready(e: &mut Engine, agent: UserId, at: i64) {
+    e.configure_agent(agent, &[Q], None, t(at));
+    e.connect(agent, t(at));
+    e.set_presence(agent, Presence::Available, None, t(at));
+}
+
+fn offers(effects: &[Effect]) -> Vec<(UserId, u64)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Offered {
+                agent, workitem, ..
+            } => Some((*agent, workitem.0)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn longest_idle_agent_gets_the_offer() {
+    let mut e = engine();
+    ready(&mut e, B, 5);
+    ready(&mut e, A, 1);
+    // A became available first, although B was configured first.
+    let mut e2 = engine();
+    ready(&mut e2, A, 5);
+    ready(&mut e2, B, 1);
+    assert_eq!(offers(&e.enqueue(item(1, 0, 10), t(10))), vec![(A, 1)]);
+    assert_eq!(offers(&e2.enqueue(item(1, 0, 10), t(10))), vec![(B, 1)]);
+    // The next one goes to the other agent, who has now been idle longer.
+    assert_eq!(offers(&e2.enqueue(item(2, 0, 11), t(11))), vec![(A, 2)]);
+}
+
+#[test]
+fn capacity_is_respected() {
+    let mut e = engine();
+    e.configure_agent(A, &[Q], Some(2), t(0));
+    e.connect(A, t(0));
+    e.set_presence(A, Presence::Available, None, t(0));
+    assert_eq!(offers(&e.enqueue(item(1, 0, 1), t(1))).len(), 1);
+    assert_eq!(offers(&e.enqueue(item(2, 0, 2), t(2))).len(), 1);
+    assert!(offers(&e.enqueue(item(3, 0, 3), t(3))).is_empty());
+    e.accept(A, WorkitemId(1), t(4)).unwrap();
+    let done = e.terminate(A, WorkitemId(1), t(5)).unwrap();
+    assert_eq!(offers(&done), vec![(A, 3)]);
+}
+
+#[test]
+fn priority_then_age() {
+    let mut e = engine();
+    e.enqueue(item(1, 0, 1), t(1));
+    e.enqueue(item(2, 5, 3), t(3));
+    e.enqueue(item(3, 5, 2), t(3));
+    e.configure_agent(A, &[Q], Some(1), t(4));
+    e.connect(A, t(4));
+    let got = offers(&e.set_presence(A, Presence::Available, None, t(4)));
+    assert_eq!(got, vec![(A, 3)]);
+    assert_eq!(e.waiting().map(|w| w.0).collect::<Vec<_>>(), vec![2, 1]);
+}
+
+#[test]
+fn timeout_reoffers_to_next_agent_and_skips_the_lapsed_one() {
+    let mut e = engine();
+    ready(&mut e, A, 0);
+    ready(&mut e, B, 1);
+    assert_eq!(offers(&e.enqueue(item(1, 0, 2), t(2))), vec![(A, 1)]);
+    assert_eq!(e.next_deadline(), Some(t(22)));
+    assert!(e.tick(t(21)).is_empty());
+    let fx = e.tick(t(22));
+    assert!(fx.contains(&Effect::Withdrawn {
+        agent: A,
+        workitem: WorkitemId(1),
+        reason: WithdrawReason::TimedOut
+    }));
+    assert_eq!(offers(&fx), vec![(B, 1)]);
+    // B lets it lapse too: A is still skipped, so it waits.
+    let fx = e.tick(t(42));
+    assert!(offers(&fx).is_empty());
+    // After A's skip ends (22 + 120), A may get it again.
+    assert_eq!(e.next_deadline(), Some(t(142)));
+    assert_eq!(offers(&e.tick(t(142))), vec![(A, 1)]);
+}
+
+#[test]
+fn reject_moves_on_at_once() {
+    let mut e = engine();
+    ready(&mut e, A, 0);
+    ready(&mut e, B, 1);
+    e.enqueue(item(1, 0, 2), t(2));
+    assert_eq!(e.accept(B, WorkitemId(1), t(3)), Err(AcdError::NotOffered));
+    let fx = e.reject(A, WorkitemId(1), t(3)).unwrap();
+    assert_eq!(offers(&fx), vec![(B, 1)]);
+    assert_eq!(e.reject(A, WorkitemId(1), t(3)), Err(AcdError::NotOffered));
+}
+
+#[test]
+fn disconnect_withdraws_offers_but_keeps_accepted_work() {
+    let mut e = engine();
+    ready(&mut e, A, 0);
+    ready(&mut e, B, 1);
+    e.enqueue(item(1, 0, 2), t(2));
+    e.accept(A, WorkitemId(1), t(3)).unwrap();
+    assert_eq!(offers(&e.enqueue(item(2, 0, 4), t(4))), vec![(B, 2)]);
+    assert_eq!(offers(&e.enqueue(item(3, 0, 5), t(5))), vec![(A, 3)]);
+    let fx = e.disconnect(A, t(6));
+    assert_eq!(offers(&fx), vec![(B, 3)]);
+    assert_eq!(e.phase(WorkitemId(1)), Some(Phase::Active { agent: A }));
+    assert!(e.view(A).offers.is_empty());
+    assert_eq!(e.view(A).active, vec![WorkitemId(1)]);
+}
+
+#[test]
+fn two_tabs_keep_the_agent_connected() {
+    let mut e = engine();
+    ready(&mut e, A, 0);
+    e.connect(A, t(0));
+    e.enqueue(item(1, 0, 1), t(1));
+    assert!(e.disconnect(A, t(2)).is_empty());
+    assert_eq!(e.view(A).offers.len(), 1);
+}
+
+#[test]
+fn away_and_offline_get_no_offers() {
+    let mut e = engine();
+    ready(&mut e, A, 0);
+    e.enqueue(item(1, 0, 1), t(1));
+    let fx = e.set_presence(A, Presence::Away, Some("lunch".into()), t(2));
+    assert!(fx.iter().any(|f| matches!(
+        f,
+        Effect::Withdrawn {
+            reason: WithdrawReason::AgentLeft,
+            ..
+        }
+    )));
+    assert_eq!(e.view(A).away_reason.as_deref(), Some("lunch"));
+    assert!(offers(&e.enqueue(item(2, 0, 3), t(3))).is_empty());
+    // Back to Available: the waiting work is offered; withdrawal did not skip the agent.
+    let fx = e.set_presence(A, Presence::Available, None, t(4));
+    assert_eq!(offers(&fx), vec![(A, 1), (A, 2)]);
+}
+
+#[test]
+fn only_agents_of_the_queue_get_offers() {
+    let mut e = engine();
+    e.configure_agent(A, &[QueueId(2)], None, t(0));
+    e.connect(A, t(0));
+    e.set_presence(A, Presence::Available, None, t(0));
+    assert!(offers(&e.enqueue(item(1, 0, 1), t(1))).is_empty());
+    assert_eq!(
+        offers(&e.configure_agent(A, &[Q, QueueId(2)], None, t(2))),
+        vec![(A, 1)]
+    );
+}
+
+#[test]
+fn terminate_needs_the_owner() {
+    let mut e = engine();
+    ready(&mut e, A, 0);
+    ready(&mut e, B, 1);
+    e.enqueue(item(1, 0, 2), t(2));
+    assert_eq!(e.terminate(A, WorkitemId(1), t(3)), Err(AcdError::NotYours));
+    e.accept(A, WorkitemId(1), t(3)).unwrap();
+    assert_eq!(e.terminate(B, WorkitemId(1), t(4)), Err(AcdError::NotYours));
+    assert!(e.terminate(A, WorkitemId(1), t(4)).is_ok());
+    assert_eq!(e.phase(WorkitemId(1)), None);
+}

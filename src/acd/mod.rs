@@ -1,0 +1,176 @@
+//! The ACD: one task owns agent states, queues, offers and timers. Handlers send it commands
+//! through an `Acd` handle and get answers back; it pushes offers to agents through the hub.
+
+mod engine;
+mod task;
+
+pub use engine::{AcdError, AgentView, Effect, Engine, Phase, Presence, Routable, WithdrawReason};
+pub use task::{AgentSnapshot, spawn};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::domain::{AgentSettings, Message, Queue, UserId, Workitem, WorkitemId};
+use crate::live::WorkitemCard;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AcdCallError {
+    #[error(transparent)]
+    Refused(#[from] AcdError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the routing engine is shut down")]
+    Closed,
+}
+
+pub(crate) enum Command {
+    Presence {
+        agent: UserId,
+        presence: Presence,
+        reason: Option<String>,
+        reply: oneshot::Sender<AgentView>,
+    },
+    Connected {
+        agent: UserId,
+    },
+    Disconnected {
+        agent: UserId,
+    },
+    Configure {
+        agent: UserId,
+        settings: AgentSettings,
+    },
+    QueueChanged {
+        queue: Queue,
+    },
+    Enqueue {
+        workitem: Workitem,
+        customer_name: String,
+    },
+    CustomerMessage {
+        workitem: WorkitemId,
+        message: Message,
+    },
+    Accept {
+        agent: UserId,
+        workitem: WorkitemId,
+        reply: oneshot::Sender<Result<WorkitemCard, AcdCallError>>,
+    },
+    Reject {
+        agent: UserId,
+        workitem: WorkitemId,
+        reply: oneshot::Sender<Result<(), AcdCallError>>,
+    },
+    Terminate {
+        agent: UserId,
+        workitem: WorkitemId,
+        reply: oneshot::Sender<Result<(), AcdCallError>>,
+    },
+    Snapshot {
+        agent: UserId,
+        reply: oneshot::Sender<AgentSnapshot>,
+    },
+}
+
+/// A cloneable handle for sending the ACD commands.
+#[derive(Clone)]
+pub struct Acd {
+    tx: mpsc::UnboundedSender<Command>,
+}
+
+impl Acd {
+    fn send(&self, cmd: Command) {
+        // After shutdown the task is gone; there is nobody left to route for.
+        let _ = self.tx.send(cmd);
+    }
+
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, AcdCallError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(make(tx)).map_err(|_| AcdCallError::Closed)?;
+        rx.await.map_err(|_| AcdCallError::Closed)
+    }
+
+    pub async fn set_presence(
+        &self,
+        agent: UserId,
+        presence: Presence,
+        reason: Option<String>,
+    ) -> Result<AgentView, AcdCallError> {
+        self.ask(|reply| Command::Presence {
+            agent,
+            presence,
+            reason,
+            reply,
+        })
+        .await
+    }
+
+    pub fn connected(&self, agent: UserId) {
+        self.send(Command::Connected { agent });
+    }
+
+    pub fn disconnected(&self, agent: UserId) {
+        self.send(Command::Disconnected { agent });
+    }
+
+    pub fn configure(&self, agent: UserId, settings: AgentSettings) {
+        self.send(Command::Configure { agent, settings });
+    }
+
+    pub fn queue_changed(&self, queue: Queue) {
+        self.send(Command::QueueChanged { queue });
+    }
+
+    /// A new workitem to route (already stored).
+    pub fn enqueue(&self, workitem: Workitem, customer_name: String) {
+        self.send(Command::Enqueue {
+            workitem,
+            customer_name,
+        });
+    }
+
+    /// A customer message on an open workitem (already stored): pushed to its agent.
+    pub fn customer_message(&self, workitem: WorkitemId, message: Message) {
+        self.send(Command::CustomerMessage { workitem, message });
+    }
+
+    /// Accepts an offer; answers once the acceptance is durable.
+    pub async fn accept(
+        &self,
+        agent: UserId,
+        workitem: WorkitemId,
+    ) -> Result<WorkitemCard, AcdCallError> {
+        self.ask(|reply| Command::Accept {
+            agent,
+            workitem,
+            reply,
+        })
+        .await?
+    }
+
+    pub async fn reject(&self, agent: UserId, workitem: WorkitemId) -> Result<(), AcdCallError> {
+        self.ask(|reply| Command::Reject {
+            agent,
+            workitem,
+            reply,
+        })
+        .await?
+    }
+
+    /// Ends a workitem; answers once the termination is durable.
+    pub async fn terminate(&self, agent: UserId, workitem: WorkitemId) -> Result<(), AcdCallError> {
+        self.ask(|reply| Command::Terminate {
+            agent,
+            workitem,
+            reply,
+        })
+        .await?
+    }
+
+    pub async fn snapshot(&self, agent: UserId) -> Result<AgentSnapshot, AcdCallError> {
+        self.ask(|reply| Command::Snapshot { agent, reply }).await
+    }
+}

@@ -1,0 +1,384 @@
+//! The ACD task: feeds commands to the engine, persists each routing step in order, and pushes
+//! what agents must see. It never waits on the disk itself: writes are queued in order and only
+//! the callers who need durability (accept, terminate) wait for them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::Duration;
+use tokio::sync::mpsc;
+
+use super::engine::{Effect, Engine, Phase, Routable, WithdrawReason};
+use super::{Acd, AcdCallError, Command};
+use crate::clock::Clock;
+use crate::config::AcdConfig;
+use crate::domain::{EventKind, QueueId, WorkitemId, WorkitemState};
+use crate::live::{AgentPush, Hub, OfferCard, WorkitemCard};
+use crate::store::{self, Store, StoreError};
+use crate::tasks::{Shutdown, Tasks};
+
+/// Everything an agent's workspace shows about their routing, with the cards to draw it.
+#[derive(Clone, Debug)]
+pub struct AgentSnapshot {
+    pub view: super::AgentView,
+    pub offers: Vec<OfferCard>,
+    pub active: Vec<WorkitemCard>,
+}
+
+struct AcdTask {
+    engine: Engine,
+    cards: HashMap<WorkitemId, WorkitemCard>,
+    queue_names: HashMap<QueueId, String>,
+    store: Store,
+    hub: Arc<Hub>,
+    clock: Clock,
+}
+
+/// Rebuilds routing state from the store and starts the task.
+pub fn spawn(
+    config: &AcdConfig,
+    store: Store,
+    hub: Arc<Hub>,
+    clock: Clock,
+    shutdown: Shutdown,
+    tasks: &mut Tasks,
+) -> Result<Acd, StoreError> {
+    let now = clock.now();
+    let mut engine = Engine::new(
+        config.default_capacity,
+        Duration::seconds(config.default_offer_timeout_secs as i64),
+        Duration::seconds(config.lapse_cooldown_secs as i64),
+    );
+    let (queues, settings, open, contacts) = store.read_blocking(|txn| {
+        let open = store::open_workitems(txn)?;
+        let mut names = HashMap::new();
+        for w in &open {
+            if let Some(c) = store::contact(txn, w.contact)? {
+                names.insert(w.id, c.display_name());
+            }
+        }
+        Ok((
+            store::all_queues(txn)?,
+            store::all_agent_settings(txn)?,
+            open,
+            names,
+        ))
+    })?;
+    let queue_names: HashMap<QueueId, String> =
+        queues.iter().map(|q| (q.id, q.name.clone())).collect();
+    for q in &queues {
+        engine.set_offer_timeout(q.id, Duration::seconds(q.offer_timeout_secs as i64));
+    }
+    for (agent, s) in &settings {
+        engine.configure_agent(*agent, &s.queues, s.capacity, now);
+    }
+    let mut task = AcdTask {
+        engine,
+        cards: HashMap::new(),
+        queue_names: HashMap::new(),
+        store,
+        hub,
+        clock,
+    };
+    let mut requeued = 0;
+    for w in open {
+        let name = contacts
+            .get(&w.id)
+            .cloned()
+            .unwrap_or_else(|| w.customer.to_string());
+        let queue_name = queue_names.get(&w.queue).cloned().unwrap_or_default();
+        task.cards
+            .insert(w.id, WorkitemCard::new(&w, name, queue_name));
+        let routable = routable(&w);
+        match (w.state, w.agent) {
+            (WorkitemState::Active, Some(agent)) => {
+                task.engine.restore_active(routable, agent, now)
+            }
+            (state, agent) => {
+                // An offer made before the restart is void: nobody is connected yet.
+                if let (WorkitemState::Offered, Some(agent)) = (state, agent) {
+                    task.persist(
+                        w.id,
+                        EventKind::Withdrawn {
+                            agent,
+                            reason: "restart".into(),
+                        },
+                    );
+                }
+                requeued += 1;
+                task.engine.enqueue(routable, now);
+            }
+        }
+    }
+    tracing::info!(
+        requeued,
+        active = task.cards.len() - requeued,
+        "routing state rebuilt from the store"
+    );
+    let (tx, rx) = mpsc::unbounded_channel();
+    task.queue_names = queue_names;
+    tasks.spawn("acd", task.run(rx, shutdown));
+    Ok(Acd { tx })
+}
+
+fn routable(w: &crate::domain::Workitem) -> Routable {
+    Routable {
+        id: w.id,
+        queue: w.queue,
+        priority: w.priority,
+        created_at: w.created_at,
+    }
+}
+
+impl AcdTask {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Command>, shutdown: Shutdown) {
+        loop {
+            let deadline = self.engine.next_deadline();
+            let clock = self.clock.clone();
+            tokio::select! {
+                _ = shutdown.wait() => break,
+                cmd = rx.recv() => match cmd {
+                    Some(cmd) => self.handle(cmd),
+                    None => break,
+                },
+                _ = async {
+                    match deadline {
+                        Some(d) => clock.sleep_until(d).await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    let fx = self.engine.tick(self.clock.now());
+                    self.apply(fx);
+                }
+            }
+        }
+        tracing::debug!("acd stopped");
+    }
+
+    fn handle(&mut self, cmd: Command) {
+        let now = self.clock.now();
+        match cmd {
+            Command::Presence {
+                agent,
+                presence,
+                reason,
+                reply,
+            } => {
+                let fx = self.engine.set_presence(agent, presence, reason, now);
+                self.apply(fx);
+                let _ = reply.send(self.engine.view(agent));
+            }
+            Command::Connected { agent } => {
+                let fx = self.engine.connect(agent, now);
+                self.apply(fx);
+            }
+            Command::Disconnected { agent } => {
+                let fx = self.engine.disconnect(agent, now);
+                self.apply(fx);
+            }
+            Command::Configure { agent, settings } => {
+                let fx =
+                    self.engine
+                        .configure_agent(agent, &settings.queues, settings.capacity, now);
+                self.apply(fx);
+            }
+            Command::QueueChanged { queue } => {
+                self.engine.set_offer_timeout(
+                    queue.id,
+                    Duration::seconds(queue.offer_timeout_secs as i64),
+                );
+                self.queue_names.insert(queue.id, queue.name);
+            }
+            Command::Enqueue {
+                workitem,
+                customer_name,
+            } => {
+                let queue_name = self
+                    .queue_names
+                    .get(&workitem.queue)
+                    .cloned()
+                    .unwrap_or_default();
+                let card = WorkitemCard::new(&workitem, customer_name, queue_name);
+                self.cards.insert(workitem.id, card);
+                let fx = self.engine.enqueue(routable(&workitem), now);
+                self.apply(fx);
+            }
+            Command::CustomerMessage { workitem, message } => match self.engine.phase(workitem) {
+                Some(Phase::Active { agent } | Phase::Offered { agent, .. }) => {
+                    self.hub.push_agent(agent, AgentPush::Message { message });
+                }
+                Some(Phase::Queued) | None => {}
+            },
+            Command::Accept {
+                agent,
+                workitem,
+                reply,
+            } => match self.engine.accept(agent, workitem, now) {
+                Ok(fx) => {
+                    let durable = self.apply(fx);
+                    let card = self.cards.get(&workitem).cloned();
+                    tokio::spawn(async move {
+                        let result = match (wait_durable(durable).await, card) {
+                            (Ok(()), Some(mut card)) => {
+                                card.state = WorkitemState::Active;
+                                Ok(card)
+                            }
+                            (Ok(()), None) => Err(super::AcdError::UnknownWorkitem.into()),
+                            (Err(e), _) => Err(e),
+                        };
+                        let _ = reply.send(result);
+                    });
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(e.into()));
+                }
+            },
+            Command::Reject {
+                agent,
+                workitem,
+                reply,
+            } => {
+                let result = self
+                    .engine
+                    .reject(agent, workitem, now)
+                    .map(|fx| {
+                        self.apply(fx);
+                    })
+                    .map_err(AcdCallError::from);
+                let _ = reply.send(result);
+            }
+            Command::Terminate {
+                agent,
+                workitem,
+                reply,
+            } => match self.engine.terminate(agent, workitem, now) {
+                Ok(fx) => {
+                    let durable = self.apply(fx);
+                    self.cards.remove(&workitem);
+                    tokio::spawn(async move {
+                        let _ = reply.send(wait_durable(durable).await);
+                    });
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(e.into()));
+                }
+            },
+            Command::Snapshot { agent, reply } => {
+                let view = self.engine.view(agent);
+                let offers = view
+                    .offers
+                    .iter()
+                    .filter_map(|(w, expires_at)| {
+                        self.cards.get(w).map(|c| OfferCard {
+                            workitem: c.clone(),
+                            expires_at: *expires_at,
+                        })
+                    })
+                    .collect();
+                let active = view
+                    .active
+                    .iter()
+                    .filter_map(|w| self.cards.get(w).cloned())
+                    .map(|mut c| {
+                        c.state = WorkitemState::Active;
+                        c
+                    })
+                    .collect();
+                let _ = reply.send(AgentSnapshot {
+                    view,
+                    offers,
+                    active,
+                });
+            }
+        }
+    }
+
+    /// Persists and pushes each effect in order. Returns the durability receivers of the
+    /// writes, for callers that must answer only once their step is on disk.
+    fn apply(&mut self, effects: Vec<Effect>) -> Vec<store::Pending<()>> {
+        let mut durable = Vec::new();
+        for effect in effects {
+            match effect {
+                Effect::Offered {
+                    agent,
+                    workitem,
+                    expires_at,
+                } => {
+                    durable.extend(self.persist(workitem, EventKind::Offered { agent }));
+                    if let Some(card) = self.cards.get(&workitem) {
+                        let mut card = card.clone();
+                        card.state = WorkitemState::Offered;
+                        self.hub.push_agent(
+                            agent,
+                            AgentPush::Offer(OfferCard {
+                                workitem: card,
+                                expires_at,
+                            }),
+                        );
+                    }
+                }
+                Effect::Withdrawn {
+                    agent,
+                    workitem,
+                    reason,
+                } => {
+                    let kind = match reason {
+                        WithdrawReason::TimedOut => EventKind::TimedOut { agent },
+                        WithdrawReason::Rejected => EventKind::Rejected { agent },
+                        WithdrawReason::AgentLeft => EventKind::Withdrawn {
+                            agent,
+                            reason: "agent left".into(),
+                        },
+                    };
+                    durable.extend(self.persist(workitem, kind));
+                    self.hub
+                        .push_agent(agent, AgentPush::OfferWithdrawn { workitem, reason });
+                }
+                Effect::Accepted { agent, workitem } => {
+                    durable.extend(self.persist(workitem, EventKind::Accepted { agent }));
+                    if let Some(card) = self.cards.get(&workitem) {
+                        let mut card = card.clone();
+                        card.state = WorkitemState::Active;
+                        self.hub
+                            .push_agent(agent, AgentPush::Assigned { workitem: card });
+                    }
+                }
+                Effect::Terminated { agent, workitem } => {
+                    durable.extend(
+                        self.persist(workitem, EventKind::Terminated { agent: Some(agent) }),
+                    );
+                    self.hub
+                        .push_agent(agent, AgentPush::Terminated { workitem });
+                }
+                Effect::PresenceChanged { agent } => {
+                    let view = self.engine.view(agent);
+                    self.hub.push_agent(agent, AgentPush::Presence { view });
+                }
+            }
+        }
+        durable
+    }
+
+    /// Queues a routing step for the store, in order with every other write.
+    fn persist(&self, workitem: WorkitemId, kind: EventKind) -> Option<store::Pending<()>> {
+        let at = self.clock.now();
+        match self
+            .store
+            .submit(move |txn| store::route_step(txn, workitem, at, kind).map(|_| ()))
+        {
+            Ok(pending) => Some(pending),
+            Err(e) => {
+                tracing::error!(%workitem, error = %e, "cannot record routing step");
+                None
+            }
+        }
+    }
+}
+
+/// Waits until every write is durable; the first failure wins.
+async fn wait_durable(pending: Vec<store::Pending<()>>) -> Result<(), AcdCallError> {
+    for p in pending {
+        p.await.map_err(|_| StoreError::Closed)??;
+    }
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! First run: the admin account, and with `--demo` a ready-to-try contact center.
+
+use chrono::Utc;
+use redb::ReadableTable;
+
+use crate::domain::{AgentSettings, CampaignKind, E164, QueueId, Role, User};
+use crate::store::{self, NewCampaign, NewUser, Store, StoreError};
+
+/// Our number in the demo; 555-01xx numbers are reserved for fiction, so nobody real is texted.
+pub const DEMO_NUMBER: &str = "+14155550100";
+/// The customer phone the simulator page starts with.
+pub const DEMO_CUSTOMER: &str = "+14155550123";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A login created at first run, with its one-time password.
+pub struct Credential {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+}
+
+/// A random password of 16 letters and digits (about 95 bits).
+pub fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 16];
+    rand::fill(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// Hashes with argon2id and stores a new user.
+pub async fn add_user(
+    store: &Store,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password: &str,
+) -> Result<User, BootstrapError> {
+    let username = crate::domain::validate_username(username).map_err(BootstrapError::Invalid)?;
+    crate::domain::validate_password(password).map_err(BootstrapError::Invalid)?;
+    let hash = crate::web::auth::hash_password(password.to_owned())
+        .await
+        .map_err(BootstrapError::Invalid)?;
+    let display = if display_name.trim().is_empty() {
+        username.clone()
+    } else {
+        display_name.trim().to_owned()
+    };
+    let now = Utc::now();
+    let name = username.clone();
+    match store
+        .write(move |txn| store::insert_user(txn, &name, &display, role, hash, now))
+        .await?
+    {
+        NewUser::Created(user) => Ok(user),
+        NewUser::NameTaken => Err(BootstrapError::Invalid(format!(
+            "user name \"{username}\" is taken"
+        ))),
+    }
+}
+
+/// On an empty store: an admin (and with `demo` two agents, a queue, an inbound campaign on
+/// the simulator number, and a few named contacts). Returns the logins to print once.
+pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, BootstrapError> {
+    if store.read(store::count_users).await? > 0 {
+        return Ok(Vec::new());
+    }
+    let mut logins = Vec::new();
+    let password = random_password();
+    add_user(store, "admin", "Administrator", Role::Admin, &password).await?;
+    logins.push(Credential {
+        username: "admin".into(),
+        password,
+        role: Role::Admin,
+    });
+    let queue = ensure_default_queue(store).await?;
+    if !demo {
+        return Ok(logins);
+    }
+    for (username, name) in [("alice", "Alice Martin"), ("bob", "Bob Chen")] {
+        let password = random_password();
+        let user = add_user(store, username, name, Role::Agent, &password).await?;
+        let settings = AgentSettings {
+            queues: vec![queue],
+            capacity: None,
+        };
+        store
+            .write(move |txn| store::put_agent_settings(txn, user.id, &settings))
+            .await?;
+        logins.push(Credential {
+            username: username.into(),
+            password,
+            role: Role::Agent,
+        });
+    }
+    let number = E164::parse(DEMO_NUMBER).map_err(|e| BootstrapError::Invalid(e.to_string()))?;
+    let created = store
+        .write(move |txn| {
+            store::insert_campaign(
+                txn,
+                "Support line",
+                CampaignKind::Inbound,
+                queue,
+                vec![number],
+            )
+        })
+        .await?;
+    if let NewCampaign::NumberTaken(n) = created {
+        return Err(BootstrapError::Invalid(format!(
+            "{n} already belongs to a campaign"
+        )));
+    }
+    let contacts = [
+        (DEMO_CUSTOMER, "Dana", "Whitfield"),
+        ("+14155550142", "Marco", "Rossi"),
+        ("+14155550177", "Priya", "Natarajan"),
+    ];
+    let now = Utc::now();
+    store
+        .write(move |txn| {
+            for (phone, first, last) in contacts {
+                if let Ok(phone) = E164::parse(phone) {
+                    let c = store::find_or_create_contact(txn, &phone, now)?;
+                    store::set_contact_name(txn, c.id, first, last)?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(logins)
+}
+
+/// Every data dir has at least one queue, so messages to unassigned numbers still route.
+pub async fn ensure_default_queue(store: &Store) -> Result<QueueId, StoreError> {
+    store
+        .write(|txn| {
+            let existing = txn
+                .open_table(store::QUEUES)?
+                .first()?
+                .map(|(k, _)| k.value());
+            match existing {
+                Some(id) => Ok(QueueId(id)),
+                None => store::insert_queue(txn, "Support", 0, 20).map(|q| q.id),
+            }
+        })
+        .await
+}

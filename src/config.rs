@@ -1,0 +1,302 @@
+//! One `Config` for the whole server: defaults, then a TOML file, then `PARLEY_` environment
+//! variables (`__` separates nesting levels, e.g. `PARLEY_SMS__TWILIO__AUTH_TOKEN`).
+//! Unknown keys are rejected so a typo never silently falls back to a default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Environment variables that share the prefix but are not configuration.
+const NOT_CONFIG: &[&str] = &["PARLEY_REQUIRE_BROWSER", "PARLEY_LOG", "PARLEY_BENCH"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the store (and later the search index) live; created when missing.
+    pub data_dir: PathBuf,
+    /// Address the HTTP server binds to.
+    pub listen: SocketAddr,
+    /// The URL the outside world uses to reach this server. Twilio signs webhook requests with
+    /// it, so it must match what is configured at the provider exactly.
+    pub public_url: String,
+    pub auth: AuthConfig,
+    pub acd: AcdConfig,
+    pub sms: SmsConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// A session unused for this long is logged out.
+    pub session_idle_minutes: u64,
+    /// Force the cookie's `Secure` flag; when unset it follows `public_url`'s scheme.
+    pub secure_cookies: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AcdConfig {
+    /// Concurrent SMS workitems an agent handles unless their settings say otherwise.
+    pub default_capacity: u32,
+    /// Offer timeout for queues created without one.
+    pub default_offer_timeout_secs: u64,
+    /// How long an agent who let an offer lapse (or rejected it) is skipped for that workitem.
+    pub lapse_cooldown_secs: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    Simulator,
+    Twilio,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    /// Which provider carries messages. The `/simulator` page exists only with `simulator`.
+    pub provider: ProviderKind,
+    pub twilio: TwilioConfig,
+}
+
+#[derive(Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct TwilioConfig {
+    pub account_sid: String,
+    /// Signs inbound webhooks and authenticates outbound calls; never logged.
+    pub auth_token: String,
+    /// Base URL of the Messages API; point it at any Twilio-compatible service.
+    pub api_base: String,
+}
+
+impl std::fmt::Debug for TwilioConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwilioConfig")
+            .field("account_sid", &self.account_sid)
+            .field(
+                "auth_token",
+                &if self.auth_token.is_empty() {
+                    ""
+                } else {
+                    "<redacted>"
+                },
+            )
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("parley-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".into(),
+            auth: AuthConfig::default(),
+            acd: AcdConfig::default(),
+            sms: SmsConfig::default(),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_idle_minutes: 8 * 60,
+            secure_cookies: None,
+        }
+    }
+}
+
+impl Default for AcdConfig {
+    fn default() -> Self {
+        AcdConfig {
+            default_capacity: 3,
+            default_offer_timeout_secs: 20,
+            lapse_cooldown_secs: 120,
+        }
+    }
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        SmsConfig {
+            provider: ProviderKind::Simulator,
+            twilio: TwilioConfig {
+                api_base: "https://api.twilio.com".into(),
+                ..TwilioConfig::default()
+            },
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, overlaid by the file (when given) and then by `PARLEY_*` variables.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                toml::from_str::<toml::Table>(&text).map_err(|source| ConfigError::Parse {
+                    path: path.to_owned(),
+                    source,
+                })?
+            }
+            None => toml::Table::new(),
+        };
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix("PARLEY_") else {
+                continue;
+            };
+            if NOT_CONFIG.contains(&name.as_str()) {
+                continue;
+            }
+            let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
+            set_path(&mut table, &path, env_value(&value))
+                .map_err(|e| ConfigError::Invalid(format!("{name}: {e}")))?;
+        }
+        let config: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return Err(ConfigError::Invalid(
+                "public_url must start with http:// or https://".into(),
+            ));
+        }
+        if self.acd.default_capacity == 0 {
+            return Err(ConfigError::Invalid(
+                "acd.default_capacity must be at least 1".into(),
+            ));
+        }
+        if self.acd.default_offer_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "acd.default_offer_timeout_secs must be at least 1".into(),
+            ));
+        }
+        if self.sms.provider == ProviderKind::Twilio
+            && (self.sms.twilio.account_sid.is_empty() || self.sms.twilio.auth_token.is_empty())
+        {
+            return Err(ConfigError::Invalid(
+                "sms.provider = \"twilio\" needs sms.twilio.account_sid and sms.twilio.auth_token"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether session cookies carry `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.auth
+            .secure_cookies
+            .unwrap_or_else(|| self.public_url.starts_with("https://"))
+    }
+
+    /// The Twilio auth token when Twilio webhooks are configured.
+    pub fn twilio_auth_token(&self) -> Option<&str> {
+        let token = self.sms.twilio.auth_token.as_str();
+        (!token.is_empty()).then_some(token)
+    }
+}
+
+/// An environment value is read as a TOML value when it parses as one (numbers, booleans),
+/// otherwise as a plain string.
+fn env_value(raw: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .filter(|v| !v.is_table())
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
+    match path {
+        [] => Err("empty key".into()),
+        [last] => {
+            table.insert(last.clone(), value);
+            Ok(())
+        }
+        [head, rest @ ..] => {
+            let entry = table
+                .entry(head.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(inner) => set_path(inner, rest, value),
+                _ => Err(format!("{head} is not a section")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn env_overrides_nested_keys_with_types() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("PARLEY_ACD__DEFAULT_CAPACITY", "5"),
+                ("PARLEY_LISTEN", "0.0.0.0:9000"),
+                ("PARLEY_SMS__TWILIO__AUTH_TOKEN", "abc"),
+                ("PARLEY_REQUIRE_BROWSER", "1"),
+                ("HOME", "/root"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.acd.default_capacity, 5);
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.sms.twilio.auth_token, "abc");
+        assert!(!format!("{c:?}").contains("abc"), "secret leaked in Debug");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = Config::load(None, env(&[("PARLEY_ACD__CAPACTY", "5")])).unwrap_err();
+        assert!(err.to_string().contains("capacty"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("parley.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:1\"\nlisten_typo = 1\n").unwrap();
+        assert!(Config::load(Some(&file), env(&[])).is_err());
+    }
+
+    #[test]
+    fn twilio_provider_needs_credentials() {
+        let err = Config::load(None, env(&[("PARLEY_SMS__PROVIDER", "twilio")])).unwrap_err();
+        assert!(err.to_string().contains("account_sid"), "{err}");
+    }
+}

@@ -1,0 +1,168 @@
+//! Parley: a self-hosted SMS contact center in one binary.
+//!
+//! # Layout
+//! - [`config`]: the one `Config` (defaults → TOML file → `PARLEY_` environment).
+//! - [`domain`]: plain data and rules (ids, E.164 phones, users, workitems, events).
+//! - [`store`]: redb, the single source of truth; one writer thread with group commit.
+//! - [`acd`]: the routing engine (pure state machine) and the task that owns it.
+//! - [`live`]: the hub fanning pushes out to agents' and simulated phones' streams.
+//! - [`sms`]: providers (simulator, Twilio), inbound handling, the outbox.
+//! - [`web`]: axum router, auth (sessions, argon2id, CSRF, roles), pages, API, SSE, webhooks.
+//! - [`bootstrap`]: first-run admin and the `--demo` data.
+//! - [`clock`], [`tasks`], [`state`]: time, background tasks and shutdown, shared handles.
+//!
+//! Data flows one way: providers → store → ACD → hub → browsers; handlers send the ACD
+//! commands and never touch its state.
+
+pub mod acd;
+pub mod bootstrap;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod live;
+pub mod sms;
+pub mod state;
+pub mod store;
+pub mod tasks;
+pub mod web;
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::clock::Clock;
+use crate::config::{Config, ProviderKind};
+use crate::live::Hub;
+use crate::sms::Provider;
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+use crate::tasks::{Shutdown, Tasks};
+
+/// The name of the database file inside the data dir.
+pub const DB_FILE: &str = "parley.redb";
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot create data dir {path}: {source}")]
+    DataDir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("server error: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// What tests (and benchmarks) may swap out; the binary uses the defaults.
+#[derive(Default)]
+pub struct Options {
+    pub clock: Clock,
+    /// Replaces the provider chosen by the config (e.g. a failing one in tests).
+    pub provider: Option<Arc<dyn Provider>>,
+    /// Receives the running app's state once it serves, for tests that need to look inside.
+    pub ready: Option<tokio::sync::oneshot::Sender<AppState>>,
+}
+
+/// Opens the store in `config.data_dir`, creating the directory if needed.
+pub fn open_store(config: &Config) -> Result<(Store, std::thread::JoinHandle<()>), RunError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| RunError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
+    Ok(Store::open(&config.data_dir.join(DB_FILE))?)
+}
+
+/// Serves Parley on `listener` until `shutdown` fires, then stops every task in order and
+/// returns once every acknowledged write is on disk.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: Shutdown,
+) -> Result<(), RunError> {
+    run_with(config, listener, shutdown, Options::default()).await
+}
+
+pub async fn run_with(
+    config: Config,
+    listener: TcpListener,
+    shutdown: Shutdown,
+    options: Options,
+) -> Result<(), RunError> {
+    let (store, writer) = open_store(&config)?;
+    bootstrap::ensure_default_queue(&store).await?;
+    let clock = options.clock;
+    let hub = Arc::new(Hub::default());
+    let mut tasks = Tasks::default();
+    let acd = acd::spawn(
+        &config.acd,
+        store.clone(),
+        hub.clone(),
+        clock.clone(),
+        shutdown.clone(),
+        &mut tasks,
+    )?;
+    let provider: Arc<dyn Provider> = match options.provider {
+        Some(p) => p,
+        None => match config.sms.provider {
+            ProviderKind::Simulator => Arc::new(sms::simulator::SimulatorProvider {
+                hub: hub.clone(),
+                clock: clock.clone(),
+            }),
+            ProviderKind::Twilio => Arc::new(sms::twilio::TwilioProvider::new(
+                &config.sms.twilio.api_base,
+                &config.sms.twilio.account_sid,
+                &config.sms.twilio.auth_token,
+                Some(format!(
+                    "{}/webhooks/twilio/status",
+                    config.public_url.trim_end_matches('/')
+                )),
+            )),
+        },
+    };
+    let outbox = sms::outbound::spawn(
+        store.clone(),
+        provider,
+        hub.clone(),
+        clock.clone(),
+        shutdown.clone(),
+        &mut tasks,
+    );
+    web::auth::spawn_session_sweeper(
+        store.clone(),
+        clock.clone(),
+        config.auth.session_idle_minutes,
+        shutdown.clone(),
+        &mut tasks,
+    );
+    let state = AppState {
+        config: Arc::new(config),
+        store,
+        acd,
+        hub: hub.clone(),
+        outbox,
+        clock,
+        shutdown: shutdown.clone(),
+    };
+    let app = web::router(state.clone());
+    tracing::info!(addr = %listener.local_addr()?, "Parley is serving");
+    if let Some(ready) = options.ready {
+        let _ = ready.send(state.clone());
+    }
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown({
+            let shutdown = shutdown.clone();
+            async move { shutdown.wait().await }
+        })
+        .await;
+    shutdown.trigger();
+    hub.close_all();
+    tasks.join().await;
+    // Every store handle must be gone before the writer thread can finish its last batch.
+    drop(state);
+    tokio::task::spawn_blocking(move || writer.join())
+        .await
+        .ok();
+    tracing::info!("Parley stopped");
+    served.map_err(RunError::from)
+}

@@ -1,0 +1,237 @@
+//! The live hub: fans pushes out to every open stream of an agent (their workspace tabs) and
+//! of a simulated customer phone. Transport-agnostic; `web::sse` turns streams into SSE.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::acd::{AgentView, WithdrawReason};
+use crate::domain::{
+    DeliveryStatus, E164, Message, MessageId, QueueId, UserId, Workitem, WorkitemId, WorkitemState,
+};
+
+/// Pushes buffered per stream; a client this far behind is dropped and resyncs on reconnect.
+const STREAM_BUFFER: usize = 256;
+
+/// What an agent's workspace needs to show a workitem in an offer or the list.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct WorkitemCard {
+    pub id: WorkitemId,
+    pub customer: E164,
+    /// The contact's name, or the number when none is known.
+    pub customer_name: String,
+    pub preview: String,
+    pub queue: QueueId,
+    pub queue_name: String,
+    pub created_at: DateTime<Utc>,
+    pub state: WorkitemState,
+}
+
+impl WorkitemCard {
+    pub fn new(w: &Workitem, customer_name: String, queue_name: String) -> WorkitemCard {
+        WorkitemCard {
+            id: w.id,
+            customer: w.customer.clone(),
+            customer_name,
+            preview: w.preview.clone(),
+            queue: w.queue,
+            queue_name,
+            created_at: w.created_at,
+            state: w.state,
+        }
+    }
+}
+
+/// Something an agent's workspace must learn at once.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentPush {
+    /// Everything the workspace shows, sent first on every (re)connect.
+    Sync {
+        view: AgentView,
+        offers: Vec<OfferCard>,
+        active: Vec<WorkitemCard>,
+    },
+    Offer(OfferCard),
+    OfferWithdrawn {
+        workitem: WorkitemId,
+        reason: WithdrawReason,
+    },
+    Assigned {
+        workitem: WorkitemCard,
+    },
+    Message {
+        message: Message,
+    },
+    MessageStatus {
+        workitem: WorkitemId,
+        message: MessageId,
+        status: DeliveryStatus,
+        error: Option<String>,
+    },
+    Terminated {
+        workitem: WorkitemId,
+    },
+    Presence {
+        view: AgentView,
+    },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OfferCard {
+    pub workitem: WorkitemCard,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A message shown on a simulated customer phone.
+#[derive(Clone, Debug, Serialize)]
+pub struct PhonePush {
+    pub direction: crate::domain::Direction,
+    /// Our number the message came from or went to.
+    pub our_number: E164,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One push with its stream-wide sequence number (the SSE `id`).
+#[derive(Debug)]
+pub struct Numbered<T> {
+    pub seq: u64,
+    pub push: Arc<T>,
+}
+
+impl<T> Clone for Numbered<T> {
+    fn clone(&self) -> Self {
+        Numbered {
+            seq: self.seq,
+            push: self.push.clone(),
+        }
+    }
+}
+
+type Senders<T> = Vec<(u64, mpsc::Sender<Numbered<T>>)>;
+
+#[derive(Default)]
+pub struct Hub {
+    seq: AtomicU64,
+    next_stream: AtomicU64,
+    agents: Mutex<HashMap<UserId, Senders<AgentPush>>>,
+    phones: Mutex<HashMap<E164, Senders<PhonePush>>>,
+}
+
+/// A registered stream; unregisters when dropped.
+pub struct Subscription<K: Clone + Eq + std::hash::Hash, T> {
+    pub rx: mpsc::Receiver<Numbered<T>>,
+    key: K,
+    id: u64,
+    hub: Arc<Hub>,
+    unregister: fn(&Hub, &K, u64),
+    on_drop: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl<K: Clone + Eq + std::hash::Hash, T> Subscription<K, T> {
+    /// Runs `f` when this stream ends (the client left or the server stops).
+    pub fn on_drop(&mut self, f: impl FnOnce() + Send + 'static) {
+        self.on_drop = Some(Box::new(f));
+    }
+}
+
+impl<K: Clone + Eq + std::hash::Hash, T> Drop for Subscription<K, T> {
+    fn drop(&mut self) {
+        (self.unregister)(&self.hub, &self.key, self.id);
+        if let Some(f) = self.on_drop.take() {
+            f();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn remove<K: Eq + std::hash::Hash, T>(map: &Mutex<HashMap<K, Senders<T>>>, key: &K, id: u64) {
+    let mut map = lock(map);
+    if let Some(list) = map.get_mut(key) {
+        list.retain(|(i, _)| *i != id);
+        if list.is_empty() {
+            map.remove(key);
+        }
+    }
+}
+
+fn send_all<K: Eq + std::hash::Hash, T>(
+    map: &Mutex<HashMap<K, Senders<T>>>,
+    key: &K,
+    item: Numbered<T>,
+) {
+    let mut map = lock(map);
+    if let Some(list) = map.get_mut(key) {
+        // A full or closed stream is cut off; its client reconnects and resyncs.
+        list.retain(|(_, tx)| tx.try_send(item.clone()).is_ok());
+    }
+}
+
+impl Hub {
+    fn numbered<T>(&self, push: T) -> Numbered<T> {
+        Numbered {
+            seq: self.seq.fetch_add(1, Ordering::Relaxed) + 1,
+            push: Arc::new(push),
+        }
+    }
+
+    pub fn subscribe_agent(self: &Arc<Self>, agent: UserId) -> Subscription<UserId, AgentPush> {
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        let id = self.next_stream.fetch_add(1, Ordering::Relaxed);
+        lock(&self.agents).entry(agent).or_default().push((id, tx));
+        Subscription {
+            rx,
+            key: agent,
+            id,
+            hub: self.clone(),
+            unregister: |hub, key, id| remove(&hub.agents, key, id),
+            on_drop: None,
+        }
+    }
+
+    pub fn push_agent(&self, agent: UserId, push: AgentPush) {
+        let item = self.numbered(push);
+        send_all(&self.agents, &agent, item);
+    }
+
+    /// A push meant for one stream only (the sync that opens it).
+    pub fn number<T>(&self, push: T) -> Numbered<T> {
+        self.numbered(push)
+    }
+
+    pub fn subscribe_phone(self: &Arc<Self>, phone: E164) -> Subscription<E164, PhonePush> {
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        let id = self.next_stream.fetch_add(1, Ordering::Relaxed);
+        lock(&self.phones)
+            .entry(phone.clone())
+            .or_default()
+            .push((id, tx));
+        Subscription {
+            rx,
+            key: phone,
+            id,
+            hub: self.clone(),
+            unregister: |hub, key, id| remove(&hub.phones, key, id),
+            on_drop: None,
+        }
+    }
+
+    pub fn push_phone(&self, phone: &E164, push: PhonePush) {
+        let item = self.numbered(push);
+        send_all(&self.phones, phone, item);
+    }
+
+    /// Ends every stream (shutdown): dropping the senders closes the receivers.
+    pub fn close_all(&self) {
+        lock(&self.agents).clear();
+        lock(&self.phones).clear();
+    }
+}

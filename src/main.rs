@@ -1,0 +1,221 @@
+//! The `parley` command: parses the command line, loads the config, and calls the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use parley::config::Config;
+use parley::domain::Role;
+use parley::tasks::Shutdown;
+
+#[derive(Parser)]
+#[command(name = "parley", version, about = "A self-hosted SMS contact center")]
+struct Cli {
+    /// TOML config file (every key can also be set as PARLEY_<KEY>, `__` for nesting).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Where the data lives (overrides the config).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Address to listen on (overrides the config).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// On first run, fill the data dir with demo agents, contacts and a campaign.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default).
+    Serve {
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; prints a random password unless --password-stdin is given.
+    Add {
+        username: String,
+        #[arg(long, default_value = "agent")]
+        role: Role,
+        /// Name shown to colleagues.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PARLEY_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let mut config = match Config::load(cli.config.as_deref(), std::env::vars()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("parley: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(dir) = cli.data_dir {
+        config.data_dir = dir;
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("parley: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        None => runtime.block_on(serve(config, cli.listen, cli.demo)),
+        Some(Command::Serve { listen, demo }) => {
+            runtime.block_on(serve(config, listen.or(cli.listen), demo || cli.demo))
+        }
+        Some(Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    name,
+                    password_stdin,
+                },
+        }) => runtime.block_on(user_add(config, &username, role, &name, password_stdin)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("parley: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(
+    mut config: Config,
+    listen: Option<SocketAddr>,
+    demo: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(addr) = listen {
+        config.listen = addr;
+    }
+    {
+        let (store, writer) = parley::open_store(&config)?;
+        let logins = parley::bootstrap::first_run(&store, demo).await?;
+        drop(store);
+        writer.join().ok();
+        print_logins(&logins, demo);
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let shutdown = Shutdown::default();
+    tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down");
+            shutdown.trigger();
+        }
+    });
+    let url = format!("http://{}", listener.local_addr()?);
+    println!(
+        "Parley is running at {url}  (agents: {url}/workspace, customer phone: {url}/simulator)"
+    );
+    parley::run(config, listener, shutdown).await?;
+    Ok(())
+}
+
+fn print_logins(logins: &[parley::bootstrap::Credential], demo: bool) {
+    if logins.is_empty() {
+        return;
+    }
+    println!("\nFirst run: these logins were created. The passwords are shown only now.");
+    for l in logins {
+        println!(
+            "  {:<10} {:<8} password: {}",
+            l.role.as_str(),
+            l.username,
+            l.password
+        );
+    }
+    if demo {
+        println!(
+            "Demo: text the center from {} on the simulator page; our number is {}.",
+            parley::bootstrap::DEMO_CUSTOMER,
+            parley::bootstrap::DEMO_NUMBER
+        );
+    }
+    println!();
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+async fn user_add(
+    config: Config,
+    username: &str,
+    role: Role,
+    name: &str,
+    password_stdin: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    } else {
+        parley::bootstrap::random_password()
+    };
+    let (store, writer) = parley::open_store(&config)?;
+    let user = parley::bootstrap::add_user(&store, username, name, role, &password).await?;
+    drop(store);
+    writer.join().ok();
+    println!(
+        "Added {} \"{}\" ({}).",
+        user.role.as_str(),
+        user.username,
+        user.display_name
+    );
+    if !password_stdin {
+        println!("Password (shown only now): {password}");
+    }
+    Ok(())
+}

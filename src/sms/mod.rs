@@ -1,0 +1,10 @@
+//! SMS connectivity: the provider interface and its implementations, inbound handling, and
+//! the outbox that sends agents' replies.
+
+pub mod inbound;
+pub mod outbound;
+pub mod provider;
+pub mod simulator;
+pub mod twilio;
+
+pub use provider::{OutboundSms, Provider, SendError, SendReceipt};

@@ -1,0 +1,41 @@
+//! The one interface every SMS provider implements for sending.
+
+use futures_util::future::BoxFuture;
+
+use crate::domain::{DeliveryStatus, E164, MessageId};
+
+/// One stored outbound message, ready to hand to a provider.
+#[derive(Clone, Debug)]
+pub struct OutboundSms {
+    /// Our stored message id (idempotency on our side; echoed in logs).
+    pub message: MessageId,
+    pub from: E164,
+    pub to: E164,
+    pub body: String,
+}
+
+/// The provider took the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendReceipt {
+    /// The provider's id for the message, used to match later delivery reports.
+    pub provider_id: String,
+    /// The status known right after sending (`Sent`, or `Delivered` when the provider knows).
+    pub status: DeliveryStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth retrying later: network trouble, 5xx, rate limiting.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// Retrying cannot help: bad number, opted out, bad credentials.
+    #[error("rejected by the provider (code {code}): {message}")]
+    Permanent { code: String, message: String },
+}
+
+pub trait Provider: Send + Sync + 'static {
+    /// Short name, part of the provider-id dedup key (`"twilio"`, `"simulator"`).
+    fn name(&self) -> &'static str;
+    /// Hands one message to the provider.
+    fn send<'a>(&'a self, sms: &'a OutboundSms) -> BoxFuture<'a, Result<SendReceipt, SendError>>;
+}

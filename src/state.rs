@@ -1,0 +1,23 @@
+//! The handles every handler gets.
+
+use std::sync::Arc;
+
+use crate::acd::Acd;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::live::Hub;
+use crate::sms::outbound::Outbox;
+use crate::store::Store;
+use crate::tasks::Shutdown;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub acd: Acd,
+    pub hub: Arc<Hub>,
+    pub outbox: Outbox,
+    pub clock: Clock,
+    /// Long-lived responses (SSE) end when this fires, so shutdown is not held up.
+    pub shutdown: Shutdown,
+}

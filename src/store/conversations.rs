@@ -1,0 +1,470 @@
+//! Workitems, their messages and events, and the outbox: the transactions of the core loop.
+
+use chrono::{DateTime, Utc};
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+use super::codec::{decode, get_json, next_id, put_json};
+use super::directory::find_or_create_contact;
+use super::*;
+use crate::domain::{
+    Campaign, Contact, DeliveryStatus, Direction, E164, Event, EventId, EventKind, Message,
+    MessageId, Queue, QueueId, UserId, Workitem, WorkitemId, WorkitemState, preview,
+};
+
+/// A customer's message as a provider handed it to us.
+#[derive(Clone, Debug)]
+pub struct InboundSms {
+    /// Provider name, part of the dedup key (`"twilio"`, `"simulator"`).
+    pub provider: &'static str,
+    /// The provider's message id; a second message with the same id is a retry.
+    pub provider_id: Option<String>,
+    pub from: E164,
+    pub to: E164,
+    pub body: String,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // made once per message and moved, never stored
+pub enum Ingested {
+    /// The provider retried a message we already hold.
+    Duplicate(MessageId),
+    Stored {
+        message: Message,
+        workitem: Workitem,
+        contact: Contact,
+        /// A new conversation the ACD must route (otherwise it continues an open one).
+        new_workitem: bool,
+    },
+}
+
+/// A pending send in the outbox.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+fn open_key(customer: &E164, our_number: &E164) -> String {
+    format!("{customer} {our_number}")
+}
+
+/// Stores an inbound message: dedups by provider id, finds or creates the contact, continues
+/// the conversation's open workitem or opens a new one in the queue of the number's campaign.
+pub fn ingest_inbound(txn: &WriteTransaction, sms: &InboundSms) -> Result<Ingested, StoreError> {
+    let mut provider_ids = txn.open_table(PROVIDER_IDS)?;
+    let dedup_key = sms
+        .provider_id
+        .as_ref()
+        .map(|id| format!("{}:{id}", sms.provider));
+    if let Some(key) = &dedup_key
+        && let Some(existing) = provider_ids.get(key.as_str())?
+    {
+        return Ok(Ingested::Duplicate(MessageId(existing.value())));
+    }
+    let contact = find_or_create_contact(txn, &sms.from, sms.received_at)?;
+    let key = open_key(&sms.from, &sms.to);
+    let mut open = txn.open_table(OPEN_WORKITEMS)?;
+    let existing = match open.get(key.as_str())?.map(|v| v.value()) {
+        Some(id) => get_json::<Workitem>(&txn.open_table(WORKITEMS)?, "workitems", id)?,
+        None => None,
+    };
+    let (workitem, new_workitem) = match existing {
+        Some(w) => (w, false),
+        None => {
+            let (campaign, queue) = route_for(txn, &sms.to)?;
+            let workitem = Workitem {
+                id: WorkitemId(next_id(txn, "workitem")?),
+                contact: contact.id,
+                customer: sms.from.clone(),
+                our_number: sms.to.clone(),
+                campaign: campaign.map(|c| c.id),
+                queue: queue.id,
+                priority: queue.priority,
+                state: WorkitemState::Queued,
+                agent: None,
+                created_at: sms.received_at,
+                accepted_at: None,
+                terminated_at: None,
+                preview: preview(&sms.body),
+            };
+            put_json(&mut txn.open_table(WORKITEMS)?, workitem.id.0, &workitem)?;
+            open.insert(key.as_str(), workitem.id.0)?;
+            txn.open_multimap_table(WORKITEMS_BY_CONTACT)?
+                .insert(contact.id.0, workitem.id.0)?;
+            append_event(
+                txn,
+                workitem.id,
+                sms.received_at,
+                EventKind::Queued { queue: queue.id },
+            )?;
+            (workitem, true)
+        }
+    };
+    let message = Message {
+        id: MessageId(next_id(txn, "message")?),
+        workitem: workitem.id,
+        direction: Direction::In,
+        body: sms.body.clone(),
+        at: sms.received_at,
+        agent: None,
+        status: DeliveryStatus::Received,
+        provider_id: sms.provider_id.clone(),
+        error: None,
+    };
+    insert_message(txn, &message)?;
+    if let Some(key) = &dedup_key {
+        provider_ids.insert(key.as_str(), message.id.0)?;
+    }
+    append_event(
+        txn,
+        workitem.id,
+        sms.received_at,
+        EventKind::MessageIn {
+            message: message.id,
+        },
+    )?;
+    Ok(Ingested::Stored {
+        message,
+        workitem,
+        contact,
+        new_workitem,
+    })
+}
+
+/// The campaign owning `our_number` and its queue; numbers nobody owns go to the first queue.
+fn route_for(
+    txn: &WriteTransaction,
+    our_number: &E164,
+) -> Result<(Option<Campaign>, Queue), StoreError> {
+    let campaign: Option<Campaign> = match txn
+        .open_table(CAMPAIGN_NUMBERS)?
+        .get(our_number.as_str())?
+        .map(|v| v.value())
+    {
+        Some(id) => get_json(&txn.open_table(CAMPAIGNS)?, "campaigns", id)?,
+        None => None,
+    };
+    let queues = txn.open_table(QUEUES)?;
+    let queue: Option<Queue> = match &campaign {
+        Some(c) => get_json(&queues, "queues", c.queue.0)?,
+        None => None,
+    };
+    let queue = match queue {
+        Some(q) => q,
+        None => match queues.first()? {
+            Some((_, v)) => decode("queues", v.value())?,
+            None => Queue {
+                id: QueueId(0),
+                name: "Unrouted".into(),
+                priority: 0,
+                offer_timeout_secs: 20,
+            },
+        },
+    };
+    Ok((campaign, queue))
+}
+
+fn insert_message(txn: &WriteTransaction, message: &Message) -> Result<(), StoreError> {
+    put_json(&mut txn.open_table(MESSAGES)?, message.id.0, message)?;
+    txn.open_multimap_table(MESSAGES_BY_WORKITEM)?
+        .insert(message.workitem.0, message.id.0)?;
+    Ok(())
+}
+
+pub fn append_event(
+    txn: &WriteTransaction,
+    workitem: WorkitemId,
+    at: DateTime<Utc>,
+    kind: EventKind,
+) -> Result<Event, StoreError> {
+    let event = Event {
+        id: EventId(next_id(txn, "event")?),
+        workitem,
+        at,
+        kind,
+    };
+    put_json(&mut txn.open_table(EVENTS)?, event.id.0, &event)?;
+    txn.open_multimap_table(EVENTS_BY_WORKITEM)?
+        .insert(workitem.0, event.id.0)?;
+    Ok(event)
+}
+
+/// Applies a routing step to a stored workitem and records its event. Returns `None` when the
+/// workitem does not exist.
+pub fn route_step(
+    txn: &WriteTransaction,
+    id: WorkitemId,
+    at: DateTime<Utc>,
+    kind: EventKind,
+) -> Result<Option<Workitem>, StoreError> {
+    let mut table = txn.open_table(WORKITEMS)?;
+    let Some(mut w): Option<Workitem> = get_json(&table, "workitems", id.0)? else {
+        return Ok(None);
+    };
+    match &kind {
+        EventKind::Queued { .. } => {}
+        EventKind::Offered { agent } => {
+            w.state = WorkitemState::Offered;
+            w.agent = Some(*agent);
+        }
+        EventKind::Rejected { .. } | EventKind::TimedOut { .. } | EventKind::Withdrawn { .. } => {
+            w.state = WorkitemState::Queued;
+            w.agent = None;
+        }
+        EventKind::Accepted { agent } => {
+            w.state = WorkitemState::Active;
+            w.agent = Some(*agent);
+            w.accepted_at = Some(at);
+        }
+        EventKind::Terminated { .. } => {
+            w.state = WorkitemState::Terminated;
+            w.terminated_at = Some(at);
+            txn.open_table(OPEN_WORKITEMS)?
+                .remove(open_key(&w.customer, &w.our_number).as_str())?;
+        }
+        EventKind::MessageIn { .. } | EventKind::MessageOut { .. } => {}
+    }
+    put_json(&mut table, id.0, &w)?;
+    append_event(txn, id, at, kind)?;
+    Ok(Some(w))
+}
+
+/// Stores an agent's reply and puts it in the outbox, in one transaction.
+pub fn insert_outbound(
+    txn: &WriteTransaction,
+    workitem: WorkitemId,
+    agent: UserId,
+    body: &str,
+    at: DateTime<Utc>,
+) -> Result<Message, StoreError> {
+    let message = Message {
+        id: MessageId(next_id(txn, "message")?),
+        workitem,
+        direction: Direction::Out,
+        body: body.to_owned(),
+        at,
+        agent: Some(agent),
+        status: DeliveryStatus::Queued,
+        provider_id: None,
+        error: None,
+    };
+    insert_message(txn, &message)?;
+    put_json(
+        &mut txn.open_table(OUTBOX)?,
+        message.id.0,
+        &OutboxEntry {
+            attempts: 0,
+            next_attempt_at: at,
+        },
+    )?;
+    append_event(
+        txn,
+        workitem,
+        at,
+        EventKind::MessageOut {
+            message: message.id,
+            agent: Some(agent),
+        },
+    )?;
+    Ok(message)
+}
+
+pub fn workitem(txn: &ReadTransaction, id: WorkitemId) -> Result<Option<Workitem>, StoreError> {
+    get_json(&txn.open_table(WORKITEMS)?, "workitems", id.0)
+}
+
+/// Every workitem that is not terminated: what the ACD rebuilds its state from.
+pub fn open_workitems(txn: &ReadTransaction) -> Result<Vec<Workitem>, StoreError> {
+    let table = txn.open_table(WORKITEMS)?;
+    let mut out = Vec::new();
+    for row in txn.open_table(OPEN_WORKITEMS)?.iter()? {
+        let (_, id) = row?;
+        if let Some(w) = get_json::<Workitem>(&table, "workitems", id.value())? {
+            out.push(w);
+        }
+    }
+    out.sort_by_key(|w| w.id);
+    Ok(out)
+}
+
+pub fn messages_of(txn: &ReadTransaction, id: WorkitemId) -> Result<Vec<Message>, StoreError> {
+    let table = txn.open_table(MESSAGES)?;
+    let mut out = Vec::new();
+    for mid in txn.open_multimap_table(MESSAGES_BY_WORKITEM)?.get(id.0)? {
+        if let Some(m) = get_json(&table, "messages", mid?.value())? {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
+pub fn events_of(txn: &ReadTransaction, id: WorkitemId) -> Result<Vec<Event>, StoreError> {
+    let table = txn.open_table(EVENTS)?;
+    let mut out = Vec::new();
+    for eid in txn.open_multimap_table(EVENTS_BY_WORKITEM)?.get(id.0)? {
+        if let Some(e) = get_json(&table, "events", eid?.value())? {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// Every message exchanged with one customer, oldest first (the simulator's phone screen).
+pub fn messages_with(
+    txn: &ReadTransaction,
+    customer: &E164,
+) -> Result<Vec<(Workitem, Message)>, StoreError> {
+    let Some(contact) = super::directory::contact_by_phone(txn, customer)? else {
+        return Ok(Vec::new());
+    };
+    let workitems = txn.open_table(WORKITEMS)?;
+    let mut out = Vec::new();
+    for wid in txn
+        .open_multimap_table(WORKITEMS_BY_CONTACT)?
+        .get(contact.id.0)?
+    {
+        let Some(w) = get_json::<Workitem>(&workitems, "workitems", wid?.value())? else {
+            continue;
+        };
+        for m in messages_of(txn, w.id)? {
+            out.push((w.clone(), m));
+        }
+    }
+    out.sort_by_key(|(_, m)| m.id);
+    Ok(out)
+}
+
+pub fn message(txn: &ReadTransaction, id: MessageId) -> Result<Option<Message>, StoreError> {
+    get_json(&txn.open_table(MESSAGES)?, "messages", id.0)
+}
+
+/// Outbox entries due at `now`, oldest first, at most `limit`.
+pub fn due_outbox(
+    txn: &ReadTransaction,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<(MessageId, OutboxEntry)>, StoreError> {
+    let mut out = Vec::new();
+    for row in txn.open_table(OUTBOX)?.iter()? {
+        let (k, v) = row?;
+        let entry: OutboxEntry = decode("outbox", v.value())?;
+        if entry.next_attempt_at <= now {
+            out.push((MessageId(k.value()), entry));
+            if out.len() == limit {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The earliest time an outbox entry is due, if any is pending.
+pub fn next_outbox_due(txn: &ReadTransaction) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let mut next: Option<DateTime<Utc>> = None;
+    for row in txn.open_table(OUTBOX)?.iter()? {
+        let (_, v) = row?;
+        let entry: OutboxEntry = decode("outbox", v.value())?;
+        next = Some(next.map_or(entry.next_attempt_at, |n| n.min(entry.next_attempt_at)));
+    }
+    Ok(next)
+}
+
+/// What happened to one send attempt.
+#[derive(Clone, Debug)]
+pub enum SendOutcome {
+    Sent {
+        provider: &'static str,
+        provider_id: String,
+        status: DeliveryStatus,
+    },
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+/// Records a send attempt: leaves the outbox on success or permanent failure.
+pub fn record_send(
+    txn: &WriteTransaction,
+    id: MessageId,
+    outcome: &SendOutcome,
+) -> Result<Option<Message>, StoreError> {
+    let mut messages = txn.open_table(MESSAGES)?;
+    let Some(mut m): Option<Message> = get_json(&messages, "messages", id.0)? else {
+        return Ok(None);
+    };
+    let mut outbox = txn.open_table(OUTBOX)?;
+    match outcome {
+        SendOutcome::Sent {
+            provider,
+            provider_id,
+            status,
+        } => {
+            outbox.remove(id.0)?;
+            // A status callback may have raced ahead of us; never move a status backwards.
+            if m.status == DeliveryStatus::Queued {
+                m.status = *status;
+            }
+            m.error = None;
+            m.provider_id = Some(provider_id.clone());
+            txn.open_table(PROVIDER_IDS)?
+                .insert(format!("{provider}:{provider_id}").as_str(), id.0)?;
+        }
+        SendOutcome::Retry { at, error } => {
+            let attempts = match outbox.get(id.0)? {
+                Some(v) => decode::<OutboxEntry>("outbox", v.value())?.attempts,
+                None => 0,
+            };
+            put_json(
+                &mut outbox,
+                id.0,
+                &OutboxEntry {
+                    attempts: attempts + 1,
+                    next_attempt_at: *at,
+                },
+            )?;
+            m.error = Some(error.clone());
+        }
+        SendOutcome::Failed { error } => {
+            outbox.remove(id.0)?;
+            m.status = DeliveryStatus::Failed;
+            m.error = Some(error.clone());
+        }
+    }
+    put_json(&mut messages, id.0, &m)?;
+    Ok(Some(m))
+}
+
+/// Applies a provider's delivery report to the message it sent.
+pub fn record_delivery_status(
+    txn: &WriteTransaction,
+    provider: &str,
+    provider_id: &str,
+    status: DeliveryStatus,
+    error: Option<String>,
+) -> Result<Option<Message>, StoreError> {
+    let Some(id) = txn
+        .open_table(PROVIDER_IDS)?
+        .get(format!("{provider}:{provider_id}").as_str())?
+        .map(|v| v.value())
+    else {
+        return Ok(None);
+    };
+    let mut messages = txn.open_table(MESSAGES)?;
+    let Some(mut m): Option<Message> = get_json(&messages, "messages", id)? else {
+        return Ok(None);
+    };
+    if m.direction == Direction::Out {
+        m.status = status;
+        if error.is_some() {
+            m.error = error;
+        }
+        put_json(&mut messages, id, &m)?;
+    }
+    Ok(Some(m))
+}

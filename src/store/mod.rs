@@ -1,0 +1,171 @@
+//! The store: redb, the single source of truth.
+//!
+//! Writes go through one writer thread that batches whatever is waiting into one transaction
+//! (group commit) and answers each caller only after that transaction is durable, so throughput
+//! does not stop at the disk's fsync rate. Reads run on the blocking pool.
+
+mod codec;
+mod conversations;
+mod directory;
+mod sessions;
+mod tables;
+mod writer;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
+
+pub use codec::{get_json, next_id};
+pub use conversations::*;
+pub use directory::*;
+pub use sessions::*;
+pub use tables::*;
+pub use writer::{BatchStats, Pending};
+
+/// Bumped when stored data changes shape in a way `#[serde(default)]` cannot absorb.
+pub const SCHEMA_VERSION: u64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage error: {0}")]
+    Redb(String),
+    #[error("corrupt record in {table}: {detail}")]
+    Corrupt { table: &'static str, detail: String },
+    #[error(
+        "the data dir was written by a newer Parley (schema {found}, this build knows {known})"
+    )]
+    NewerSchema { found: u64, known: u64 },
+    #[error("the store is shut down")]
+    Closed,
+    #[error("the batch this write was part of failed: {0}")]
+    BatchFailed(String),
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Redb(redb::Error::from(e).to_string())
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// A cloneable handle to the store.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+    writer: writer::WriterHandle,
+}
+
+impl Store {
+    /// Opens (or creates) the database file, creates missing tables, checks the schema
+    /// version, and starts the writer thread. The thread ends when every handle is dropped.
+    pub fn open(path: &Path) -> Result<(Store, std::thread::JoinHandle<()>), StoreError> {
+        let db = Arc::new(Database::create(path)?);
+        init(&db)?;
+        let (writer, thread) = writer::start(db.clone())?;
+        Ok((Store { db, writer }, thread))
+    }
+
+    /// Runs `f` inside the next group-commit transaction and returns its result once the
+    /// transaction is durable. `f` must return `Err` only for storage failures: an `Err` aborts
+    /// the whole batch, so checks that can fail must run before anything is written.
+    pub async fn write<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.writer
+            .submit(f)?
+            .await
+            .map_err(|_| StoreError::Closed)?
+    }
+
+    /// Queues a write without waiting: it commits in order with every write queued before
+    /// and after it. The receiver tells when it is durable, for callers that care.
+    pub fn submit<R, F>(&self, f: F) -> Result<Pending<R>, StoreError>
+    where
+        F: FnOnce(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.writer.submit(f)
+    }
+
+    /// Runs `f` in a read transaction on the blocking pool.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&ReadTransaction) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let txn = db.begin_read()?;
+            f(&txn)
+        })
+        .await
+        .map_err(|e| StoreError::Redb(format!("read task failed: {e}")))?
+    }
+
+    /// Synchronous read, for start-up and the CLI.
+    pub fn read_blocking<R>(
+        &self,
+        f: impl FnOnce(&ReadTransaction) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let txn = self.db.begin_read()?;
+        f(&txn)
+    }
+
+    /// Group-commit statistics since start.
+    pub fn batch_stats(&self) -> BatchStats {
+        self.writer.stats()
+    }
+}
+
+fn init(db: &Database) -> Result<(), StoreError> {
+    let txn = db.begin_write()?;
+    {
+        let mut meta = txn.open_table(META)?;
+        let found = meta.get("schema_version")?.map(|v| v.value());
+        match found {
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(StoreError::NewerSchema {
+                    found: v,
+                    known: SCHEMA_VERSION,
+                });
+            }
+            Some(_) => {}
+            None => {
+                meta.insert("schema_version", SCHEMA_VERSION)?;
+            }
+        }
+        txn.open_table(USERS)?;
+        txn.open_table(USERS_BY_NAME)?;
+        txn.open_table(SESSIONS)?;
+        txn.open_table(AGENT_SETTINGS)?;
+        txn.open_table(QUEUES)?;
+        txn.open_table(CAMPAIGNS)?;
+        txn.open_table(CAMPAIGN_NUMBERS)?;
+        txn.open_table(CONTACTS)?;
+        txn.open_table(CONTACTS_BY_PHONE)?;
+        txn.open_table(WORKITEMS)?;
+        txn.open_table(OPEN_WORKITEMS)?;
+        txn.open_multimap_table(WORKITEMS_BY_CONTACT)?;
+        txn.open_table(MESSAGES)?;
+        txn.open_multimap_table(MESSAGES_BY_WORKITEM)?;
+        txn.open_table(PROVIDER_IDS)?;
+        txn.open_table(EVENTS)?;
+        txn.open_multimap_table(EVENTS_BY_WORKITEM)?;
+        txn.open_table(OUTBOX)?;
+    }
+    txn.commit()?;
+    Ok(())
+}

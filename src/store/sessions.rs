@@ -1,0 +1,75 @@
+//! Login sessions, stored by the SHA-256 of their token so a leaked database file holds no
+//! usable session.
+
+use chrono::{DateTime, Utc};
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+use super::codec::{decode, encode};
+use super::{SESSIONS, StoreError};
+use crate::domain::UserId;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Session {
+    pub user: UserId,
+    /// Sent with every state-changing request.
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+}
+
+pub fn put_session(
+    txn: &WriteTransaction,
+    token_hash: &str,
+    session: &Session,
+) -> Result<(), StoreError> {
+    txn.open_table(SESSIONS)?
+        .insert(token_hash, encode(session).as_slice())?;
+    Ok(())
+}
+
+pub fn session(txn: &ReadTransaction, token_hash: &str) -> Result<Option<Session>, StoreError> {
+    match txn.open_table(SESSIONS)?.get(token_hash)? {
+        Some(v) => decode("sessions", v.value()).map(Some),
+        None => Ok(None),
+    }
+}
+
+pub fn delete_session(txn: &WriteTransaction, token_hash: &str) -> Result<(), StoreError> {
+    txn.open_table(SESSIONS)?.remove(token_hash)?;
+    Ok(())
+}
+
+/// Removes every session of a user (password change, disabling).
+pub fn delete_sessions_of(txn: &WriteTransaction, user: UserId) -> Result<(), StoreError> {
+    let mut table = txn.open_table(SESSIONS)?;
+    let mut doomed = Vec::new();
+    for row in table.iter()? {
+        let (k, v) = row?;
+        let s: Session = decode("sessions", v.value())?;
+        if s.user == user {
+            doomed.push(k.value().to_owned());
+        }
+    }
+    for k in doomed {
+        table.remove(k.as_str())?;
+    }
+    Ok(())
+}
+
+/// Removes sessions idle since before `cutoff`.
+pub fn expire_sessions(txn: &WriteTransaction, cutoff: DateTime<Utc>) -> Result<usize, StoreError> {
+    let mut table = txn.open_table(SESSIONS)?;
+    let mut doomed = Vec::new();
+    for row in table.iter()? {
+        let (k, v) = row?;
+        let s: Session = decode("sessions", v.value())?;
+        if s.last_seen < cutoff {
+            doomed.push(k.value().to_owned());
+        }
+    }
+    for k in &doomed {
+        table.remove(k.as_str())?;
+    }
+    Ok(doomed.len())
+}

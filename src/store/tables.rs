@@ -1,0 +1,35 @@
+//! Every redb table, declared once. Values are JSON (self-describing, so a record gains fields
+//! with `#[serde(default)]` without breaking an existing data dir); keys are ids or strings.
+
+use redb::{MultimapTableDefinition, TableDefinition};
+
+/// Counters (`next_*` ids) and the schema version.
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+pub const USERS: TableDefinition<u64, &[u8]> = TableDefinition::new("users");
+/// Lower-case login name → user id.
+pub const USERS_BY_NAME: TableDefinition<&str, u64> = TableDefinition::new("users_by_name");
+/// SHA-256 of the session token (hex) → session; the token itself is never stored.
+pub const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+pub const AGENT_SETTINGS: TableDefinition<u64, &[u8]> = TableDefinition::new("agent_settings");
+pub const QUEUES: TableDefinition<u64, &[u8]> = TableDefinition::new("queues");
+pub const CAMPAIGNS: TableDefinition<u64, &[u8]> = TableDefinition::new("campaigns");
+/// Our E.164 number → the campaign owning it.
+pub const CAMPAIGN_NUMBERS: TableDefinition<&str, u64> = TableDefinition::new("campaign_numbers");
+pub const CONTACTS: TableDefinition<u64, &[u8]> = TableDefinition::new("contacts");
+/// Customer E.164 number → contact.
+pub const CONTACTS_BY_PHONE: TableDefinition<&str, u64> = TableDefinition::new("contacts_by_phone");
+pub const WORKITEMS: TableDefinition<u64, &[u8]> = TableDefinition::new("workitems");
+/// `"{customer} {our_number}"` → the conversation's open (not terminated) workitem.
+pub const OPEN_WORKITEMS: TableDefinition<&str, u64> = TableDefinition::new("open_workitems");
+pub const WORKITEMS_BY_CONTACT: MultimapTableDefinition<u64, u64> =
+    MultimapTableDefinition::new("workitems_by_contact");
+pub const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
+pub const MESSAGES_BY_WORKITEM: MultimapTableDefinition<u64, u64> =
+    MultimapTableDefinition::new("messages_by_workitem");
+/// `"{provider}:{id}"` → message: makes a retried webhook store one message.
+pub const PROVIDER_IDS: TableDefinition<&str, u64> = TableDefinition::new("provider_ids");
+pub const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
+pub const EVENTS_BY_WORKITEM: MultimapTableDefinition<u64, u64> =
+    MultimapTableDefinition::new("events_by_workitem");
+/// Outbound message id → pending send (attempts, next attempt time).
+pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");

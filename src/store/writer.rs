@@ -1,0 +1,147 @@
+//! The single writer: one thread, one transaction per batch of waiting writes (group commit).
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use redb::{Database, WriteTransaction};
+use tokio::sync::{mpsc, oneshot};
+
+use super::StoreError;
+
+/// Largest batch per transaction: bounds the latency a single commit adds to its callers.
+const MAX_BATCH: usize = 1024;
+
+/// The answer to one write, available once its batch is durable (or failed).
+pub type Pending<R> = oneshot::Receiver<Result<R, StoreError>>;
+
+/// Runs inside the batch's transaction; returns whether it succeeded and how to answer its
+/// caller once the commit outcome is known.
+type Job = Box<dyn FnOnce(&WriteTransaction) -> (bool, Completion) + Send>;
+type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+#[derive(Clone)]
+pub struct WriterHandle {
+    jobs: mpsc::UnboundedSender<Job>,
+    stats: Arc<Counters>,
+}
+
+#[derive(Default)]
+struct Counters {
+    commits: AtomicU64,
+    writes: AtomicU64,
+}
+
+/// How well group commit is batching: writes per commit.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchStats {
+    pub commits: u64,
+    pub writes: u64,
+}
+
+pub fn start(db: Arc<Database>) -> Result<(WriterHandle, std::thread::JoinHandle<()>), StoreError> {
+    // Unbounded so a write can be queued without awaiting (the ACD must never block on the
+    // disk); callers that await durability hold back their own clients, which bounds it.
+    let (tx, rx) = mpsc::unbounded_channel::<Job>();
+    let stats = Arc::new(Counters::default());
+    let thread_stats = stats.clone();
+    let thread = std::thread::Builder::new()
+        .name("parley-store-writer".into())
+        .spawn(move || run(db, rx, &thread_stats))
+        .map_err(|e| StoreError::Redb(format!("cannot start writer thread: {e}")))?;
+    Ok((WriterHandle { jobs: tx, stats }, thread))
+}
+
+impl WriterHandle {
+    /// Queues a write in order with every other; the receiver answers once it is durable.
+    pub fn submit<R, F>(&self, f: F) -> Result<Pending<R>, StoreError>
+    where
+        F: FnOnce(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |txn| {
+            let result = f(txn);
+            let ok = result.is_ok();
+            let completion: Completion = Box::new(move |commit| {
+                // The job's own error explains more than the batch's.
+                let _ = tx.send(result.and_then(|r| commit.map(|()| r)));
+            });
+            (ok, completion)
+        });
+        self.jobs.send(job).map_err(|_| StoreError::Closed)?;
+        Ok(rx)
+    }
+
+    pub fn stats(&self) -> BatchStats {
+        BatchStats {
+            commits: self.stats.commits.load(Ordering::Relaxed),
+            writes: self.stats.writes.load(Ordering::Relaxed),
+        }
+    }
+}
+
+fn run(db: Arc<Database>, mut rx: mpsc::UnboundedReceiver<Job>, stats: &Counters) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    // Block for the first job, then take whatever else is already waiting.
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let n = batch.len() as u64;
+        commit_batch(&db, &mut batch);
+        stats.commits.fetch_add(1, Ordering::Relaxed);
+        stats.writes.fetch_add(n, Ordering::Relaxed);
+    }
+    tracing::debug!("store writer stopped");
+}
+
+fn commit_batch(db: &Database, batch: &mut Vec<Job>) {
+    let txn = match db.begin_write() {
+        Ok(txn) => txn,
+        Err(e) => {
+            let msg = redb::Error::from(e).to_string();
+            tracing::error!(error = %msg, "cannot begin write transaction");
+            // Dropping the jobs drops their reply channels: callers see the store as failed.
+            batch.clear();
+            return;
+        }
+    };
+    let mut completions = Vec::with_capacity(batch.len());
+    let mut all_ok = true;
+    for job in batch.drain(..) {
+        // A panicking job must not take the writer (and every later write) down with it.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| job(&txn))) {
+            Ok((ok, completion)) => {
+                all_ok &= ok;
+                completions.push(completion);
+            }
+            Err(_) => {
+                tracing::error!("a store write panicked; its batch is aborted");
+                all_ok = false;
+            }
+        }
+    }
+    let outcome = if all_ok {
+        txn.commit()
+            .map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))
+    } else {
+        let _ = txn.abort();
+        Err(StoreError::BatchFailed(
+            "another write in the same transaction failed".into(),
+        ))
+    };
+    if let Err(e) = &outcome {
+        tracing::error!(error = %e, "group commit failed");
+    }
+    for completion in completions {
+        completion(match &outcome {
+            Ok(()) => Ok(()),
+            Err(e) => Err(StoreError::BatchFailed(e.to_string())),
+        });
+    }
+}

@@ -1,0 +1,111 @@
+//! The HTTP face: one router, per-area handlers, server-rendered pages.
+
+pub mod admin;
+pub mod auth;
+pub mod error;
+pub mod login;
+pub mod simulator;
+pub mod sse;
+pub mod views;
+pub mod webhooks;
+pub mod workspace;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rust_embed::RustEmbed;
+
+use crate::config::ProviderKind;
+use crate::state::AppState;
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Assets;
+
+/// Every route. Webhooks sit outside the session/CSRF layer: they prove themselves with the
+/// provider's signature instead.
+pub fn router(state: AppState) -> Router {
+    let mut app = Router::new()
+        .route("/", get(root_get))
+        .route("/login", get(login::login_get).post(login::login_post))
+        .route("/logout", post(login::logout_post))
+        .route("/workspace", get(workspace::workspace_get))
+        .route("/api/me", get(workspace::me_get))
+        .route("/api/presence", post(workspace::presence_post))
+        .route("/api/events", get(sse::agent_events_get))
+        .route("/api/workitems/{id}", get(workspace::workitem_get))
+        .route("/api/workitems/{id}/accept", post(workspace::accept_post))
+        .route("/api/workitems/{id}/reject", post(workspace::reject_post))
+        .route(
+            "/api/workitems/{id}/terminate",
+            post(workspace::terminate_post),
+        )
+        .route(
+            "/api/workitems/{id}/messages",
+            post(workspace::message_post),
+        )
+        .route("/admin", get(admin::admin_get))
+        .route("/admin/users", post(admin::users_post))
+        .route(
+            "/admin/users/{id}/settings",
+            post(admin::user_settings_post),
+        );
+    if state.config.sms.provider == ProviderKind::Simulator {
+        app = app
+            .route("/simulator", get(simulator::simulator_get))
+            .route(
+                "/simulator/messages",
+                get(simulator::messages_get).post(simulator::messages_post),
+            )
+            .route("/simulator/events", get(simulator::events_get));
+    }
+    let app = app.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        auth::protect,
+    ));
+    Router::new()
+        .route("/webhooks/twilio/sms", post(webhooks::twilio_sms_post))
+        .route(
+            "/webhooks/twilio/status",
+            post(webhooks::twilio_status_post),
+        )
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/static/{*path}", get(static_get))
+        .merge(app)
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn root_get(auth::MaybeUser(user): auth::MaybeUser) -> Redirect {
+    match user {
+        Some(u) if u.user.role == crate::domain::Role::Admin => Redirect::to("/admin"),
+        Some(_) => Redirect::to("/workspace"),
+        None => Redirect::to("/login"),
+    }
+}
+
+async fn static_get(Path(path): Path<String>) -> Response {
+    match Assets::get(&path) {
+        Some(file) => {
+            let mime = mime_guess::from_path(&path).first_or_octet_stream();
+            (
+                [
+                    (header::CONTENT_TYPE, mime.as_ref().to_owned()),
+                    (header::CACHE_CONTROL, "no-cache".to_owned()),
+                ],
+                file.data,
+            )
+                .into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+async fn not_found() -> error::PageError {
+    error::PageError {
+        status: StatusCode::NOT_FOUND,
+        message: "There is no page at this address.".into(),
+    }
+}

@@ -1,0 +1,89 @@
+//! Server-sent event streams: one per agent workspace tab, one per simulated phone tab.
+//! Each stream opens with a full `sync` (so a reconnect, with or without `Last-Event-ID`,
+//! always resynchronises), sends keep-alives, and ends when the server shuts down.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::stream::{self, Stream, StreamExt};
+use serde::Serialize;
+
+use super::auth::AgentUser;
+use super::error::ApiError;
+use crate::live::{AgentPush, Numbered, Subscription};
+use crate::state::AppState;
+
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+fn event_name(push: &AgentPush) -> &'static str {
+    match push {
+        AgentPush::Sync { .. } => "sync",
+        AgentPush::Offer(_) => "offer",
+        AgentPush::OfferWithdrawn { .. } => "offer_withdrawn",
+        AgentPush::Assigned { .. } => "assigned",
+        AgentPush::Message { .. } => "message",
+        AgentPush::MessageStatus { .. } => "message_status",
+        AgentPush::Terminated { .. } => "terminated",
+        AgentPush::Presence { .. } => "presence",
+    }
+}
+
+pub fn to_event<T: Serialize>(name: &str, item: &Numbered<T>) -> Event {
+    Event::default()
+        .event(name)
+        .id(item.seq.to_string())
+        .json_data(&*item.push)
+        .unwrap_or_else(|_| Event::default().comment("unserialisable push"))
+}
+
+/// Turns a subscription into an SSE body that ends on shutdown. The subscription moves into
+/// the stream, so the stream's end (client gone or shutdown) unregisters it.
+pub fn stream_of<K, T>(
+    first: Option<Event>,
+    sub: Subscription<K, T>,
+    name: fn(&T) -> &'static str,
+    shutdown: crate::tasks::Shutdown,
+) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static
+where
+    K: Clone + Eq + std::hash::Hash + Send + 'static,
+    T: Serialize + Send + Sync + 'static,
+{
+    let live = stream::unfold(sub, move |mut sub| async move {
+        let item = sub.rx.recv().await?;
+        let event = to_event(name(&item.push), &item);
+        Some((Ok(event), sub))
+    });
+    stream::iter(first.map(Ok))
+        .chain(live)
+        .take_until(async move { shutdown.wait().await })
+}
+
+/// The agent's live stream. Opening it makes the agent reachable for offers; the ACD counts
+/// open streams and withdraws the agent's pending offers when the last one closes.
+#[tracing::instrument(skip_all, fields(agent = %user.user.id))]
+pub async fn agent_events_get(
+    State(state): State<AppState>,
+    user: AgentUser,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let agent = user.user.id;
+    let mut sub = state.hub.subscribe_agent(agent);
+    let acd = state.acd.clone();
+    sub.on_drop(move || acd.disconnected(agent));
+    state.acd.connected(agent);
+    let snap = state.acd.snapshot(agent).await?;
+    let sync = state.hub.number(AgentPush::Sync {
+        view: snap.view,
+        offers: snap.offers,
+        active: snap.active,
+    });
+    let first = to_event("sync", &sync);
+    Ok(Sse::new(stream_of(
+        Some(first),
+        sub,
+        event_name,
+        state.shutdown.clone(),
+    ))
+    .keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+}

@@ -1,0 +1,77 @@
+//! One askama struct per page, named after its template file. Auto-escaping is on for every
+//! `.html` template.
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::domain::{Queue, User};
+
+/// Renders a template, turning a (programming) error into a logged 500.
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "The page could not be drawn.",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorView {
+    pub title: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginView {
+    pub csrf: String,
+    pub username: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "workspace.html")]
+pub struct WorkspaceView {
+    pub csrf: String,
+    pub user: User,
+}
+
+#[derive(Template)]
+#[template(path = "simulator.html")]
+pub struct SimulatorView {
+    pub csrf: String,
+    pub phone: String,
+    pub our_number: String,
+    /// Our numbers a customer can text (from campaigns).
+    pub numbers: Vec<(String, String)>,
+}
+
+/// One user row on the admin page.
+pub struct UserRow {
+    pub user: User,
+    pub queues: Vec<u64>,
+    pub capacity: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+pub struct AdminView {
+    pub csrf: String,
+    pub me: User,
+    pub users: Vec<UserRow>,
+    pub queues: Vec<Queue>,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    /// What the add-user form held, kept on error so nothing typed is lost.
+    pub form_username: String,
+    pub form_name: String,
+    pub form_role: String,
+}

@@ -1,0 +1,168 @@
+//! Provider webhooks. They carry no session: each request proves itself with the provider's
+//! signature, and an inbound message is durable before the provider hears 200.
+
+use axum::Form;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::{DeliveryStatus, E164};
+use crate::live::AgentPush;
+use crate::sms::{inbound, twilio};
+use crate::state::AppState;
+use crate::store::{self, InboundSms};
+
+const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
+
+fn twiml_ok() -> Response {
+    ([(header::CONTENT_TYPE, "text/xml")], EMPTY_TWIML).into_response()
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    (status, message.to_owned()).into_response()
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Checks `X-Twilio-Signature` against the URL Twilio was configured with (our public URL
+/// plus the path and query it called). Returns the refusal when it does not match.
+fn unsigned(
+    state: &AppState,
+    uri: &OriginalUri,
+    headers: &HeaderMap,
+    params: &[(String, String)],
+) -> Option<Response> {
+    let Some(token) = state.config.twilio_auth_token() else {
+        return Some(refuse(
+            StatusCode::FORBIDDEN,
+            "Twilio webhooks are not configured (sms.twilio.auth_token is empty).",
+        ));
+    };
+    let path = uri.0.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let url = format!("{}{}", state.config.public_url.trim_end_matches('/'), path);
+    let header = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok());
+    if twilio::verify_signature(token, &url, params, header) {
+        None
+    } else {
+        tracing::warn!(%url, "Twilio webhook with a missing or wrong signature refused");
+        Some(refuse(StatusCode::FORBIDDEN, "Invalid X-Twilio-Signature."))
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn twilio_sms_post(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Some(refused) = unsigned(&state, &uri, &headers, &params) {
+        return refused;
+    }
+    let Some(sid) = param(&params, "MessageSid").filter(|s| !s.is_empty()) else {
+        return refuse(StatusCode::BAD_REQUEST, "MessageSid is missing.");
+    };
+    let from = match E164::parse(param(&params, "From").unwrap_or_default()) {
+        Ok(p) => p,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("From: {e}")),
+    };
+    let to = match E164::parse(param(&params, "To").unwrap_or_default()) {
+        Ok(p) => p,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("To: {e}")),
+    };
+    let sms = InboundSms {
+        provider: "twilio",
+        provider_id: Some(sid.to_owned()),
+        from,
+        to,
+        body: param(&params, "Body").unwrap_or_default().to_owned(),
+        received_at: state.clock.now(),
+    };
+    match inbound::receive(&state.store, &state.acd, &state.hub, sms).await {
+        Ok(_) => twiml_ok(),
+        Err(e) => {
+            // Not acknowledged: Twilio retries, and the dedup by MessageSid keeps it single.
+            tracing::error!(error = %e, "inbound message could not be stored");
+            refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Message not stored; retry.",
+            )
+        }
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn twilio_status_post(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Some(refused) = unsigned(&state, &uri, &headers, &params) {
+        return refused;
+    }
+    let (Some(sid), Some(raw_status)) = (
+        param(&params, "MessageSid"),
+        param(&params, "MessageStatus"),
+    ) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "MessageSid and MessageStatus are required.",
+        );
+    };
+    let Some(status) = DeliveryStatus::from_provider(raw_status) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            &format!("Unknown MessageStatus \"{raw_status}\"."),
+        );
+    };
+    let error = param(&params, "ErrorCode")
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    let sid = sid.to_owned();
+    let updated = state
+        .store
+        .write(move |txn| {
+            let Some(m) = store::record_delivery_status(txn, "twilio", &sid, status, error)? else {
+                return Ok(None);
+            };
+            Ok(Some(m))
+        })
+        .await;
+    match updated {
+        Ok(Some(m)) => {
+            let agent = state
+                .store
+                .read(move |txn| store::workitem(txn, m.workitem))
+                .await
+                .ok()
+                .flatten()
+                .and_then(|w| w.agent);
+            if let Some(agent) = agent {
+                state.hub.push_agent(
+                    agent,
+                    AgentPush::MessageStatus {
+                        workitem: m.workitem,
+                        message: m.id,
+                        status: m.status,
+                        error: m.error,
+                    },
+                );
+            }
+            twiml_ok()
+        }
+        // A report for a message we never sent: acknowledge so the provider stops retrying.
+        Ok(None) => twiml_ok(),
+        Err(e) => {
+            tracing::error!(error = %e, "delivery status could not be stored");
+            refuse(StatusCode::SERVICE_UNAVAILABLE, "Status not stored; retry.")
+        }
+    }
+}

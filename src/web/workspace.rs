@@ -1,0 +1,193 @@
+//! The agent workspace: the page, and the JSON calls its script makes.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::auth::AgentUser;
+use super::error::ApiError;
+use super::views::{WorkspaceView, render};
+use crate::acd::Presence;
+use crate::domain::{Message, Role, Workitem, WorkitemId};
+use crate::live::AgentPush;
+use crate::sms::outbound;
+use crate::state::AppState;
+use crate::store;
+
+/// Longest away reason accepted.
+const MAX_REASON_CHARS: usize = 100;
+
+fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    json.map(|Json(v)| v)
+        .map_err(|e| ApiError::bad_request(format!("Invalid request: {}", e.body_text())))
+}
+
+fn workitem_id(raw: &str) -> Result<WorkitemId, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::bad_request(format!("\"{raw}\" is not a workitem id")))
+}
+
+#[tracing::instrument(skip_all, fields(agent = %user.user.id))]
+pub async fn workspace_get(user: AgentUser) -> Response {
+    render(&WorkspaceView {
+        csrf: user.csrf().to_owned(),
+        user: user.0.user,
+    })
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn me_get(user: AgentUser) -> Json<Value> {
+    let u = &user.user;
+    Json(json!({
+        "id": u.id,
+        "username": u.username,
+        "display_name": u.display_name,
+        "role": u.role,
+        "csrf": user.csrf(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct PresenceRequest {
+    presence: Presence,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(agent = %user.user.id))]
+pub async fn presence_post(
+    State(state): State<AppState>,
+    user: AgentUser,
+    req: Result<Json<PresenceRequest>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let req = body(req)?;
+    let reason = req
+        .reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if let Some(r) = &reason
+        && r.chars().count() > MAX_REASON_CHARS
+    {
+        return Err(ApiError::bad_request(format!(
+            "The away reason is too long (at most {MAX_REASON_CHARS} characters)."
+        )));
+    }
+    let view = state
+        .acd
+        .set_presence(user.user.id, req.presence, reason)
+        .await?;
+    Ok(Json(json!({ "view": view })))
+}
+
+#[derive(Serialize)]
+struct WorkitemDetail {
+    workitem: Workitem,
+    customer_name: String,
+    queue_name: String,
+    messages: Vec<Message>,
+}
+
+/// A workitem with its messages, for the agent it is offered to or owned by (supervisors and
+/// admins may read any).
+#[tracing::instrument(skip_all, fields(agent = %user.user.id, workitem = %id))]
+pub async fn workitem_get(
+    State(state): State<AppState>,
+    user: AgentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = workitem_id(&id)?;
+    let detail = state
+        .store
+        .read(move |txn| {
+            let Some(workitem) = store::workitem(txn, id)? else {
+                return Ok(None);
+            };
+            let customer_name = store::contact(txn, workitem.contact)?
+                .map(|c| c.display_name())
+                .unwrap_or_else(|| workitem.customer.to_string());
+            let queue_name = store::queue(txn, workitem.queue)?
+                .map(|q| q.name)
+                .unwrap_or_default();
+            let messages = store::messages_of(txn, id)?;
+            Ok(Some(WorkitemDetail {
+                workitem,
+                customer_name,
+                queue_name,
+                messages,
+            }))
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such workitem."))?;
+    let mine = detail.workitem.agent == Some(user.user.id);
+    if !mine && !user.user.role.at_least(Role::Supervisor) {
+        return Err(ApiError::not_found("No such workitem."));
+    }
+    Ok(Json(json!(detail)))
+}
+
+#[tracing::instrument(skip_all, fields(agent = %user.user.id, workitem = %id))]
+pub async fn accept_post(
+    State(state): State<AppState>,
+    user: AgentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let card = state.acd.accept(user.user.id, workitem_id(&id)?).await?;
+    Ok(Json(json!({ "workitem": card })))
+}
+
+#[tracing::instrument(skip_all, fields(agent = %user.user.id, workitem = %id))]
+pub async fn reject_post(
+    State(state): State<AppState>,
+    user: AgentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    state.acd.reject(user.user.id, workitem_id(&id)?).await?;
+    Ok(Json(json!({ "ok": true })))
+}
+
+#[tracing::instrument(skip_all, fields(agent = %user.user.id, workitem = %id))]
+pub async fn terminate_post(
+    State(state): State<AppState>,
+    user: AgentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    state.acd.terminate(user.user.id, workitem_id(&id)?).await?;
+    Ok(Json(json!({ "ok": true })))
+}
+
+#[derive(Deserialize)]
+pub struct MessageRequest {
+    body: String,
+}
+
+/// Sends the agent's reply: stored and queued before this answers; the outbox delivers it.
+#[tracing::instrument(skip_all, fields(agent = %user.user.id, workitem = %id))]
+pub async fn message_post(
+    State(state): State<AppState>,
+    user: AgentUser,
+    Path(id): Path<String>,
+    req: Result<Json<MessageRequest>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = workitem_id(&id)?;
+    let req = body(req)?;
+    let message = outbound::send_reply(
+        &state.store,
+        &state.outbox,
+        &state.clock,
+        user.user.id,
+        id,
+        &req.body,
+    )
+    .await?;
+    // The agent's other tabs show it too.
+    state.hub.push_agent(
+        user.user.id,
+        AgentPush::Message {
+            message: message.clone(),
+        },
+    );
+    Ok(Json(json!({ "message": message })))
+}

@@ -1,0 +1,82 @@
+// Parley customer-phone simulator: text the center and see its replies live.
+"use strict";
+(function () {
+  const root = document.querySelector("main.phone");
+  const csrf = root.dataset.csrf;
+  const $ = (id) => document.getElementById(id);
+  let source = null;
+  let phone = null;
+
+  function fmtTime(iso) {
+    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  }
+
+  function showError(msg) {
+    $("sim-error").textContent = msg;
+    $("sim-error").hidden = !msg;
+  }
+
+  function add(m) {
+    const li = document.createElement("li");
+    // On the phone, the customer's own messages are "out".
+    li.className = "bubble " + (m.direction === "in" ? "out" : "in");
+    const body = document.createElement("span");
+    body.className = "body";
+    body.textContent = m.body;
+    const t = document.createElement("time");
+    t.dateTime = m.at;
+    t.textContent = fmtTime(m.at);
+    li.append(body, t);
+    $("sim-messages").append(li);
+    li.scrollIntoView({ block: "end" });
+  }
+
+  async function use(number) {
+    if (source) source.close();
+    $("sim-messages").replaceChildren();
+    phone = number;
+    const q = "?phone=" + encodeURIComponent(number);
+    try {
+      const res = await fetch("/simulator/messages" + q);
+      const data = await res.json();
+      if (!res.ok) throw new Error(data.error || "Cannot load messages");
+      data.messages.forEach(add);
+      history.replaceState(null, "", "/simulator" + q);
+      source = new EventSource("/simulator/events" + q);
+      source.addEventListener("message", (ev) => add(JSON.parse(ev.data)));
+      source.onopen = () => { root.dataset.live = "1"; };
+      showError("");
+    } catch (e) {
+      showError(e.message);
+    }
+  }
+
+  async function send() {
+    const body = $("sim-body").value;
+    if (!body.trim()) return;
+    $("sim-submit").disabled = true;
+    try {
+      const res = await fetch("/simulator/messages", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ from: phone, to: $("sim-to").value, body }),
+      });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(data.error || ("Not sent (" + res.status + ")"));
+      $("sim-body").value = "";
+      showError("");
+    } catch (e) {
+      showError(e.message);
+    } finally {
+      $("sim-submit").disabled = false;
+      $("sim-body").focus();
+    }
+  }
+
+  $("sim-setup").addEventListener("submit", (ev) => { ev.preventDefault(); use($("sim-phone").value.trim()); });
+  $("sim-send").addEventListener("submit", (ev) => { ev.preventDefault(); send(); });
+  $("sim-body").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); send(); }
+  });
+  use($("sim-phone").value.trim());
+})();

@@ -1,0 +1,331 @@
+// Parley agent workspace: live offers and SMS dialogs over one SSE stream.
+"use strict";
+(function () {
+  const app = document.getElementById("app");
+  const csrf = app.dataset.csrf;
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    offers: new Map(),     // workitem id -> {card, expires_at}
+    items: new Map(),      // workitem id -> card (active)
+    unread: new Map(),     // workitem id -> count
+    current: null,         // open workitem id
+    messages: new Map(),   // message id -> message (of the open workitem)
+    lastCustomerAt: null,
+  };
+
+  async function api(method, path, body) {
+    const res = await fetch(path, {
+      method,
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    let data = {};
+    try { data = await res.json(); } catch (_) { /* empty body */ }
+    if (!res.ok) throw new Error(data.error || ("Request failed (" + res.status + ")"));
+    return data;
+  }
+
+  function fmtTime(iso) {
+    const d = new Date(iso);
+    const now = new Date();
+    const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    return d.toDateString() === now.toDateString() ? time : d.toLocaleDateString() + " " + time;
+  }
+
+  function fmtDuration(secs) {
+    secs = Math.max(0, Math.floor(secs));
+    if (secs < 60) return secs + " s";
+    const m = Math.floor(secs / 60), s = secs % 60;
+    if (m < 60) return m + " min " + s + " s";
+    return Math.floor(m / 60) + " h " + (m % 60) + " min";
+  }
+
+  function showError(el, msg) {
+    el.textContent = msg;
+    el.hidden = !msg;
+  }
+
+  // ---- offers ----
+  function renderOffers() {
+    const box = $("offers");
+    box.replaceChildren();
+    for (const [id, offer] of state.offers) {
+      const c = offer.workitem;
+      const div = document.createElement("div");
+      div.className = "offer";
+      div.id = "offer-" + id;
+      div.setAttribute("role", "alertdialog");
+      div.setAttribute("aria-label", "New SMS from " + c.customer_name);
+      const who = document.createElement("strong");
+      who.textContent = c.customer_name;
+      const queue = document.createElement("span");
+      queue.className = "muted";
+      queue.textContent = c.queue_name;
+      const preview = document.createElement("p");
+      preview.className = "preview";
+      preview.textContent = c.preview;
+      const count = document.createElement("span");
+      count.className = "countdown";
+      count.dataset.expires = offer.expires_at;
+      const accept = document.createElement("button");
+      accept.textContent = "Accept";
+      accept.className = "accept";
+      accept.title = "Accept (Alt+A)";
+      accept.onclick = () => acceptOffer(id);
+      const reject = document.createElement("button");
+      reject.textContent = "Reject";
+      reject.className = "reject";
+      reject.title = "Reject (Alt+R)";
+      reject.onclick = () => rejectOffer(id);
+      const err = document.createElement("p");
+      err.className = "error";
+      err.hidden = true;
+      div.append(who, " ", queue, preview, count, accept, reject, err);
+      box.append(div);
+    }
+    tickCountdowns();
+  }
+
+  function tickCountdowns() {
+    for (const el of document.querySelectorAll(".countdown")) {
+      const left = (new Date(el.dataset.expires) - Date.now()) / 1000;
+      el.textContent = left > 0 ? Math.ceil(left) + " s" : "…";
+    }
+    if (state.current && state.lastCustomerAt) {
+      $("waiting").textContent = "Customer waiting " + fmtDuration((Date.now() - state.lastCustomerAt) / 1000);
+    } else if (state.current) {
+      $("waiting").textContent = "";
+    }
+  }
+  setInterval(tickCountdowns, 1000);
+
+  async function acceptOffer(id) {
+    const el = $("offer-" + id);
+    try {
+      const res = await api("POST", "/api/workitems/" + id + "/accept");
+      state.offers.delete(id);
+      state.items.set(id, res.workitem);
+      renderOffers();
+      renderList();
+      openWorkitem(id);
+    } catch (e) {
+      if (el) showError(el.querySelector(".error"), e.message);
+    }
+  }
+
+  async function rejectOffer(id) {
+    const el = $("offer-" + id);
+    try {
+      await api("POST", "/api/workitems/" + id + "/reject");
+      state.offers.delete(id);
+      renderOffers();
+    } catch (e) {
+      if (el) showError(el.querySelector(".error"), e.message);
+    }
+  }
+
+  document.addEventListener("keydown", (ev) => {
+    if (!ev.altKey || state.offers.size === 0) return;
+    const first = state.offers.keys().next().value;
+    if (ev.key === "a" || ev.key === "A") { ev.preventDefault(); acceptOffer(first); }
+    if (ev.key === "r" || ev.key === "R") { ev.preventDefault(); rejectOffer(first); }
+  });
+
+  // ---- workitem list ----
+  function renderList() {
+    const ul = $("workitems");
+    ul.replaceChildren();
+    for (const [id, c] of state.items) {
+      const li = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "item" + (state.current === id ? " current" : "");
+      b.id = "item-" + id;
+      const name = document.createElement("strong");
+      name.textContent = c.customer_name;
+      const p = document.createElement("span");
+      p.className = "muted";
+      p.textContent = c.preview;
+      b.append(name, p);
+      const n = state.unread.get(id) || 0;
+      if (n > 0) {
+        const badge = document.createElement("span");
+        badge.className = "badge";
+        badge.textContent = n;
+        b.append(badge);
+      }
+      b.onclick = () => openWorkitem(id);
+      li.append(b);
+      ul.append(li);
+    }
+    $("no-workitems").hidden = state.items.size > 0;
+  }
+
+  // ---- dialog ----
+  function renderMessage(m) {
+    let li = $("msg-" + m.id);
+    if (!li) {
+      li = document.createElement("li");
+      li.id = "msg-" + m.id;
+      $("messages").append(li);
+    }
+    li.className = "bubble " + (m.direction === "in" ? "in" : "out");
+    li.replaceChildren();
+    const body = document.createElement("span");
+    body.className = "body";
+    body.textContent = m.body;
+    const meta = document.createElement("time");
+    meta.dateTime = m.at;
+    meta.textContent = fmtTime(m.at);
+    li.append(body, meta);
+    if (m.direction === "out") {
+      const st = document.createElement("span");
+      st.className = "status status-" + m.status;
+      st.textContent = m.status + (m.error ? " (" + m.error + ")" : "");
+      li.append(st);
+    }
+    li.scrollIntoView({ block: "end" });
+  }
+
+  function updateWaiting() {
+    const list = [...state.messages.values()].sort((a, b) => a.id - b.id);
+    const last = list[list.length - 1];
+    state.lastCustomerAt = last && last.direction === "in" ? new Date(last.at).getTime() : null;
+    tickCountdowns();
+  }
+
+  async function openWorkitem(id) {
+    state.current = id;
+    state.unread.delete(id);
+    state.messages.clear();
+    $("messages").replaceChildren();
+    $("dialog").hidden = false;
+    $("dialog-empty").hidden = true;
+    showError($("dialog-error"), "");
+    renderList();
+    try {
+      const d = await api("GET", "/api/workitems/" + id);
+      if (state.current !== id) return;
+      $("dialog-title").textContent = d.customer_name + " · " + d.queue_name;
+      for (const m of d.messages) { state.messages.set(m.id, m); renderMessage(m); }
+      updateWaiting();
+      $("reply").focus();
+    } catch (e) {
+      showError($("dialog-error"), e.message);
+    }
+  }
+
+  function closeDialog() {
+    state.current = null;
+    state.messages.clear();
+    $("dialog").hidden = true;
+    $("dialog-empty").hidden = false;
+  }
+
+  async function sendReply() {
+    const text = $("reply").value;
+    if (!text.trim() || !state.current) return;
+    $("send").disabled = true;
+    try {
+      const res = await api("POST", "/api/workitems/" + state.current + "/messages", { body: text });
+      $("reply").value = "";
+      state.messages.set(res.message.id, res.message);
+      renderMessage(res.message);
+      updateWaiting();
+      showError($("dialog-error"), "");
+    } catch (e) {
+      showError($("dialog-error"), e.message);
+    } finally {
+      $("send").disabled = false;
+      $("reply").focus();
+    }
+  }
+
+  $("composer").addEventListener("submit", (ev) => { ev.preventDefault(); sendReply(); });
+  $("reply").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); sendReply(); }
+  });
+
+  $("terminate").addEventListener("click", async () => {
+    const id = state.current;
+    if (!id) return;
+    try {
+      await api("POST", "/api/workitems/" + id + "/terminate");
+      state.items.delete(id);
+      renderList();
+      closeDialog();
+    } catch (e) {
+      showError($("dialog-error"), e.message);
+    }
+  });
+
+  // ---- presence ----
+  function showPresence(view) {
+    $("presence").value = view.presence;
+    $("away-reason").hidden = view.presence !== "away";
+    if (view.presence === "away") $("away-reason").value = view.away_reason || "";
+  }
+
+  async function setPresence() {
+    const presence = $("presence").value;
+    const reason = presence === "away" ? $("away-reason").value : null;
+    try {
+      const res = await api("POST", "/api/presence", { presence, reason });
+      showPresence(res.view);
+    } catch (e) {
+      alert(e.message);
+    }
+  }
+  $("presence").addEventListener("change", setPresence);
+  $("away-reason").addEventListener("change", setPresence);
+
+  // ---- live stream ----
+  function connect() {
+    const es = new EventSource("/api/events");
+    const conn = $("conn");
+    es.onopen = () => { conn.textContent = ""; conn.className = "conn"; };
+    es.onerror = () => {
+      conn.textContent = "Connection lost: reconnecting…";
+      conn.className = "conn lost";
+    };
+    const on = (name, fn) => es.addEventListener(name, (ev) => fn(JSON.parse(ev.data)));
+    on("sync", (d) => {
+      showPresence(d.view);
+      state.offers.clear();
+      for (const o of d.offers) state.offers.set(o.workitem.id, o);
+      state.items.clear();
+      for (const c of d.active) state.items.set(c.id, c);
+      renderOffers();
+      renderList();
+      if (state.current && !state.items.has(state.current)) closeDialog();
+      else if (state.current) openWorkitem(state.current);
+      app.dataset.live = "1";
+    });
+    on("offer", (o) => { state.offers.set(o.workitem.id, o); renderOffers(); });
+    on("offer_withdrawn", (d) => { state.offers.delete(d.workitem); renderOffers(); });
+    on("assigned", (d) => { state.items.set(d.workitem.id, d.workitem); renderList(); });
+    on("terminated", (d) => {
+      state.items.delete(d.workitem);
+      renderList();
+      if (state.current === d.workitem) closeDialog();
+    });
+    on("presence", (d) => showPresence(d.view));
+    on("message", (d) => {
+      const m = d.message;
+      if (m.workitem === state.current) {
+        state.messages.set(m.id, m);
+        renderMessage(m);
+        updateWaiting();
+      } else if (state.items.has(m.workitem) && m.direction === "in") {
+        state.unread.set(m.workitem, (state.unread.get(m.workitem) || 0) + 1);
+        renderList();
+      }
+    });
+    on("message_status", (d) => {
+      const m = state.messages.get(d.message);
+      if (m) { m.status = d.status; m.error = d.error; renderMessage(m); }
+    });
+  }
+  connect();
+})();
