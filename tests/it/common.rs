@@ -1,0 +1,342 @@
+//! The test harness: boots the real app on 127.0.0.1:0 with a temp data dir, and talks to it
+//! over HTTP like a browser (cookies, CSRF header) or like a provider (signed webhooks).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use parley::clock::{Clock, ManualClock};
+use parley::config::Config;
+use parley::domain::{AgentSettings, QueueId, Role, User};
+use parley::state::AppState;
+use parley::tasks::Shutdown;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// How long any awaited condition may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+pub const TWILIO_TOKEN: &str = "test-auth-token";
+pub const OUR_NUMBER: &str = "+14155550100";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestServer {
+    pub url: String,
+    pub state: AppState,
+    /// Moves time for the ACD and sessions.
+    pub clock: Arc<ManualClock>,
+    pub dir: Arc<TempDir>,
+    shutdown: Shutdown,
+    handle: tokio::task::JoinHandle<Result<(), parley::RunError>>,
+}
+
+pub fn config(dir: &TempDir) -> Config {
+    let mut c = Config::default();
+    c.data_dir = dir.path().to_owned();
+    c.sms.twilio.auth_token = TWILIO_TOKEN.into();
+    c
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        Self::start_in(dir, |_| {}).await
+    }
+
+    /// Boots on an existing data dir (for restarts), with the config adjusted by `tweak`.
+    pub async fn start_in(dir: Arc<TempDir>, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let mut config = config(&dir);
+        config.public_url = url.clone();
+        tweak(&mut config);
+        // Starts at the real time (browsers compute countdowns from it) and then moves only
+        // when a test advances it.
+        let (clock, manual) = Clock::manual(Utc::now());
+        let shutdown = Shutdown::default();
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let options = parley::Options {
+            clock,
+            provider: None,
+            ready: Some(ready_tx),
+        };
+        let handle = tokio::spawn(parley::run_with(
+            config,
+            listener,
+            shutdown.clone(),
+            options,
+        ));
+        let state = tokio::time::timeout(DEADLINE, ready_rx)
+            .await
+            .expect("server did not start in time")
+            .expect("server failed to start");
+        TestServer {
+            url,
+            state,
+            clock: manual,
+            dir,
+            shutdown,
+            handle,
+        }
+    }
+
+    /// Stops gracefully and waits until every write is on disk; returns the data dir.
+    pub async fn stop(self) -> Arc<TempDir> {
+        self.shutdown.trigger();
+        drop(self.state);
+        tokio::time::timeout(DEADLINE, self.handle)
+            .await
+            .expect("server did not stop in time")
+            .expect("server task panicked")
+            .expect("server failed");
+        self.dir
+    }
+
+    pub fn advance(&self, secs: i64) {
+        self.clock.advance(chrono::Duration::seconds(secs));
+    }
+
+    pub async fn add_user(&self, username: &str, role: Role) -> User {
+        parley::bootstrap::add_user(&self.state.store, username, username, role, PASSWORD)
+            .await
+            .expect("add user")
+    }
+
+    /// An agent assigned to `queues` (capacity from the config unless given).
+    pub async fn add_agent(
+        &self,
+        username: &str,
+        queues: &[QueueId],
+        capacity: Option<u32>,
+    ) -> User {
+        let user = self.add_user(username, Role::Agent).await;
+        let settings = AgentSettings {
+            queues: queues.to_vec(),
+            capacity,
+        };
+        let s = settings.clone();
+        let id = user.id;
+        self.state
+            .store
+            .write(move |txn| parley::store::put_agent_settings(txn, id, &s))
+            .await
+            .expect("settings");
+        self.state.acd.configure(user.id, settings);
+        user
+    }
+
+    pub async fn default_queue(&self) -> QueueId {
+        parley::bootstrap::ensure_default_queue(&self.state.store)
+            .await
+            .expect("queue")
+    }
+
+    /// A browser-like client with a cookie jar, logged in as `username`.
+    pub async fn login(&self, username: &str) -> Client {
+        let client = Client::anonymous(&self.url);
+        let page = client.get("/login").await;
+        assert_eq!(page.status(), 200);
+        let csrf = hidden_csrf(&page.text().await.unwrap());
+        let res = client
+            .http
+            .post(format!("{}/login", self.url))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("username", username),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.status().is_redirection(),
+            "login failed: {}",
+            res.status()
+        );
+        let me: Value = client.get("/api/me").await.json().await.unwrap();
+        Client {
+            csrf: me["csrf"].as_str().unwrap().to_owned(),
+            ..client
+        }
+    }
+
+    /// Posts a Twilio inbound webhook, signed with the configured token.
+    pub async fn twilio_sms(&self, sid: &str, from: &str, body: &str) -> reqwest::Response {
+        let params = vec![
+            ("MessageSid".to_owned(), sid.to_owned()),
+            ("AccountSid".to_owned(), "AC123".to_owned()),
+            ("From".to_owned(), from.to_owned()),
+            ("To".to_owned(), OUR_NUMBER.to_owned()),
+            ("Body".to_owned(), body.to_owned()),
+        ];
+        self.signed_post("/webhooks/twilio/sms", &params, None)
+            .await
+    }
+
+    /// Posts form `params` to `path` with a signature made with `token` (default: the right one).
+    pub async fn signed_post(
+        &self,
+        path: &str,
+        params: &[(String, String)],
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        let url = format!("{}{path}", self.url);
+        let sig = parley::sms::twilio::signature(token.unwrap_or(TWILIO_TOKEN), &url, params);
+        reqwest::Client::new()
+            .post(&url)
+            .header("X-Twilio-Signature", sig)
+            .form(params)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+pub fn hidden_csrf(html: &str) -> String {
+    let at = html
+        .find("name=\"_csrf\" value=\"")
+        .expect("csrf field in page");
+    let rest = &html[at + "name=\"_csrf\" value=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+impl Client {
+    pub fn anonymous(base: &str) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.to_owned(),
+            csrf: String::new(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A JSON POST with the CSRF header, as the workspace script sends it.
+    pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_ok(&self, path: &str, body: Value) -> Value {
+        let res = self.post(path, body).await;
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        assert!(status.is_success(), "POST {path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    pub async fn available(&self) {
+        self.post_ok(
+            "/api/presence",
+            serde_json::json!({"presence": "available"}),
+        )
+        .await;
+    }
+
+    /// Opens the agent's live stream; returns once its `sync` arrived.
+    pub async fn events(&self) -> Events {
+        let res = self.get("/api/events").await;
+        assert_eq!(res.status(), 200, "event stream refused");
+        let mut events = Events::from_response(res);
+        events.next_named("sync").await;
+        events
+    }
+}
+
+type ByteStream =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;
+
+/// A parsed SSE stream.
+pub struct Events {
+    stream: ByteStream,
+    buf: String,
+}
+
+impl Events {
+    pub fn from_response(res: reqwest::Response) -> Events {
+        Events {
+            stream: Box::pin(res.bytes_stream()),
+            buf: String::new(),
+        }
+    }
+
+    /// The next event (name, data), or panics after the deadline.
+    pub async fn next(&mut self) -> (String, Value) {
+        tokio::time::timeout(DEADLINE, self.next_inner())
+            .await
+            .expect("no event before the deadline")
+    }
+
+    /// The next event, or None if nothing comes within `within`.
+    pub async fn try_next(&mut self, within: Duration) -> Option<(String, Value)> {
+        tokio::time::timeout(within, self.next_inner()).await.ok()
+    }
+
+    async fn next_inner(&mut self) -> (String, Value) {
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut name = "message".to_owned();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if data.is_empty() {
+                    continue; // keep-alive comment
+                }
+                return (name, serde_json::from_str(&data).unwrap());
+            }
+            let chunk = self
+                .stream
+                .next()
+                .await
+                .expect("event stream ended")
+                .expect("event stream failed");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Skips events until one named `name` arrives.
+    pub async fn next_named(&mut self, name: &str) -> Value {
+        loop {
+            let (n, data) = self.next().await;
+            if n == name {
+                return data;
+            }
+        }
+    }
+
+    /// The next offer's workitem id.
+    pub async fn offer(&mut self) -> u64 {
+        self.next_named("offer").await["workitem"]["id"]
+            .as_u64()
+            .unwrap()
+    }
+}
