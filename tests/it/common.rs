@@ -1,4 +1,5 @@
 //! The test harness: boots the real app on 127.0.0.1:0 with a temp data dir, and talks to it
+#![allow(dead_code)] // helpers shared by test modules; not each module uses each one
 //! over HTTP like a browser (cookies, CSRF header) or like a provider (signed webhooks).
 
 use std::sync::Arc;
