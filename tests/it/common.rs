@@ -1,6 +1,6 @@
 //! The test harness: boots the real app on 127.0.0.1:0 with a temp data dir, and talks to it
-#![allow(dead_code)] // helpers shared by test modules; not each module uses each one
 //! over HTTP like a browser (cookies, CSRF header) or like a provider (signed webhooks).
+#![allow(dead_code)] // helpers shared by test modules; not each module uses each one
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,10 +32,12 @@ pub struct TestServer {
 }
 
 pub fn config(dir: &TempDir) -> Config {
-    let mut c = Config::default();
-    c.data_dir = dir.path().to_owned();
-    c.sms.twilio.auth_token = TWILIO_TOKEN.into();
-    c
+    let mut config = Config {
+        data_dir: dir.path().to_owned(),
+        ..Config::default()
+    };
+    config.sms.twilio.auth_token = TWILIO_TOKEN.into();
+    config
 }
 
 impl TestServer {

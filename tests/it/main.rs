@@ -1,4 +1,5 @@
 //! Integration tests: the real server on an ephemeral port, a temp data dir, HTTP only.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed test should panic loudly
 
 mod common;
 mod core_loop;
