@@ -183,6 +183,8 @@ impl Sender {
             to: workitem.customer.clone(),
             body: message.body.clone(),
         };
+        // Backoff counts from the attempt's start, not from when the provider answered.
+        let started = self.clock.now();
         let outcome = match self.provider.send(&sms).await {
             Ok(receipt) => SendOutcome::Sent {
                 provider: self.provider.name(),
@@ -193,7 +195,7 @@ impl Sender {
                 let delay = Duration::seconds(1i64 << entry.attempts.min(8));
                 tracing::warn!(message = %id, attempt = entry.attempts + 1, %error, "send failed, will retry");
                 SendOutcome::Retry {
-                    at: self.clock.now() + delay,
+                    at: started + delay,
                     error,
                 }
             }

@@ -1,0 +1,262 @@
+//! Twilio-compatible webhooks: signatures, durability before 200, dedup, delivery status.
+
+use serde_json::json;
+
+use crate::common::*;
+
+fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+async fn message_count(server: &TestServer) -> u64 {
+    server
+        .state
+        .store
+        .read(|txn| {
+            use redb::ReadableTableMetadata;
+            Ok(txn.open_table(parley::store::MESSAGES)?.len()?)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn signed_inbound_is_stored_and_answered_with_empty_twiml() {
+    let server = TestServer::start().await;
+    let res = server.twilio_sms("SM0001", "+14155550142", "hello").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().contains("xml"));
+    assert!(res.text().await.unwrap().contains("<Response/>"));
+    // Durable before the 200: visible to a fresh read right away.
+    assert_eq!(message_count(&server).await, 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_or_missing_signature_is_refused_and_nothing_stored() {
+    let server = TestServer::start().await;
+    let p = params(&[
+        ("MessageSid", "SM0002"),
+        ("From", "+14155550142"),
+        ("To", OUR_NUMBER),
+        ("Body", "hi"),
+    ]);
+    let wrong = server
+        .signed_post("/webhooks/twilio/sms", &p, Some("not-the-token"))
+        .await;
+    assert_eq!(wrong.status(), 403);
+    let missing = reqwest::Client::new()
+        .post(format!("{}/webhooks/twilio/sms", server.url))
+        .form(&p)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 403);
+    // A valid signature over different parameters does not cover a tampered body.
+    let url = format!("{}/webhooks/twilio/sms", server.url);
+    let sig = parley::sms::twilio::signature(TWILIO_TOKEN, &url, &p);
+    let mut tampered = p.clone();
+    tampered[3].1 = "send me money".into();
+    let res = reqwest::Client::new()
+        .post(&url)
+        .header("X-Twilio-Signature", sig)
+        .form(&tampered)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(message_count(&server).await, 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn webhooks_are_refused_when_twilio_is_not_configured() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let server = TestServer::start_in(dir, |c| c.sms.twilio.auth_token.clear()).await;
+    let res = server.twilio_sms("SM0003", "+14155550142", "hi").await;
+    assert_eq!(res.status(), 403);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_message_sid_twice_stores_one_message() {
+    let server = TestServer::start().await;
+    for _ in 0..3 {
+        let res = server.twilio_sms("SMdup", "+14155550142", "once").await;
+        assert_eq!(res.status(), 200);
+    }
+    assert_eq!(message_count(&server).await, 1);
+    // Concurrent retries too.
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let url = server.url.clone();
+        tasks.push(tokio::spawn(async move {
+            let p = params(&[
+                ("MessageSid", "SMrace"),
+                ("From", "+14155550177"),
+                ("To", OUR_NUMBER),
+                ("Body", "race"),
+            ]);
+            let full = format!("{url}/webhooks/twilio/sms");
+            let sig = parley::sms::twilio::signature(TWILIO_TOKEN, &full, &p);
+            reqwest::Client::new()
+                .post(&full)
+                .header("X-Twilio-Signature", sig)
+                .form(&p)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    assert_eq!(message_count(&server).await, 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_inbound_gets_a_clear_400() {
+    let server = TestServer::start().await;
+    let p = params(&[
+        ("MessageSid", "SM0004"),
+        ("From", "not a number"),
+        ("To", OUR_NUMBER),
+        ("Body", "hi"),
+    ]);
+    let res = server.signed_post("/webhooks/twilio/sms", &p, None).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("From"));
+    server.stop().await;
+}
+
+/// A stand-in for Twilio's Messages API: fails the first `fail_first` calls with 503, then
+/// accepts each message with a new sid. Counts calls.
+async fn fake_twilio_api(fail_first: usize) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::routing::post;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let app = axum::Router::new().route(
+        "/2010-04-01/Accounts/{sid}/Messages.json",
+        post(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n < fail_first {
+                    (axum::http::StatusCode::SERVICE_UNAVAILABLE, "try later".to_owned())
+                } else {
+                    (
+                        axum::http::StatusCode::CREATED,
+                        format!("{{\"sid\":\"SMout{n}\",\"status\":\"queued\"}}"),
+                    )
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, calls)
+}
+
+#[tokio::test]
+async fn outbound_retries_with_backoff_then_tracks_delivery_status() {
+    use std::sync::atomic::Ordering;
+    let (api, calls) = fake_twilio_api(2).await;
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let server = TestServer::start_in(dir, |c| {
+        c.sms.provider = parley::config::ProviderKind::Twilio;
+        c.sms.twilio.account_sid = "AC123".into();
+        c.sms.twilio.api_base = api.clone();
+    })
+    .await;
+    let queue = server.default_queue().await;
+    server.add_agent("alice", &[queue], None).await;
+    let alice = server.login("alice").await;
+    let mut events = alice.events().await;
+    alice.available().await;
+    server.twilio_sms("SMin1", "+14155550142", "status please").await;
+    let id = events.offer().await;
+    alice.post_ok(&format!("/api/workitems/{id}/accept"), json!({})).await;
+    let sent = alice
+        .post_ok(&format!("/api/workitems/{id}/messages"), json!({"body": "on it"}))
+        .await;
+    let message_id = sent["message"]["id"].as_u64().unwrap();
+    assert_eq!(sent["message"]["status"], "queued", "stored before it is sent");
+
+    // First attempt fails; the retry waits for the (manual) clock: 1 s, then 2 s.
+    let wait_calls = |n: usize| {
+        let calls = calls.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + DEADLINE;
+            while calls.load(Ordering::SeqCst) < n {
+                assert!(tokio::time::Instant::now() < deadline, "provider not called {n} times");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        }
+    };
+    wait_calls(1).await;
+    server.advance(1);
+    wait_calls(2).await;
+    server.advance(2);
+    let status = loop {
+        let s = events.next_named("message_status").await;
+        if s["message"] == message_id && s["status"] == "sent" {
+            break s;
+        }
+    };
+    assert_eq!(status["error"], serde_json::Value::Null);
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "sent once after two failures");
+
+    // Twilio reports delivery for the sid it gave us (the third call: SMout2).
+    let res = server
+        .signed_post(
+            "/webhooks/twilio/status",
+            &params(&[("MessageSid", "SMout2"), ("MessageStatus", "delivered")]),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let delivered = events.next_named("message_status").await;
+    assert_eq!(delivered["status"], "delivered");
+    let detail: serde_json::Value = alice
+        .get(&format!("/api/workitems/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let out = &detail["messages"][1];
+    assert_eq!(out["status"], "delivered");
+    assert_eq!(out["provider_id"], "SMout2");
+
+    // An unknown status word is a clear 400; an unsigned report a 403; an unknown sid is
+    // acknowledged so the provider stops retrying.
+    let bogus = server
+        .signed_post(
+            "/webhooks/twilio/status",
+            &params(&[("MessageSid", "SMout2"), ("MessageStatus", "bogus")]),
+            None,
+        )
+        .await;
+    assert_eq!(bogus.status(), 400);
+    let unsigned = reqwest::Client::new()
+        .post(format!("{}/webhooks/twilio/status", server.url))
+        .form(&params(&[("MessageSid", "SMout2"), ("MessageStatus", "failed")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 403);
+    let unknown = server
+        .signed_post(
+            "/webhooks/twilio/status",
+            &params(&[("MessageSid", "SMnever"), ("MessageStatus", "delivered")]),
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status(), 200);
+    server.stop().await;
+}
