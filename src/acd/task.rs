@@ -362,6 +362,7 @@ impl AcdTask {
     /// Queues a routing step for the store, in order with every other write.
     fn persist(&self, workitem: WorkitemId, kind: EventKind) -> Option<store::Pending<()>> {
         let at = self.clock.now();
+        tracing::debug!(%workitem, ?kind, "routing step");
         match self
             .store
             .submit(move |txn| store::route_step(txn, workitem, at, kind).map(|_| ()))

@@ -48,6 +48,14 @@ impl TestServer {
 
     /// Boots on an existing data dir (for restarts), with the config adjusted by `tweak`.
     pub async fn start_in(dir: Arc<TempDir>, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        // Server logs show with a failing test's output (PARLEY_LOG=debug for more).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_env("PARLEY_LOG")
+                    .unwrap_or_else(|_| "warn".into()),
+            )
+            .with_test_writer()
+            .try_init();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -1,6 +1,8 @@
 //! Integration tests: the real server on an ephemeral port, a temp data dir, HTTP only.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed test should panic loudly
 
+mod acd;
+mod browser;
 mod common;
 mod core_loop;
 mod webhooks;

@@ -28,7 +28,12 @@ async fn signed_inbound_is_stored_and_answered_with_empty_twiml() {
     let server = TestServer::start().await;
     let res = server.twilio_sms("SM0001", "+14155550142", "hello").await;
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().contains("xml"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("xml")
+    );
     assert!(res.text().await.unwrap().contains("<Response/>"));
     // Durable before the 200: visible to a fresh read right away.
     assert_eq!(message_count(&server).await, 1);
@@ -136,7 +141,9 @@ async fn malformed_inbound_gets_a_clear_400() {
 
 /// A stand-in for Twilio's Messages API: fails the first `fail_first` calls with 503, then
 /// accepts each message with a new sid. Counts calls.
-async fn fake_twilio_api(fail_first: usize) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+async fn fake_twilio_api(
+    fail_first: usize,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use axum::routing::post;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let calls = std::sync::Arc::new(AtomicUsize::new(0));
@@ -147,7 +154,10 @@ async fn fake_twilio_api(fail_first: usize) -> (String, std::sync::Arc<std::sync
             let n = counter.fetch_add(1, Ordering::SeqCst);
             async move {
                 if n < fail_first {
-                    (axum::http::StatusCode::SERVICE_UNAVAILABLE, "try later".to_owned())
+                    (
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                        "try later".to_owned(),
+                    )
                 } else {
                     (
                         axum::http::StatusCode::CREATED,
@@ -179,14 +189,24 @@ async fn outbound_retries_with_backoff_then_tracks_delivery_status() {
     let alice = server.login("alice").await;
     let mut events = alice.events().await;
     alice.available().await;
-    server.twilio_sms("SMin1", "+14155550142", "status please").await;
+    server
+        .twilio_sms("SMin1", "+14155550142", "status please")
+        .await;
     let id = events.offer().await;
-    alice.post_ok(&format!("/api/workitems/{id}/accept"), json!({})).await;
+    alice
+        .post_ok(&format!("/api/workitems/{id}/accept"), json!({}))
+        .await;
     let sent = alice
-        .post_ok(&format!("/api/workitems/{id}/messages"), json!({"body": "on it"}))
+        .post_ok(
+            &format!("/api/workitems/{id}/messages"),
+            json!({"body": "on it"}),
+        )
         .await;
     let message_id = sent["message"]["id"].as_u64().unwrap();
-    assert_eq!(sent["message"]["status"], "queued", "stored before it is sent");
+    assert_eq!(
+        sent["message"]["status"], "queued",
+        "stored before it is sent"
+    );
 
     // First attempt fails; the retry waits for the (manual) clock: 1 s, then 2 s.
     let wait_calls = |n: usize| {
@@ -194,7 +214,10 @@ async fn outbound_retries_with_backoff_then_tracks_delivery_status() {
         async move {
             let deadline = tokio::time::Instant::now() + DEADLINE;
             while calls.load(Ordering::SeqCst) < n {
-                assert!(tokio::time::Instant::now() < deadline, "provider not called {n} times");
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "provider not called {n} times"
+                );
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
         }
@@ -210,7 +233,11 @@ async fn outbound_retries_with_backoff_then_tracks_delivery_status() {
         }
     };
     assert_eq!(status["error"], serde_json::Value::Null);
-    assert_eq!(calls.load(Ordering::SeqCst), 3, "sent once after two failures");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        3,
+        "sent once after two failures"
+    );
 
     // Twilio reports delivery for the sid it gave us (the third call: SMout2).
     let res = server
@@ -245,7 +272,10 @@ async fn outbound_retries_with_backoff_then_tracks_delivery_status() {
     assert_eq!(bogus.status(), 400);
     let unsigned = reqwest::Client::new()
         .post(format!("{}/webhooks/twilio/status", server.url))
-        .form(&params(&[("MessageSid", "SMout2"), ("MessageStatus", "failed")]))
+        .form(&params(&[
+            ("MessageSid", "SMout2"),
+            ("MessageStatus", "failed"),
+        ]))
         .send()
         .await
         .unwrap();
