@@ -152,8 +152,14 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// Pages that work without a login and carry the pre-login token (also when logged in, so a
+/// session ending while they are open does not break them).
+fn uses_anon_csrf(path: &str) -> bool {
+    path == "/login" || path.starts_with("/simulator")
+}
+
 /// Resolves the session for every request and refuses state-changing requests without the
-/// right CSRF token: the session's token when logged in, else the pre-login cookie's.
+/// right CSRF token: the session's, or the pre-login cookie's on pre-login pages.
 pub async fn protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let info = resolve_session(&state, &parts.headers).await;
@@ -161,8 +167,8 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         body
     } else {
         let expected = match &info {
-            Some(i) => Some(i.session.csrf_token.clone()),
-            None => cookie(&parts.headers, ANON_CSRF_COOKIE).map(str::to_owned),
+            Some(i) if !uses_anon_csrf(parts.uri.path()) => Some(i.session.csrf_token.clone()),
+            _ => cookie(&parts.headers, ANON_CSRF_COOKIE).map(str::to_owned),
         };
         let (given, body) = match parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
             Some(h) => (Some(h.to_owned()), body),

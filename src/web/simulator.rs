@@ -12,7 +12,7 @@ use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::auth::{self, MaybeUser};
+use super::auth;
 use super::error::ApiError;
 use super::views::{SimulatorView, render};
 use crate::bootstrap::{DEMO_CUSTOMER, DEMO_NUMBER};
@@ -35,15 +35,10 @@ fn phone(raw: &str) -> Result<E164, ApiError> {
 #[tracing::instrument(skip_all)]
 pub async fn simulator_get(
     State(state): State<AppState>,
-    MaybeUser(user): MaybeUser,
     headers: HeaderMap,
     Query(q): Query<PhoneQuery>,
 ) -> Result<Response, ApiError> {
-    // A logged-in browser's forms carry the session's token; others the pre-login one.
-    let (csrf, set_cookie) = match &user {
-        Some(u) => (u.csrf().to_owned(), None),
-        None => auth::anon_csrf(&state, &headers),
-    };
+    let (csrf, set_cookie) = auth::anon_csrf(&state, &headers);
     let campaigns = state.store.read(store::all_campaigns).await?;
     let numbers: Vec<(String, String)> = campaigns
         .iter()

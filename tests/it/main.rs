@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed test should panic loudly
 
 mod acd;
+mod auth;
 mod browser;
 mod common;
 mod core_loop;
