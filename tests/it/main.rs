@@ -6,4 +6,5 @@ mod auth;
 mod browser;
 mod common;
 mod core_loop;
+mod crash;
 mod webhooks;
