@@ -263,6 +263,7 @@
   // ---- presence ----
   function showPresence(view) {
     $("presence").value = view.presence;
+    $("available-hint").hidden = view.presence === "available";
     $("away-reason").hidden = view.presence !== "away";
     if (view.presence === "away") $("away-reason").value = view.away_reason || "";
   }
