@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`config`]: the one `Config` (defaults → TOML file → `PARLEY_` environment).
 //! - [`domain`]: plain data and rules (ids, E.164 phones, users, workitems, events).
+//! - [`insights`]: personality insights from a customer's own SMS history (pure, explained).
 //! - [`store`]: redb, the single source of truth; one writer thread with group commit.
 //! - [`acd`]: the routing engine (pure state machine) and the task that owns it.
 //! - [`live`]: the hub fanning pushes out to agents' and simulated phones' streams.
@@ -19,6 +20,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod insights;
 pub mod live;
 pub mod sms;
 pub mod state;
@@ -120,6 +122,7 @@ pub async fn run_with(
             )),
         },
     };
+    let (inbound, inbound_task) = sms::inbound::spawn(store.clone(), acd.clone(), hub.clone());
     let outbox = sms::outbound::spawn(
         store.clone(),
         provider,
@@ -140,6 +143,7 @@ pub async fn run_with(
         store,
         acd,
         hub: hub.clone(),
+        inbound,
         outbox,
         clock,
         shutdown: shutdown.clone(),
@@ -157,9 +161,13 @@ pub async fn run_with(
         .await;
     shutdown.trigger();
     hub.close_all();
-    tasks.join().await;
-    // Every store handle must be gone before the writer thread can finish its last batch.
+    // Every handle must be gone before the inbound task and then the writer thread can finish
+    // their last batch.
     drop(state);
+    if let Err(e) = inbound_task.await {
+        tracing::error!(error = %e, "inbound task ended abnormally");
+    }
+    tasks.join().await;
     tokio::task::spawn_blocking(move || writer.join())
         .await
         .ok();

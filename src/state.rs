@@ -6,6 +6,7 @@ use crate::acd::Acd;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::live::Hub;
+use crate::sms::inbound::Inbound;
 use crate::sms::outbound::Outbox;
 use crate::store::Store;
 use crate::tasks::Shutdown;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub store: Store,
     pub acd: Acd,
     pub hub: Arc<Hub>,
+    pub inbound: Inbound,
     pub outbox: Outbox,
     pub clock: Clock,
     /// Long-lived responses (SSE) end when this fires, so shutdown is not held up.

@@ -154,6 +154,8 @@ pub struct Engine {
     agents: HashMap<UserId, Agent>,
     items: HashMap<WorkitemId, Item>,
     waiting: BTreeSet<WaitingKey>,
+    /// When each pending offer lapses, soonest first (kept apart so timers cost O(log n)).
+    offer_deadlines: BTreeSet<(DateTime<Utc>, WorkitemId)>,
     /// When a skipped agent becomes eligible again for a waiting workitem.
     skip_ends: BTreeSet<(DateTime<Utc>, WorkitemId)>,
     offer_timeouts: HashMap<QueueId, Duration>,
@@ -168,6 +170,7 @@ impl Engine {
             agents: HashMap::new(),
             items: HashMap::new(),
             waiting: BTreeSet::new(),
+            offer_deadlines: BTreeSet::new(),
             skip_ends: BTreeSet::new(),
             offer_timeouts: HashMap::new(),
             default_offer_timeout,
@@ -288,11 +291,16 @@ impl Engine {
         &mut self,
         agent: UserId,
         workitem: WorkitemId,
-        now: DateTime<Utc>,
+        _now: DateTime<Utc>,
     ) -> Result<Vec<Effect>, AcdError> {
         let item = self.items.get_mut(&workitem).ok_or(AcdError::NotOffered)?;
         match item.phase {
-            Phase::Offered { agent: to, .. } if to == agent => {}
+            Phase::Offered {
+                agent: to,
+                expires_at,
+            } if to == agent => {
+                self.offer_deadlines.remove(&(expires_at, workitem));
+            }
             _ => return Err(AcdError::NotOffered),
         }
         item.phase = Phase::Active { agent };
@@ -300,7 +308,6 @@ impl Engine {
             a.offers.remove(&workitem);
             a.active.insert(workitem);
         }
-        let _ = now;
         Ok(vec![Effect::Accepted { agent, workitem }])
     }
 
@@ -342,19 +349,15 @@ impl Engine {
 
     /// Expires lapsed offers and ends skips whose time is up.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
-        let lapsed: Vec<(WorkitemId, UserId)> = self
-            .items
-            .values()
-            .filter_map(|i| match i.phase {
-                Phase::Offered { agent, expires_at } if expires_at <= now => {
-                    Some((i.routable.id, agent))
-                }
-                _ => None,
-            })
-            .collect();
         let mut effects = Vec::new();
-        for (workitem, agent) in lapsed {
-            effects.extend(self.requeue(workitem, agent, WithdrawReason::TimedOut, now));
+        while let Some(&(at, workitem)) = self.offer_deadlines.first() {
+            if at > now {
+                break;
+            }
+            self.offer_deadlines.pop_first();
+            if let Some(Phase::Offered { agent, .. }) = self.phase(workitem) {
+                effects.extend(self.requeue(workitem, agent, WithdrawReason::TimedOut, now));
+            }
         }
         while let Some(&(at, _)) = self.skip_ends.first() {
             if at > now {
@@ -368,13 +371,9 @@ impl Engine {
 
     /// The next time `tick` has something to do.
     pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
-        let offers = self.items.values().filter_map(|i| match i.phase {
-            Phase::Offered { expires_at, .. } => Some(expires_at),
-            _ => None,
-        });
-        offers
-            .chain(self.skip_ends.first().map(|(at, _)| *at))
-            .min()
+        let offer = self.offer_deadlines.first().map(|(at, _)| *at);
+        let skip = self.skip_ends.first().map(|(at, _)| *at);
+        offer.into_iter().chain(skip).min()
     }
 
     /// Who currently holds a workitem: the agent it is offered to or owned by.
@@ -443,6 +442,9 @@ impl Engine {
         let Some(item) = self.items.get_mut(&workitem) else {
             return Vec::new();
         };
+        if let Phase::Offered { expires_at, .. } = item.phase {
+            self.offer_deadlines.remove(&(expires_at, workitem));
+        }
         item.phase = Phase::Queued;
         if reason != WithdrawReason::AgentLeft {
             let until = now + self.skip_for;
@@ -496,6 +498,7 @@ impl Engine {
             self.waiting.remove(&key);
             if let Some(item) = self.items.get_mut(&workitem) {
                 item.phase = Phase::Offered { agent, expires_at };
+                self.offer_deadlines.insert((expires_at, workitem));
             }
             if let Some(a) = self.agents.get_mut(&agent) {
                 a.offers.insert(workitem);

@@ -25,6 +25,15 @@ impl E164 {
         if trimmed.is_empty() {
             return Err(PhoneError::Empty);
         }
+        if let Some(known) = cache::get(trimmed) {
+            return Ok(known);
+        }
+        let parsed = Self::parse_uncached(trimmed)?;
+        cache::put(trimmed, &parsed);
+        Ok(parsed)
+    }
+
+    fn parse_uncached(trimmed: &str) -> Result<E164, PhoneError> {
         let parsed = phonenumber::parse(Some(phonenumber::country::Id::US), trimmed)
             .map_err(|_| PhoneError::Unparseable(trimmed.to_owned()))?;
         if !phonenumber::is_valid(&parsed) && !is_fictional_us(&parsed) {
@@ -37,6 +46,32 @@ impl E164 {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Parsing and validating with libphonenumber's metadata costs ~10 µs, and every inbound
+/// message carries two numbers, mostly ones seen before: remember recent results.
+mod cache {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+
+    use super::E164;
+
+    /// Bounded: when full it starts over, which keeps memory flat and costs one re-parse each.
+    const CAPACITY: usize = 100_000;
+    static SEEN: LazyLock<Mutex<HashMap<String, E164>>> = LazyLock::new(Default::default);
+
+    pub fn get(input: &str) -> Option<E164> {
+        SEEN.lock().ok()?.get(input).cloned()
+    }
+
+    pub fn put(input: &str, parsed: &E164) {
+        if let Ok(mut seen) = SEEN.lock() {
+            if seen.len() >= CAPACITY {
+                seen.clear();
+            }
+            seen.insert(input.to_owned(), parsed.clone());
+        }
     }
 }
 

@@ -1,46 +1,97 @@
-//! Inbound messages: stored durably first, then handed to the ACD.
+//! Inbound messages: stored durably first, then handed to the ACD. One task gathers the
+//! messages that arrive while the previous batch commits and stores them together, so many
+//! concurrent webhooks cost one transaction (on top of the store's own group commit).
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
 
 use crate::acd::Acd;
 use crate::live::{Hub, PhonePush};
 use crate::store::{self, InboundSms, Ingested, Store, StoreError};
 
-/// Stores one inbound message (deduplicated by provider id) and routes it. Returns once the
-/// message is durable, so a webhook can acknowledge it.
-pub async fn receive(
-    store: &Store,
-    acd: &Acd,
-    hub: &Hub,
-    sms: InboundSms,
-) -> Result<Ingested, StoreError> {
-    let ingested = {
-        let sms = sms.clone();
-        store
-            .write(move |txn| store::ingest_inbound(txn, &sms))
-            .await?
-    };
-    if let Ingested::Stored {
+/// Most messages stored in one batch.
+const MAX_BATCH: usize = 512;
+
+type Reply = oneshot::Sender<Result<Ingested, StoreError>>;
+
+/// Where providers hand in customers' messages.
+#[derive(Clone)]
+pub struct Inbound {
+    tx: mpsc::Sender<(InboundSms, Reply)>,
+}
+
+impl Inbound {
+    /// Stores one message (deduplicated by provider id) and routes it. Returns once the
+    /// message is durable, so a webhook can acknowledge it.
+    pub async fn receive(&self, sms: InboundSms) -> Result<Ingested, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send((sms, tx))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+/// Starts the inbound task. It ends when every `Inbound` handle is gone, after answering every
+/// message handed in, so a graceful shutdown acknowledges nothing it did not store.
+pub fn spawn(store: Store, acd: Acd, hub: Arc<Hub>) -> (Inbound, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<(InboundSms, Reply)>(MAX_BATCH * 8);
+    let task = tokio::spawn(async move {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            let (messages, replies): (Vec<InboundSms>, Vec<Reply>) = batch.drain(..).unzip();
+            let stored = {
+                let messages = messages.clone();
+                store
+                    .write(move |txn| store::ingest_many(txn, &messages))
+                    .await
+            };
+            match stored {
+                Ok(results) => {
+                    for ((sms, reply), ingested) in messages.iter().zip(replies).zip(results) {
+                        route(&acd, &hub, sms, &ingested);
+                        let _ = reply.send(Ok(ingested));
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, count = replies.len(), "inbound batch not stored");
+                    for reply in replies {
+                        let _ = reply.send(Err(StoreError::BatchFailed(e.to_string())));
+                    }
+                }
+            }
+        }
+        tracing::debug!("inbound stopped");
+    });
+    (Inbound { tx }, task)
+}
+
+/// Hands a stored message on: a new conversation to the ACD to route, a message on an open
+/// one to its agent; and to any simulator tab showing the sender's phone.
+fn route(acd: &Acd, hub: &Hub, sms: &InboundSms, ingested: &Ingested) {
+    let Ingested::Stored {
         message,
         workitem,
         contact,
         new_workitem,
-    } = &ingested
-    {
-        tracing::debug!(workitem = %workitem.id, message = %message.id, new_workitem, "inbound stored");
-        if *new_workitem {
-            acd.enqueue(workitem.clone(), contact.display_name());
-        } else {
-            acd.customer_message(workitem.id, message.clone());
-        }
-        // Other tabs showing the same simulated phone see what it sent.
-        hub.push_phone(
-            &sms.from,
-            PhonePush {
-                direction: message.direction,
-                our_number: sms.to.clone(),
-                body: message.body.clone(),
-                at: message.at,
-            },
-        );
+    } = ingested
+    else {
+        return;
+    };
+    if *new_workitem {
+        acd.enqueue(workitem.clone(), contact.display_name());
+    } else {
+        acd.customer_message(workitem.id, message.clone());
     }
-    Ok(ingested)
+    hub.push_phone(
+        &sms.from,
+        PhonePush {
+            direction: message.direction,
+            our_number: sms.to.clone(),
+            body: message.body.clone(),
+            at: message.at,
+        },
+    );
 }

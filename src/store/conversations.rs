@@ -5,39 +5,11 @@ use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::codec::{decode, get_json, next_id, put_json};
-use super::directory::find_or_create_contact;
 use super::*;
 use crate::domain::{
-    Campaign, Contact, DeliveryStatus, Direction, E164, Event, EventId, EventKind, Message,
-    MessageId, Queue, QueueId, UserId, Workitem, WorkitemId, WorkitemState, preview,
+    DeliveryStatus, Direction, E164, Event, EventId, EventKind, Message, MessageId, UserId,
+    Workitem, WorkitemId, WorkitemState,
 };
-
-/// A customer's message as a provider handed it to us.
-#[derive(Clone, Debug)]
-pub struct InboundSms {
-    /// Provider name, part of the dedup key (`"twilio"`, `"simulator"`).
-    pub provider: &'static str,
-    /// The provider's message id; a second message with the same id is a retry.
-    pub provider_id: Option<String>,
-    pub from: E164,
-    pub to: E164,
-    pub body: String,
-    pub received_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Debug)]
-#[allow(clippy::large_enum_variant)] // made once per message and moved, never stored
-pub enum Ingested {
-    /// The provider retried a message we already hold.
-    Duplicate(MessageId),
-    Stored {
-        message: Message,
-        workitem: Workitem,
-        contact: Contact,
-        /// A new conversation the ACD must route (otherwise it continues an open one).
-        new_workitem: bool,
-    },
-}
 
 /// A pending send in the outbox.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -46,124 +18,8 @@ pub struct OutboxEntry {
     pub next_attempt_at: DateTime<Utc>,
 }
 
-fn open_key(customer: &E164, our_number: &E164) -> String {
+pub(super) fn open_key(customer: &E164, our_number: &E164) -> String {
     format!("{customer} {our_number}")
-}
-
-/// Stores an inbound message: dedups by provider id, finds or creates the contact, continues
-/// the conversation's open workitem or opens a new one in the queue of the number's campaign.
-pub fn ingest_inbound(txn: &WriteTransaction, sms: &InboundSms) -> Result<Ingested, StoreError> {
-    let mut provider_ids = txn.open_table(PROVIDER_IDS)?;
-    let dedup_key = sms
-        .provider_id
-        .as_ref()
-        .map(|id| format!("{}:{id}", sms.provider));
-    if let Some(key) = &dedup_key
-        && let Some(existing) = provider_ids.get(key.as_str())?
-    {
-        return Ok(Ingested::Duplicate(MessageId(existing.value())));
-    }
-    let contact = find_or_create_contact(txn, &sms.from, sms.received_at)?;
-    let key = open_key(&sms.from, &sms.to);
-    let mut open = txn.open_table(OPEN_WORKITEMS)?;
-    let existing = match open.get(key.as_str())?.map(|v| v.value()) {
-        Some(id) => get_json::<Workitem>(&txn.open_table(WORKITEMS)?, "workitems", id)?,
-        None => None,
-    };
-    let (workitem, new_workitem) = match existing {
-        Some(w) => (w, false),
-        None => {
-            let (campaign, queue) = route_for(txn, &sms.to)?;
-            let workitem = Workitem {
-                id: WorkitemId(next_id(txn, "workitem")?),
-                contact: contact.id,
-                customer: sms.from.clone(),
-                our_number: sms.to.clone(),
-                campaign: campaign.map(|c| c.id),
-                queue: queue.id,
-                priority: queue.priority,
-                state: WorkitemState::Queued,
-                agent: None,
-                created_at: sms.received_at,
-                accepted_at: None,
-                terminated_at: None,
-                preview: preview(&sms.body),
-            };
-            put_json(&mut txn.open_table(WORKITEMS)?, workitem.id.0, &workitem)?;
-            open.insert(key.as_str(), workitem.id.0)?;
-            txn.open_multimap_table(WORKITEMS_BY_CONTACT)?
-                .insert(contact.id.0, workitem.id.0)?;
-            append_event(
-                txn,
-                workitem.id,
-                sms.received_at,
-                EventKind::Queued { queue: queue.id },
-            )?;
-            (workitem, true)
-        }
-    };
-    let message = Message {
-        id: MessageId(next_id(txn, "message")?),
-        workitem: workitem.id,
-        direction: Direction::In,
-        body: sms.body.clone(),
-        at: sms.received_at,
-        agent: None,
-        status: DeliveryStatus::Received,
-        provider_id: sms.provider_id.clone(),
-        error: None,
-    };
-    insert_message(txn, &message)?;
-    if let Some(key) = &dedup_key {
-        provider_ids.insert(key.as_str(), message.id.0)?;
-    }
-    append_event(
-        txn,
-        workitem.id,
-        sms.received_at,
-        EventKind::MessageIn {
-            message: message.id,
-        },
-    )?;
-    Ok(Ingested::Stored {
-        message,
-        workitem,
-        contact,
-        new_workitem,
-    })
-}
-
-/// The campaign owning `our_number` and its queue; numbers nobody owns go to the first queue.
-fn route_for(
-    txn: &WriteTransaction,
-    our_number: &E164,
-) -> Result<(Option<Campaign>, Queue), StoreError> {
-    let campaign: Option<Campaign> = match txn
-        .open_table(CAMPAIGN_NUMBERS)?
-        .get(our_number.as_str())?
-        .map(|v| v.value())
-    {
-        Some(id) => get_json(&txn.open_table(CAMPAIGNS)?, "campaigns", id)?,
-        None => None,
-    };
-    let queues = txn.open_table(QUEUES)?;
-    let queue: Option<Queue> = match &campaign {
-        Some(c) => get_json(&queues, "queues", c.queue.0)?,
-        None => None,
-    };
-    let queue = match queue {
-        Some(q) => q,
-        None => match queues.first()? {
-            Some((_, v)) => decode("queues", v.value())?,
-            None => Queue {
-                id: QueueId(0),
-                name: "Unrouted".into(),
-                priority: 0,
-                offer_timeout_secs: 20,
-            },
-        },
-    };
-    Ok((campaign, queue))
 }
 
 fn insert_message(txn: &WriteTransaction, message: &Message) -> Result<(), StoreError> {

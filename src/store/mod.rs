@@ -7,6 +7,7 @@
 mod codec;
 mod conversations;
 mod directory;
+mod inbound;
 mod sessions;
 mod tables;
 mod writer;
@@ -19,6 +20,7 @@ use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTran
 pub use codec::{get_json, next_id};
 pub use conversations::*;
 pub use directory::*;
+pub use inbound::*;
 pub use sessions::*;
 pub use tables::*;
 pub use writer::{BatchStats, Pending};

@@ -18,7 +18,7 @@ use super::views::{SimulatorView, render};
 use crate::bootstrap::{DEMO_CUSTOMER, DEMO_NUMBER};
 use crate::domain::{CampaignKind, Direction, E164};
 use crate::live::PhonePush;
-use crate::sms::{inbound, outbound::MAX_BODY_CHARS};
+use crate::sms::outbound::MAX_BODY_CHARS;
 use crate::state::AppState;
 use crate::store::{self, InboundSms, Ingested};
 
@@ -131,7 +131,7 @@ pub async fn messages_post(
         body,
         received_at: state.clock.now(),
     };
-    match inbound::receive(&state.store, &state.acd, &state.hub, sms).await? {
+    match state.inbound.receive(sms).await? {
         Ingested::Stored { message, .. } => Ok(Json(json!({ "message_id": message.id }))),
         Ingested::Duplicate(id) => Ok(Json(json!({ "message_id": id }))),
     }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::domain::{DeliveryStatus, E164};
 use crate::live::AgentPush;
-use crate::sms::{inbound, twilio};
+use crate::sms::twilio;
 use crate::state::AppState;
 use crate::store::{self, InboundSms};
 
@@ -85,7 +85,7 @@ pub async fn twilio_sms_post(
         body: param(&params, "Body").unwrap_or_default().to_owned(),
         received_at: state.clock.now(),
     };
-    match inbound::receive(&state.store, &state.acd, &state.hub, sms).await {
+    match state.inbound.receive(sms).await {
         Ok(_) => twiml_ok(),
         Err(e) => {
             // Not acknowledged: Twilio retries, and the dedup by MessageSid keeps it single.

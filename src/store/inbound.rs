@@ -1,0 +1,304 @@
+//! Inbound messages, stored in batches: the busiest write in Parley, so each batch opens its
+//! tables and reads its id counters once, however many messages it holds.
+
+use chrono::{DateTime, Utc};
+use redb::{MultimapTable, ReadableTable, Table, WriteTransaction};
+
+use super::codec::{decode, get_json, put_json};
+use super::conversations::open_key;
+use super::*;
+use crate::domain::{
+    Campaign, Contact, ContactId, DeliveryStatus, Direction, E164, Event, EventId, EventKind,
+    Message, MessageId, Queue, QueueId, Workitem, WorkitemId, WorkitemState, preview,
+};
+
+/// A customer's message as a provider handed it to us.
+#[derive(Clone, Debug)]
+pub struct InboundSms {
+    /// Provider name, part of the dedup key (`"twilio"`, `"simulator"`).
+    pub provider: &'static str,
+    /// The provider's message id; a second message with the same id is a retry.
+    pub provider_id: Option<String>,
+    pub from: E164,
+    pub to: E164,
+    pub body: String,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // made once per message and moved, never stored
+pub enum Ingested {
+    /// The provider retried a message we already hold.
+    Duplicate(MessageId),
+    Stored {
+        message: Message,
+        workitem: Workitem,
+        contact: Contact,
+        /// A new conversation the ACD must route (otherwise it continues an open one).
+        new_workitem: bool,
+    },
+}
+
+/// Stores one inbound message; see [`ingest_many`].
+pub fn ingest_inbound(txn: &WriteTransaction, sms: &InboundSms) -> Result<Ingested, StoreError> {
+    let mut out = ingest_many(txn, std::slice::from_ref(sms))?;
+    out.pop()
+        .ok_or_else(|| StoreError::Redb("ingest returned nothing".into()))
+}
+
+/// Stores inbound messages in order: dedups by provider id (also within the batch), finds or
+/// creates each contact, continues the conversation's open workitem or opens a new one in the
+/// queue of the campaign owning the number.
+pub fn ingest_many(
+    txn: &WriteTransaction,
+    batch: &[InboundSms],
+) -> Result<Vec<Ingested>, StoreError> {
+    let mut t = Tables::open(txn)?;
+    let mut ids = Counters::load(&t.meta)?;
+    let out = batch
+        .iter()
+        .map(|sms| t.ingest(sms, &mut ids))
+        .collect::<Result<Vec<_>, _>>()?;
+    ids.save(&mut t.meta)?;
+    Ok(out)
+}
+
+/// Next free ids, read once per batch and written back at its end (same keys as `next_id`).
+struct Counters {
+    contact: u64,
+    workitem: u64,
+    message: u64,
+    event: u64,
+}
+
+impl Counters {
+    const KEYS: [&'static str; 4] = [
+        "next_contact",
+        "next_workitem",
+        "next_message",
+        "next_event",
+    ];
+
+    fn load(meta: &Table<&'static str, u64>) -> Result<Counters, StoreError> {
+        let mut v = [1u64; 4];
+        for (slot, key) in v.iter_mut().zip(Self::KEYS) {
+            if let Some(n) = meta.get(key)? {
+                *slot = n.value();
+            }
+        }
+        Ok(Counters {
+            contact: v[0],
+            workitem: v[1],
+            message: v[2],
+            event: v[3],
+        })
+    }
+
+    fn save(&self, meta: &mut Table<&'static str, u64>) -> Result<(), StoreError> {
+        let v = [self.contact, self.workitem, self.message, self.event];
+        for (n, key) in v.into_iter().zip(Self::KEYS) {
+            meta.insert(key, n)?;
+        }
+        Ok(())
+    }
+}
+
+fn take(counter: &mut u64) -> u64 {
+    let id = *counter;
+    *counter += 1;
+    id
+}
+
+struct Tables<'t> {
+    meta: Table<'t, &'static str, u64>,
+    provider_ids: Table<'t, &'static str, u64>,
+    contacts: Table<'t, u64, &'static [u8]>,
+    contacts_by_phone: Table<'t, &'static str, u64>,
+    open: Table<'t, &'static str, u64>,
+    workitems: Table<'t, u64, &'static [u8]>,
+    workitems_by_contact: MultimapTable<'t, u64, u64>,
+    messages: Table<'t, u64, &'static [u8]>,
+    messages_by_workitem: MultimapTable<'t, u64, u64>,
+    events: Table<'t, u64, &'static [u8]>,
+    events_by_workitem: MultimapTable<'t, u64, u64>,
+    campaign_numbers: Table<'t, &'static str, u64>,
+    campaigns: Table<'t, u64, &'static [u8]>,
+    queues: Table<'t, u64, &'static [u8]>,
+}
+
+impl<'t> Tables<'t> {
+    fn open(txn: &'t WriteTransaction) -> Result<Tables<'t>, StoreError> {
+        Ok(Tables {
+            meta: txn.open_table(META)?,
+            provider_ids: txn.open_table(PROVIDER_IDS)?,
+            contacts: txn.open_table(CONTACTS)?,
+            contacts_by_phone: txn.open_table(CONTACTS_BY_PHONE)?,
+            open: txn.open_table(OPEN_WORKITEMS)?,
+            workitems: txn.open_table(WORKITEMS)?,
+            workitems_by_contact: txn.open_multimap_table(WORKITEMS_BY_CONTACT)?,
+            messages: txn.open_table(MESSAGES)?,
+            messages_by_workitem: txn.open_multimap_table(MESSAGES_BY_WORKITEM)?,
+            events: txn.open_table(EVENTS)?,
+            events_by_workitem: txn.open_multimap_table(EVENTS_BY_WORKITEM)?,
+            campaign_numbers: txn.open_table(CAMPAIGN_NUMBERS)?,
+            campaigns: txn.open_table(CAMPAIGNS)?,
+            queues: txn.open_table(QUEUES)?,
+        })
+    }
+
+    fn ingest(&mut self, sms: &InboundSms, ids: &mut Counters) -> Result<Ingested, StoreError> {
+        let dedup_key = sms
+            .provider_id
+            .as_ref()
+            .map(|id| format!("{}:{id}", sms.provider));
+        if let Some(key) = &dedup_key
+            && let Some(existing) = self.provider_ids.get(key.as_str())?
+        {
+            return Ok(Ingested::Duplicate(MessageId(existing.value())));
+        }
+        let contact = self.contact_for(&sms.from, sms.received_at, ids)?;
+        let key = open_key(&sms.from, &sms.to);
+        let existing = match self.open.get(key.as_str())?.map(|v| v.value()) {
+            Some(id) => get_json::<Workitem>(&self.workitems, "workitems", id)?,
+            None => None,
+        };
+        let (workitem, new_workitem) = match existing {
+            Some(w) => (w, false),
+            None => {
+                let (campaign, queue) = self.route_for(&sms.to)?;
+                let workitem = Workitem {
+                    id: WorkitemId(take(&mut ids.workitem)),
+                    contact: contact.id,
+                    customer: sms.from.clone(),
+                    our_number: sms.to.clone(),
+                    campaign: campaign.map(|c| c.id),
+                    queue: queue.id,
+                    priority: queue.priority,
+                    state: WorkitemState::Queued,
+                    agent: None,
+                    created_at: sms.received_at,
+                    accepted_at: None,
+                    terminated_at: None,
+                    preview: preview(&sms.body),
+                };
+                put_json(&mut self.workitems, workitem.id.0, &workitem)?;
+                self.open.insert(key.as_str(), workitem.id.0)?;
+                self.workitems_by_contact
+                    .insert(contact.id.0, workitem.id.0)?;
+                self.event(
+                    ids,
+                    workitem.id,
+                    sms.received_at,
+                    EventKind::Queued { queue: queue.id },
+                )?;
+                (workitem, true)
+            }
+        };
+        let message = Message {
+            id: MessageId(take(&mut ids.message)),
+            workitem: workitem.id,
+            direction: Direction::In,
+            body: sms.body.clone(),
+            at: sms.received_at,
+            agent: None,
+            status: DeliveryStatus::Received,
+            provider_id: sms.provider_id.clone(),
+            error: None,
+        };
+        put_json(&mut self.messages, message.id.0, &message)?;
+        self.messages_by_workitem
+            .insert(workitem.id.0, message.id.0)?;
+        if let Some(key) = &dedup_key {
+            self.provider_ids.insert(key.as_str(), message.id.0)?;
+        }
+        self.event(
+            ids,
+            workitem.id,
+            sms.received_at,
+            EventKind::MessageIn {
+                message: message.id,
+            },
+        )?;
+        Ok(Ingested::Stored {
+            message,
+            workitem,
+            contact,
+            new_workitem,
+        })
+    }
+
+    fn contact_for(
+        &mut self,
+        phone: &E164,
+        now: DateTime<Utc>,
+        ids: &mut Counters,
+    ) -> Result<Contact, StoreError> {
+        if let Some(id) = self
+            .contacts_by_phone
+            .get(phone.as_str())?
+            .map(|v| v.value())
+            && let Some(existing) = get_json(&self.contacts, "contacts", id)?
+        {
+            return Ok(existing);
+        }
+        let contact = Contact {
+            id: ContactId(take(&mut ids.contact)),
+            mobile: phone.clone(),
+            first_name: String::new(),
+            last_name: String::new(),
+            created_at: now,
+        };
+        self.contacts_by_phone
+            .insert(phone.as_str(), contact.id.0)?;
+        put_json(&mut self.contacts, contact.id.0, &contact)?;
+        Ok(contact)
+    }
+
+    /// The campaign owning `our_number` and its queue; numbers nobody owns go to the first
+    /// queue.
+    fn route_for(&self, our_number: &E164) -> Result<(Option<Campaign>, Queue), StoreError> {
+        let campaign: Option<Campaign> = match self
+            .campaign_numbers
+            .get(our_number.as_str())?
+            .map(|v| v.value())
+        {
+            Some(id) => get_json(&self.campaigns, "campaigns", id)?,
+            None => None,
+        };
+        let queue: Option<Queue> = match &campaign {
+            Some(c) => get_json(&self.queues, "queues", c.queue.0)?,
+            None => None,
+        };
+        let queue = match queue {
+            Some(q) => q,
+            None => match self.queues.first()? {
+                Some((_, v)) => decode("queues", v.value())?,
+                None => Queue {
+                    id: QueueId(0),
+                    name: "Unrouted".into(),
+                    priority: 0,
+                    offer_timeout_secs: 20,
+                },
+            },
+        };
+        Ok((campaign, queue))
+    }
+
+    fn event(
+        &mut self,
+        ids: &mut Counters,
+        workitem: WorkitemId,
+        at: DateTime<Utc>,
+        kind: EventKind,
+    ) -> Result<(), StoreError> {
+        let event = Event {
+            id: EventId(take(&mut ids.event)),
+            workitem,
+            at,
+            kind,
+        };
+        put_json(&mut self.events, event.id.0, &event)?;
+        self.events_by_workitem.insert(workitem.0, event.id.0)?;
+        Ok(())
+    }
+}
