@@ -1228,6 +1228,7 @@ async fn latency_phase(dir: &Path, settings: &Settings, numbers: &[String]) -> R
         let agent_settings = AgentSettings {
             queues: vec![queue],
             capacity: Some(AGENT_CAPACITY),
+            ..Default::default()
         };
         let s = agent_settings.clone();
         state

@@ -92,6 +92,7 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
         let settings = AgentSettings {
             queues: vec![queue],
             capacity: None,
+            ..Default::default()
         };
         store
             .write(move |txn| store::put_agent_settings(txn, user.id, &settings))

@@ -195,7 +195,93 @@
     tickCountdowns();
   }
 
+  // ---- tabs: server-rendered fragments loaded into their panels ----
+  function localizeTimes(root) {
+    for (const t of root.querySelectorAll("time[datetime]")) t.textContent = fmtTime(t.dateTime);
+  }
+
+  async function loadPanel(panel, url, init) {
+    const id = state.current;
+    try {
+      const res = await fetch(url, Object.assign({ credentials: "same-origin" }, init || {}));
+      const type = res.headers.get("content-type") || "";
+      let html;
+      if (type.includes("text/html")) {
+        html = await res.text();
+      } else {
+        let msg = "Request failed (" + res.status + ")";
+        try { msg = (await res.json()).error || msg; } catch (_) { /* not JSON */ }
+        html = null;
+        showPanelError(panel, msg);
+      }
+      if (html !== null && state.current === id) {
+        panel.innerHTML = html;
+        localizeTimes(panel);
+        panel.dispatchEvent(new CustomEvent("parley:tab-loaded", { bubbles: true, detail: { tab: panel.dataset.tab, workitem: id } }));
+      }
+    } catch (e) {
+      showPanelError(panel, e.message);
+    }
+  }
+
+  function showPanelError(panel, msg) {
+    const p = document.createElement("p");
+    p.className = "error";
+    p.setAttribute("role", "alert");
+    p.textContent = msg;
+    panel.prepend(p);
+  }
+
+  function openTab(name) {
+    state.tab = name;
+    for (const b of document.querySelectorAll(".tabs [role=tab]")) {
+      b.setAttribute("aria-selected", b.dataset.tab === name ? "true" : "false");
+      b.tabIndex = b.dataset.tab === name ? 0 : -1;
+    }
+    for (const p of document.querySelectorAll(".tab-panel")) p.hidden = p.id !== "panel-" + name;
+    if (name === "sms") { $("reply").focus(); return; }
+    const panel = $("panel-" + name);
+    panel.dataset.tab = name;
+    panel.replaceChildren();
+    loadPanel(panel, "/workspace/workitems/" + state.current + "/tabs/" + name);
+  }
+
+  for (const b of document.querySelectorAll(".tabs [role=tab]")) {
+    b.addEventListener("click", () => openTab(b.dataset.tab));
+    b.addEventListener("keydown", (ev) => {
+      if (ev.key !== "ArrowRight" && ev.key !== "ArrowLeft") return;
+      const tabs = [...document.querySelectorAll(".tabs [role=tab]")];
+      const i = tabs.indexOf(b) + (ev.key === "ArrowRight" ? 1 : -1);
+      const next = tabs[(i + tabs.length) % tabs.length];
+      next.focus();
+      openTab(next.dataset.tab);
+    });
+  }
+
+  // Forms and links inside a tab stay in the tab: the server answers with the new fragment.
+  document.addEventListener("submit", (ev) => {
+    const form = ev.target;
+    const panel = form.closest(".tab-panel");
+    if (!panel || panel.id === "panel-sms") return;
+    ev.preventDefault();
+    const body = new URLSearchParams(new FormData(form, ev.submitter));
+    loadPanel(panel, form.action, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf },
+      body,
+    });
+  });
+  document.addEventListener("click", (ev) => {
+    const a = ev.target.closest("a[data-tab-link]");
+    if (!a) return;
+    const panel = a.closest(".tab-panel");
+    if (!panel) return;
+    ev.preventDefault();
+    loadPanel(panel, a.href);
+  });
+
   async function openWorkitem(id) {
+    const switching = state.current !== id;
     state.current = id;
     state.unread.delete(id);
     state.messages.clear();
@@ -210,7 +296,7 @@
       $("dialog-title").textContent = d.customer_name + " · " + d.queue_name;
       for (const m of d.messages) { state.messages.set(m.id, m); renderMessage(m); }
       updateWaiting();
-      $("reply").focus();
+      openTab(switching ? "sms" : (state.tab || "sms"));
     } catch (e) {
       showError($("dialog-error"), e.message);
     }

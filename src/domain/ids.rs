@@ -39,4 +39,12 @@ id_type!(
     MessageId,
     /// One routing step.
     EventId,
+    /// A class of service: a named set of permissions.
+    ClassId,
+    /// A response template.
+    TemplateId,
+    /// A note on a contact.
+    NoteId,
+    /// A survey agents fill in per workitem.
+    SurveyId,
 );

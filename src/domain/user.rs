@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{QueueId, UserId};
 
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -58,7 +59,7 @@ pub struct User {
 }
 
 /// What the ACD needs to know about an agent besides their live state.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AgentSettings {
     /// Queues this agent takes offers from.
     #[serde(default)]
@@ -66,6 +67,9 @@ pub struct AgentSettings {
     /// Concurrent SMS workitems; `None` uses the server default.
     #[serde(default)]
     pub capacity: Option<u32>,
+    /// What the agent may do; `None` means every permission.
+    #[serde(default)]
+    pub class_of_service: Option<super::ClassId>,
 }
 
 /// Validates a login name: what `user add` and the admin page accept.

@@ -75,12 +75,7 @@ pub fn put_agent_settings(
 
 pub fn agent_settings(txn: &ReadTransaction, agent: UserId) -> Result<AgentSettings, StoreError> {
     Ok(
-        get_json(&txn.open_table(AGENT_SETTINGS)?, "agent_settings", agent.0)?.unwrap_or(
-            AgentSettings {
-                queues: Vec::new(),
-                capacity: None,
-            },
-        ),
+        get_json(&txn.open_table(AGENT_SETTINGS)?, "agent_settings", agent.0)?.unwrap_or_default(),
     )
 }
 
@@ -187,13 +182,7 @@ pub fn find_or_create_contact(
     {
         return Ok(existing);
     }
-    let contact = Contact {
-        id: ContactId(next_id(txn, "contact")?),
-        mobile: phone.clone(),
-        first_name: String::new(),
-        last_name: String::new(),
-        created_at: now,
-    };
+    let contact = Contact::new(ContactId(next_id(txn, "contact")?), phone.clone(), now);
     by_phone.insert(phone.as_str(), contact.id.0)?;
     put_json(&mut contacts, contact.id.0, &contact)?;
     Ok(contact)

@@ -241,13 +241,7 @@ impl<'t> Tables<'t> {
         {
             return Ok(existing);
         }
-        let contact = Contact {
-            id: ContactId(take(&mut ids.contact)),
-            mobile: phone.clone(),
-            first_name: String::new(),
-            last_name: String::new(),
-            created_at: now,
-        };
+        let contact = Contact::new(ContactId(take(&mut ids.contact)), phone.clone(), now);
         self.contacts_by_phone
             .insert(phone.as_str(), contact.id.0)?;
         put_json(&mut self.contacts, contact.id.0, &contact)?;

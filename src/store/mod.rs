@@ -4,6 +4,7 @@
 //! (group commit) and answers each caller only after that transaction is durable, so throughput
 //! does not stop at the disk's fsync rate. Reads run on the blocking pool.
 
+mod classes;
 mod codec;
 mod conversations;
 mod directory;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
 
+pub use classes::*;
 pub use codec::{get_json, next_id};
 pub use conversations::*;
 pub use directory::*;
@@ -167,6 +169,12 @@ fn init(db: &Database) -> Result<(), StoreError> {
         txn.open_table(EVENTS)?;
         txn.open_multimap_table(EVENTS_BY_WORKITEM)?;
         txn.open_table(OUTBOX)?;
+        txn.open_table(CLASSES)?;
+        txn.open_table(TEMPLATES)?;
+        txn.open_table(NOTES)?;
+        txn.open_multimap_table(NOTES_BY_CONTACT)?;
+        txn.open_table(SURVEYS)?;
+        txn.open_table(SURVEY_RESPONSES)?;
     }
     txn.commit()?;
     Ok(())

@@ -33,3 +33,13 @@ pub const EVENTS_BY_WORKITEM: MultimapTableDefinition<u64, u64> =
     MultimapTableDefinition::new("events_by_workitem");
 /// Outbound message id → pending send (attempts, next attempt time).
 pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+/// Classes of service (named permission sets).
+pub const CLASSES: TableDefinition<u64, &[u8]> = TableDefinition::new("classes");
+/// Response templates.
+pub const TEMPLATES: TableDefinition<u64, &[u8]> = TableDefinition::new("templates");
+pub const NOTES: TableDefinition<u64, &[u8]> = TableDefinition::new("notes");
+pub const NOTES_BY_CONTACT: MultimapTableDefinition<u64, u64> =
+    MultimapTableDefinition::new("notes_by_contact");
+pub const SURVEYS: TableDefinition<u64, &[u8]> = TableDefinition::new("surveys");
+/// Workitem id → the survey answers given for it.
+pub const SURVEY_RESPONSES: TableDefinition<u64, &[u8]> = TableDefinition::new("survey_responses");

@@ -198,10 +198,14 @@ pub async fn user_settings_post(
         .store
         .read(move |txn| {
             let queues = store::all_queues(txn)?;
-            Ok((store::user(txn, user)?, queues))
+            Ok((
+                store::user(txn, user)?,
+                queues,
+                store::agent_settings(txn, user)?,
+            ))
         })
         .await?;
-    let (Some(target), all_queues) = known else {
+    let (Some(target), all_queues, existing) = known else {
         return Err(PageError {
             status: StatusCode::NOT_FOUND,
             message: "No such user.".into(),
@@ -215,7 +219,11 @@ pub async fn user_settings_post(
     }
     queues.sort();
     queues.dedup();
-    let settings = AgentSettings { queues, capacity };
+    let settings = AgentSettings {
+        queues,
+        capacity,
+        ..existing
+    };
     let saved = settings.clone();
     state
         .store

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::clock::Clock;
-use crate::domain::{Role, User};
+use crate::domain::{Permission, Permissions, Role, User};
 use crate::state::AppState;
 use crate::store::{self, Session, Store};
 use crate::tasks::{Shutdown, Tasks};
@@ -106,11 +106,33 @@ fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> He
 pub struct SessionInfo {
     pub user: User,
     pub session: Session,
+    /// From the user's class of service, read with the session.
+    pub permissions: Permissions,
 }
 
 impl SessionInfo {
     pub fn csrf(&self) -> &str {
         &self.session.csrf_token
+    }
+
+    pub fn may(&self, p: Permission) -> bool {
+        self.permissions.has(p)
+    }
+
+    /// Refuses (403, naming the permission) unless the user's class of service grants `p`.
+    pub fn require(&self, p: Permission) -> Result<(), super::error::ApiError> {
+        if self.may(p) {
+            Ok(())
+        } else {
+            Err(super::error::ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "Your class of service does not allow this ({}: {}).",
+                    p.as_str(),
+                    p.describe().to_lowercase()
+                ),
+            ))
+        }
     }
 }
 
@@ -125,11 +147,15 @@ async fn resolve_session(state: &AppState, headers: &HeaderMap) -> Option<Sessio
             let Some(session) = store::session(txn, &lookup_hash)? else {
                 return Ok(None);
             };
-            Ok(store::user(txn, session.user)?.map(|u| (session, u)))
+            let Some(user) = store::user(txn, session.user)? else {
+                return Ok(None);
+            };
+            let permissions = store::permissions_of(txn, &user)?;
+            Ok(Some((session, user, permissions)))
         })
         .await
         .ok()??;
-    let (mut session, user) = found;
+    let (mut session, user, permissions) = found;
     let now = state.clock.now();
     let idle = Duration::minutes(state.config.auth.session_idle_minutes as i64);
     if user.disabled || now - session.last_seen > idle {
@@ -145,7 +171,11 @@ async fn resolve_session(state: &AppState, headers: &HeaderMap) -> Option<Sessio
             .store
             .submit(move |txn| store::put_session(txn, &hash, &touched));
     }
-    Some(SessionInfo { user, session })
+    Some(SessionInfo {
+        user,
+        session,
+        permissions,
+    })
 }
 
 fn is_safe(method: &Method) -> bool {

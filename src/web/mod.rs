@@ -6,6 +6,7 @@ pub mod error;
 pub mod login;
 pub mod simulator;
 pub mod sse;
+pub mod tabs;
 pub mod views;
 pub mod webhooks;
 pub mod workspace;
@@ -46,6 +47,10 @@ pub fn router(state: AppState) -> Router {
             "/api/workitems/{id}/messages",
             post(workspace::message_post),
         )
+        // Tabs of the active workitem (HTML fragments).
+        .route("/workspace/workitems/{id}/tabs/data", get(tabs::info::data_get))
+        .route("/workspace/workitems/{id}/tabs/information", get(tabs::info::information_get))
+        .route("/workspace/workitems/{id}/tabs/events", get(tabs::info::events_get))
         .route("/admin", get(admin::admin_get))
         .route("/admin/users", post(admin::users_post))
         .route(

@@ -126,6 +126,7 @@ impl TestServer {
         let settings = AgentSettings {
             queues: queues.to_vec(),
             capacity,
+            ..Default::default()
         };
         let s = settings.clone();
         let id = user.id;

@@ -7,4 +7,5 @@ mod browser;
 mod common;
 mod core_loop;
 mod crash;
+mod tabs;
 mod webhooks;
