@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CampaignId, E164, QueueId};
+use super::{CampaignId, E164, QueueId, SurveyId};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Queue {
@@ -34,4 +34,7 @@ pub struct Campaign {
     pub queue: QueueId,
     /// Numbers owned by this campaign, in E.164.
     pub numbers: Vec<E164>,
+    /// The survey agents fill in for this campaign's workitems.
+    #[serde(default)]
+    pub survey: Option<SurveyId>,
 }

@@ -139,6 +139,7 @@ pub fn insert_campaign(
         kind,
         queue,
         numbers,
+        survey: None,
     };
     for n in &campaign.numbers {
         owners.insert(n.as_str(), campaign.id.0)?;
