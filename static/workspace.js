@@ -297,6 +297,7 @@
       for (const m of d.messages) { state.messages.set(m.id, m); renderMessage(m); }
       updateWaiting();
       openTab(switching ? "sms" : (state.tab || "sms"));
+      document.dispatchEvent(new CustomEvent("parley:workitem-opened", { detail: { workitem: id } }));
     } catch (e) {
       showError($("dialog-error"), e.message);
     }
@@ -307,7 +308,20 @@
     state.messages.clear();
     $("dialog").hidden = true;
     $("dialog-empty").hidden = false;
+    document.dispatchEvent(new CustomEvent("parley:workitem-closed"));
   }
+
+  // The hook other workspace scripts (templates.js) use: the open workitem, and inserting
+  // text into the reply box at the caret (replacing a selection). Nothing is sent.
+  window.ParleyWorkspace = {
+    current: () => state.current,
+    insertAtCursor(text) {
+      const box = $("reply");
+      box.setRangeText(text, box.selectionStart, box.selectionEnd, "end");
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      box.focus();
+    },
+  };
 
   async function sendReply() {
     const text = $("reply").value;
