@@ -39,6 +39,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub acd: AcdConfig,
     pub sms: SmsConfig,
+    pub crm: CrmConfig,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -86,6 +87,42 @@ pub struct TwilioConfig {
     pub api_base: String,
 }
 
+/// The company's own CRM, linked from each contact that has a customer ID.
+#[derive(Clone, Debug, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrmConfig {
+    /// A URL with `{customer_id}` in it, e.g. `https://crm.example/contacts/{customer_id}`;
+    /// empty turns the link off.
+    pub contact_url_template: String,
+}
+
+impl CrmConfig {
+    /// The contact's page in the CRM, when a template is configured and the contact has an
+    /// id; the id is percent-encoded so it cannot change the URL's shape.
+    pub fn contact_url(&self, customer_id: &str) -> Option<String> {
+        let id = customer_id.trim();
+        if self.contact_url_template.is_empty() || id.is_empty() {
+            return None;
+        }
+        let encoded: String = id
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        Some(
+            self.contact_url_template
+                .replace(CUSTOMER_ID_PLACEHOLDER, &encoded),
+        )
+    }
+}
+
+/// Where the customer ID goes in `crm.contact_url_template`.
+pub const CUSTOMER_ID_PLACEHOLDER: &str = "{customer_id}";
+
 impl std::fmt::Debug for TwilioConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TwilioConfig")
@@ -112,6 +149,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             acd: AcdConfig::default(),
             sms: SmsConfig::default(),
+            crm: CrmConfig::default(),
         }
     }
 }
@@ -208,6 +246,16 @@ impl Config {
                     .into(),
             ));
         }
+        let crm = &self.crm.contact_url_template;
+        if !crm.is_empty()
+            && (!(crm.starts_with("http://") || crm.starts_with("https://"))
+                || !crm.contains(CUSTOMER_ID_PLACEHOLDER))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "crm.contact_url_template must start with http:// or https:// and contain \
+                 {CUSTOMER_ID_PLACEHOLDER} (or be empty to turn the CRM link off)"
+            )));
+        }
         Ok(())
     }
 
@@ -292,6 +340,33 @@ mod tests {
         let file = dir.path().join("parley.toml");
         std::fs::write(&file, "listen = \"127.0.0.1:1\"\nlisten_typo = 1\n").unwrap();
         assert!(Config::load(Some(&file), env(&[])).is_err());
+    }
+
+    #[test]
+    fn crm_link_template_is_checked_and_fills_in_the_encoded_id() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.crm.contact_url("C-1"), None, "off by default");
+        for bad in ["crm.example/{customer_id}", "https://crm.example/contacts"] {
+            let err =
+                Config::load(None, env(&[("PARLEY_CRM__CONTACT_URL_TEMPLATE", bad)])).unwrap_err();
+            assert!(
+                err.to_string().contains("crm.contact_url_template"),
+                "{err}"
+            );
+        }
+        let c = Config::load(
+            None,
+            env(&[(
+                "PARLEY_CRM__CONTACT_URL_TEMPLATE",
+                "https://crm.example/contacts/{customer_id}?tab=1",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.crm.contact_url(" A/B 7&x ").as_deref(),
+            Some("https://crm.example/contacts/A%2FB%207%26x?tab=1")
+        );
+        assert_eq!(c.crm.contact_url(""), None, "no id, no link");
     }
 
     #[test]

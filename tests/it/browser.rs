@@ -32,7 +32,7 @@ const WINDOW: (f64, f64) = (1280.0, 800.0);
 // ---- the harness: find the tools, run chromedriver, open a browser, wait for things ----
 
 /// chromedriver and chromium, or None (after saying so loudly) when the test should skip.
-fn browser_tools() -> Option<(PathBuf, PathBuf)> {
+pub(crate) fn browser_tools() -> Option<(PathBuf, PathBuf)> {
     let driver = Some(PathBuf::from(CHROMEDRIVER))
         .filter(|p| p.is_file())
         .or_else(|| on_path("chromedriver"));
@@ -70,7 +70,7 @@ fn on_path(name: &str) -> Option<PathBuf> {
 
 /// A running chromedriver; killed (with any browser it left behind) when dropped, so a failing
 /// test leaves no processes.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
     /// The browser profile; every Chromium process of ours names it on its command line.
@@ -78,7 +78,7 @@ struct Driver {
 }
 
 impl Driver {
-    async fn start(path: &Path) -> Driver {
+    pub(crate) async fn start(path: &Path) -> Driver {
         // A free port: let the OS pick one, then hand it to chromedriver.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -118,7 +118,7 @@ impl Driver {
     }
 
     /// A new browser session in a fresh profile.
-    async fn browser(&self, chromium: &Path) -> Client {
+    pub(crate) async fn browser(&self, chromium: &Path) -> Client {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -178,7 +178,7 @@ fn pids_with_arg(arg: &str) -> Vec<u32> {
 }
 
 /// Polls `check` every [`POLL`] until it gives `Some`, or panics naming `what` at the deadline.
-async fn poll<T, F, Fut>(what: &str, mut check: F) -> T
+pub(crate) async fn poll<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -194,7 +194,7 @@ where
 }
 
 /// The first element matching `css`, once there is one.
-async fn wait_for(c: &Client, css: &str) -> Element {
+pub(crate) async fn wait_for(c: &Client, css: &str) -> Element {
     c.wait()
         .at_most(DEADLINE)
         .every(POLL)
@@ -204,14 +204,14 @@ async fn wait_for(c: &Client, css: &str) -> Element {
 }
 
 /// Runs `script` in the page; its `return` value.
-async fn js(c: &Client, script: &str, args: Vec<Value>) -> Value {
+pub(crate) async fn js(c: &Client, script: &str, args: Vec<Value>) -> Value {
     c.execute(script, args)
         .await
         .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
 }
 
 /// The text of every element matching `css`, in document order.
-async fn texts(c: &Client, css: &str) -> Vec<String> {
+pub(crate) async fn texts(c: &Client, css: &str) -> Vec<String> {
     let v = js(
         c,
         "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim());",
@@ -222,7 +222,7 @@ async fn texts(c: &Client, css: &str) -> Vec<String> {
 }
 
 /// Waits until some element matching `css` contains `needle`; returns all their texts.
-async fn wait_text(c: &Client, css: &str, needle: &str) -> Vec<String> {
+pub(crate) async fn wait_text(c: &Client, css: &str, needle: &str) -> Vec<String> {
     poll(&format!("{css} to show {needle:?}"), move || async move {
         let all = texts(c, css).await;
         all.iter().any(|t| t.contains(needle)).then_some(all)
@@ -231,7 +231,7 @@ async fn wait_text(c: &Client, css: &str, needle: &str) -> Vec<String> {
 }
 
 /// Waits until `script` returns true.
-async fn wait_js(c: &Client, what: &str, script: &str) {
+pub(crate) async fn wait_js(c: &Client, what: &str, script: &str) {
     poll(what, move || async move {
         (js(c, script, vec![]).await == json!(true)).then_some(())
     })
@@ -247,7 +247,7 @@ async fn type_and_enter(c: &Client, css: &str, text: &str) {
 
 /// Moves the test server's manual clock up to the real time, so the deadlines it stamps on
 /// offers mean the same to the browser (which counts down against its own clock).
-fn catch_up_clock(server: &TestServer) {
+pub(crate) fn catch_up_clock(server: &TestServer) {
     let lag = chrono::Utc::now() - server.clock.now();
     if lag > chrono::Duration::zero() {
         server.clock.advance(lag);
@@ -267,7 +267,7 @@ async fn customer_texts(c: &Client, server: &TestServer, body: &str) {
 }
 
 /// The one offer on screen, once there is exactly one; its workitem id.
-async fn the_offer(c: &Client) -> u64 {
+pub(crate) async fn the_offer(c: &Client) -> u64 {
     poll("an offer in #offers", move || async move {
         if texts(c, "#offers .offer").await.len() != 1 {
             return None;
