@@ -56,7 +56,7 @@ fn unsigned(
     }
 }
 
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn twilio_sms_post(
     State(state): State<AppState>,
     uri: OriginalUri,
@@ -98,7 +98,7 @@ pub async fn twilio_sms_post(
     }
 }
 
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn twilio_status_post(
     State(state): State<AppState>,
     uri: OriginalUri,
