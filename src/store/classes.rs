@@ -50,3 +50,39 @@ pub fn permissions_of(txn: &ReadTransaction, user: &User) -> Result<Permissions,
         .map(|c| Permissions::of(&c))
         .unwrap_or_default())
 }
+
+/// Outcome of saving a class of service from the admin page.
+pub enum SavedClass {
+    Saved(ClassOfService),
+    /// Another class has this name (compared without regard to case).
+    NameTaken,
+    /// The class to update does not exist.
+    Missing,
+}
+
+/// Creates a class (`id: None`) or updates one, after checking the name is free. Nothing is
+/// written unless the result is `Saved`.
+pub fn save_class(
+    txn: &WriteTransaction,
+    id: Option<ClassId>,
+    name: &str,
+    permissions: BTreeSet<Permission>,
+) -> Result<SavedClass, StoreError> {
+    let mut exists = false;
+    {
+        let table = txn.open_table(CLASSES)?;
+        for row in redb::ReadableTable::iter(&table)? {
+            let (_, v) = row?;
+            let class: ClassOfService = super::codec::decode("classes", v.value())?;
+            if Some(class.id) == id {
+                exists = true;
+            } else if super::queues::same_name(&class.name, name) {
+                return Ok(SavedClass::NameTaken);
+            }
+        }
+    }
+    if id.is_some() && !exists {
+        return Ok(SavedClass::Missing);
+    }
+    put_class(txn, id, name, permissions).map(SavedClass::Saved)
+}

@@ -6,11 +6,16 @@
 
 mod classes;
 mod codec;
+mod contacts;
 mod conversations;
 mod directory;
 mod inbound;
+mod notes;
+mod queues;
 mod sessions;
+mod surveys;
 mod tables;
+mod templates;
 mod writer;
 
 use std::path::Path;
@@ -20,11 +25,16 @@ use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTran
 
 pub use classes::*;
 pub use codec::{get_json, next_id};
+pub use contacts::*;
 pub use conversations::*;
 pub use directory::*;
 pub use inbound::*;
+pub use notes::*;
+pub use queues::*;
 pub use sessions::*;
+pub use surveys::*;
 pub use tables::*;
+pub use templates::*;
 pub use writer::{BatchStats, Pending};
 
 /// Bumped when stored data changes shape in a way `#[serde(default)]` cannot absorb.

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::domain::{Queue, User};
+use crate::domain::User;
 
 /// Renders a template, turning a (programming) error into a logged 500.
 pub fn render(t: &impl Template) -> Response {
@@ -52,26 +52,4 @@ pub struct SimulatorView {
     pub our_number: String,
     /// Our numbers a customer can text (from campaigns).
     pub numbers: Vec<(String, String)>,
-}
-
-/// One user row on the admin page.
-pub struct UserRow {
-    pub user: User,
-    pub queues: Vec<u64>,
-    pub capacity: String,
-}
-
-#[derive(Template)]
-#[template(path = "admin.html")]
-pub struct AdminView {
-    pub csrf: String,
-    pub me: User,
-    pub users: Vec<UserRow>,
-    pub queues: Vec<Queue>,
-    pub error: Option<String>,
-    pub notice: Option<String>,
-    /// What the add-user form held, kept on error so nothing typed is lost.
-    pub form_username: String,
-    pub form_name: String,
-    pub form_role: String,
 }

@@ -1,0 +1,62 @@
+//! Administration (admins only): users with their queues, capacity and class of service
+//! (`/admin`), queues (`/admin/queues`) and classes of service (`/admin/classes`).
+//!
+//! Every form here is checked on the server; a refused save answers 422 with the page drawn
+//! again, everything typed kept and the reason next to the field.
+
+pub mod classes;
+pub mod queues;
+pub mod users;
+
+use axum::response::Redirect;
+
+pub use users::{admin_get, user_settings_post, users_post};
+
+/// Longest name of a queue or a class of service, in characters.
+pub const MAX_NAME_CHARS: usize = 60;
+
+/// The top bar and the admin menu, shared by every admin page (`admin/layout.html`).
+pub struct AdminNav {
+    pub csrf: String,
+    pub username: String,
+    /// The menu entry of this page: `users`, `queues` or `classes`.
+    pub section: &'static str,
+}
+
+impl AdminNav {
+    pub fn new(me: &super::auth::AdminUser, section: &'static str) -> AdminNav {
+        AdminNav {
+            csrf: me.csrf().to_owned(),
+            username: me.user.username.clone(),
+            section,
+        }
+    }
+}
+
+/// `?notice=...` after a successful save (post/redirect/get).
+#[derive(serde::Deserialize, Default)]
+pub struct Notice {
+    #[serde(default)]
+    pub notice: Option<String>,
+}
+
+/// Back to `path` with a notice telling what was saved.
+pub fn redirect_with_notice(path: &str, notice: &str) -> Redirect {
+    let q: String = form_urlencoded::byte_serialize(notice.as_bytes()).collect();
+    Redirect::to(&format!("{path}?notice={q}"))
+}
+
+/// A required name of at most [`MAX_NAME_CHARS`] characters, trimmed. `what` names the thing
+/// in the message ("queue", "class of service").
+pub fn validate_name(name: &str, what: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(format!("Enter a name for the {what}."));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!(
+            "A {what} name can be at most {MAX_NAME_CHARS} characters."
+        ));
+    }
+    Ok(name.to_owned())
+}
