@@ -179,6 +179,13 @@
     meta.dateTime = m.at;
     meta.textContent = fmtTime(m.at);
     li.append(body, meta);
+    if (m.segments > 1) {
+      const parts = document.createElement("span");
+      parts.className = "segments muted";
+      parts.textContent = m.segments + " SMS";
+      parts.title = "Takes " + m.segments + " SMS parts on the air";
+      li.append(parts);
+    }
     if (m.direction === "out") {
       const st = document.createElement("span");
       st.className = "status status-" + m.status;
@@ -330,6 +337,8 @@
     try {
       const res = await api("POST", "/api/workitems/" + state.current + "/messages", { body: text });
       $("reply").value = "";
+      // Listeners such as the segment counter follow the emptied box.
+      $("reply").dispatchEvent(new Event("input", { bubbles: true }));
       state.messages.set(res.message.id, res.message);
       renderMessage(res.message);
       updateWaiting();

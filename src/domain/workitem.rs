@@ -1,8 +1,9 @@
 //! Workitems (one SMS conversation handled by one agent), their messages and routing events.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
+use super::segments::Encoding;
 use super::{CampaignId, ContactId, E164, EventId, MessageId, QueueId, UserId, WorkitemId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +99,22 @@ pub struct Message {
     /// The provider's error code for a failed delivery.
     #[serde(default)]
     pub error: Option<String>,
+    /// SMS parts the body takes on the air (`segments::count`); 0 on messages stored before
+    /// this was recorded.
+    #[serde(default)]
+    pub segments: usize,
+    /// How the body is encoded on the air; `None` on messages stored before this was recorded.
+    #[serde(default, deserialize_with = "encoding_or_none")]
+    pub encoding: Option<Encoding>,
+}
+
+/// Reads a stored encoding; an unknown word reads as `None` rather than failing the message.
+fn encoding_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Encoding>, D::Error> {
+    Ok(match Option::<String>::deserialize(d)?.as_deref() {
+        Some("gsm7") => Some(Encoding::Gsm7),
+        Some("ucs2") => Some(Encoding::Ucs2),
+        _ => None,
+    })
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -169,5 +186,23 @@ mod tests {
         assert!(p.ends_with('…') && p.chars().count() <= 81, "{p}");
         let emoji = "😀".repeat(100);
         assert_eq!(preview(&emoji).chars().count(), 81);
+    }
+
+    #[test]
+    fn messages_stored_before_segment_counts_read_as_unknown() {
+        let old = r#"{"id":1,"workitem":2,"direction":"in","body":"hi","at":"2026-01-01T00:00:00Z",
+            "agent":null,"status":"received","provider_id":null}"#;
+        let m: Message = serde_json::from_str(old).unwrap();
+        assert_eq!((m.segments, m.encoding), (0, None));
+        let stored = Message {
+            segments: 2,
+            encoding: Some(Encoding::Ucs2),
+            ..m
+        };
+        let back: Message = serde_json::from_str(&serde_json::to_string(&stored).unwrap()).unwrap();
+        assert_eq!(back, stored);
+        let odd = old.replace(r#""hi","#, r#""hi","encoding":"gsm9","#);
+        let m: Message = serde_json::from_str(&odd).unwrap();
+        assert_eq!(m.encoding, None);
     }
 }

@@ -8,7 +8,7 @@ use super::codec::{decode, get_json, next_id, put_json};
 use super::*;
 use crate::domain::{
     DeliveryStatus, Direction, E164, Event, EventId, EventKind, Message, MessageId, UserId,
-    Workitem, WorkitemId, WorkitemState,
+    Workitem, WorkitemId, WorkitemState, segments,
 };
 
 /// A pending send in the outbox.
@@ -95,6 +95,7 @@ pub fn insert_outbound(
     body: &str,
     at: DateTime<Utc>,
 ) -> Result<Message, StoreError> {
+    let size = segments::count(body);
     let message = Message {
         id: MessageId(next_id(txn, "message")?),
         workitem,
@@ -105,6 +106,8 @@ pub fn insert_outbound(
         status: DeliveryStatus::Queued,
         provider_id: None,
         error: None,
+        segments: size.segments,
+        encoding: Some(size.encoding),
     };
     insert_message(txn, &message)?;
     put_json(

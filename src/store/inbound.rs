@@ -9,7 +9,7 @@ use super::conversations::open_key;
 use super::*;
 use crate::domain::{
     Campaign, Contact, ContactId, DeliveryStatus, Direction, E164, Event, EventId, EventKind,
-    Message, MessageId, Queue, QueueId, Workitem, WorkitemId, WorkitemState, preview,
+    Message, MessageId, Queue, QueueId, Workitem, WorkitemId, WorkitemState, preview, segments,
 };
 
 /// A customer's message as a provider handed it to us.
@@ -194,6 +194,7 @@ impl<'t> Tables<'t> {
                 (workitem, true)
             }
         };
+        let size = segments::count(&sms.body);
         let message = Message {
             id: MessageId(take(&mut ids.message)),
             workitem: workitem.id,
@@ -204,6 +205,8 @@ impl<'t> Tables<'t> {
             status: DeliveryStatus::Received,
             provider_id: sms.provider_id.clone(),
             error: None,
+            segments: size.segments,
+            encoding: Some(size.encoding),
         };
         put_json(&mut self.messages, message.id.0, &message)?;
         self.messages_by_workitem
