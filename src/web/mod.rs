@@ -1,12 +1,16 @@
 //! The HTTP face: one router, per-area handlers, server-rendered pages.
 
 pub mod admin;
+pub mod admin_surveys;
+pub mod admin_templates;
 pub mod auth;
+pub mod contacts;
 pub mod error;
 pub mod login;
 pub mod simulator;
 pub mod sse;
 pub mod tabs;
+pub mod templates_api;
 pub mod views;
 pub mod webhooks;
 pub mod workspace;
@@ -37,6 +41,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/presence", post(workspace::presence_post))
         .route("/api/events", get(sse::agent_events_get))
         .route("/api/workitems/{id}", get(workspace::workitem_get))
+        .route(
+            "/api/workitems/{id}/templates",
+            get(templates_api::workitem_templates_get),
+        )
         .route("/api/workitems/{id}/accept", post(workspace::accept_post))
         .route("/api/workitems/{id}/reject", post(workspace::reject_post))
         .route(
@@ -51,12 +59,72 @@ pub fn router(state: AppState) -> Router {
         .route("/workspace/workitems/{id}/tabs/data", get(tabs::info::data_get))
         .route("/workspace/workitems/{id}/tabs/information", get(tabs::info::information_get))
         .route("/workspace/workitems/{id}/tabs/events", get(tabs::info::events_get))
+        .route(
+            "/workspace/workitems/{id}/tabs/insights",
+            get(tabs::insights::insights_get),
+        )
+        .route(
+            "/workspace/workitems/{id}/tabs/survey",
+            get(tabs::survey::survey_get),
+        )
+        .route(
+            "/workspace/workitems/{id}/survey",
+            post(tabs::survey::survey_post),
+        )
+        .route(
+            "/workspace/workitems/{id}/tabs/notes",
+            get(tabs::notes::notes_get),
+        )
+        .route(
+            "/workspace/workitems/{id}/notes",
+            post(tabs::notes::note_post),
+        )
+        .route("/workspace/workitems/{id}/tabs/contact", get(tabs::contact::contact_get))
+        .route("/workspace/workitems/{id}/contact", post(tabs::contact::contact_post))
+        .route("/contacts", get(contacts::contacts_get).post(contacts::contacts_post))
         .route("/admin", get(admin::admin_get))
+        // Surveys: the builder and the survey of each campaign.
+        .route("/admin/surveys", get(admin_surveys::surveys_get))
+        .route(
+            "/admin/surveys/new",
+            get(admin_surveys::survey_new_get).post(admin_surveys::survey_new_post),
+        )
+        .route(
+            "/admin/surveys/{id}",
+            get(admin_surveys::survey_edit_get).post(admin_surveys::survey_edit_post),
+        )
+        .route(
+            "/admin/surveys/campaigns/{id}",
+            post(admin_surveys::campaign_survey_post),
+        )
+        // Response templates.
+        .route(
+            "/admin/templates",
+            get(admin_templates::templates_get).post(admin_templates::templates_post),
+        )
+        .route(
+            "/admin/templates/{id}",
+            get(admin_templates::template_get).post(admin_templates::template_post),
+        )
+        .route(
+            "/admin/templates/{id}/delete",
+            post(admin_templates::template_delete_post),
+        )
         .route("/admin/users", post(admin::users_post))
         .route(
             "/admin/users/{id}/settings",
             post(admin::user_settings_post),
-        );
+        )
+        .route(
+            "/admin/queues",
+            get(admin::queues::queues_get).post(admin::queues::queues_post),
+        )
+        .route("/admin/queues/{id}", post(admin::queues::queue_post))
+        .route(
+            "/admin/classes",
+            get(admin::classes::classes_get).post(admin::classes::classes_post),
+        )
+        .route("/admin/classes/{id}", post(admin::classes::class_post));
     if state.config.sms.provider == ProviderKind::Simulator {
         app = app
             .route("/simulator", get(simulator::simulator_get))

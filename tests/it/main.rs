@@ -2,10 +2,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed test should panic loudly
 
 mod acd;
+mod admin;
 mod auth;
 mod browser;
+mod browser_templates;
+mod browser_contact;
+mod browser_notes;
+mod browser_survey;
+mod browser_workspace_tools;
 mod common;
+mod contacts;
 mod core_loop;
 mod crash;
+mod insights_tab;
+mod notes;
+mod segments_stored;
+mod surveys;
 mod tabs;
+mod templates;
 mod webhooks;

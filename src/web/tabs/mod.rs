@@ -3,7 +3,11 @@
 //! the session's CSRF token and get the re-rendered fragment back (with errors next to the
 //! fields when the input was refused), so a failed save loses nothing the agent typed.
 
+pub mod contact;
 pub mod info;
+pub mod insights;
+pub mod notes;
+pub mod survey;
 
 use askama::Template;
 use axum::http::StatusCode;
