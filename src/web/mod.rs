@@ -56,9 +56,18 @@ pub fn router(state: AppState) -> Router {
             post(workspace::message_post),
         )
         // Tabs of the active workitem (HTML fragments).
-        .route("/workspace/workitems/{id}/tabs/data", get(tabs::info::data_get))
-        .route("/workspace/workitems/{id}/tabs/information", get(tabs::info::information_get))
-        .route("/workspace/workitems/{id}/tabs/events", get(tabs::info::events_get))
+        .route(
+            "/workspace/workitems/{id}/tabs/data",
+            get(tabs::info::data_get),
+        )
+        .route(
+            "/workspace/workitems/{id}/tabs/information",
+            get(tabs::info::information_get),
+        )
+        .route(
+            "/workspace/workitems/{id}/tabs/events",
+            get(tabs::info::events_get),
+        )
         .route(
             "/workspace/workitems/{id}/tabs/insights",
             get(tabs::insights::insights_get),
@@ -79,9 +88,18 @@ pub fn router(state: AppState) -> Router {
             "/workspace/workitems/{id}/notes",
             post(tabs::notes::note_post),
         )
-        .route("/workspace/workitems/{id}/tabs/contact", get(tabs::contact::contact_get))
-        .route("/workspace/workitems/{id}/contact", post(tabs::contact::contact_post))
-        .route("/contacts", get(contacts::contacts_get).post(contacts::contacts_post))
+        .route(
+            "/workspace/workitems/{id}/tabs/contact",
+            get(tabs::contact::contact_get),
+        )
+        .route(
+            "/workspace/workitems/{id}/contact",
+            post(tabs::contact::contact_post),
+        )
+        .route(
+            "/contacts",
+            get(contacts::contacts_get).post(contacts::contacts_post),
+        )
         .route("/admin", get(admin::admin_get))
         // Surveys: the builder and the survey of each campaign.
         .route("/admin/surveys", get(admin_surveys::surveys_get))
