@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{QueueId, UserId};
 
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {

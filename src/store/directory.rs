@@ -74,9 +74,7 @@ pub fn put_agent_settings(
 }
 
 pub fn agent_settings(txn: &ReadTransaction, agent: UserId) -> Result<AgentSettings, StoreError> {
-    Ok(
-        get_json(&txn.open_table(AGENT_SETTINGS)?, "agent_settings", agent.0)?.unwrap_or_default(),
-    )
+    Ok(get_json(&txn.open_table(AGENT_SETTINGS)?, "agent_settings", agent.0)?.unwrap_or_default())
 }
 
 pub fn all_agent_settings(
