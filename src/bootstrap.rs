@@ -3,7 +3,10 @@
 use chrono::Utc;
 use redb::ReadableTable;
 
-use crate::domain::{AgentSettings, CampaignKind, E164, QueueId, Role, User};
+use crate::domain::{
+    AgentSettings, Audience, CampaignId, CampaignKind, E164, Question, QuestionKind, QueueId, Role,
+    Survey, User,
+};
 use crate::store::{self, NewCampaign, NewUser, Store, StoreError};
 
 /// Our number in the demo; 555-01xx numbers are reserved for fiction, so nobody real is texted.
@@ -115,11 +118,15 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
             )
         })
         .await?;
-    if let NewCampaign::NumberTaken(n) = created {
-        return Err(BootstrapError::Invalid(format!(
-            "{n} already belongs to a campaign"
-        )));
-    }
+    let campaign = match created {
+        NewCampaign::Created(c) => c.id,
+        NewCampaign::NumberTaken(n) => {
+            return Err(BootstrapError::Invalid(format!(
+                "{n} already belongs to a campaign"
+            )));
+        }
+    };
+    store.write(move |txn| demo_tools(txn, campaign)).await?;
     let contacts = [
         (DEMO_CUSTOMER, "Dana", "Whitfield"),
         ("+14155550142", "Marco", "Rossi"),
@@ -138,6 +145,73 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
         })
         .await?;
     Ok(logins)
+}
+
+/// Response templates and a survey on the demo campaign, so every workspace tool has content.
+fn demo_tools(txn: &redb::WriteTransaction, campaign: CampaignId) -> Result<(), StoreError> {
+    let templates = [
+        (
+            "Greeting",
+            "Hi {first_name}, this is {agent_name} from {campaign}. How can I help you today?",
+        ),
+        (
+            "Order lookup",
+            "Thanks {first_name}! Could you send me your order number so I can check it?",
+        ),
+        (
+            "Closing",
+            "Glad I could help. If anything else comes up, just text us here. Have a good day!",
+        ),
+    ];
+    for (name, body) in templates {
+        store::put_template(
+            txn,
+            None,
+            store::TemplateFields {
+                name: name.into(),
+                body: body.into(),
+                campaigns: vec![campaign],
+                audience: Audience::Everyone,
+            },
+        )?;
+    }
+    let question = |id, text: &str, kind, required| Question {
+        id,
+        text: text.into(),
+        kind,
+        required,
+    };
+    let survey = Survey {
+        id: store::next_survey_id(txn)?,
+        name: "After the conversation".into(),
+        questions: vec![
+            question(
+                1,
+                "Reason for contact",
+                QuestionKind::SingleChoice {
+                    options: vec!["Order".into(), "Billing".into(), "Other".into()],
+                },
+                true,
+            ),
+            question(
+                2,
+                "Resolved in this conversation?",
+                QuestionKind::YesNo,
+                true,
+            ),
+            question(
+                3,
+                "Customer mood (1 = upset, 5 = happy)",
+                QuestionKind::Rating,
+                false,
+            ),
+            question(4, "Follow-up needed", QuestionKind::LongText, false),
+        ],
+        next_question_id: 5,
+    };
+    store::put_survey(txn, &survey)?;
+    store::set_campaign_survey(txn, campaign, Some(survey.id))?;
+    Ok(())
 }
 
 /// Every data dir has at least one queue, so messages to unassigned numbers still route.

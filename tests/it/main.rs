@@ -14,6 +14,7 @@ mod common;
 mod contacts;
 mod core_loop;
 mod crash;
+mod demo;
 mod insights_tab;
 mod notes;
 mod segments_stored;

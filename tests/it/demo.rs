@@ -1,0 +1,47 @@
+//! `--demo` fills a fresh data dir with everything an evaluator needs to try each feature.
+
+use parley::store;
+
+#[tokio::test]
+async fn demo_has_logins_campaign_templates_and_a_survey() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, writer) = store::Store::open(&dir.path().join(parley::DB_FILE)).unwrap();
+    let logins = parley::bootstrap::first_run(&db, true).await.unwrap();
+    let names: Vec<&str> = logins.iter().map(|l| l.username.as_str()).collect();
+    assert_eq!(names, ["admin", "alice", "bob"]);
+    assert!(logins.iter().all(|l| l.password.len() >= 16));
+    let (campaigns, templates, surveys, contacts) = db
+        .read(|txn| {
+            Ok((
+                store::all_campaigns(txn)?,
+                store::all_templates(txn)?,
+                store::all_surveys(txn)?,
+                store::contact_by_phone(
+                    txn,
+                    &parley::domain::E164::parse(parley::bootstrap::DEMO_CUSTOMER).unwrap(),
+                )?,
+            ))
+        })
+        .await
+        .unwrap();
+    assert_eq!(campaigns.len(), 1);
+    assert_eq!(campaigns[0].survey, Some(surveys[0].id));
+    assert_eq!(templates.len(), 3);
+    for t in &templates {
+        assert!(
+            parley::domain::template::placeholders_in(&t.body).is_ok(),
+            "demo template {} uses an unknown placeholder",
+            t.name
+        );
+    }
+    assert_eq!(contacts.unwrap().first_name, "Dana");
+    // A second start adds nothing.
+    assert!(
+        parley::bootstrap::first_run(&db, true)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    drop(db);
+    writer.join().unwrap();
+}
