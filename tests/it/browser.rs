@@ -194,6 +194,45 @@ where
 }
 
 /// The first element matching `css`, once there is one.
+pub(crate) async fn click(c: &Client, css: &str) {
+    wait_for(c, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+}
+
+/// Logs `user` in and makes them Available, as the ACD sees it.
+pub(crate) async fn log_in_available(c: &Client, server: &TestServer, user: &parley::domain::User) {
+    c.goto(&format!("{}/workspace", server.url))
+        .await
+        .expect("open");
+    wait_for(c, "#username")
+        .await
+        .send_keys(&user.username)
+        .await
+        .expect("type user");
+    wait_for(c, "#password")
+        .await
+        .send_keys(PASSWORD)
+        .await
+        .expect("type password");
+    click(c, "#login-submit").await;
+    wait_for(c, "#app[data-live=\"1\"]").await;
+    wait_for(c, "#presence")
+        .await
+        .select_by_value("available")
+        .await
+        .expect("choose Available");
+    let acd = &server.state.acd;
+    let id = user.id;
+    poll("the ACD to have the agent Available", move || async move {
+        let snap = acd.snapshot(id).await.ok()?;
+        (snap.view.presence == Presence::Available).then_some(())
+    })
+    .await;
+}
+
 pub(crate) async fn wait_for(c: &Client, css: &str) -> Element {
     c.wait()
         .at_most(DEADLINE)

@@ -3,11 +3,11 @@
 //! Skips like `browser.rs` without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
 
 use fantoccini::Locator;
-use parley::acd::Presence;
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, js, poll, texts, the_offer, wait_for, wait_js, wait_text,
+    Driver, browser_tools, catch_up_clock, js, log_in_available, texts, the_offer, wait_for,
+    wait_js, wait_text,
 };
 use crate::common::*;
 
@@ -42,28 +42,7 @@ async fn contact_tab_keeps_typed_values_on_error_and_saves() {
     let alice = server.add_agent("alice", &[queue], None).await;
 
     // Log in, become Available, accept the customer's text.
-    c.goto(&format!("{}/workspace", server.url))
-        .await
-        .expect("open");
-    type_into(&c, "#username", "alice").await;
-    type_into(&c, "#password", PASSWORD).await;
-    wait_for(&c, "#login-submit")
-        .await
-        .click()
-        .await
-        .expect("log in");
-    wait_for(&c, "#app[data-live=\"1\"]").await;
-    wait_for(&c, "#presence")
-        .await
-        .select_by_value("available")
-        .await
-        .expect("choose Available");
-    let acd = &server.state.acd;
-    poll("the ACD to have alice Available", move || async move {
-        let snap = acd.snapshot(alice.id).await.ok()?;
-        (snap.view.presence == Presence::Available).then_some(())
-    })
-    .await;
+    log_in_available(&c, &server, &alice).await;
     catch_up_clock(&server);
     server
         .twilio_sms("SM1", CUSTOMER, "Please update my details")

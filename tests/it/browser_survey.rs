@@ -3,12 +3,12 @@
 //! the answers are still there after switching tabs and back. Skips like `browser.rs` without
 //! Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
 
-use parley::acd::Presence;
 use parley::domain::{Answer, Role, WorkitemId};
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, js, poll, texts, the_offer, wait_for, wait_text,
+    Driver, browser_tools, catch_up_clock, js, log_in_available, texts, the_offer, wait_for,
+    wait_text,
 };
 use crate::common::*;
 use crate::surveys::{SURVEY_LINE, attach, create_survey, exit_survey_form, survey_campaign};
@@ -66,24 +66,7 @@ async fn the_survey_tab_refuses_a_missing_answer_in_place_and_keeps_saved_answer
     let alice = server.add_agent("alice", &[queue], None).await;
 
     // Log in, become Available, accept the customer's text to the campaign's number.
-    c.goto(&format!("{}/workspace", server.url))
-        .await
-        .expect("open");
-    type_into(&c, "#username", "alice").await;
-    type_into(&c, "#password", PASSWORD).await;
-    click(&c, "#login-submit").await;
-    wait_for(&c, "#app[data-live=\"1\"]").await;
-    wait_for(&c, "#presence")
-        .await
-        .select_by_value("available")
-        .await
-        .expect("choose Available");
-    let acd = &server.state.acd;
-    poll("the ACD to have alice Available", move || async move {
-        let snap = acd.snapshot(alice.id).await.ok()?;
-        (snap.view.presence == Presence::Available).then_some(())
-    })
-    .await;
+    log_in_available(&c, &server, &alice).await;
     catch_up_clock(&server);
     let params: Vec<(String, String)> = [
         ("MessageSid", "SM1"),

@@ -5,13 +5,13 @@
 //! Skips (loudly) without Chromium, like `browser.rs`, whose harness it uses.
 
 use fantoccini::key::Key;
-use parley::acd::Presence;
 use parley::domain::{Audience, CampaignId, CampaignKind, E164, UserId};
 use parley::store::{self, NewCampaign, TemplateFields};
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, js, poll, texts, the_offer, wait_for, wait_js,
+    Driver, browser_tools, catch_up_clock, js, log_in_available, poll, texts, the_offer, wait_for,
+    wait_js,
 };
 use crate::common::*;
 
@@ -130,37 +130,9 @@ async fn an_agent_puts_a_filled_template_into_the_reply_box_without_sending() {
         Audience::Agents(vec![UserId(999)]),
     )
     .await;
-    let url = &server.url;
 
     // The agent logs in and becomes Available.
-    c.goto(&format!("{url}/workspace")).await.expect("open");
-    wait_for(&c, "#username")
-        .await
-        .send_keys("alice")
-        .await
-        .expect("type user");
-    wait_for(&c, "#password")
-        .await
-        .send_keys(PASSWORD)
-        .await
-        .expect("type password");
-    wait_for(&c, "#login-submit")
-        .await
-        .click()
-        .await
-        .expect("log in");
-    wait_for(&c, "#app[data-live=\"1\"]").await;
-    wait_for(&c, "#presence")
-        .await
-        .select_by_value("available")
-        .await
-        .expect("choose Available");
-    let acd = &server.state.acd;
-    poll("the ACD to have alice Available", move || async move {
-        let snap = acd.snapshot(alice.id).await.ok()?;
-        (snap.view.presence == Presence::Available).then_some(())
-    })
-    .await;
+    log_in_available(&c, &server, &alice).await;
 
     // A named customer texts the Spring Sale number; alice accepts.
     catch_up_clock(&server);

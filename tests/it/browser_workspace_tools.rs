@@ -8,54 +8,15 @@
 
 use fantoccini::Client as Browser;
 use fantoccini::key::Key;
-use parley::acd::Presence;
 use serde_json::{Value, json};
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, js, poll, texts, the_offer, wait_for, wait_js, wait_text,
+    Driver, browser_tools, catch_up_clock, click, js, log_in_available, poll, texts, the_offer,
+    wait_for, wait_js, wait_text,
 };
 use crate::common::*;
 
 const CUSTOMER: &str = "+14155550123";
-
-async fn click(c: &Browser, css: &str) {
-    wait_for(c, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
-}
-
-/// Logs `user` in and makes them Available, as the ACD sees it.
-async fn log_in_available(c: &Browser, server: &TestServer, user: &parley::domain::User) {
-    c.goto(&format!("{}/workspace", server.url))
-        .await
-        .expect("open");
-    wait_for(c, "#username")
-        .await
-        .send_keys(&user.username)
-        .await
-        .expect("type user");
-    wait_for(c, "#password")
-        .await
-        .send_keys(PASSWORD)
-        .await
-        .expect("type password");
-    click(c, "#login-submit").await;
-    wait_for(c, "#app[data-live=\"1\"]").await;
-    wait_for(c, "#presence")
-        .await
-        .select_by_value("available")
-        .await
-        .expect("choose Available");
-    let acd = &server.state.acd;
-    let id = user.id;
-    poll("the ACD to have the agent Available", move || async move {
-        let snap = acd.snapshot(id).await.ok()?;
-        (snap.view.presence == Presence::Available).then_some(())
-    })
-    .await;
-}
 
 /// The customer texts `body` through the signed webhook.
 async fn customer_texts(server: &TestServer, sid: &str, body: &str) {
