@@ -2,8 +2,6 @@
 //! questions, and the survey each campaign uses. Plain server-rendered forms: a refused save
 //! answers 422 with every typed value kept and each message next to its field.
 
-use std::collections::{BTreeMap, HashSet};
-
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -11,16 +9,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+mod editor;
+
+use editor::{Refused, parse_editor, plan};
+
 use super::auth::AdminUser;
 use super::error::PageError;
 use super::views::render;
-use crate::domain::survey::{FieldErrors, question_field, validate_survey};
 use crate::domain::{CampaignId, Question, QuestionKind, Survey, SurveyId, User};
 use crate::state::AppState;
 use crate::store;
-
-/// Rows beyond this index in a submitted editor form are ignored (a survey has at most 50).
-const MAX_ROW_INDEX: usize = 200;
 
 #[derive(Deserialize, Default)]
 pub struct Notice {
@@ -320,149 +318,6 @@ pub async fn survey_edit_post(
     save(&state, &me, Some(stored), &body).await
 }
 
-/// The editor form: the name, the rows by their index, and whether "add question" was pressed.
-struct EditorForm {
-    name: String,
-    rows: Vec<QuestionRow>,
-    add: bool,
-}
-
-fn parse_editor(body: &[u8]) -> EditorForm {
-    let mut name = String::new();
-    let mut add = false;
-    let mut rows: BTreeMap<usize, QuestionRow> = BTreeMap::new();
-    for (k, v) in form_urlencoded::parse(body) {
-        match k.as_ref() {
-            "name" => name = v.into_owned(),
-            "action" => add = v == "add",
-            key => {
-                let Some((index, part)) = key
-                    .strip_prefix('q')
-                    .and_then(|rest| rest.split_once('.'))
-                    .and_then(|(i, part)| Some((i.parse::<usize>().ok()?, part)))
-                else {
-                    continue;
-                };
-                if index > MAX_ROW_INDEX {
-                    continue;
-                }
-                let row = rows.entry(index).or_default();
-                let v = v.into_owned();
-                match part {
-                    "id" => row.id = v,
-                    "text" => row.text = v,
-                    "kind" => row.kind = v,
-                    "options" => row.options = v,
-                    "required" => row.required = true,
-                    "order" => row.order = v,
-                    _ => {}
-                }
-            }
-        }
-    }
-    EditorForm {
-        name,
-        rows: rows.into_values().collect(),
-        add,
-    }
-}
-
-/// A checked survey, ready to store.
-struct Draft {
-    name: String,
-    questions: Vec<Question>,
-    next_question_id: u32,
-}
-
-/// What a refused save shows again.
-struct Refused {
-    rows: Vec<QuestionRow>,
-    errors: FieldErrors,
-}
-
-/// Turns the editor's rows into questions: rows without text are dropped, the rest sorted by
-/// their order number (ties keep their place); known question ids are kept, new rows get
-/// ids never used in this survey.
-fn plan(name: &str, rows: Vec<QuestionRow>, stored: Option<&Survey>) -> Result<Draft, Refused> {
-    let mut rows: Vec<QuestionRow> = rows
-        .into_iter()
-        .filter(|r| !r.text.trim().is_empty())
-        .collect();
-    let mut row_errors = false;
-    let mut orders = Vec::with_capacity(rows.len());
-    for (position, row) in rows.iter_mut().enumerate() {
-        let typed = row.order.trim();
-        if typed.is_empty() {
-            orders.push(position as i64 + 1);
-        } else if let Ok(n) = typed.parse::<i64>() {
-            orders.push(n);
-        } else {
-            row.order_error = Some("Order must be a whole number, like 3.".into());
-            row_errors = true;
-        }
-    }
-    if !row_errors {
-        let mut keyed: Vec<(i64, QuestionRow)> = orders.into_iter().zip(rows).collect();
-        keyed.sort_by_key(|(order, _)| *order);
-        rows = keyed.into_iter().map(|(_, row)| row).collect();
-    }
-    let mut next_id = stored.map(Survey::first_free_question_id).unwrap_or(1);
-    let mut used = HashSet::new();
-    let mut questions = Vec::with_capacity(rows.len());
-    for row in rows.iter_mut() {
-        let options: Vec<String> = if QuestionKind::takes_options(&row.kind) {
-            row.options
-                .lines()
-                .map(str::trim)
-                .filter(|o| !o.is_empty())
-                .map(str::to_owned)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let Some(kind) = QuestionKind::parse(&row.kind, options) else {
-            row.kind_error = Some("Choose what kind of answer this question takes.".into());
-            row_errors = true;
-            continue;
-        };
-        let known =
-            row.id.trim().parse::<u32>().ok().filter(|id| {
-                stored.is_some_and(|s| s.question(*id).is_some()) && !used.contains(id)
-            });
-        let id = known.unwrap_or_else(|| {
-            let id = next_id;
-            next_id += 1;
-            id
-        });
-        used.insert(id);
-        questions.push(Question {
-            id,
-            text: row.text.trim().to_owned(),
-            kind,
-            required: row.required,
-        });
-    }
-    let errors = match validate_survey(name, &questions) {
-        Ok(()) => FieldErrors::default(),
-        Err(errors) => errors,
-    };
-    if !row_errors && errors.is_empty() {
-        return Ok(Draft {
-            name: name.trim().to_owned(),
-            questions,
-            next_question_id: next_id,
-        });
-    }
-    // Question positions match row positions only when every row became a question.
-    if questions.len() == rows.len() {
-        for (i, row) in rows.iter_mut().enumerate() {
-            row.text_error = errors.get(&question_field(i, "text")).map(str::to_owned);
-            row.options_error = errors.get(&question_field(i, "options")).map(str::to_owned);
-        }
-    }
-    Err(Refused { rows, errors })
-}
-
 async fn save(
     state: &AppState,
     me: &AdminUser,
@@ -530,114 +385,4 @@ async fn save(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(id: &str, text: &str, kind: &str, options: &str, order: &str) -> QuestionRow {
-        QuestionRow {
-            id: id.into(),
-            text: text.into(),
-            kind: kind.into(),
-            options: options.into(),
-            order: order.into(),
-            ..QuestionRow::default()
-        }
-    }
-
-    #[test]
-    fn rows_are_parsed_by_index_and_part() {
-        let form = parse_editor(
-            b"_csrf=x&name=Exit&q1.text=Second&q0.text=First&q0.kind=yes_no&q0.required=on\
-              &q1.options=A%0D%0AB&q1.kind=single_choice&q9999.text=ignored&action=add",
-        );
-        assert_eq!(form.name, "Exit");
-        assert!(form.add);
-        assert_eq!(form.rows.len(), 2);
-        assert_eq!(form.rows[0].text, "First");
-        assert!(form.rows[0].required);
-        assert_eq!(form.rows[1].options, "A\r\nB");
-        assert!(!form.rows[1].required);
-    }
-
-    #[test]
-    fn empty_rows_are_dropped_and_the_rest_sorted_by_order() {
-        let rows = vec![
-            row("", "Third", "rating", "", "30"),
-            row("", "  ", "short_text", "", "1"),
-            row("", "First", "single_choice", "Yes\n\n No \n", "10"),
-            row("", "Second", "long_text", "ignored", ""),
-        ];
-        let draft = plan(" Exit ", rows, None).ok().expect("valid");
-        assert_eq!(draft.name, "Exit");
-        let texts: Vec<&str> = draft.questions.iter().map(|q| q.text.as_str()).collect();
-        assert_eq!(
-            texts,
-            ["Second", "First", "Third"],
-            "blank order = position"
-        );
-        assert_eq!(
-            draft.questions[1].kind,
-            QuestionKind::SingleChoice {
-                options: vec!["Yes".into(), "No".into()]
-            }
-        );
-        assert_eq!(draft.questions[0].kind, QuestionKind::LongText);
-        let ids: Vec<u32> = draft.questions.iter().map(|q| q.id).collect();
-        assert_eq!(ids, [1, 2, 3], "new ids in the order shown");
-        assert_eq!(draft.next_question_id, 4);
-    }
-
-    #[test]
-    fn known_ids_are_kept_and_new_ones_never_reuse_a_deleted_id() {
-        let stored = Survey {
-            id: SurveyId(1),
-            name: "S".into(),
-            questions: vec![Question {
-                id: 2,
-                text: "Kept".into(),
-                kind: QuestionKind::YesNo,
-                required: false,
-            }],
-            next_question_id: 5,
-        };
-        let rows = vec![
-            row("2", "Kept", "yes_no", "", "1"),
-            row("2", "Copy with a crafted id", "yes_no", "", "2"),
-            row("77", "Unknown id", "yes_no", "", "3"),
-        ];
-        let draft = plan("S", rows, Some(&stored)).ok().expect("valid");
-        let ids: Vec<u32> = draft.questions.iter().map(|q| q.id).collect();
-        assert_eq!(ids, [2, 5, 6]);
-        assert_eq!(draft.next_question_id, 7);
-    }
-
-    #[test]
-    fn refusals_land_on_their_rows_with_the_typed_values() {
-        let rows = vec![
-            row("", "Colour?", "single_choice", "Red", "1"),
-            row("", "Why?", "essay", "", "2"),
-            row("", "When?", "short_text", "", "soon"),
-        ];
-        let Err(refused) = plan("", rows, None) else {
-            panic!("should be refused");
-        };
-        assert_eq!(refused.errors.get("name"), Some("Give the survey a name."));
-        assert!(refused.rows[1].kind_error.is_some());
-        assert!(refused.rows[2].order_error.is_some());
-        assert_eq!(refused.rows[2].order, "soon");
-        let rows = vec![
-            row("", "Fine?", "yes_no", "", "2"),
-            row("", "Colour?", "multiple_choice", "Red\nRed", "1"),
-        ];
-        let Err(refused) = plan("S", rows, None) else {
-            panic!("should be refused");
-        };
-        assert_eq!(refused.rows[0].text, "Colour?", "sorted before checking");
-        assert_eq!(
-            refused.rows[0].options_error.as_deref(),
-            Some("\"Red\" is listed twice.")
-        );
-        assert_eq!(refused.rows[0].options, "Red\nRed");
-        assert!(refused.rows[1].options_error.is_none());
-    }
-}
+mod tests;
