@@ -156,11 +156,20 @@ impl<'t> Tables<'t> {
         {
             return Ok(Ingested::Duplicate(MessageId(existing.value())));
         }
-        let contact = self.contact_for(&sms.from, sms.received_at, ids)?;
         let key = open_key(&sms.from, &sms.to);
         let existing = match self.open.get(key.as_str())?.map(|v| v.value()) {
             Some(id) => get_json::<Workitem>(&self.workitems, "workitems", id)?,
             None => None,
+        };
+        // An open conversation keeps its contact, even if an agent just moved the contact to
+        // another mobile number; only a new conversation looks the number up.
+        let known = match &existing {
+            Some(w) => get_json::<Contact>(&self.contacts, "contacts", w.contact.0)?,
+            None => None,
+        };
+        let contact = match known {
+            Some(c) => c,
+            None => self.contact_for(&sms.from, sms.received_at, ids)?,
         };
         let (workitem, new_workitem) = match existing {
             Some(w) => (w, false),

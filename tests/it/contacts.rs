@@ -454,3 +454,35 @@ async fn without_contacts_edit_the_form_is_read_only_and_a_post_is_refused() {
     assert!(stored_contact(&server, "+14155550102").await.is_none());
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_open_conversation_keeps_its_contact_when_the_mobile_moves() {
+    let server = TestServer::start().await;
+    let (alice, id, mut events) = accepted_workitem(&server).await;
+    let before = stored_contact(&server, CUSTOMER).await.unwrap();
+    let (status, html) = post_form(
+        &alice,
+        &format!("/workspace/workitems/{id}/contact"),
+        &valid("+14155550109"),
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    // The customer's next text from the old number continues the open workitem...
+    server
+        .twilio_sms("SM2", CUSTOMER, "Still on my old phone")
+        .await;
+    let m = loop {
+        let (name, data) = events.next().await;
+        if name == "message" && data["message"]["direction"] == "in" {
+            break data;
+        }
+    };
+    assert_eq!(m["message"]["workitem"], id);
+    // ...and creates no stray contact for the old number.
+    assert!(stored_contact(&server, CUSTOMER).await.is_none());
+    assert_eq!(
+        stored_contact(&server, "+14155550109").await.unwrap().id,
+        before.id
+    );
+    server.stop().await;
+}
