@@ -193,7 +193,6 @@ where
     }
 }
 
-/// The first element matching `css`, once there is one.
 pub(crate) async fn click(c: &Client, css: &str) {
     wait_for(c, css)
         .await
@@ -202,37 +201,56 @@ pub(crate) async fn click(c: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
 }
 
-/// Logs `user` in and makes them Available, as the ACD sees it.
-pub(crate) async fn log_in_available(c: &Client, server: &TestServer, user: &parley::domain::User) {
+/// Replaces the value of the field matching `css` with `text`, typed as keys.
+pub(crate) async fn type_into(c: &Client, css: &str, text: &str) {
+    let field = wait_for(c, css).await;
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("typing");
+}
+
+/// Logs `name` in through the login page and waits for the live workspace.
+pub(crate) async fn log_in(c: &Client, server: &TestServer, name: &str) {
     c.goto(&format!("{}/workspace", server.url))
         .await
         .expect("open");
-    wait_for(c, "#username")
-        .await
-        .send_keys(&user.username)
-        .await
-        .expect("type user");
-    wait_for(c, "#password")
-        .await
-        .send_keys(PASSWORD)
-        .await
-        .expect("type password");
+    type_into(c, "#username", name).await;
+    type_into(c, "#password", PASSWORD).await;
     click(c, "#login-submit").await;
     wait_for(c, "#app[data-live=\"1\"]").await;
+}
+
+/// Sets the presence select and waits until the ACD has it.
+pub(crate) async fn set_presence(
+    c: &Client,
+    server: &TestServer,
+    user: &parley::domain::User,
+    presence: Presence,
+) {
+    let value = match presence {
+        Presence::Available => "available",
+        Presence::Away => "away",
+        Presence::Offline => "offline",
+    };
     wait_for(c, "#presence")
         .await
-        .select_by_value("available")
+        .select_by_value(value)
         .await
-        .expect("choose Available");
-    let acd = &server.state.acd;
-    let id = user.id;
-    poll("the ACD to have the agent Available", move || async move {
+        .expect("choose presence");
+    let (acd, id) = (&server.state.acd, user.id);
+    poll("the ACD to have the new presence", move || async move {
         let snap = acd.snapshot(id).await.ok()?;
-        (snap.view.presence == Presence::Available).then_some(())
+        (snap.view.presence == presence).then_some(())
     })
     .await;
 }
 
+/// Logs `user` in and makes them Available, as the ACD sees it.
+pub(crate) async fn log_in_available(c: &Client, server: &TestServer, user: &parley::domain::User) {
+    log_in(c, server, &user.username).await;
+    set_presence(c, server, user, Presence::Available).await;
+}
+
+/// The first element matching `css`, once there is one.
 pub(crate) async fn wait_for(c: &Client, css: &str) -> Element {
     c.wait()
         .at_most(DEADLINE)

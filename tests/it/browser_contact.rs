@@ -6,8 +6,8 @@ use fantoccini::Locator;
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, js, log_in_available, texts, the_offer, wait_for,
-    wait_js, wait_text,
+    Driver, browser_tools, catch_up_clock, js, log_in_available, texts, the_offer, type_into,
+    wait_for, wait_js, wait_text,
 };
 use crate::common::*;
 
@@ -22,12 +22,6 @@ async fn value(c: &fantoccini::Client, css: &str) -> String {
     )
     .await;
     v.as_str().unwrap_or_default().to_owned()
-}
-
-async fn type_into(c: &fantoccini::Client, css: &str, text: &str) {
-    let field = wait_for(c, css).await;
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("typing");
 }
 
 #[tokio::test]

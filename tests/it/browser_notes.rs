@@ -11,7 +11,8 @@ use parley::store;
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, js, poll, texts, the_offer, wait_for, wait_js, wait_text,
+    Driver, browser_tools, catch_up_clock, js, log_in, set_presence, texts, the_offer, wait_for,
+    wait_js, wait_text,
 };
 use crate::common::*;
 
@@ -42,48 +43,6 @@ async fn agent_with(
         .await
         .expect("class");
     user
-}
-
-/// Logs `name` in through the login page and waits for the live workspace.
-async fn log_in(c: &Client, server: &TestServer, name: &str) {
-    c.goto(&format!("{}/workspace", server.url))
-        .await
-        .expect("open");
-    wait_for(c, "#username")
-        .await
-        .send_keys(name)
-        .await
-        .expect("type user");
-    wait_for(c, "#password")
-        .await
-        .send_keys(PASSWORD)
-        .await
-        .expect("type password");
-    wait_for(c, "#login-submit")
-        .await
-        .click()
-        .await
-        .expect("log in");
-    wait_for(c, "#app[data-live=\"1\"]").await;
-}
-
-/// Sets the presence select and waits until the ACD has it.
-async fn set_presence(c: &Client, server: &TestServer, user: &User, presence: Presence) {
-    let value = match presence {
-        Presence::Available => "available",
-        _ => "away",
-    };
-    wait_for(c, "#presence")
-        .await
-        .select_by_value(value)
-        .await
-        .expect("choose presence");
-    let (acd, id) = (&server.state.acd, user.id);
-    poll("the ACD to have the new presence", move || async move {
-        let snap = acd.snapshot(id).await.ok()?;
-        (snap.view.presence == presence).then_some(())
-    })
-    .await;
 }
 
 /// The customer texts; the agent accepts the offer and opens the Notes tab.

@@ -7,27 +7,13 @@ use parley::domain::{Answer, Role, WorkitemId};
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, js, log_in_available, texts, the_offer, wait_for,
-    wait_text,
+    Driver, browser_tools, catch_up_clock, click, js, log_in_available, texts, the_offer,
+    type_into, wait_for, wait_text,
 };
 use crate::common::*;
 use crate::surveys::{SURVEY_LINE, attach, create_survey, exit_survey_form, survey_campaign};
 
 const CUSTOMER: &str = "+14155550123";
-
-async fn click(c: &fantoccini::Client, css: &str) {
-    wait_for(c, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
-}
-
-async fn type_into(c: &fantoccini::Client, css: &str, text: &str) {
-    let field = wait_for(c, css).await;
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("typing");
-}
 
 /// What the survey form holds: text values and the checked choices, per field name.
 async fn form_state(c: &fantoccini::Client) -> serde_json::Value {
