@@ -50,6 +50,17 @@ async fn post_form(client: &Client, path: &str, fields: &[(&str, String)]) -> (u
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
+/// Saves a complete, valid contact with a new mobile through the workitem's Contact tab.
+async fn save_contact(client: &Client, workitem: u64, mobile: &str) {
+    let (status, html) = post_form(
+        client,
+        &format!("/workspace/workitems/{workitem}/contact"),
+        &valid(mobile),
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+}
+
 /// A complete, valid contact form for `mobile`.
 fn valid(mobile: &str) -> Vec<(&'static str, String)> {
     [
@@ -341,13 +352,7 @@ async fn a_new_mobile_moves_the_phone_index_with_it() {
     let server = TestServer::start().await;
     let (alice, id, mut events) = accepted_workitem(&server).await;
     let before = stored_contact(&server, CUSTOMER).await.unwrap();
-    let (status, html) = post_form(
-        &alice,
-        &format!("/workspace/workitems/{id}/contact"),
-        &valid("+14155550109"),
-    )
-    .await;
-    assert_eq!(status, 200, "{html}");
+    save_contact(&alice, id, "+14155550109").await;
     let moved = stored_contact(&server, "+14155550109").await.unwrap();
     assert_eq!(
         moved.id, before.id,
@@ -460,13 +465,7 @@ async fn an_open_conversation_keeps_its_contact_when_the_mobile_moves() {
     let server = TestServer::start().await;
     let (alice, id, mut events) = accepted_workitem(&server).await;
     let before = stored_contact(&server, CUSTOMER).await.unwrap();
-    let (status, html) = post_form(
-        &alice,
-        &format!("/workspace/workitems/{id}/contact"),
-        &valid("+14155550109"),
-    )
-    .await;
-    assert_eq!(status, 200, "{html}");
+    save_contact(&alice, id, "+14155550109").await;
     // The customer's next text from the old number continues the open workitem...
     server
         .twilio_sms("SM2", CUSTOMER, "Still on my old phone")
