@@ -4,85 +4,10 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
-
 use crate::domain::{QueueId, UserId, WorkitemId};
+use chrono::{DateTime, Duration, Utc};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Presence {
-    Offline,
-    Available,
-    Away,
-}
-
-/// Why an offer left an agent without being accepted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WithdrawReason {
-    TimedOut,
-    Rejected,
-    /// The agent went Away/Offline or closed their last workspace tab.
-    AgentLeft,
-}
-
-/// A routing decision for the task to carry out, in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
-    Offered {
-        agent: UserId,
-        workitem: WorkitemId,
-        expires_at: DateTime<Utc>,
-    },
-    Withdrawn {
-        agent: UserId,
-        workitem: WorkitemId,
-        reason: WithdrawReason,
-    },
-    Accepted {
-        agent: UserId,
-        workitem: WorkitemId,
-    },
-    Terminated {
-        agent: UserId,
-        workitem: WorkitemId,
-    },
-    PresenceChanged {
-        agent: UserId,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum AcdError {
-    #[error("this workitem is no longer offered to you")]
-    NotOffered,
-    #[error("this workitem is not one of your active workitems")]
-    NotYours,
-    #[error("unknown workitem")]
-    UnknownWorkitem,
-}
-
-/// What the engine knows of a workitem waiting for, offered to, or owned by an agent.
-#[derive(Clone, Debug)]
-pub struct Routable {
-    pub id: WorkitemId,
-    pub queue: QueueId,
-    pub priority: i32,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    Queued,
-    Offered {
-        agent: UserId,
-        expires_at: DateTime<Utc>,
-    },
-    Active {
-        agent: UserId,
-    },
-}
+use super::types::*;
 
 struct Item {
     routable: Routable,
@@ -137,17 +62,6 @@ impl Agent {
             && self.connections > 0
             && ((self.offers.len() + self.active.len()) as u32) < self.capacity
     }
-}
-
-/// An agent's routing state as their workspace shows it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct AgentView {
-    pub presence: Presence,
-    pub away_reason: Option<String>,
-    pub capacity: u32,
-    /// Offers waiting for this agent's answer, with their deadlines.
-    pub offers: Vec<(WorkitemId, DateTime<Utc>)>,
-    pub active: Vec<WorkitemId>,
 }
 
 pub struct Engine {

@@ -3,9 +3,11 @@
 
 mod engine;
 mod task;
+mod types;
 
-pub use engine::{AcdError, AgentView, Effect, Engine, Phase, Presence, Routable, WithdrawReason};
+pub use engine::Engine;
 pub use task::{AgentSnapshot, spawn};
+pub use types::{AcdError, AgentView, Effect, Phase, Presence, Routable, WithdrawReason};
 
 use tokio::sync::{mpsc, oneshot};
 

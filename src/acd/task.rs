@@ -8,7 +8,8 @@ use std::sync::Arc;
 use chrono::Duration;
 use tokio::sync::mpsc;
 
-use super::engine::{Effect, Engine, Phase, Routable, WithdrawReason};
+use super::engine::Engine;
+use super::types::{Effect, Phase, Routable, WithdrawReason};
 use super::{Acd, AcdCallError, Command};
 use crate::clock::Clock;
 use crate::config::AcdConfig;
