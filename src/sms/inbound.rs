@@ -42,14 +42,12 @@ pub fn spawn(store: Store, acd: Acd, hub: Arc<Hub>) -> (Inbound, tokio::task::Jo
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
             let (messages, replies): (Vec<InboundSms>, Vec<Reply>) = batch.drain(..).unzip();
-            let stored = {
-                let messages = messages.clone();
-                store
-                    .write(move |txn| store::ingest_many(txn, &messages))
-                    .await
-            };
+            // The batch moves into the transaction and comes back with its results.
+            let stored = store
+                .write(move |txn| Ok((store::ingest_many(txn, &messages)?, messages)))
+                .await;
             match stored {
-                Ok(results) => {
+                Ok((results, messages)) => {
                     for ((sms, reply), ingested) in messages.iter().zip(replies).zip(results) {
                         route(&acd, &hub, sms, &ingested);
                         let _ = reply.send(Ok(ingested));

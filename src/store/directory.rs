@@ -146,6 +146,10 @@ pub fn insert_campaign(
     Ok(NewCampaign::Created(campaign))
 }
 
+pub fn campaign(txn: &ReadTransaction, id: CampaignId) -> Result<Option<Campaign>, StoreError> {
+    get_json(&txn.open_table(CAMPAIGNS)?, "campaigns", id.0)
+}
+
 pub fn all_campaigns(txn: &ReadTransaction) -> Result<Vec<Campaign>, StoreError> {
     all_json(&txn.open_table(CAMPAIGNS)?, "campaigns")
 }

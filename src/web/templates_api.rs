@@ -44,10 +44,7 @@ pub async fn workitem_templates_get(
             }
             let contact = store::contact(txn, workitem.contact)?;
             let campaign = match workitem.campaign {
-                Some(c) => store::all_campaigns(txn)?
-                    .into_iter()
-                    .find(|x| x.id == c)
-                    .map(|x| x.name),
+                Some(c) => store::campaign(txn, c)?.map(|x| x.name),
                 None => None,
             };
             let values = Values {

@@ -94,10 +94,7 @@ pub async fn information_get(
             .read(move |txn| {
                 let queue = store::queue(txn, w.queue)?.map(|q| q.name);
                 let campaign = match w.campaign {
-                    Some(c) => store::all_campaigns(txn)?
-                        .into_iter()
-                        .find(|x| x.id == c)
-                        .map(|x| x.name),
+                    Some(c) => store::campaign(txn, c)?.map(|x| x.name),
                     None => None,
                 };
                 let agent = match w.agent {
