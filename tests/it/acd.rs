@@ -124,16 +124,7 @@ async fn capacity_is_respected() {
 
 /// Signed inbound webhook to one of our numbers.
 async fn text(server: &TestServer, sid: &str, from: &str, to: &str) {
-    let p: Vec<(String, String)> = [
-        ("MessageSid", sid),
-        ("From", from),
-        ("To", to),
-        ("Body", "hi"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let res = server.signed_post("/webhooks/twilio/sms", &p, None).await;
+    let res = server.twilio_sms_to(sid, from, to, "hi").await;
     assert_eq!(res.status(), 200);
 }
 

@@ -54,17 +54,8 @@ async fn the_survey_tab_refuses_a_missing_answer_in_place_and_keeps_saved_answer
     // Log in, become Available, accept the customer's text to the campaign's number.
     log_in_available(&c, &server, &alice).await;
     catch_up_clock(&server);
-    let params: Vec<(String, String)> = [
-        ("MessageSid", "SM1"),
-        ("From", CUSTOMER),
-        ("To", SURVEY_LINE),
-        ("Body", "Thanks for the help"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
     let res = server
-        .signed_post("/webhooks/twilio/sms", &params, None)
+        .twilio_sms_to("SM1", CUSTOMER, SURVEY_LINE, "Thanks for the help")
         .await;
     assert_eq!(res.status(), 200);
     let id = the_offer(&c).await;

@@ -136,18 +136,8 @@ async fn an_agent_puts_a_filled_template_into_the_reply_box_without_sending() {
 
     // A named customer texts the Spring Sale number; alice accepts.
     catch_up_clock(&server);
-    let params: Vec<(String, String)> = [
-        ("MessageSid", "SM1"),
-        ("AccountSid", "AC123"),
-        ("From", CUSTOMER),
-        ("To", SPRING_NUMBER),
-        ("Body", "Is the sale still on?"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
     let res = server
-        .signed_post("/webhooks/twilio/sms", &params, None)
+        .twilio_sms_to("SM1", CUSTOMER, SPRING_NUMBER, "Is the sale still on?")
         .await;
     assert_eq!(res.status(), 200);
     let phone = E164::parse(CUSTOMER).expect("phone");

@@ -176,11 +176,22 @@ impl TestServer {
 
     /// Posts a Twilio inbound webhook, signed with the configured token.
     pub async fn twilio_sms(&self, sid: &str, from: &str, body: &str) -> reqwest::Response {
+        self.twilio_sms_to(sid, from, OUR_NUMBER, body).await
+    }
+
+    /// The same, to one of our other numbers.
+    pub async fn twilio_sms_to(
+        &self,
+        sid: &str,
+        from: &str,
+        to: &str,
+        body: &str,
+    ) -> reqwest::Response {
         let params = vec![
             ("MessageSid".to_owned(), sid.to_owned()),
             ("AccountSid".to_owned(), "AC123".to_owned()),
             ("From".to_owned(), from.to_owned()),
-            ("To".to_owned(), OUR_NUMBER.to_owned()),
+            ("To".to_owned(), to.to_owned()),
             ("Body".to_owned(), body.to_owned()),
         ];
         self.signed_post("/webhooks/twilio/sms", &params, None)

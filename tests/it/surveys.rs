@@ -447,18 +447,7 @@ async fn accepted_from(
     sid: &str,
     to: &str,
 ) -> u64 {
-    let params: Vec<(String, String)> = [
-        ("MessageSid", sid),
-        ("From", "+14155550101"),
-        ("To", to),
-        ("Body", "hello"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let res = server
-        .signed_post("/webhooks/twilio/sms", &params, None)
-        .await;
+    let res = server.twilio_sms_to(sid, "+14155550101", to, "hello").await;
     assert_eq!(res.status(), 200);
     let id = events.offer().await;
     agent

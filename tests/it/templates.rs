@@ -112,19 +112,7 @@ async fn accepted(
     from: &str,
     to: &str,
 ) -> u64 {
-    let params: Vec<(String, String)> = [
-        ("MessageSid", sid),
-        ("AccountSid", "AC123"),
-        ("From", from),
-        ("To", to),
-        ("Body", "Hello?"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let res = server
-        .signed_post("/webhooks/twilio/sms", &params, None)
-        .await;
+    let res = server.twilio_sms_to(sid, from, to, "Hello?").await;
     assert_eq!(res.status(), 200);
     let id = events.offer().await;
     agent
