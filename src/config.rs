@@ -29,7 +29,7 @@ pub enum ConfigError {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Where the store (and later the search index) live; created when missing.
+    /// Where the store and the search index live; created when missing.
     pub data_dir: PathBuf,
     /// Address the HTTP server binds to.
     pub listen: SocketAddr,
@@ -40,6 +40,23 @@ pub struct Config {
     pub acd: AcdConfig,
     pub sms: SmsConfig,
     pub crm: CrmConfig,
+    pub search: SearchConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// Least time between two commits of the search index: new messages become searchable
+    /// within about this long. Commits are never on a request's path.
+    pub commit_interval_ms: u64,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            commit_interval_ms: 500,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -150,6 +167,7 @@ impl Default for Config {
             acd: AcdConfig::default(),
             sms: SmsConfig::default(),
             crm: CrmConfig::default(),
+            search: SearchConfig::default(),
         }
     }
 }
@@ -231,6 +249,11 @@ impl Config {
         if self.acd.default_capacity == 0 {
             return Err(ConfigError::Invalid(
                 "acd.default_capacity must be at least 1".into(),
+            ));
+        }
+        if self.search.commit_interval_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "search.commit_interval_ms must be at least 1".into(),
             ));
         }
         if self.acd.default_offer_timeout_secs == 0 {

@@ -5,6 +5,8 @@
 //! - [`domain`]: plain data and rules (ids, E.164 phones, users, workitems, events).
 //! - [`insights`]: personality insights from a customer's own SMS history (pure, explained).
 //! - [`store`]: redb, the single source of truth; one writer thread with group commit.
+//! - [`search`]: the tantivy index over messages, notes, answers and contacts; its indexer
+//!   follows the store's change log.
 //! - [`acd`]: the routing engine (pure state machine) and the task that owns it.
 //! - [`live`]: the hub fanning pushes out to agents' and simulated phones' streams.
 //! - [`sms`]: providers (simulator, Twilio), inbound handling, the outbox.
@@ -22,6 +24,7 @@ pub mod config;
 pub mod domain;
 pub mod insights;
 pub mod live;
+pub mod search;
 pub mod sms;
 pub mod state;
 pub mod store;
@@ -52,6 +55,8 @@ pub enum RunError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Search(#[from] search::SearchError),
     #[error("server error: {0}")]
     Serve(#[from] std::io::Error),
 }
@@ -96,6 +101,14 @@ pub async fn run_with(
     let clock = options.clock;
     let hub = Arc::new(Hub::default());
     let mut tasks = Tasks::default();
+    let index = search::SearchIndex::open(&search::index_dir(&config.data_dir), &store)?;
+    let search = index.search.clone();
+    search::spawn_indexer(
+        index,
+        std::time::Duration::from_millis(config.search.commit_interval_ms),
+        shutdown.clone(),
+        &mut tasks,
+    );
     let acd = acd::spawn(
         &config.acd,
         store.clone(),
@@ -141,6 +154,7 @@ pub async fn run_with(
     let state = AppState {
         config: Arc::new(config),
         store,
+        search,
         acd,
         hub: hub.clone(),
         inbound,

@@ -6,6 +6,7 @@ use crate::acd::Acd;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::live::Hub;
+use crate::search::SearchIndex;
 use crate::sms::inbound::Inbound;
 use crate::sms::outbound::Outbox;
 use crate::store::Store;
@@ -15,6 +16,7 @@ use crate::tasks::Shutdown;
 pub struct AppState {
     pub config: Arc<Config>,
     pub store: Store,
+    pub search: SearchIndex,
     pub acd: Acd,
     pub hub: Arc<Hub>,
     pub inbound: Inbound,

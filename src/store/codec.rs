@@ -18,10 +18,7 @@ pub fn get_json<T: DeserializeOwned>(
     }
 }
 
-pub(crate) fn decode<T: DeserializeOwned>(
-    name: &'static str,
-    bytes: &[u8],
-) -> Result<T, StoreError> {
+pub fn decode<T: DeserializeOwned>(name: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
         table: name,
         detail: e.to_string(),
@@ -53,7 +50,7 @@ pub fn next_id(txn: &WriteTransaction, kind: &str) -> Result<u64, StoreError> {
 }
 
 /// Reads every record of a table (small tables only: users, queues, campaigns).
-pub(crate) fn all_json<T: DeserializeOwned>(
+pub fn all_json<T: DeserializeOwned>(
     table: &impl ReadableTable<u64, &'static [u8]>,
     name: &'static str,
 ) -> Result<Vec<T>, StoreError> {

@@ -50,6 +50,7 @@ pub fn update_contact(
     }
     by_phone.insert(contact.mobile.as_str(), id.0)?;
     put_json(&mut contacts, id.0, &contact)?;
+    record_change(txn, Change::Contact(id))?;
     Ok(Ok(contact))
 }
 
@@ -71,6 +72,7 @@ pub fn create_contact(
     let contact = update.into_contact(ContactId(next_id(txn, "contact")?), now);
     by_phone.insert(contact.mobile.as_str(), contact.id.0)?;
     put_json(&mut contacts, contact.id.0, &contact)?;
+    record_change(txn, Change::Contact(contact.id))?;
     Ok(Ok(contact))
 }
 

@@ -26,6 +26,7 @@ fn insert_message(txn: &WriteTransaction, message: &Message) -> Result<(), Store
     put_json(&mut txn.open_table(MESSAGES)?, message.id.0, message)?;
     txn.open_multimap_table(MESSAGES_BY_WORKITEM)?
         .insert(message.workitem.0, message.id.0)?;
+    record_change(txn, Change::Message(message.id))?;
     Ok(())
 }
 
@@ -73,6 +74,8 @@ pub fn route_step(
             w.state = WorkitemState::Active;
             w.agent = Some(*agent);
             w.accepted_at = Some(at);
+            // Its messages are indexed with the agent who handles it.
+            record_change(txn, Change::Workitem(id))?;
         }
         EventKind::Terminated { .. } => {
             w.state = WorkitemState::Terminated;

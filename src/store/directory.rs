@@ -188,6 +188,7 @@ pub fn find_or_create_contact(
     let contact = Contact::new(ContactId(next_id(txn, "contact")?), phone.clone(), now);
     by_phone.insert(phone.as_str(), contact.id.0)?;
     put_json(&mut contacts, contact.id.0, &contact)?;
+    record_change(txn, Change::Contact(contact.id))?;
     Ok(contact)
 }
 
@@ -205,5 +206,6 @@ pub fn set_contact_name(
     c.first_name = first.to_owned();
     c.last_name = last.to_owned();
     put_json(&mut contacts, id.0, &c)?;
+    record_change(txn, Change::Contact(id))?;
     Ok(Some(c))
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use redb::{MultimapTable, ReadableTable, Table, WriteTransaction};
 
+use super::changes;
 use super::codec::{decode, get_json, put_json};
 use super::conversations::open_key;
 use super::*;
@@ -69,18 +70,20 @@ struct Counters {
     workitem: u64,
     message: u64,
     event: u64,
+    change: u64,
 }
 
 impl Counters {
-    const KEYS: [&'static str; 4] = [
+    const KEYS: [&'static str; 5] = [
         "next_contact",
         "next_workitem",
         "next_message",
         "next_event",
+        changes::NEXT_CHANGE,
     ];
 
     fn load(meta: &Table<&'static str, u64>) -> Result<Counters, StoreError> {
-        let mut v = [1u64; 4];
+        let mut v = [1u64; 5];
         for (slot, key) in v.iter_mut().zip(Self::KEYS) {
             if let Some(n) = meta.get(key)? {
                 *slot = n.value();
@@ -91,11 +94,18 @@ impl Counters {
             workitem: v[1],
             message: v[2],
             event: v[3],
+            change: v[4],
         })
     }
 
     fn save(&self, meta: &mut Table<&'static str, u64>) -> Result<(), StoreError> {
-        let v = [self.contact, self.workitem, self.message, self.event];
+        let v = [
+            self.contact,
+            self.workitem,
+            self.message,
+            self.event,
+            self.change,
+        ];
         for (n, key) in v.into_iter().zip(Self::KEYS) {
             meta.insert(key, n)?;
         }
@@ -124,6 +134,7 @@ struct Tables<'t> {
     campaign_numbers: Table<'t, &'static str, u64>,
     campaigns: Table<'t, u64, &'static [u8]>,
     queues: Table<'t, u64, &'static [u8]>,
+    changes: Table<'t, u64, &'static [u8]>,
 }
 
 impl<'t> Tables<'t> {
@@ -143,6 +154,7 @@ impl<'t> Tables<'t> {
             campaign_numbers: txn.open_table(CAMPAIGN_NUMBERS)?,
             campaigns: txn.open_table(CAMPAIGNS)?,
             queues: txn.open_table(QUEUES)?,
+            changes: txn.open_table(CHANGES)?,
         })
     }
 
@@ -223,6 +235,11 @@ impl<'t> Tables<'t> {
         if let Some(key) = &dedup_key {
             self.provider_ids.insert(key.as_str(), message.id.0)?;
         }
+        changes::append(
+            &mut self.changes,
+            &mut ids.change,
+            Change::Message(message.id),
+        )?;
         self.event(
             ids,
             workitem.id,
@@ -257,6 +274,11 @@ impl<'t> Tables<'t> {
         self.contacts_by_phone
             .insert(phone.as_str(), contact.id.0)?;
         put_json(&mut self.contacts, contact.id.0, &contact)?;
+        changes::append(
+            &mut self.changes,
+            &mut ids.change,
+            Change::Contact(contact.id),
+        )?;
         Ok(contact)
     }
 

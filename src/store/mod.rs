@@ -4,6 +4,7 @@
 //! (group commit) and answers each caller only after that transaction is durable, so throughput
 //! does not stop at the disk's fsync rate. Reads run on the blocking pool.
 
+mod changes;
 mod classes;
 mod codec;
 mod contacts;
@@ -23,8 +24,9 @@ use std::sync::Arc;
 
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
 
+pub use changes::*;
 pub use classes::*;
-pub use codec::{get_json, next_id};
+pub use codec::{all_json, decode, get_json, next_id};
 pub use contacts::*;
 pub use conversations::*;
 pub use directory::*;
@@ -129,6 +131,12 @@ impl Store {
         .map_err(|e| StoreError::Redb(format!("read task failed: {e}")))?
     }
 
+    /// A read transaction held by the caller (a consistent snapshot for long reads, such as
+    /// rebuilding the search index); blocking code only.
+    pub fn snapshot(&self) -> Result<ReadTransaction, StoreError> {
+        Ok(self.db.begin_read()?)
+    }
+
     /// Synchronous read, for start-up and the CLI.
     pub fn read_blocking<R>(
         &self,
@@ -136,6 +144,11 @@ impl Store {
     ) -> Result<R, StoreError> {
         let txn = self.db.begin_read()?;
         f(&txn)
+    }
+
+    /// Signalled after every commit; the search indexer waits on it for new changes.
+    pub fn commit_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.writer.committed()
     }
 
     /// Group-commit statistics since start.
@@ -185,6 +198,7 @@ fn init(db: &Database) -> Result<(), StoreError> {
         txn.open_multimap_table(NOTES_BY_CONTACT)?;
         txn.open_table(SURVEYS)?;
         txn.open_table(SURVEY_RESPONSES)?;
+        txn.open_table(CHANGES)?;
     }
     txn.commit()?;
     Ok(())

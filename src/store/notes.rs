@@ -3,7 +3,7 @@
 use redb::{ReadTransaction, WriteTransaction};
 
 use super::codec::{get_json, next_id, put_json};
-use super::{NOTES, NOTES_BY_CONTACT, StoreError};
+use super::{Change, NOTES, NOTES_BY_CONTACT, StoreError, record_change};
 use crate::domain::{ContactId, Note, NoteId};
 
 /// Stores `note` under a new id (the id it carries is ignored) and returns it as stored.
@@ -15,6 +15,7 @@ pub fn add_note(txn: &WriteTransaction, note: Note) -> Result<Note, StoreError> 
     put_json(&mut txn.open_table(NOTES)?, note.id.0, &note)?;
     txn.open_multimap_table(NOTES_BY_CONTACT)?
         .insert(note.contact.0, note.id.0)?;
+    record_change(txn, Change::Note(note.id))?;
     Ok(note)
 }
 
@@ -30,4 +31,8 @@ pub fn notes_of(txn: &ReadTransaction, contact: ContactId) -> Result<Vec<Note>, 
     // Ids grow with time; the id breaks ties between notes of the same instant.
     out.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
     Ok(out)
+}
+
+pub fn note(txn: &ReadTransaction, id: NoteId) -> Result<Option<Note>, StoreError> {
+    get_json(&txn.open_table(NOTES)?, "notes", id.0)
 }

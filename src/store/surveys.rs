@@ -3,7 +3,7 @@
 use redb::{ReadTransaction, WriteTransaction};
 
 use super::codec::{all_json, get_json, next_id, put_json};
-use super::{CAMPAIGNS, SURVEY_RESPONSES, SURVEYS, StoreError, WORKITEMS};
+use super::{CAMPAIGNS, Change, SURVEY_RESPONSES, SURVEYS, StoreError, WORKITEMS, record_change};
 use crate::domain::{
     Campaign, CampaignId, Survey, SurveyId, SurveyResponse, Workitem, WorkitemId, WorkitemState,
 };
@@ -93,5 +93,6 @@ pub fn save_survey_response(
         return Ok(SavedResponse::NotTheAgent);
     }
     put_json(&mut txn.open_table(SURVEY_RESPONSES)?, workitem.0, response)?;
+    record_change(txn, Change::Survey(workitem))?;
     Ok(SavedResponse::Saved)
 }

@@ -43,3 +43,6 @@ pub const NOTES_BY_CONTACT: MultimapTableDefinition<u64, u64> =
 pub const SURVEYS: TableDefinition<u64, &[u8]> = TableDefinition::new("surveys");
 /// Workitem id → the survey answers given for it.
 pub const SURVEY_RESPONSES: TableDefinition<u64, &[u8]> = TableDefinition::new("survey_responses");
+/// Store sequence → what changed that the search index must see (see `changes.rs`). The
+/// indexer deletes rows once its index holds them.
+pub const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("changes");

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use redb::{Database, WriteTransaction};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::StoreError;
 
@@ -24,6 +24,8 @@ type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 pub struct WriterHandle {
     jobs: mpsc::UnboundedSender<Job>,
     stats: Arc<Counters>,
+    /// Signalled after each durable commit, for followers of the change log (the indexer).
+    committed: Arc<Notify>,
 }
 
 #[derive(Default)]
@@ -44,12 +46,21 @@ pub fn start(db: Arc<Database>) -> Result<(WriterHandle, std::thread::JoinHandle
     // disk); callers that await durability hold back their own clients, which bounds it.
     let (tx, rx) = mpsc::unbounded_channel::<Job>();
     let stats = Arc::new(Counters::default());
+    let committed = Arc::new(Notify::new());
     let thread_stats = stats.clone();
+    let thread_committed = committed.clone();
     let thread = std::thread::Builder::new()
         .name("parley-store-writer".into())
-        .spawn(move || run(db, rx, &thread_stats))
+        .spawn(move || run(db, rx, &thread_stats, &thread_committed))
         .map_err(|e| StoreError::Redb(format!("cannot start writer thread: {e}")))?;
-    Ok((WriterHandle { jobs: tx, stats }, thread))
+    Ok((
+        WriterHandle {
+            jobs: tx,
+            stats,
+            committed,
+        },
+        thread,
+    ))
 }
 
 impl WriterHandle {
@@ -73,6 +84,10 @@ impl WriterHandle {
         Ok(rx)
     }
 
+    pub fn committed(&self) -> Arc<Notify> {
+        self.committed.clone()
+    }
+
     pub fn stats(&self) -> BatchStats {
         BatchStats {
             commits: self.stats.commits.load(Ordering::Relaxed),
@@ -81,7 +96,12 @@ impl WriterHandle {
     }
 }
 
-fn run(db: Arc<Database>, mut rx: mpsc::UnboundedReceiver<Job>, stats: &Counters) {
+fn run(
+    db: Arc<Database>,
+    mut rx: mpsc::UnboundedReceiver<Job>,
+    stats: &Counters,
+    committed: &Notify,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // Block for the first job, then take whatever else is already waiting.
     while let Some(first) = rx.blocking_recv() {
@@ -94,6 +114,8 @@ fn run(db: Arc<Database>, mut rx: mpsc::UnboundedReceiver<Job>, stats: &Counters
         }
         let n = batch.len() as u64;
         commit_batch(&db, &mut batch);
+        // A stored permit wakes the follower even if it is busy right now.
+        committed.notify_one();
         stats.commits.fetch_add(1, Ordering::Relaxed);
         stats.writes.fetch_add(n, Ordering::Relaxed);
     }

@@ -1,0 +1,158 @@
+//! The indexer task: the one owner of the `IndexWriter`. It follows the store's change log and
+//! commits at most once per interval, never on a request's path. Blocking index work runs on
+//! the blocking pool, with the writer moved there and back.
+
+use std::time::{Duration, Instant};
+
+use tantivy::IndexWriter;
+
+use super::documents::{Source, Update};
+use super::{Opened, SearchError, SearchIndex, commit, rebuild};
+use crate::store::{changes_after, prune_changes};
+use crate::tasks::{Shutdown, Tasks};
+
+/// Changes read per read transaction while catching up.
+const CHUNK: usize = 10_000;
+
+/// Least time between two looks at the change log, so a stream of commits that change nothing
+/// searchable (sessions, presence) does not keep the indexer spinning.
+const MIN_GAP: Duration = Duration::from_millis(20);
+
+/// Starts the indexer. It first rebuilds the index when `opened.rebuild` says so, then
+/// catches up with the change log, then follows it.
+pub fn spawn(opened: Opened, interval: Duration, shutdown: Shutdown, tasks: &mut Tasks) {
+    let Opened {
+        search,
+        writer,
+        seq,
+        rebuild,
+    } = opened;
+    tasks.spawn(
+        "search-indexer",
+        run(search, writer, seq, rebuild, interval, shutdown),
+    );
+}
+
+async fn run(
+    search: SearchIndex,
+    writer: IndexWriter,
+    seq: u64,
+    rebuild_reason: Option<String>,
+    interval: Duration,
+    shutdown: Shutdown,
+) {
+    let signal = search.store().commit_signal();
+    let mut state = Some(State { writer, seq });
+    if let Some(reason) = rebuild_reason {
+        tracing::warn!(%reason, "rebuilding the search index from the store");
+        state = blocking(&search, state, |s, search| {
+            let started = Instant::now();
+            s.seq = rebuild(&mut s.writer, search, |_, _| {})?;
+            tracing::info!(
+                docs = search.num_docs(),
+                seconds = started.elapsed().as_secs_f64(),
+                "search index rebuilt"
+            );
+            Ok(())
+        })
+        .await;
+    }
+    let mut last_commit = Instant::now();
+    loop {
+        let cycle_started = Instant::now();
+        let before = state.as_ref().map(|s| s.seq);
+        state = blocking(&search, state, catch_up).await;
+        let after = state.as_ref().map(|s| s.seq);
+        if after != before
+            && let Some(seq) = after
+        {
+            last_commit = Instant::now();
+            // The index holds these now; the log need not keep them. Not awaited: a failure
+            // only means they are indexed again (idempotently) after a restart.
+            let _ = search.store().submit(move |txn| prune_changes(txn, seq));
+        }
+        if state.is_none() || shutdown.is_triggered() {
+            break;
+        }
+        tokio::select! {
+            _ = shutdown.wait() => {}
+            _ = signal.notified() => {
+                let next = (last_commit + interval).max(cycle_started + MIN_GAP);
+                let next = tokio::time::Instant::from_std(next);
+                tokio::select! {
+                    _ = shutdown.wait() => {}
+                    _ = tokio::time::sleep_until(next) => {}
+                }
+            }
+        }
+    }
+    if let Some(s) = state {
+        // Merges in flight finish here, so the next start opens a tidy index.
+        let _ = tokio::task::spawn_blocking(move || s.writer.wait_merging_threads()).await;
+    }
+    tracing::debug!("search indexer stopped");
+}
+
+struct State {
+    writer: IndexWriter,
+    /// The store sequence the index holds.
+    seq: u64,
+}
+
+/// Runs `f` on the blocking pool with the writer. On failure the error is logged and the
+/// indexer stops (`None`): the store keeps every change, so nothing is lost, and the next
+/// start catches up or rebuilds.
+async fn blocking(
+    search: &SearchIndex,
+    state: Option<State>,
+    f: impl FnOnce(&mut State, &SearchIndex) -> Result<(), SearchError> + Send + 'static,
+) -> Option<State> {
+    let mut state = state?;
+    let search = search.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let result = f(&mut state, &search);
+        (state, result)
+    })
+    .await;
+    match outcome {
+        Ok((state, Ok(()))) => Some(state),
+        Ok((_, Err(e))) => {
+            tracing::error!(error = %e, "search indexing failed; search is stale until restart");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "search indexer panicked; search is stale until restart");
+            None
+        }
+    }
+}
+
+/// Indexes every change after `state.seq` and commits once, when there was any.
+fn catch_up(state: &mut State, search: &SearchIndex) -> Result<(), SearchError> {
+    let fields = *search.fields();
+    let mut seq = state.seq;
+    let mut updates = Vec::new();
+    loop {
+        let txn = search.store().snapshot()?;
+        let changes = changes_after(&txn, seq, CHUNK)?;
+        let Some(&(last, _)) = changes.last() else {
+            break;
+        };
+        let mut source = Source::open(&txn)?;
+        for (_, change) in &changes {
+            source.updates(*change, &mut updates)?;
+        }
+        for update in updates.drain(..) {
+            state.writer.delete_term(update.key_term(&fields));
+            if let Update::Put(doc) = update {
+                state.writer.add_document(doc.to_tantivy(&fields))?;
+            }
+        }
+        seq = last;
+    }
+    if seq != state.seq {
+        commit(&mut state.writer, search, seq)?;
+        state.seq = seq;
+    }
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! Full-text search over messages, notes, survey answers and contacts (tantivy).
+//!
+//! The store stays the only source of truth: the index is derived from it and can always be
+//! rebuilt. One indexer task owns the single `IndexWriter`; it follows the store's change log
+//! (`store::changes`) and commits at most every `search.commit_interval_ms`, recording in each
+//! commit the store sequence it reached, so after a crash it catches up from there. A missing,
+//! unreadable or out-of-step index is rebuilt at start.
+
+mod documents;
+mod indexer;
+mod query;
+mod rebuild;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
+
+pub use documents::{IndexDoc, contact_text, survey_text};
+pub use indexer::spawn as spawn_indexer;
+pub use query::*;
+pub use rebuild::rebuild;
+pub use schema::{DocKind, Fields, SCHEMA_VERSION};
+
+use crate::store::{Store, StoreError};
+
+/// The index's folder inside the data dir.
+pub const INDEX_DIR: &str = "index";
+
+/// Memory the writer may buffer before it flushes a segment (split over its threads).
+const WRITER_MEMORY: usize = 128 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The person's query cannot be run; the text says why, for them.
+    #[error("{0}")]
+    BadQuery(String),
+    #[error("search index error: {0}")]
+    Index(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        SearchError::Index(e.to_string())
+    }
+}
+
+/// What each index commit records: how far into the store's change log it is.
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    schema: u32,
+    seq: u64,
+}
+
+/// A cloneable handle for queries; the indexer task owns the writer.
+#[derive(Clone)]
+pub struct SearchIndex {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    store: Store,
+}
+
+/// An opened index and what the indexer must do first.
+pub struct Opened {
+    pub search: SearchIndex,
+    pub writer: IndexWriter,
+    /// The store sequence the index holds.
+    pub seq: u64,
+    /// Why the index must be rebuilt before it is followed, if it must.
+    pub rebuild: Option<String>,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, or creates an empty one there when it is missing, unreadable,
+    /// of another schema, or out of step with `store` (then `rebuild` says why).
+    pub fn open(dir: &Path, store: &Store) -> Result<Opened, SearchError> {
+        let (last_seq, first_kept) = store.read_blocking(|txn| {
+            Ok((
+                crate::store::last_change_seq(txn)?,
+                crate::store::changes_after(txn, 0, 1)?.first().map(|c| c.0),
+            ))
+        })?;
+        let (index, seq, rebuild) = match open_existing(dir) {
+            Ok((index, seq)) if seq > last_seq => (
+                index,
+                seq,
+                Some(format!(
+                    "the index is ahead of the store (sequence {seq} > {last_seq})"
+                )),
+            ),
+            Ok((index, seq)) if first_kept.is_some_and(|first| first > seq + 1) => (
+                index,
+                seq,
+                Some(format!(
+                    "the store no longer holds the changes after sequence {seq}"
+                )),
+            ),
+            Ok((index, seq)) => (index, seq, None),
+            Err(reason) => (create_fresh(dir)?, 0, Some(reason)),
+        };
+        let fields = Fields::of(&index.schema())
+            .ok_or_else(|| SearchError::Index("the new index lacks its fields".into()))?;
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get().min(2))
+            .unwrap_or(1);
+        let writer = index.writer_with_num_threads(threads, WRITER_MEMORY)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Opened {
+            search: SearchIndex {
+                inner: Arc::new(Inner {
+                    index,
+                    reader,
+                    fields,
+                    store: store.clone(),
+                }),
+            },
+            writer,
+            seq,
+            rebuild,
+        })
+    }
+
+    pub fn fields(&self) -> &Fields {
+        &self.inner.fields
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.inner.index
+    }
+
+    pub fn reader(&self) -> &IndexReader {
+        &self.inner.reader
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Makes the latest commit visible to queries.
+    pub fn reload(&self) -> Result<(), SearchError> {
+        Ok(self.inner.reader.reload()?)
+    }
+
+    /// How many documents queries see now.
+    pub fn num_docs(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+}
+
+/// Opens an index that is ours and was committed at least once; `Err` says why not.
+fn open_existing(dir: &Path) -> Result<(Index, u64), String> {
+    if !dir.join("meta.json").exists() {
+        return Err(format!("there is no search index in {}", dir.display()));
+    }
+    let index =
+        Index::open_in_dir(dir).map_err(|e| format!("the search index is unreadable: {e}"))?;
+    if Fields::of(&index.schema()).is_none() {
+        return Err("the search index has other fields than this build's".into());
+    }
+    let metas = index
+        .load_metas()
+        .map_err(|e| format!("the search index is unreadable: {e}"))?;
+    let payload: Payload = metas
+        .payload
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .ok_or("the search index was never completely built")?;
+    if payload.schema != SCHEMA_VERSION {
+        return Err(format!(
+            "the search index has schema {}, this build uses {SCHEMA_VERSION}",
+            payload.schema
+        ));
+    }
+    Ok((index, payload.seq))
+}
+
+/// Replaces whatever is in `dir` with an empty index.
+fn create_fresh(dir: &Path) -> Result<Index, SearchError> {
+    let io = |e: std::io::Error| SearchError::Index(format!("{}: {e}", dir.display()));
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(io)?;
+    }
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let (schema, _) = Fields::schema();
+    Ok(Index::create_in_dir(dir, schema)?)
+}
+
+/// Commits what `writer` holds, recording the store sequence reached, and makes it visible.
+fn commit(writer: &mut IndexWriter, search: &SearchIndex, seq: u64) -> Result<(), SearchError> {
+    let payload = serde_json::to_string(&Payload {
+        schema: SCHEMA_VERSION,
+        seq,
+    })
+    .map_err(|e| SearchError::Index(e.to_string()))?;
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&payload);
+    prepared.commit()?;
+    search.reload()
+}
+
+/// The index folder for a data dir.
+pub fn index_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join(INDEX_DIR)
+}

@@ -1,0 +1,35 @@
+//! Rebuilding the index from the store: at start when the index is missing or out of step,
+//! and from `parley reindex`.
+
+use tantivy::IndexWriter;
+
+use super::documents::Source;
+use super::{SearchError, SearchIndex, commit};
+use crate::store::last_change_seq;
+
+/// Replaces every document with the store's current records, read from one consistent
+/// snapshot, and commits with the snapshot's store sequence. Returns that sequence.
+/// `progress(done, total)` follows the records read.
+pub fn rebuild(
+    writer: &mut IndexWriter,
+    search: &SearchIndex,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<u64, SearchError> {
+    writer.delete_all_documents()?;
+    let txn = search.store().snapshot()?;
+    let seq = last_change_seq(&txn)?;
+    let mut source = Source::open(&txn)?;
+    let total = source.count()?;
+    let fields = *search.fields();
+    source.all(|docs, done| {
+        for doc in docs {
+            writer.add_document(doc.to_tantivy(&fields))?;
+        }
+        progress(done, total);
+        Ok::<(), SearchError>(())
+    })?;
+    drop(source);
+    drop(txn);
+    commit(writer, search, seq)?;
+    Ok(seq)
+}
