@@ -42,6 +42,26 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage read-only API tokens (for the JSON API).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Rebuild the search index from the store (Parley must not be running).
+    Reindex,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token acting as an existing user; prints it once.
+    Create {
+        /// The user the token acts as (its role decides what it may read).
+        #[arg(long)]
+        user: String,
+        /// What the token is for.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -99,6 +119,10 @@ fn main() -> ExitCode {
                     password_stdin,
                 },
         }) => runtime.block_on(user_add(config, &username, role, &name, password_stdin)),
+        Some(Command::Token {
+            command: TokenCommand::Create { user, label },
+        }) => runtime.block_on(token_create(config, &user, &label)),
+        Some(Command::Reindex) => runtime.block_on(reindex(config)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -217,5 +241,58 @@ async fn user_add(
     if !password_stdin {
         println!("Password (shown only now): {password}");
     }
+    Ok(())
+}
+
+async fn token_create(
+    config: Config,
+    username: &str,
+    label: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (store, writer) = parley::open_store(&config)?;
+    let name = username.to_owned();
+    let user = store
+        .read(move |txn| parley::store::user_by_name(txn, &name))
+        .await?
+        .ok_or_else(|| format!("there is no user \"{username}\""))?;
+    let token =
+        parley::web::auth::create_api_token(&store, user.id, label, chrono::Utc::now()).await?;
+    drop(store);
+    writer.join().ok();
+    println!(
+        "API token for {} \"{}\" (shown only now; send it as `Authorization: Bearer <token>`):",
+        user.role.as_str(),
+        user.username
+    );
+    println!("{token}");
+    Ok(())
+}
+
+/// Rebuilds the search index with a progress bar.
+async fn reindex(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let (store, writer) = parley::open_store(&config)?;
+    let dir = parley::search::index_dir(&config.data_dir);
+    let started = std::time::Instant::now();
+    let (docs, seq) = tokio::task::spawn_blocking(move || {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} records ({per_sec}, {eta} left)",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let done = parley::search::reindex(&dir, &store, |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        });
+        bar.finish();
+        done
+    })
+    .await??;
+    writer.join().ok();
+    println!(
+        "Search index rebuilt: {docs} documents up to store sequence {seq} in {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -21,7 +21,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 pub use documents::{IndexDoc, contact_text, survey_text};
 pub use indexer::spawn as spawn_indexer;
 pub use query::*;
-pub use rebuild::rebuild;
+pub use rebuild::{rebuild, reindex};
 pub use schema::{DocKind, Fields, SCHEMA_VERSION};
 
 use crate::store::{Store, StoreError};

@@ -134,20 +134,21 @@ impl SearchIndex {
             searcher,
             query,
         } = self.run(req)?;
+        let max_chars = snippet_chars.unwrap_or(SNIPPET_CHARS);
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields().text)?;
-        snippets.set_max_num_chars(snippet_chars.unwrap_or(SNIPPET_CHARS));
+        snippets.set_max_num_chars(max_chars);
         let txn = self.store().snapshot()?;
         let mut hits = Vec::with_capacity(page.hits.len());
         for raw in page.hits {
             let text = text_of(&txn, &raw)?;
             let snippet = snippets.snippet(&text);
-            let highlighted = if snippet.is_empty() {
-                // Nothing to mark (e.g. a filter-only match): show the start of the text.
+            let highlighted = if snippet.highlighted().is_empty() {
+                // Nothing to mark (e.g. the record changed since): show the start of the text.
                 Highlighted {
-                    parts: vec![(truncate(&text, SNIPPET_CHARS), false)],
+                    parts: vec![(truncate(&text, max_chars), false)],
                 }
             } else {
-                split(snippet.fragment(), snippet.highlighted())
+                highlight(&text, &snippet, max_chars)
             };
             hits.push(Hit {
                 raw,
@@ -336,6 +337,28 @@ fn text_of(txn: &redb::ReadTransaction, hit: &RawHit) -> Result<String, SearchEr
             .map(|c| contact_text(&c))
             .unwrap_or_default(),
     })
+}
+
+/// The whole text with its matches marked when it is short enough to show whole; otherwise
+/// the best fragment, with an ellipsis where text was cut.
+fn highlight(text: &str, snippet: &tantivy::snippet::Snippet, max_chars: usize) -> Highlighted {
+    let offset = snippet.fragment_range().start;
+    if text.len() <= max_chars {
+        let ranges: Vec<_> = snippet
+            .highlighted()
+            .iter()
+            .map(|r| r.start + offset..r.end + offset)
+            .collect();
+        return split(text, &ranges);
+    }
+    let mut out = split(snippet.fragment(), snippet.highlighted());
+    if offset > 0 {
+        out.parts.insert(0, ("…".to_owned(), false));
+    }
+    if snippet.fragment_range().end < text.len() {
+        out.parts.push(("…".to_owned(), false));
+    }
+    out
 }
 
 /// Splits a fragment into plain and highlighted pieces.

@@ -4,7 +4,7 @@
 use tantivy::IndexWriter;
 
 use super::documents::Source;
-use super::{SearchError, SearchIndex, commit};
+use super::{SearchError, SearchIndex, commit, create_fresh};
 use crate::store::last_change_seq;
 
 /// Replaces every document with the store's current records, read from one consistent
@@ -32,4 +32,18 @@ pub fn rebuild(
     drop(txn);
     commit(writer, search, seq)?;
     Ok(seq)
+}
+
+/// Replaces the index in `dir` with one built from `store` (the `parley reindex` command).
+/// Returns the number of documents and the store sequence they reach.
+pub fn reindex(
+    dir: &std::path::Path,
+    store: &crate::store::Store,
+    progress: impl FnMut(u64, u64),
+) -> Result<(u64, u64), SearchError> {
+    create_fresh(dir)?;
+    let mut opened = SearchIndex::open(dir, store)?;
+    let seq = rebuild(&mut opened.writer, &opened.search, progress)?;
+    opened.writer.wait_merging_threads()?;
+    Ok((opened.search.num_docs(), seq))
 }

@@ -4,6 +4,7 @@
 //! (group commit) and answers each caller only after that transaction is durable, so throughput
 //! does not stop at the disk's fsync rate. Reads run on the blocking pool.
 
+mod api_tokens;
 mod changes;
 mod classes;
 mod codec;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
 
+pub use api_tokens::*;
 pub use changes::*;
 pub use classes::*;
 pub use codec::{all_json, decode, get_json, next_id};
@@ -199,6 +201,7 @@ fn init(db: &Database) -> Result<(), StoreError> {
         txn.open_table(SURVEYS)?;
         txn.open_table(SURVEY_RESPONSES)?;
         txn.open_table(CHANGES)?;
+        txn.open_table(API_TOKENS)?;
     }
     txn.commit()?;
     Ok(())

@@ -46,3 +46,6 @@ pub const SURVEY_RESPONSES: TableDefinition<u64, &[u8]> = TableDefinition::new("
 /// Store sequence → what changed that the search index must see (see `changes.rs`). The
 /// indexer deletes rows once its index holds them.
 pub const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("changes");
+/// SHA-256 of an API token (hex) → the token's owner and label; the token itself is never
+/// stored.
+pub const API_TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_tokens");

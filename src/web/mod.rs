@@ -7,6 +7,7 @@ pub mod auth;
 pub mod contacts;
 pub mod error;
 pub mod login;
+pub mod search_api;
 pub mod simulator;
 pub mod sse;
 pub mod tabs;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(login::logout_post))
         .route("/workspace", get(workspace::workspace_get))
         .route("/api/me", get(workspace::me_get))
+        .route("/api/search", get(search_api::search_get))
         .route("/api/presence", post(workspace::presence_post))
         .route("/api/events", get(sse::agent_events_get))
         .route("/api/workitems/{id}", get(workspace::workitem_get))

@@ -17,6 +17,8 @@ mod crash;
 mod demo;
 mod insights_tab;
 mod notes;
+mod search;
+mod search_rebuild;
 mod segments_stored;
 mod surveys;
 mod tabs;
