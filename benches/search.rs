@@ -18,7 +18,8 @@
 //! Options (after `--`): `--quick`; `--seed N` (default 1); `--queries N` (default 4000, quick
 //! 2000); `--clients N` searches in flight (default 1: one person's latency); `--rate N`
 //! background webhooks/s (default 100); `--probes N` searchable probes (default 200, quick
-//! 100); `--fill-only` generates (or checks) the cached store and stops. Disk: the cache holds one store, each run a copy of it plus its index.
+//! 100); `--auth token|session` how searches authenticate (default: an admin's read-only API
+//! token; `session`: a logged-in admin's cookie, as the search page); `--fill-only` generates (or checks) the cached store and stops. Disk: the cache holds one store, each run a copy of it plus its index.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -39,6 +40,8 @@ mod queries;
 mod raw;
 #[path = "search/report.rs"]
 mod report;
+#[path = "search/topics.rs"]
+mod topics;
 
 use common::{Res, say};
 
@@ -51,6 +54,8 @@ pub struct Settings {
     probes: usize,
     /// Only generate (or check) the cached store, then stop.
     fill_only: bool,
+    /// Authenticate with a session cookie instead of an API token.
+    session: bool,
     command: String,
 }
 
@@ -59,13 +64,20 @@ impl Settings {
         let mut args = std::env::args().skip(1);
         let mut quick = std::env::var("PARLEY_BENCH").is_ok_and(|v| v == "quick");
         let (mut seed, mut queries, mut clients, mut rate, mut probes) = (1, None, 1, 100, None);
-        let mut fill_only = false;
+        let (mut fill_only, mut session) = (false, false);
         while let Some(arg) = args.next() {
             let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
             match arg.as_str() {
                 "--bench" => {}
                 "--quick" => quick = true,
                 "--fill-only" => fill_only = true,
+                "--auth" => match value("--auth")?.as_str() {
+                    "token" => session = false,
+                    "session" => session = true,
+                    other => {
+                        return Err(format!("--auth takes token or session, not {other}").into());
+                    }
+                },
                 "--seed" => seed = value("--seed")?.parse()?,
                 "--queries" => queries = Some(value("--queries")?.parse()?),
                 "--clients" => clients = value("--clients")?.parse()?,
@@ -107,6 +119,7 @@ impl Settings {
             rate: rate.max(1),
             probes: probes.unwrap_or(if quick { 100 } else { 200 }),
             fill_only,
+            session,
             command,
         })
     }
@@ -180,6 +193,8 @@ pub struct Outcome {
     pub ingest_acked: u64,
     pub ingest_failed: u64,
     pub ingest_error: Option<String>,
+    /// Where `/api/search` differs from the contract the bench was written to.
+    pub contract: Vec<String>,
 }
 
 async fn run(settings: Settings) -> Res<()> {
@@ -240,7 +255,8 @@ async fn run(settings: Settings) -> Res<()> {
     let server = common::boot(&run_dir).await?;
     let state = server.state.clone();
     let (ids, messages, notes, contacts) = read_ids(&state.store).await?;
-    let client = measure::authenticate(&server.url, fill::ADMIN).await?;
+    let client =
+        measure::authenticate(&server.url, &state.store, fill::ADMIN, settings.session).await?;
     let deadline = Duration::from_secs(if settings.quick { 1200 } else { 4 * 3600 });
     say("waiting for the search index rebuild ...");
     measure::wait_for_hits(
@@ -252,6 +268,7 @@ async fn run(settings: Settings) -> Res<()> {
     .await?;
     let rebuild = booted.elapsed();
     let docs = Some(raw::num_docs(&state.search));
+    let contract = measure::contract_problems(&client, &server.url).await?;
     say(&format!(
         "    searchable after {:.1} s ({docs:?} documents)",
         rebuild.as_secs_f64()
@@ -324,6 +341,7 @@ async fn run(settings: Settings) -> Res<()> {
         ingest_acked: ingest.acked.load(std::sync::atomic::Ordering::Relaxed),
         ingest_failed: ingest.failed.load(std::sync::atomic::Ordering::Relaxed),
         ingest_error: common::lock(&ingest.first_error).clone(),
+        contract,
     };
     let machine = common::Machine::probe(&run_dir);
     println!("\n{}", report::render(&settings, &machine, &outcome));
@@ -378,6 +396,14 @@ fn dir_size(dir: &std::path::Path) -> Res<u64> {
 
 /// Used by the report: `Settings` fields are private to this file.
 impl Settings {
+    pub fn auth(&self) -> &'static str {
+        if self.session {
+            "an admin's session cookie"
+        } else {
+            "an admin's API token"
+        }
+    }
+
     pub fn describe(&self, r: &mut String) {
         let _ = writeln!(r, "Command: `{}`\n", self.command);
         let _ = writeln!(

@@ -9,11 +9,35 @@ use super::corpus::{Rng, Vocabulary};
 use super::queries::Query;
 use crate::common::{Conn, Res, Target, lock, message_sid, webhook_request};
 
-/// How the bench authenticates to `/api/search`: today a logged-in admin's session cookie;
-/// switch to `Authorization: Bearer` here once the token API exists.
-pub async fn authenticate(url: &str, username: &str) -> Res<reqwest::Client> {
-    let (client, _csrf) = crate::common::login(url, username).await?;
-    Ok(client)
+/// How the bench authenticates to `/api/search`: a read-only API token (`Authorization:
+/// Bearer`, as an API client would), or with `session` a logged-in session cookie (as the
+/// search page does).
+pub async fn authenticate(
+    url: &str,
+    store: &parley::store::Store,
+    username: &str,
+    session: bool,
+) -> Res<reqwest::Client> {
+    if session {
+        let (client, _csrf) = crate::common::login(url, username).await?;
+        return Ok(client);
+    }
+    let name = username.to_owned();
+    let user = store
+        .read(move |txn| parley::store::user_by_name(txn, &name))
+        .await?
+        .ok_or_else(|| format!("no user {username}"))?;
+    let token =
+        parley::web::auth::create_api_token(store, user.id, "search bench", chrono::Utc::now())
+            .await?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse()?,
+    );
+    Ok(reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?)
 }
 
 /// One search through HTTP: its status, the `total` it reported, and its latency (request
@@ -254,4 +278,69 @@ pub async fn searchable_probes(
     }
     all.sort_by_key(|(i, _)| *i);
     Ok(all.into_iter().map(|(_, d)| d).collect())
+}
+
+/// Checks `/api/search`'s answers against the contract the bench was written to; returns
+/// what differs (empty when nothing does).
+pub async fn contract_problems(client: &reqwest::Client, url: &str) -> Res<Vec<String>> {
+    let mut problems = Vec::new();
+    let (status, _, _, body) = search(client, url, "/api/search?q=refund&per_page=5").await?;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    if status != 200 {
+        problems.push(format!("a plain query answered HTTP {status}"));
+    }
+    for (key, want) in [("page", 1), ("per_page", 5)] {
+        if v[key].as_u64() != Some(want) {
+            problems.push(format!("`{key}` is {} (expected {want})", v[key]));
+        }
+    }
+    if v["total"].as_u64().is_none() {
+        problems.push("no numeric `total`".into());
+    }
+    let hits = v["hits"].as_array().cloned().unwrap_or_default();
+    if hits.is_empty() || hits.len() > 5 {
+        problems.push(format!(
+            "{} hits for a common word on a page of 5",
+            hits.len()
+        ));
+    }
+    for h in hits.iter().take(1) {
+        if !matches!(
+            h["kind"].as_str(),
+            Some("message" | "note" | "survey" | "contact")
+        ) {
+            problems.push(format!("hit kind {}", h["kind"]));
+        }
+        for key in ["id", "contact"] {
+            if h[key].as_u64().is_none() {
+                problems.push(format!("hit `{key}` is {}", h[key]));
+            }
+        }
+        if !(h["workitem"].is_u64() || h["workitem"].is_null()) {
+            problems.push(format!("hit `workitem` is {}", h["workitem"]));
+        }
+        let at = h["at"].as_str().unwrap_or_default();
+        if chrono::DateTime::parse_from_rfc3339(at).is_err() {
+            problems.push(format!("hit `at` {at:?} is not RFC 3339"));
+        }
+        if !matches!(h["direction"].as_str(), Some("in" | "out")) && !h["direction"].is_null() {
+            problems.push(format!("hit `direction` is {}", h["direction"]));
+        }
+        if !h["snippet_html"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("<mark>")
+        {
+            problems.push(format!(
+                "hit `snippet_html` marks nothing: {}",
+                h["snippet_html"]
+            ));
+        }
+    }
+    let (status, _, _, body) = search(client, url, "/api/search?q=%20").await?;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    if status != 400 || !v["error"].is_string() {
+        problems.push(format!("an empty query answered HTTP {status}: {body}"));
+    }
+    Ok(problems)
 }

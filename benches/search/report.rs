@@ -201,7 +201,17 @@ pub fn render(settings: &Settings, machine: &Machine, o: &Outcome) -> String {
     );
     let _ = writeln!(
         r,
-        "- Latency is request sent → body read (reqwest, keep-alive, admin session cookie), relevance order, {} per page.",
+        "- `/api/search` against the contract (fields, paging, 400 for an empty query): {}.",
+        if o.contract.is_empty() {
+            "as specified".to_owned()
+        } else {
+            o.contract.join("; ")
+        }
+    );
+    let _ = writeln!(
+        r,
+        "- Latency is request sent → body read (reqwest, keep-alive, {}), relevance order, {} per page.",
+        settings.auth(),
         super::queries::PER_PAGE
     );
     r
