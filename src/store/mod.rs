@@ -11,8 +11,10 @@ mod codec;
 mod contacts;
 mod conversations;
 mod directory;
+mod history;
 mod inbound;
 mod notes;
+mod prefs;
 mod queues;
 mod sessions;
 mod surveys;
@@ -32,8 +34,10 @@ pub use codec::{all_json, decode, get_json, next_id};
 pub use contacts::*;
 pub use conversations::*;
 pub use directory::*;
+pub use history::*;
 pub use inbound::*;
 pub use notes::*;
+pub use prefs::*;
 pub use queues::*;
 pub use sessions::*;
 pub use surveys::*;
@@ -202,6 +206,7 @@ fn init(db: &Database) -> Result<(), StoreError> {
         txn.open_table(SURVEY_RESPONSES)?;
         txn.open_table(CHANGES)?;
         txn.open_table(API_TOKENS)?;
+        txn.open_table(USER_PREFS)?;
     }
     txn.commit()?;
     Ok(())

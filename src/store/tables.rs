@@ -49,3 +49,5 @@ pub const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("changes")
 /// SHA-256 of an API token (hex) → the token's owner and label; the token itself is never
 /// stored.
 pub const API_TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_tokens");
+/// User id → the choices the workspace remembers for them (JSON, see `prefs.rs`).
+pub const USER_PREFS: TableDefinition<u64, &[u8]> = TableDefinition::new("user_prefs");
