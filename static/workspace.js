@@ -322,6 +322,8 @@
   // text into the reply box at the caret (replacing a selection). Nothing is sent.
   window.ParleyWorkspace = {
     current: () => state.current,
+    // Shows server time stamps (<time datetime>) in the agent's own time zone.
+    localizeTimes,
     insertAtCursor(text) {
       const box = $("reply");
       box.setRangeText(text, box.selectionStart, box.selectionEnd, "end");

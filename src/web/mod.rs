@@ -91,6 +91,18 @@ pub fn router(state: AppState) -> Router {
             post(tabs::notes::note_post),
         )
         .route(
+            "/workspace/workitems/{id}/tabs/history",
+            get(tabs::history::history_get),
+        )
+        .route(
+            "/workspace/workitems/{id}/history/range",
+            post(tabs::history::history_range_post),
+        )
+        .route(
+            "/workspace/workitems/{id}/history/{kind}/{item}",
+            get(tabs::history::history_detail_get),
+        )
+        .route(
             "/workspace/workitems/{id}/tabs/contact",
             get(tabs::contact::contact_get),
         )

@@ -4,6 +4,7 @@
 //! fields when the input was refused), so a failed save loses nothing the agent typed.
 
 pub mod contact;
+pub mod history;
 pub mod info;
 pub mod insights;
 pub mod notes;

@@ -1,0 +1,469 @@
+//! The History tab (and the history side panel, the same fragment): every workitem, note and
+//! survey answer of the workitem's customer, newest first, a page at a time, limited to a
+//! time range the agent picks. The pick is saved per user by a CSRF-checked POST; GETs never
+//! write. Each item's detail (transcript, note text, answers) loads on demand and is refused
+//! for items of any other customer.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::info::Stamp;
+use super::{TabError, fragment, human_duration, workitem_for};
+use crate::domain::survey::RATINGS;
+use crate::domain::{
+    Answer, Contact, DeliveryStatus, Direction, Permission, Workitem, WorkitemState,
+};
+use crate::state::AppState;
+use crate::store::{
+    self, HistoryDetail, HistoryEntry, HistoryItem, HistoryKind, HistoryQuery, HistoryRange,
+};
+use crate::web::auth::{AgentUser, SessionInfo};
+
+/// Items per page.
+pub const PAGE_SIZE: usize = 20;
+
+/// One choice of the range drop-down.
+pub struct RangeOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+/// One timeline item as the list shows it.
+pub struct ItemView {
+    pub kind: &'static str,
+    pub id: u64,
+    pub at: Stamp,
+    pub title: String,
+    /// The first line: the conversation's first words, the note's start, the survey's name.
+    pub line: String,
+    /// Short facts joined with " · " (direction, duration, state, queue, campaign, agent).
+    pub facts: String,
+    /// The workitem this history is shown for.
+    pub current: bool,
+    pub detail_url: String,
+    /// Unique within the page, whatever container shows the fragment.
+    pub dom_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "tabs/history.html")]
+pub struct HistoryTab {
+    pub workitem: u64,
+    /// Which container the fragment is for (`tab` or `side`): prefixes its element ids.
+    pub scope: String,
+    pub range: &'static str,
+    pub ranges: Vec<RangeOption>,
+    pub items: Vec<ItemView>,
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    pub newer_url: Option<String>,
+    pub older_url: Option<String>,
+    /// Notes are left out because this user may not read them.
+    pub notes_hidden: bool,
+}
+
+#[derive(Deserialize)]
+pub struct HistoryParams {
+    range: Option<String>,
+    page: Option<String>,
+    scope: Option<String>,
+}
+
+/// A container name made of a few lower-case letters, else `tab`.
+fn scope_of(raw: Option<&str>) -> String {
+    match raw {
+        Some(s) if (1..=12).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase()) => {
+            s.to_owned()
+        }
+        _ => "tab".to_owned(),
+    }
+}
+
+fn parse_range(raw: &str) -> Result<HistoryRange, TabError> {
+    HistoryRange::parse(raw).ok_or_else(|| {
+        TabError::new(
+            StatusCode::BAD_REQUEST,
+            "Unknown time range; choose one from the list.",
+        )
+    })
+}
+
+/// The range this user chose last, or the default.
+async fn saved_range(state: &AppState, user: &SessionInfo) -> Result<HistoryRange, TabError> {
+    let id = user.user.id;
+    let prefs = state
+        .store
+        .read(move |txn| store::user_prefs(txn, id))
+        .await?;
+    Ok(prefs
+        .history_range
+        .as_deref()
+        .and_then(HistoryRange::parse)
+        .unwrap_or(HistoryRange::DEFAULT))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn history_get(
+    State(state): State<AppState>,
+    user: AgentUser,
+    Path(id): Path<String>,
+    Query(params): Query<HistoryParams>,
+) -> Result<Response, TabError> {
+    let (w, contact) = workitem_for(&state, &user, &id).await?;
+    let range = match params.range.as_deref() {
+        Some(raw) => parse_range(raw)?,
+        None => saved_range(&state, &user).await?,
+    };
+    let page = params
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1);
+    let scope = scope_of(params.scope.as_deref());
+    let view = timeline(&state, &user, &w, &contact, range, page, scope).await?;
+    Ok(fragment(StatusCode::OK, &view))
+}
+
+#[derive(Deserialize)]
+pub struct RangeForm {
+    #[serde(default)]
+    range: String,
+    scope: Option<String>,
+}
+
+/// Saves the agent's range (the middleware has checked the CSRF token) and answers with the
+/// first page of the timeline in that range.
+#[tracing::instrument(skip_all)]
+pub async fn history_range_post(
+    State(state): State<AppState>,
+    user: AgentUser,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<RangeForm>,
+) -> Result<Response, TabError> {
+    let (w, contact) = workitem_for(&state, &user, &id).await?;
+    let range = parse_range(&form.range)?;
+    let me = user.user.id;
+    state
+        .store
+        .write(move |txn| {
+            store::update_user_prefs(txn, me, |p| {
+                p.history_range = Some(range.as_str().to_owned())
+            })
+        })
+        .await?;
+    let scope = scope_of(form.scope.as_deref());
+    let view = timeline(&state, &user, &w, &contact, range, 1, scope).await?;
+    Ok(fragment(StatusCode::OK, &view))
+}
+
+async fn timeline(
+    state: &AppState,
+    user: &SessionInfo,
+    w: &Workitem,
+    contact: &Contact,
+    range: HistoryRange,
+    page: usize,
+    scope: String,
+) -> Result<HistoryTab, TabError> {
+    let now = state.clock.now();
+    let notes = user.may(Permission::NotesRead);
+    let mut query = HistoryQuery {
+        contact: contact.id,
+        since: range.since(now),
+        offset: 0,
+        limit: PAGE_SIZE,
+        notes,
+    };
+    // Past the last page: show the last one.
+    let wanted = page.max(1);
+    let found = state
+        .store
+        .read(move |txn| {
+            query.offset = (wanted - 1) * PAGE_SIZE;
+            let first = store::history_page(txn, query)?;
+            let pages = first.total.div_ceil(PAGE_SIZE).max(1);
+            if wanted <= pages {
+                return Ok((first, wanted));
+            }
+            query.offset = (pages - 1) * PAGE_SIZE;
+            Ok((store::history_page(txn, query)?, pages))
+        })
+        .await?;
+    let (found, page) = found;
+    let pages = found.total.div_ceil(PAGE_SIZE).max(1);
+    let base = format!("/workspace/workitems/{}", w.id);
+    let link = |p: usize| {
+        format!(
+            "{base}/tabs/history?range={}&page={p}&scope={scope}",
+            range.as_str()
+        )
+    };
+    let items = found
+        .entries
+        .into_iter()
+        .map(|e| item_view(e, w, &base, &scope, now))
+        .collect();
+    Ok(HistoryTab {
+        workitem: w.id.0,
+        range: range.as_str(),
+        ranges: HistoryRange::ALL
+            .into_iter()
+            .map(|r| RangeOption {
+                value: r.as_str(),
+                label: r.label(),
+                selected: r == range,
+            })
+            .collect(),
+        items,
+        total: found.total,
+        page,
+        pages,
+        newer_url: (page > 1).then(|| link(page - 1)),
+        older_url: (page < pages).then(|| link(page + 1)),
+        notes_hidden: !notes,
+        scope,
+    })
+}
+
+fn item_view(
+    e: HistoryEntry,
+    open: &Workitem,
+    base: &str,
+    scope: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ItemView {
+    let kind = e.kind.as_str();
+    let (title, line, facts, current) = match e.item {
+        HistoryItem::Workitem(s) => {
+            let w = &s.workitem;
+            let mut facts = vec![match s.started {
+                Some(Direction::Out) => "Outbound".to_owned(),
+                Some(Direction::In) => "Inbound".to_owned(),
+                None => "No messages".to_owned(),
+            }];
+            facts.push(match w.terminated_at {
+                Some(end) => human_duration(end - w.created_at),
+                None => format!("ongoing, {} so far", human_duration(now - w.created_at)),
+            });
+            facts.push(state_word(w.state).to_owned());
+            facts.extend(s.queue);
+            facts.extend(s.campaign);
+            facts.extend(s.agent);
+            let messages = match s.messages {
+                1 => "1 message".to_owned(),
+                n => format!("{n} messages"),
+            };
+            facts.push(messages);
+            let current = w.id == open.id;
+            let title = if current {
+                "SMS conversation (this one)".to_owned()
+            } else {
+                "SMS conversation".to_owned()
+            };
+            (title, w.preview.clone(), facts, current)
+        }
+        HistoryItem::Note(n) => (
+            format!("Note by {}", n.author_name),
+            crate::domain::preview(&n.body),
+            Vec::new(),
+            false,
+        ),
+        HistoryItem::Survey {
+            workitem,
+            response,
+            survey_name,
+            by,
+        } => {
+            let answered = match response.answers.len() {
+                1 => "1 answer".to_owned(),
+                n => format!("{n} answers"),
+            };
+            let mut facts = vec![answered];
+            facts.extend(by.map(|b| format!("by {b}")));
+            (
+                "Survey answers".to_owned(),
+                survey_name.unwrap_or_else(|| "A survey that no longer exists".to_owned()),
+                facts,
+                workitem == open.id,
+            )
+        }
+    };
+    ItemView {
+        kind,
+        id: e.id,
+        at: Stamp::new(e.at),
+        title,
+        line,
+        facts: facts.join(" · "),
+        current,
+        detail_url: format!("{base}/history/{kind}/{}", e.id),
+        dom_id: format!("history-{scope}-{kind}-{}", e.id),
+    }
+}
+
+fn state_word(s: WorkitemState) -> &'static str {
+    match s {
+        WorkitemState::Queued => "queued",
+        WorkitemState::Offered => "offered",
+        WorkitemState::Active => "active",
+        WorkitemState::Terminated => "ended",
+    }
+}
+
+/// One message of a transcript.
+pub struct TranscriptLine {
+    pub at: Stamp,
+    /// `in` or `out`.
+    pub direction: &'static str,
+    pub who: String,
+    pub body: String,
+    /// Delivery status of a message we sent (with the provider's error, if any).
+    pub status: Option<String>,
+}
+
+/// One question with its answer.
+pub struct AnswerLine {
+    pub question: String,
+    /// `None` when the question was left unanswered.
+    pub answer: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "tabs/history_detail.html")]
+pub struct DetailView {
+    pub kind: &'static str,
+    pub transcript: Vec<TranscriptLine>,
+    /// Author, time and text of a note.
+    pub note: Option<(String, Stamp, String)>,
+    pub survey_name: String,
+    pub answers: Vec<AnswerLine>,
+    /// When and by whom the answers were last saved.
+    pub saved: Option<(Stamp, String)>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn history_detail_get(
+    State(state): State<AppState>,
+    user: AgentUser,
+    Path((id, kind, item)): Path<(String, String, String)>,
+) -> Result<Response, TabError> {
+    let (_, contact) = workitem_for(&state, &user, &id).await?;
+    let missing = || {
+        TabError::new(
+            StatusCode::NOT_FOUND,
+            "No such item in this customer's history.",
+        )
+    };
+    let kind = HistoryKind::parse(&kind).ok_or_else(missing)?;
+    let item: u64 = item.parse().map_err(|_| missing())?;
+    if kind == HistoryKind::Note {
+        user.require(Permission::NotesRead)?;
+    }
+    let contact = contact.id;
+    let detail = state
+        .store
+        .read(move |txn| store::history_detail(txn, contact, kind, item))
+        .await?
+        .ok_or_else(missing)?;
+    Ok(fragment(StatusCode::OK, &detail_view(kind, detail)))
+}
+
+fn detail_view(kind: HistoryKind, detail: HistoryDetail) -> DetailView {
+    let mut view = DetailView {
+        kind: kind.as_str(),
+        transcript: Vec::new(),
+        note: None,
+        survey_name: String::new(),
+        answers: Vec::new(),
+        saved: None,
+    };
+    match detail {
+        HistoryDetail::Workitem {
+            messages, agents, ..
+        } => {
+            view.transcript = messages
+                .into_iter()
+                .map(|m| {
+                    let out = m.direction == Direction::Out;
+                    let who = match (out, m.agent) {
+                        (false, _) => "Customer".to_owned(),
+                        (true, Some(a)) => agents
+                            .get(&a)
+                            .cloned()
+                            .unwrap_or_else(|| format!("agent {a}")),
+                        (true, None) => "Sent automatically".to_owned(),
+                    };
+                    TranscriptLine {
+                        at: Stamp::new(m.at),
+                        direction: if out { "out" } else { "in" },
+                        who,
+                        status: out.then(|| match &m.error {
+                            Some(e) => format!("{} ({e})", status_word(m.status)),
+                            None => status_word(m.status).to_owned(),
+                        }),
+                        body: m.body,
+                    }
+                })
+                .collect();
+        }
+        HistoryDetail::Note(n) => {
+            view.note = Some((n.author_name, Stamp::new(n.at), n.body));
+        }
+        HistoryDetail::Survey {
+            response,
+            survey,
+            by,
+        } => {
+            view.saved = Some((
+                Stamp::new(response.updated_at),
+                by.unwrap_or_else(|| format!("user {}", response.updated_by)),
+            ));
+            let mut answers = response.answers;
+            if let Some(s) = survey {
+                view.survey_name = s.name;
+                for q in &s.questions {
+                    view.answers.push(AnswerLine {
+                        question: q.text.clone(),
+                        answer: answers.remove(&q.id).map(|a| answer_text(&a)),
+                    });
+                }
+            } else {
+                view.survey_name = "A survey that no longer exists".to_owned();
+            }
+            // Answers to questions removed from the survey since.
+            for (id, a) in answers {
+                view.answers.push(AnswerLine {
+                    question: format!("Question {id} (no longer in the survey)"),
+                    answer: Some(answer_text(&a)),
+                });
+            }
+        }
+    }
+    view
+}
+
+fn answer_text(a: &Answer) -> String {
+    match a {
+        Answer::Text(s) | Answer::Choice(s) => s.clone(),
+        Answer::Choices(v) => v.join(", "),
+        Answer::YesNo(true) => "Yes".to_owned(),
+        Answer::YesNo(false) => "No".to_owned(),
+        Answer::Rating(n) => format!("{n} of {}", RATINGS.end()),
+    }
+}
+
+fn status_word(s: DeliveryStatus) -> &'static str {
+    match s {
+        DeliveryStatus::Queued => "queued",
+        DeliveryStatus::Sent => "sent",
+        DeliveryStatus::Delivered => "delivered",
+        DeliveryStatus::Undelivered => "undelivered",
+        DeliveryStatus::Failed => "failed",
+        DeliveryStatus::Received => "received",
+    }
+}

@@ -1,0 +1,252 @@
+//! The customer's history in a real browser: the side panel and the History tab show the
+//! earlier conversations; an item's arrow unfolds its transcript in place and folds it away;
+//! a wider range shows older items in both places and is still chosen after a reload. Skips
+//! like `browser.rs` without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
+
+use chrono::{DateTime, Duration, Utc};
+use fantoccini::Client;
+use fantoccini::key::Key;
+use parley::domain::{E164, EventKind, UserId, WorkitemId};
+use parley::store::{self, InboundSms, Ingested};
+use serde_json::json;
+
+use crate::browser::{
+    Driver, browser_tools, catch_up_clock, click, js, log_in_available, texts, the_offer, wait_for,
+    wait_js, wait_text,
+};
+use crate::common::*;
+
+const CUSTOMER: &str = "+14155550123";
+
+/// A finished conversation from the past: the customer's text at `at`, the agent's reply a
+/// minute later, ended after five minutes. Returns the workitem.
+async fn past_conversation(
+    server: &TestServer,
+    agent: UserId,
+    at: DateTime<Utc>,
+    question: &str,
+    answer: &str,
+) -> WorkitemId {
+    let sms = InboundSms {
+        provider: "simulator",
+        provider_id: None,
+        from: E164::parse(CUSTOMER).unwrap(),
+        to: E164::parse(OUR_NUMBER).unwrap(),
+        body: question.to_owned(),
+        received_at: at,
+    };
+    let answer = answer.to_owned();
+    server
+        .state
+        .store
+        .write(move |txn| {
+            let Ingested::Stored { workitem, .. } = store::ingest_inbound(txn, &sms)? else {
+                panic!("a new message");
+            };
+            let id = workitem.id;
+            store::route_step(txn, id, at, EventKind::Accepted { agent })?;
+            store::insert_past_reply(txn, id, agent, &answer, at + Duration::minutes(1))?;
+            store::route_step(
+                txn,
+                id,
+                at + Duration::minutes(5),
+                EventKind::Terminated { agent: Some(agent) },
+            )?;
+            Ok(id)
+        })
+        .await
+        .unwrap()
+}
+
+/// The first line of every item in the history shown by `host`.
+async fn lines(c: &Client, host: &str) -> Vec<String> {
+    texts(c, &format!("{host} .history-item .history-line")).await
+}
+
+async fn range_of(c: &Client, host: &str) -> serde_json::Value {
+    js(
+        c,
+        "const s = document.querySelector(arguments[0] + ' select.history-range'); \
+         return s ? s.value : null;",
+        vec![json!(host)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn history_shows_beside_and_in_its_tab_unfolds_transcripts_and_remembers_the_range() {
+    let Some((driver_path, chromium)) = browser_tools() else {
+        return;
+    };
+    let driver = Driver::start(&driver_path).await;
+    let c = driver.browser(&chromium).await;
+    let server = TestServer::start().await;
+    let queue = server.default_queue().await;
+    let alice = server.add_agent("alice", &[queue], None).await;
+    let now = server.clock.now();
+    let recent = past_conversation(
+        &server,
+        alice.id,
+        now - Duration::days(3),
+        "Where is my parcel?",
+        "It ships tomorrow.",
+    )
+    .await;
+    past_conversation(
+        &server,
+        alice.id,
+        now - Duration::days(45),
+        "Question about my bill",
+        "The bill is fixed.",
+    )
+    .await;
+
+    // The customer texts again; Alice accepts.
+    log_in_available(&c, &server, &alice).await;
+    catch_up_clock(&server);
+    server.twilio_sms("SM1", CUSTOMER, "Hello again").await;
+    let id = the_offer(&c).await;
+    click(&c, &format!("#offer-{id} .accept")).await;
+    wait_for(&c, &format!("#item-{id}.current")).await;
+
+    // 1. The side panel: this conversation and the one of three days ago (last 30 days).
+    let side = "#history-side-body";
+    wait_text(&c, &format!("{side} .history-line"), "Where is my parcel?").await;
+    assert_eq!(
+        lines(&c, side).await,
+        ["Hello again", "Where is my parcel?"]
+    );
+    assert_eq!(range_of(&c, side).await, json!("30d"));
+
+    // 2. The History tab shows the same; the arrow unfolds the transcript in place.
+    click(&c, "#tab-history").await;
+    let tab = "#panel-history";
+    wait_text(&c, &format!("{tab} .history-line"), "Where is my parcel?").await;
+    assert_eq!(lines(&c, tab).await, ["Hello again", "Where is my parcel?"]);
+    let arrow = format!("{tab} .history-workitem[data-id=\"{recent}\"] .history-toggle");
+    assert_eq!(
+        wait_for(&c, &arrow)
+            .await
+            .attr("aria-expanded")
+            .await
+            .unwrap(),
+        Some("false".into())
+    );
+    click(&c, &arrow).await;
+    let transcript = format!("{tab} .history-workitem[data-id=\"{recent}\"] .history-detail");
+    wait_text(
+        &c,
+        &format!("{transcript} .bubble .body"),
+        "It ships tomorrow.",
+    )
+    .await;
+    assert_eq!(
+        texts(&c, &format!("{transcript} .bubble .body")).await,
+        ["Where is my parcel?", "It ships tomorrow."]
+    );
+    assert_eq!(
+        wait_for(&c, &arrow)
+            .await
+            .attr("aria-expanded")
+            .await
+            .unwrap(),
+        Some("true".into())
+    );
+    // The side panel's copy stays folded: the two work independently.
+    assert_eq!(
+        js(
+            &c,
+            "return document.querySelector(arguments[0]).hidden;",
+            vec![json!(format!(
+                "{side} .history-workitem[data-id=\"{recent}\"] .history-detail"
+            ))],
+        )
+        .await,
+        json!(true)
+    );
+    // The keyboard folds it away again.
+    wait_for(&c, &arrow)
+        .await
+        .send_keys(&Key::Enter)
+        .await
+        .expect("press Enter on the arrow");
+    wait_js(
+        &c,
+        "the transcript to fold away",
+        &format!(
+            "const b = document.querySelector('{}'); \
+             return b.getAttribute('aria-expanded') === 'false' \
+               && document.getElementById(b.getAttribute('aria-controls')).hidden;",
+            arrow.replace('\'', "\\'")
+        ),
+    )
+    .await;
+    let ids_unique = "const ids = [...document.querySelectorAll('[id]')].map(e => e.id); \
+                      return ids.length === new Set(ids).size;";
+    assert_eq!(js(&c, ids_unique, vec![]).await, json!(true), "no id twice");
+
+    // 3. A wider range shows the older conversation, here and in the side panel.
+    wait_for(&c, &format!("{tab} select.history-range"))
+        .await
+        .select_by_value("all")
+        .await
+        .expect("choose All time");
+    wait_text(
+        &c,
+        &format!("{tab} .history-line"),
+        "Question about my bill",
+    )
+    .await;
+    wait_text(
+        &c,
+        &format!("{side} .history-line"),
+        "Question about my bill",
+    )
+    .await;
+    assert_eq!(
+        lines(&c, tab).await,
+        [
+            "Hello again",
+            "Where is my parcel?",
+            "Question about my bill"
+        ]
+    );
+    // The layout still fits a 1280×800 window with the side panel.
+    let sizes = js(
+        &c,
+        "const e = document.documentElement; \
+         const s = document.getElementById('history-side').getBoundingClientRect(); \
+         return [e.scrollWidth <= e.clientWidth, e.scrollHeight <= e.clientHeight, s.width > 200];",
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        sizes,
+        json!([true, true, true]),
+        "page fits, side panel shown"
+    );
+
+    // 4. After a reload the choice is still there.
+    c.refresh().await.expect("reload");
+    wait_for(&c, "#app[data-live=\"1\"]").await;
+    click(&c, &format!("#item-{id}")).await;
+    wait_text(
+        &c,
+        &format!("{side} .history-line"),
+        "Question about my bill",
+    )
+    .await;
+    assert_eq!(range_of(&c, side).await, json!("all"));
+    click(&c, "#tab-history").await;
+    wait_text(
+        &c,
+        &format!("{tab} .history-line"),
+        "Question about my bill",
+    )
+    .await;
+    assert_eq!(range_of(&c, tab).await, json!("all"));
+
+    c.close().await.expect("close the browser");
+    drop(driver);
+    server.stop().await;
+}
