@@ -56,6 +56,9 @@ async fn run(
             Ok(())
         })
         .await;
+        if let Some(seq) = state.as_ref().map(|s| s.seq) {
+            let _ = search.store().submit(move |txn| prune_changes(txn, seq));
+        }
     }
     let mut last_commit = Instant::now();
     loop {

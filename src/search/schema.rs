@@ -2,7 +2,9 @@
 //! survey answers, a contact. The text itself is not stored in the index: hits are shown
 //! from the store, the source of truth, so the index stays small.
 
-use tantivy::schema::{FAST, Field, INDEXED, STORED, STRING, Schema, TEXT};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
 
 /// Bumped when the fields change; an index built with another version is rebuilt at start.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -88,7 +90,15 @@ impl Fields {
             campaign: b.add_u64_field("campaign", INDEXED),
             agent: b.add_u64_field("agent", INDEXED),
             direction: b.add_u64_field("direction", INDEXED | STORED),
-            text: b.add_text_field("text", TEXT),
+            // English stemming: "refund" also finds "refunds" and "refunded".
+            text: b.add_text_field(
+                "text",
+                TextOptions::default().set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer("en_stem")
+                        .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                ),
+            ),
         };
         (b.build(), fields)
     }

@@ -98,21 +98,7 @@ pub fn insert_outbound(
     body: &str,
     at: DateTime<Utc>,
 ) -> Result<Message, StoreError> {
-    let size = segments::count(body);
-    let message = Message {
-        id: MessageId(next_id(txn, "message")?),
-        workitem,
-        direction: Direction::Out,
-        body: body.to_owned(),
-        at,
-        agent: Some(agent),
-        status: DeliveryStatus::Queued,
-        provider_id: None,
-        error: None,
-        segments: size.segments,
-        encoding: Some(size.encoding),
-    };
-    insert_message(txn, &message)?;
+    let message = insert_reply(txn, workitem, agent, body, at, DeliveryStatus::Queued)?;
     put_json(
         &mut txn.open_table(OUTBOX)?,
         message.id.0,
@@ -121,6 +107,44 @@ pub fn insert_outbound(
             next_attempt_at: at,
         },
     )?;
+    Ok(message)
+}
+
+/// Records a reply that was delivered long ago (demo history, imports): stored like any
+/// reply, but never sent.
+pub fn insert_past_reply(
+    txn: &WriteTransaction,
+    workitem: WorkitemId,
+    agent: UserId,
+    body: &str,
+    at: DateTime<Utc>,
+) -> Result<Message, StoreError> {
+    insert_reply(txn, workitem, agent, body, at, DeliveryStatus::Delivered)
+}
+
+fn insert_reply(
+    txn: &WriteTransaction,
+    workitem: WorkitemId,
+    agent: UserId,
+    body: &str,
+    at: DateTime<Utc>,
+    status: DeliveryStatus,
+) -> Result<Message, StoreError> {
+    let size = segments::count(body);
+    let message = Message {
+        id: MessageId(next_id(txn, "message")?),
+        workitem,
+        direction: Direction::Out,
+        body: body.to_owned(),
+        at,
+        agent: Some(agent),
+        status,
+        provider_id: None,
+        error: None,
+        segments: size.segments,
+        encoding: Some(size.encoding),
+    };
+    insert_message(txn, &message)?;
     append_event(
         txn,
         workitem,

@@ -45,3 +45,56 @@ async fn demo_has_logins_campaign_templates_and_a_survey() {
     drop(db);
     writer.join().unwrap();
 }
+
+#[tokio::test]
+async fn demo_history_is_closed_unsent_and_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, writer) = store::Store::open(&dir.path().join(parley::DB_FILE)).unwrap();
+    parley::bootstrap::first_run(&db, true).await.unwrap();
+    let (open, outbox, dana_workitems, dana_notes) = db
+        .read(|txn| {
+            use redb::ReadableTableMetadata;
+            let dana = store::contact_by_phone(
+                txn,
+                &parley::domain::E164::parse(parley::bootstrap::DEMO_CUSTOMER).unwrap(),
+            )?
+            .unwrap();
+            let workitems = txn
+                .open_multimap_table(store::WORKITEMS_BY_CONTACT)?
+                .get(dana.id.0)?
+                .count();
+            Ok((
+                store::open_workitems(txn)?.len(),
+                txn.open_table(store::OUTBOX)?.len()?,
+                workitems,
+                store::notes_of(txn, dana.id)?.len(),
+            ))
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        open, 0,
+        "past conversations are terminated, so nothing is routed"
+    );
+    assert_eq!(outbox, 0, "past replies are never sent");
+    assert_eq!(dana_workitems, 3);
+    assert_eq!(dana_notes, 1);
+    // The index built from it finds the past conversations.
+    let index = parley::search::index_dir(dir.path());
+    let parley::search::Opened {
+        search,
+        writer: mut writer_index,
+        ..
+    } = parley::search::SearchIndex::open(&index, &db).unwrap();
+    parley::search::rebuild(&mut writer_index, &search, |_, _| {}).unwrap();
+    let found = search
+        .search_raw(&parley::search::SearchRequest {
+            text: "refund".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(found.total, 3, "{found:?}");
+    drop((writer_index, search, db));
+    writer.join().unwrap();
+}

@@ -1,5 +1,7 @@
 //! First run: the admin account, and with `--demo` a ready-to-try contact center.
 
+mod demo_history;
+
 use chrono::Utc;
 use redb::ReadableTable;
 
@@ -72,7 +74,8 @@ pub async fn add_user(
 }
 
 /// On an empty store: an admin (and with `demo` two agents, a queue, an inbound campaign on
-/// the simulator number, and a few named contacts). Returns the logins to print once.
+/// the simulator number, a few named contacts and their past conversations). Returns the
+/// logins to print once.
 pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, BootstrapError> {
     if store.read(store::count_users).await? > 0 {
         return Ok(Vec::new());
@@ -89,9 +92,11 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
     if !demo {
         return Ok(logins);
     }
+    let mut agents = Vec::new();
     for (username, name) in [("alice", "Alice Martin"), ("bob", "Bob Chen")] {
         let password = random_password();
         let user = add_user(store, username, name, Role::Agent, &password).await?;
+        agents.push((user.id, user.display_name.clone()));
         let settings = AgentSettings {
             queues: vec![queue],
             capacity: None,
@@ -107,6 +112,7 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
         });
     }
     let number = E164::parse(DEMO_NUMBER).map_err(|e| BootstrapError::Invalid(e.to_string()))?;
+    let campaign_number = number.clone();
     let created = store
         .write(move |txn| {
             store::insert_campaign(
@@ -114,7 +120,7 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
                 "Support line",
                 CampaignKind::Inbound,
                 queue,
-                vec![number],
+                vec![campaign_number],
             )
         })
         .await?;
@@ -144,6 +150,7 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
             Ok(())
         })
         .await?;
+    demo_history::seed(store, number, agents, now).await?;
     Ok(logins)
 }
 
