@@ -36,12 +36,20 @@
     return { ok: res.ok, html: await res.text() };
   }
 
+  function shownWorkitem(host) {
+    const section = host.querySelector(".history");
+    return section ? section.dataset.workitem : null;
+  }
+
   async function load(host, url, init) {
     const n = (loads.get(host) || 0) + 1;
     loads.set(host, n);
+    const before = shownWorkitem(host);
     try {
       const { html } = await fetchHtml(url, init);
       if (loads.get(host) !== n) return false;
+      // The workspace reloaded this host for another workitem meanwhile (the History tab).
+      if (before && shownWorkitem(host) !== before) return false;
       host.innerHTML = html;
       localize(host);
       return true;

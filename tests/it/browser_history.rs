@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use fantoccini::Client;
 use fantoccini::key::Key;
-use parley::domain::{E164, EventKind, UserId, WorkitemId};
+use parley::domain::{E164, EventKind, Note, NoteId, UserId, WorkitemId};
 use parley::store::{self, InboundSms, Ingested};
 use serde_json::json;
 
@@ -100,6 +100,34 @@ async fn history_shows_beside_and_in_its_tab_unfolds_transcripts_and_remembers_t
         "The bill is fixed.",
     )
     .await;
+
+    // Twenty old notes: with every item shown, the list takes two pages.
+    let contact = server
+        .state
+        .store
+        .read(move |txn| Ok(store::workitem(txn, recent)?.expect("workitem").contact))
+        .await
+        .unwrap();
+    server
+        .state
+        .store
+        .write(move |txn| {
+            for n in 1..=20 {
+                let note = Note {
+                    id: NoteId(0),
+                    contact,
+                    workitem: None,
+                    author: alice.id,
+                    author_name: "Alice".into(),
+                    body: format!("Old note {n}."),
+                    at: now - Duration::days(49 + n),
+                };
+                store::add_note(txn, note)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
 
     // The customer texts again; Alice accepts.
     log_in_available(&c, &server, &alice).await;
@@ -203,14 +231,32 @@ async fn history_shows_beside_and_in_its_tab_unfolds_transcripts_and_remembers_t
         "Question about my bill",
     )
     .await;
+    let shown = lines(&c, tab).await;
     assert_eq!(
-        lines(&c, tab).await,
+        shown[..4],
         [
             "Hello again",
             "Where is my parcel?",
-            "Question about my bill"
+            "Question about my bill",
+            "Old note 1."
         ]
     );
+    assert_eq!(shown.len(), 20, "one page");
+    // Older: the last three notes; Newer: back to the first page.
+    click(&c, &format!("{tab} a.history-older")).await;
+    wait_text(&c, &format!("{tab} .history-page-of"), "Page 2 of 2").await;
+    assert_eq!(
+        lines(&c, tab).await,
+        ["Old note 18.", "Old note 19.", "Old note 20."]
+    );
+    assert_eq!(
+        texts(&c, &format!("{side} .history-page-of")).await,
+        ["Page 1 of 2"],
+        "the side panel keeps its own page"
+    );
+    click(&c, &format!("{tab} a.history-newer")).await;
+    wait_text(&c, &format!("{tab} .history-page-of"), "Page 1 of 2").await;
+    assert_eq!(lines(&c, tab).await[0], "Hello again");
     // The layout still fits a 1280×800 window with the side panel.
     let sizes = js(
         &c,
