@@ -59,9 +59,32 @@
     }
   }
 
-  function timelineUrl(workitem, scope) {
-    return "/workspace/workitems/" + workitem + "/tabs/history?scope=" + encodeURIComponent(scope);
+  function timelineUrl(workitem, scope, q, range) {
+    let url = "/workspace/workitems/" + workitem + "/tabs/history?scope=" + encodeURIComponent(scope);
+    if (range) url += "&range=" + encodeURIComponent(range);
+    if (q) url += "&q=" + encodeURIComponent(q);
+    return url;
   }
+
+  // The search box: hits replace the timeline in this host only; Clear brings it back.
+  async function searchIn(section, q) {
+    const host = section.closest(".history-host");
+    const select = section.querySelector("select.history-range");
+    if (!host) return;
+    const url = timelineUrl(section.dataset.workitem, section.dataset.scope, q, select && select.value);
+    if (!(await load(host, url))) return;
+    const box = host.querySelector("form.history-search input[name=q]");
+    if (box) {
+      box.focus();
+      box.setSelectionRange(box.value.length, box.value.length);
+    }
+  }
+  document.addEventListener("submit", (ev) => {
+    const form = ev.target.closest && ev.target.closest("form.history-search");
+    if (!form || !form.closest(".history-host")) return;
+    ev.preventDefault();
+    searchIn(form.closest(".history"), form.elements.q.value.trim());
+  });
 
   // ---- the side panel follows the open workitem ----
   function sideEmpty() {
@@ -84,7 +107,12 @@
     const section = select.closest(".history");
     if (!host || !section) return;
     const workitem = section.dataset.workitem;
-    const body = new URLSearchParams({ range: select.value, scope: section.dataset.scope });
+    const box = section.querySelector("form.history-search input[name=q]");
+    const body = new URLSearchParams({
+      range: select.value,
+      scope: section.dataset.scope,
+      q: box ? box.value.trim() : "",
+    });
     const saved = await load(host, select.dataset.action, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf },
@@ -96,7 +124,8 @@
     for (const other of document.querySelectorAll(".history-host")) {
       const shown = other.querySelector(".history");
       if (other === host || !shown || shown.dataset.workitem !== workitem) continue;
-      load(other, timelineUrl(workitem, shown.dataset.scope));
+      const otherBox = shown.querySelector("form.history-search input[name=q]");
+      load(other, timelineUrl(workitem, shown.dataset.scope, otherBox && otherBox.value.trim()));
     }
   });
 
@@ -144,6 +173,11 @@
     if (link && link.closest(".history-host")) {
       ev.preventDefault();
       page(link);
+      return;
+    }
+    const clear = ev.target.closest("button.history-search-clear");
+    if (clear && clear.closest(".history-host")) {
+      searchIn(clear.closest(".history"), "");
       return;
     }
     const button = ev.target.closest("button.history-toggle");

@@ -16,11 +16,11 @@ use crate::browser::{
 };
 use crate::common::*;
 
-const CUSTOMER: &str = "+14155550123";
+pub(crate) const CUSTOMER: &str = "+14155550123";
 
 /// A finished conversation from the past: the customer's text at `at`, the agent's reply a
 /// minute later, ended after five minutes. Returns the workitem.
-async fn past_conversation(
+pub(crate) async fn past_conversation(
     server: &TestServer,
     agent: UserId,
     at: DateTime<Utc>,

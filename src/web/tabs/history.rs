@@ -47,6 +47,14 @@ pub struct ItemView {
     pub detail_url: String,
     /// Unique within the page, whatever container shows the fragment.
     pub dom_id: String,
+    /// A search hit's text with the matching words marked (empty on the plain timeline).
+    pub marked: Vec<Marked>,
+}
+
+/// A piece of a search hit's text; `hit` pieces are the matching words.
+pub struct Marked {
+    pub text: String,
+    pub hit: bool,
 }
 
 #[derive(Template)]
@@ -65,6 +73,54 @@ pub struct HistoryTab {
     pub older_url: Option<String>,
     /// Notes are left out because this user may not read them.
     pub notes_hidden: bool,
+    /// The search text when the list shows search hits (empty: the plain timeline).
+    pub q: String,
+    /// Why the search could not run, in words for the agent.
+    pub search_error: Option<String>,
+}
+
+impl HistoryTab {
+    /// The frame of the fragment for `range`, with no items yet.
+    pub fn frame(w: &Workitem, range: HistoryRange, scope: String, q: String, notes: bool) -> Self {
+        HistoryTab {
+            workitem: w.id.0,
+            range: range.as_str(),
+            ranges: HistoryRange::ALL
+                .into_iter()
+                .map(|r| RangeOption {
+                    value: r.as_str(),
+                    label: r.label(),
+                    selected: r == range,
+                })
+                .collect(),
+            items: Vec::new(),
+            total: 0,
+            page: 1,
+            pages: 1,
+            newer_url: None,
+            older_url: None,
+            notes_hidden: !notes,
+            scope,
+            q,
+            search_error: None,
+        }
+    }
+
+    /// Sets the page and its Newer/Older links (which keep the range, scope and search).
+    pub fn set_pages(&mut self, page: usize, total: usize) {
+        self.total = total;
+        self.pages = total.div_ceil(PAGE_SIZE).max(1);
+        self.page = page;
+        let q: String = form_urlencoded::byte_serialize(self.q.as_bytes()).collect();
+        let link = |p: usize| {
+            format!(
+                "/workspace/workitems/{}/tabs/history?range={}&page={p}&scope={}&q={q}",
+                self.workitem, self.range, self.scope
+            )
+        };
+        self.newer_url = (page > 1).then(|| link(page - 1));
+        self.older_url = (page < self.pages).then(|| link(page + 1));
+    }
 }
 
 #[derive(Deserialize)]
@@ -72,6 +128,8 @@ pub struct HistoryParams {
     range: Option<String>,
     page: Option<String>,
     scope: Option<String>,
+    /// Search text: show the matching items instead of the whole timeline.
+    q: Option<String>,
 }
 
 /// A container name made of a few lower-case letters, else `tab`.
@@ -125,7 +183,8 @@ pub async fn history_get(
         .and_then(|p| p.trim().parse::<usize>().ok())
         .unwrap_or(1);
     let scope = scope_of(params.scope.as_deref());
-    let view = timeline(&state, &user, &w, &contact, range, page, scope).await?;
+    let q = params.q.unwrap_or_default();
+    let view = timeline(&state, &user, &w, &contact, range, page, scope, q).await?;
     Ok(fragment(StatusCode::OK, &view))
 }
 
@@ -134,6 +193,8 @@ pub struct RangeForm {
     #[serde(default)]
     range: String,
     scope: Option<String>,
+    /// The search shown when the range changed; it stays.
+    q: Option<String>,
 }
 
 /// Saves the agent's range (the middleware has checked the CSRF token) and answers with the
@@ -157,10 +218,12 @@ pub async fn history_range_post(
         })
         .await?;
     let scope = scope_of(form.scope.as_deref());
-    let view = timeline(&state, &user, &w, &contact, range, 1, scope).await?;
+    let q = form.q.unwrap_or_default();
+    let view = timeline(&state, &user, &w, &contact, range, 1, scope, q).await?;
     Ok(fragment(StatusCode::OK, &view))
 }
 
+#[allow(clippy::too_many_arguments)] // one fragment, every input it shows
 async fn timeline(
     state: &AppState,
     user: &SessionInfo,
@@ -169,9 +232,14 @@ async fn timeline(
     range: HistoryRange,
     page: usize,
     scope: String,
+    q: String,
 ) -> Result<HistoryTab, TabError> {
     let now = state.clock.now();
     let notes = user.may(Permission::NotesRead);
+    if !q.trim().is_empty() {
+        let tab = HistoryTab::frame(w, range, scope, q, notes);
+        return super::history_search::search(state, tab, contact, range.since(now), page).await;
+    }
     let mut query = HistoryQuery {
         contact: contact.id,
         since: range.since(now),
@@ -195,39 +263,15 @@ async fn timeline(
         })
         .await?;
     let (found, page) = found;
-    let pages = found.total.div_ceil(PAGE_SIZE).max(1);
     let base = format!("/workspace/workitems/{}", w.id);
-    let link = |p: usize| {
-        format!(
-            "{base}/tabs/history?range={}&page={p}&scope={scope}",
-            range.as_str()
-        )
-    };
-    let items = found
+    let mut tab = HistoryTab::frame(w, range, scope, String::new(), notes);
+    tab.set_pages(page, found.total);
+    tab.items = found
         .entries
         .into_iter()
-        .map(|e| item_view(e, w, &base, &scope, now))
+        .map(|e| item_view(e, w, &base, &tab.scope, now))
         .collect();
-    Ok(HistoryTab {
-        workitem: w.id.0,
-        range: range.as_str(),
-        ranges: HistoryRange::ALL
-            .into_iter()
-            .map(|r| RangeOption {
-                value: r.as_str(),
-                label: r.label(),
-                selected: r == range,
-            })
-            .collect(),
-        items,
-        total: found.total,
-        page,
-        pages,
-        newer_url: (page > 1).then(|| link(page - 1)),
-        older_url: (page < pages).then(|| link(page + 1)),
-        notes_hidden: !notes,
-        scope,
-    })
+    Ok(tab)
 }
 
 fn item_view(
@@ -303,6 +347,7 @@ fn item_view(
         current,
         detail_url: format!("{base}/history/{kind}/{}", e.id),
         dom_id: format!("history-{scope}-{kind}-{}", e.id),
+        marked: Vec::new(),
     }
 }
 

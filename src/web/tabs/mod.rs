@@ -5,6 +5,7 @@
 
 pub mod contact;
 pub mod history;
+mod history_search;
 pub mod info;
 pub mod insights;
 pub mod notes;
