@@ -2,7 +2,7 @@
 //! their user. Stored by the SHA-256 of the token, like sessions.
 
 use chrono::{DateTime, Utc};
-use redb::{ReadTransaction, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::codec::{decode, encode};
@@ -29,6 +29,32 @@ pub fn put_api_token(
 
 pub fn api_token(txn: &ReadTransaction, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
     match txn.open_table(API_TOKENS)?.get(token_hash)? {
+        Some(v) => decode("api_tokens", v.value()).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Every token as `(hash, record)`, oldest first. The hash is only an opaque id for revoking:
+/// the token itself is never stored.
+pub fn all_api_tokens(txn: &ReadTransaction) -> Result<Vec<(String, ApiToken)>, StoreError> {
+    let mut out = Vec::new();
+    for row in txn.open_table(API_TOKENS)?.iter()? {
+        let (k, v) = row?;
+        out.push((k.value().to_owned(), decode("api_tokens", v.value())?));
+    }
+    out.sort_by(|a: &(String, ApiToken), b| {
+        a.1.created_at.cmp(&b.1.created_at).then(a.0.cmp(&b.0))
+    });
+    Ok(out)
+}
+
+/// Revokes a token, returning what it was (`None`: no such token). Requests read the token
+/// from the store each time, so it stops working with this commit.
+pub fn delete_api_token(
+    txn: &WriteTransaction,
+    token_hash: &str,
+) -> Result<Option<ApiToken>, StoreError> {
+    match txn.open_table(API_TOKENS)?.remove(token_hash)? {
         Some(v) => decode("api_tokens", v.value()).map(Some),
         None => Ok(None),
     }

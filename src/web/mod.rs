@@ -8,10 +8,12 @@ pub mod contacts;
 pub mod error;
 pub mod login;
 pub mod search_api;
+pub mod search_page;
 pub mod simulator;
 pub mod sse;
 pub mod tabs;
 pub mod templates_api;
+pub mod transcript;
 pub mod views;
 pub mod webhooks;
 pub mod workspace;
@@ -40,6 +42,8 @@ pub fn router(state: AppState) -> Router {
         .route("/workspace", get(workspace::workspace_get))
         .route("/api/me", get(workspace::me_get))
         .route("/api/search", get(search_api::search_get))
+        .route("/search", get(search_page::search_page_get))
+        .route("/workitems/{id}", get(transcript::transcript_get))
         .route("/api/presence", post(workspace::presence_post))
         .route("/api/events", get(sse::agent_events_get))
         .route("/api/workitems/{id}", get(workspace::workitem_get))
@@ -156,7 +160,16 @@ pub fn router(state: AppState) -> Router {
             "/admin/classes",
             get(admin::classes::classes_get).post(admin::classes::classes_post),
         )
-        .route("/admin/classes/{id}", post(admin::classes::class_post));
+        .route("/admin/classes/{id}", post(admin::classes::class_post))
+        // API tokens.
+        .route(
+            "/admin/tokens",
+            get(admin::tokens::tokens_get).post(admin::tokens::tokens_post),
+        )
+        .route(
+            "/admin/tokens/{id}/revoke",
+            post(admin::tokens::token_revoke_post),
+        );
     if state.config.sms.provider == ProviderKind::Simulator {
         app = app
             .route("/simulator", get(simulator::simulator_get))

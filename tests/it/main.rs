@@ -3,6 +3,7 @@
 
 mod acd;
 mod admin;
+mod api_tokens;
 mod auth;
 mod browser;
 mod browser_contact;
@@ -22,6 +23,7 @@ mod history_search;
 mod insights_tab;
 mod notes;
 mod search;
+mod search_page;
 mod search_rebuild;
 mod segments_stored;
 mod surveys;

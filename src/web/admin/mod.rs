@@ -6,6 +6,7 @@
 
 pub mod classes;
 pub mod queues;
+pub mod tokens;
 pub mod users;
 
 use axum::response::Redirect;
@@ -19,7 +20,7 @@ pub const MAX_NAME_CHARS: usize = 60;
 pub struct AdminNav {
     pub csrf: String,
     pub username: String,
-    /// The menu entry of this page: `users`, `queues` or `classes`.
+    /// The menu entry of this page: `users`, `queues`, `classes` or `tokens`.
     pub section: &'static str,
 }
 

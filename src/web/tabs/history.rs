@@ -418,7 +418,7 @@ pub async fn history_detail_get(
     Ok(fragment(StatusCode::OK, &detail_view(kind, detail)))
 }
 
-fn detail_view(kind: HistoryKind, detail: HistoryDetail) -> DetailView {
+pub(crate) fn detail_view(kind: HistoryKind, detail: HistoryDetail) -> DetailView {
     let mut view = DetailView {
         kind: kind.as_str(),
         transcript: Vec::new(),

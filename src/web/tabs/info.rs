@@ -10,7 +10,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 
 use super::{TabError, fragment, human_duration, workitem_for};
-use crate::domain::{Contact, EventKind, UserId};
+use crate::domain::{Contact, EventKind, UserId, Workitem};
 use crate::state::AppState;
 use crate::store;
 use crate::web::auth::AgentUser;
@@ -87,6 +87,14 @@ pub async fn information_get(
     Path(id): Path<String>,
 ) -> Result<Response, TabError> {
     let (w, _) = workitem_for(&state, &user, &id).await?;
+    Ok(fragment(StatusCode::OK, &information(&state, &w).await?))
+}
+
+/// A workitem's facts and timings as the Information tab (and the transcript page) show them.
+pub async fn information(
+    state: &AppState,
+    w: &Workitem,
+) -> Result<InformationTab, store::StoreError> {
     let (queue, campaign, agent) = {
         let w = w.clone();
         state
@@ -110,22 +118,19 @@ pub async fn information_get(
     let handle = w
         .accepted_at
         .map(|a| human_duration(w.terminated_at.unwrap_or(now) - a));
-    Ok(fragment(
-        StatusCode::OK,
-        &InformationTab {
-            id: w.id.0,
-            priority: w.priority,
-            queue: queue.unwrap_or_else(|| "—".into()),
-            campaign: campaign.unwrap_or_else(|| "—".into()),
-            state: format!("{:?}", w.state).to_lowercase(),
-            started: Stamp::new(w.created_at),
-            accepted: w.accepted_at.map(Stamp::new),
-            stopped: w.terminated_at.map(Stamp::new),
-            wait,
-            handle,
-            agent: agent.unwrap_or_else(|| "—".into()),
-        },
-    ))
+    Ok(InformationTab {
+        id: w.id.0,
+        priority: w.priority,
+        queue: queue.unwrap_or_else(|| "—".into()),
+        campaign: campaign.unwrap_or_else(|| "—".into()),
+        state: format!("{:?}", w.state).to_lowercase(),
+        started: Stamp::new(w.created_at),
+        accepted: w.accepted_at.map(Stamp::new),
+        stopped: w.terminated_at.map(Stamp::new),
+        wait,
+        handle,
+        agent: agent.unwrap_or_else(|| "—".into()),
+    })
 }
 
 /// One routing step as the Events tab lists it.
