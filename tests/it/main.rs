@@ -10,6 +10,7 @@ mod browser_contact;
 mod browser_history;
 mod browser_history_search;
 mod browser_notes;
+mod browser_search;
 mod browser_survey;
 mod browser_templates;
 mod browser_workspace_tools;
