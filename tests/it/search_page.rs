@@ -336,3 +336,65 @@ async fn a_hit_leads_to_the_whole_conversation_with_its_message_marked() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn without_notes_read_notes_stay_out_of_search_and_the_workitem_page() {
+    let server = TestServer::start().await;
+    let (_, workitem, boss) = two_conversations(&server).await;
+    let ann = server.login("ann").await;
+    let res = ann
+        .http
+        .post(format!("{}/workspace/workitems/{workitem}/notes", ann.base))
+        .header("X-CSRF-Token", &ann.csrf)
+        .form(&[("body", "Customer prefers a voucher")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    until(&boss, "/api/search?q=voucher", DEADLINE, |v| {
+        v["total"] == 1
+    })
+    .await;
+    let (_, html) = page(&boss, "/search?q=voucher").await;
+    assert_eq!(text_of(&html, "search-count"), "1 result");
+    assert!(html.contains(&format!("href=\"/workitems/{workitem}#n")));
+    let (_, html) = page(&boss, &format!("/workitems/{workitem}")).await;
+    assert!(html.contains("Customer prefers a voucher"));
+
+    // A class of service without notes.read: the supervisor no longer sees notes.
+    let boss_id = server
+        .state
+        .store
+        .read(|txn| store::user_by_name(txn, "boss"))
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    server
+        .state
+        .store
+        .write(move |txn| {
+            let class = store::put_class(txn, None, "No notes", Default::default())?;
+            let settings = parley::domain::AgentSettings {
+                class_of_service: Some(class.id),
+                ..Default::default()
+            };
+            store::put_agent_settings(txn, boss_id, &settings)
+        })
+        .await
+        .unwrap();
+    let (status, html) = page(&boss, "/search?q=voucher").await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of(&html, "search-count"), "0 results");
+    let (status, html) = page(&boss, "/search?q=voucher&kind=note").await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        text_of(&html, "search-error"),
+        "Your class of service does not allow reading notes (notes.read)."
+    );
+    let (status, html) = page(&boss, &format!("/workitems/{workitem}")).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("voucher") && !html.contains("<h2>Notes</h2>"));
+    assert!(html.contains("my invoice is wrong"), "the transcript stays");
+    server.stop().await;
+}
