@@ -65,6 +65,14 @@ async fn an_admin_creates_a_token_that_works_until_revoked() {
     assert!(list.contains("boss (boss, supervisor)"));
     assert!(!list.contains(&token));
     assert!(!list.contains("new-token-value"));
+    assert!(
+        list.contains("aria-current=\"page\">API tokens</a>"),
+        "in the admin menu"
+    );
+    assert!(
+        list.contains("href=\"/search\""),
+        "the admin top bar links to search"
+    );
     let stored = server
         .state
         .store
