@@ -202,7 +202,10 @@ pub async fn search_get(
 ) -> Result<Json<SearchAnswer>, ApiError> {
     let Query(params) =
         params.map_err(|e| ApiError::bad_request(format!("Invalid search: {}", e.body_text())))?;
-    let (request, paging) = params.to_request().map_err(ApiError::bad_request)?;
+    let (mut request, paging) = params.to_request().map_err(ApiError::bad_request)?;
+    // Notes only for those whose class of service lets them read notes.
+    super::search_page::limit_to_permissions(&mut request, &user)
+        .map_err(|m| ApiError::new(axum::http::StatusCode::FORBIDDEN, m))?;
     let page = state.search.search(request, None).await?;
     Ok(Json(SearchAnswer {
         total: page.total,

@@ -127,7 +127,10 @@ fn page_url(p: &SearchParams, page: usize) -> String {
 
 /// Notes are only for users whose class of service allows reading them: without it a search
 /// leaves them out, and asking for notes only is refused.
-fn limit_to_permissions(req: &mut SearchRequest, me: &SessionInfo) -> Result<(), String> {
+pub(crate) fn limit_to_permissions(
+    req: &mut SearchRequest,
+    me: &SessionInfo,
+) -> Result<(), String> {
     if me.may(Permission::NotesRead) {
         return Ok(());
     }

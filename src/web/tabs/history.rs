@@ -111,10 +111,17 @@ impl HistoryTab {
         self.total = total;
         self.pages = total.div_ceil(PAGE_SIZE).max(1);
         self.page = page;
-        let q: String = form_urlencoded::byte_serialize(self.q.as_bytes()).collect();
+        // The search, when there is one, stays on every page.
+        let q = match self.q.is_empty() {
+            true => String::new(),
+            false => {
+                let encoded: String = form_urlencoded::byte_serialize(self.q.as_bytes()).collect();
+                format!("&q={encoded}")
+            }
+        };
         let link = |p: usize| {
             format!(
-                "/workspace/workitems/{}/tabs/history?range={}&page={p}&scope={}&q={q}",
+                "/workspace/workitems/{}/tabs/history?range={}&page={p}&scope={}{q}",
                 self.workitem, self.range, self.scope
             )
         };
