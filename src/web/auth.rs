@@ -19,6 +19,9 @@ use crate::state::AppState;
 use crate::store::{self, Session, Store};
 use crate::tasks::{Shutdown, Tasks};
 
+use super::api_tokens;
+pub use super::api_tokens::create_api_token;
+
 pub const SESSION_COOKIE: &str = "parley_session";
 /// Double-submit token for forms used before login (login, simulator).
 pub const ANON_CSRF_COOKIE: &str = "parley_csrf";
@@ -75,7 +78,7 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn token_hash(token: &str) -> String {
+pub(super) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -178,7 +181,7 @@ async fn resolve_session(state: &AppState, headers: &HeaderMap) -> Option<Sessio
     })
 }
 
-fn is_safe(method: &Method) -> bool {
+pub(super) fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
@@ -192,8 +195,8 @@ fn uses_anon_csrf(path: &str) -> bool {
 /// right CSRF token: the session's, or the pre-login cookie's on pre-login pages.
 pub async fn protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    if let Some(token) = bearer_token(&parts.headers) {
-        return match token_request(&state, &parts, token).await {
+    if let Some(token) = api_tokens::bearer_token(&parts.headers) {
+        return match api_tokens::token_request(&state, &parts, token).await {
             Ok(info) => {
                 parts.extensions.insert(info);
                 next.run(Request::from_parts(parts, body)).await
@@ -229,83 +232,6 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         parts.extensions.insert(info);
     }
     next.run(Request::from_parts(parts, body)).await
-}
-
-/// The token of an `Authorization: Bearer` header.
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ")?.trim();
-    Some(token)
-}
-
-/// Resolves an API token's user. Browsers never send such a header on their own, so these
-/// requests need no CSRF token; tokens are read-only (GET under `/api/`), which keeps a leaked
-/// token from changing anything.
-async fn token_request(
-    state: &AppState,
-    parts: &Parts,
-    token: &str,
-) -> Result<SessionInfo, super::error::ApiError> {
-    use super::error::ApiError;
-    if !is_safe(&parts.method) || !parts.uri.path().starts_with("/api/") {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "API tokens are read-only: they work for GET requests under /api/.",
-        ));
-    }
-    let hash = token_hash(token);
-    let found = state
-        .store
-        .read(move |txn| {
-            let Some(t) = store::api_token(txn, &hash)? else {
-                return Ok(None);
-            };
-            let Some(user) = store::user(txn, t.user)? else {
-                return Ok(None);
-            };
-            let permissions = store::permissions_of(txn, &user)?;
-            Ok(Some((t, user, permissions)))
-        })
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    match found {
-        Some((t, user, permissions)) if !user.disabled => Ok(SessionInfo {
-            session: Session {
-                user: user.id,
-                // Empty: no state-changing request is accepted with a token.
-                csrf_token: String::new(),
-                created_at: t.created_at,
-                last_seen: state.clock.now(),
-            },
-            user,
-            permissions,
-        }),
-        _ => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "This API token is unknown, revoked, or its user is disabled.",
-        )),
-    }
-}
-
-/// Creates an API token for `user` and returns it; only its hash is stored, so this is the
-/// one time it can be shown.
-pub async fn create_api_token(
-    store: &Store,
-    user: crate::domain::UserId,
-    label: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<String, store::StoreError> {
-    let token = random_token();
-    let hash = token_hash(&token);
-    let record = store::ApiToken {
-        user,
-        label: label.to_owned(),
-        created_at: now,
-    };
-    store
-        .write(move |txn| store::put_api_token(txn, &hash, &record))
-        .await?;
-    Ok(token)
 }
 
 fn csrf_refused(parts: &Parts) -> Response {

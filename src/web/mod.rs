@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod admin_surveys;
 pub mod admin_templates;
+mod api_tokens;
 pub mod auth;
 pub mod contacts;
 pub mod error;
@@ -104,7 +105,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/workspace/workitems/{id}/history/{kind}/{item}",
-            get(tabs::history::history_detail_get),
+            get(tabs::history_detail::history_detail_get),
         )
         .route(
             "/workspace/workitems/{id}/tabs/contact",

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::auth::SupervisorUser;
 use super::error::PageError;
-use super::tabs::history::{AnswerLine, TranscriptLine, detail_view};
+use super::tabs::history_detail::{AnswerLine, TranscriptLine, detail_view};
 use super::tabs::info::{InformationTab, Stamp, information};
 use super::views::render;
 use crate::domain::{Permission, Role, User, WorkitemId};

@@ -5,6 +5,7 @@
 
 pub mod contact;
 pub mod history;
+pub mod history_detail;
 mod history_search;
 pub mod info;
 pub mod insights;
