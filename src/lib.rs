@@ -135,7 +135,6 @@ pub async fn run_with(
             )),
         },
     };
-    let (inbound, inbound_task) = sms::inbound::spawn(store.clone(), acd.clone(), hub.clone());
     let outbox = sms::outbound::spawn(
         store.clone(),
         provider,
@@ -144,6 +143,8 @@ pub async fn run_with(
         shutdown.clone(),
         &mut tasks,
     );
+    let (inbound, inbound_task) =
+        sms::inbound::spawn(store.clone(), acd.clone(), hub.clone(), outbox.clone());
     web::auth::spawn_session_sweeper(
         store.clone(),
         clock.clone(),

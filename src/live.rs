@@ -76,6 +76,10 @@ pub enum AgentPush {
     Terminated {
         workitem: WorkitemId,
     },
+    /// The customer of this workitem opted out or back in: the workspace reloads its warning.
+    Consent {
+        workitem: WorkitemId,
+    },
     Presence {
         view: AgentView,
     },

@@ -53,6 +53,10 @@ pub(crate) enum Command {
         workitem: WorkitemId,
         message: Message,
     },
+    Adopt {
+        workitem: Workitem,
+        customer_name: String,
+    },
     Accept {
         agent: UserId,
         workitem: WorkitemId,
@@ -129,6 +133,15 @@ impl Acd {
     /// A new workitem to route (already stored).
     pub fn enqueue(&self, workitem: Workitem, customer_name: String) {
         self.send(Command::Enqueue {
+            workitem,
+            customer_name,
+        });
+    }
+
+    /// A workitem an agent started (an outbound SMS, already stored as active and theirs):
+    /// counted against their capacity and shown in their workitem list.
+    pub fn adopt(&self, workitem: Workitem, customer_name: String) {
+        self.send(Command::Adopt {
             workitem,
             customer_name,
         });

@@ -204,6 +204,24 @@ impl AcdTask {
                 let fx = self.engine.enqueue(routable(&workitem), now);
                 self.apply(fx);
             }
+            Command::Adopt {
+                workitem,
+                customer_name,
+            } => {
+                let Some(agent) = workitem.agent else {
+                    return;
+                };
+                let queue_name = self
+                    .queue_names
+                    .get(&workitem.queue)
+                    .cloned()
+                    .unwrap_or_default();
+                let card = WorkitemCard::new(&workitem, customer_name, queue_name);
+                self.cards.insert(workitem.id, card.clone());
+                self.engine.restore_active(routable(&workitem), agent, now);
+                self.hub
+                    .push_agent(agent, AgentPush::Assigned { workitem: card });
+            }
             Command::CustomerMessage { workitem, message } => match self.engine.phase(workitem) {
                 Some(Phase::Active { agent } | Phase::Offered { agent, .. }) => {
                     self.hub.push_agent(agent, AgentPush::Message { message });

@@ -1,5 +1,6 @@
 //! Plain data types and rules, no I/O.
 
+mod consent;
 mod contact;
 pub mod contact_form;
 mod ids;
@@ -8,11 +9,15 @@ mod permission;
 mod phone;
 mod routing;
 pub mod segments;
+pub mod sending_hours;
 pub mod survey;
 pub mod template;
 mod user;
 mod workitem;
 
+pub use consent::{
+    Consent, ConsentEntry, ConsentSource, Keyword, carrier_code_blocks, keyword_answer,
+};
 pub use contact::{ChannelPreference, Contact};
 pub use contact_form::{ContactForm, ContactUpdate, FieldErrors};
 pub use ids::{
@@ -22,7 +27,8 @@ pub use ids::{
 pub use note::{MAX_NOTE_CHARS, Note, NoteError, validate_note_body};
 pub use permission::{ClassOfService, Permission, Permissions};
 pub use phone::{E164, PhoneError};
-pub use routing::{Campaign, CampaignKind, Queue};
+pub use routing::{Campaign, CampaignKind, MAX_SEND_RATE, Queue, default_send_rate};
+pub use sending_hours::SendingHours;
 pub use survey::{Answer, Question, QuestionKind, Survey, SurveyResponse};
 pub use template::{Audience, Template};
 pub use user::{AgentSettings, Role, User, validate_password, validate_username};

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CampaignId, E164, QueueId, SurveyId};
+use super::{CampaignId, E164, QueueId, SendingHours, SurveyId};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Queue {
@@ -26,7 +26,7 @@ pub enum CampaignKind {
     Predictive,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Campaign {
     pub id: CampaignId,
     pub name: String,
@@ -37,4 +37,91 @@ pub struct Campaign {
     /// The survey agents fill in for this campaign's workitems.
     #[serde(default)]
     pub survey: Option<SurveyId>,
+    /// The answer to HELP/INFO; empty uses [`Campaign::help_reply`]'s default.
+    #[serde(default)]
+    pub help_text: String,
+    /// The confirmation sent after STOP; empty uses a default.
+    #[serde(default)]
+    pub opt_out_text: String,
+    /// Messages per second each of its numbers may send (carriers limit it per number).
+    #[serde(default = "default_send_rate")]
+    pub send_rate: f64,
+    /// When agents may message customers (in each customer's time zone); `None`: any time.
+    #[serde(default)]
+    pub quiet_hours: Option<SendingHours>,
+    /// IANA zone used for customers whose contact has none; empty uses the server's.
+    #[serde(default)]
+    pub time_zone: String,
+}
+
+/// One message per second per number: what a US long code is allowed.
+pub fn default_send_rate() -> f64 {
+    1.0
+}
+
+/// Highest per-number rate a campaign may set (short codes reach about 100/s).
+pub const MAX_SEND_RATE: f64 = 1000.0;
+
+impl Campaign {
+    /// A campaign with the defaults a new one starts from.
+    pub fn new(id: CampaignId, name: &str, kind: CampaignKind, queue: QueueId) -> Campaign {
+        Campaign {
+            id,
+            name: name.to_owned(),
+            kind,
+            queue,
+            numbers: Vec::new(),
+            survey: None,
+            help_text: String::new(),
+            opt_out_text: String::new(),
+            send_rate: default_send_rate(),
+            quiet_hours: Some(SendingHours::agent_default()),
+            time_zone: String::new(),
+        }
+    }
+
+    pub fn help_reply(&self) -> String {
+        text_or(&self.help_text, || default_help(Some(self)))
+    }
+
+    pub fn opt_out_reply(&self) -> String {
+        text_or(&self.opt_out_text, || default_opt_out(Some(self)))
+    }
+}
+
+fn text_or(text: &str, default: impl FnOnce() -> String) -> String {
+    if text.trim().is_empty() {
+        default()
+    } else {
+        text.to_owned()
+    }
+}
+
+/// "Name: " before a default answer, so the customer knows who is answering.
+fn signed(campaign: Option<&Campaign>, text: &str) -> String {
+    match campaign {
+        Some(c) => format!("{}: {text}", c.name),
+        None => text.to_owned(),
+    }
+}
+
+pub(super) fn default_help(campaign: Option<&Campaign>) -> String {
+    signed(
+        campaign,
+        "reply STOP to stop receiving messages. Message and data rates may apply.",
+    )
+}
+
+pub(super) fn default_opt_out(campaign: Option<&Campaign>) -> String {
+    signed(
+        campaign,
+        "you will receive no more messages from us. Reply START to receive them again.",
+    )
+}
+
+pub(super) fn default_opt_in(campaign: Option<&Campaign>) -> String {
+    signed(
+        campaign,
+        "you will receive our messages again. Reply STOP to stop.",
+    )
 }

@@ -42,8 +42,11 @@ pub struct Workitem {
     pub created_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub terminated_at: Option<DateTime<Utc>>,
-    /// First words of the customer's first message, shown in offers and lists.
+    /// First words of the first message, shown in offers and lists.
     pub preview: String,
+    /// Started by an agent's outbound SMS rather than by the customer.
+    #[serde(default)]
+    pub outbound: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +151,16 @@ pub enum EventKind {
     },
     Terminated {
         agent: Option<UserId>,
+    },
+    /// An agent started the conversation with an outbound SMS.
+    Started {
+        agent: UserId,
+    },
+    /// The customer texted a compliance keyword (STOP, START, HELP, …).
+    Keyword {
+        word: String,
+        /// Whether it changed the number's consent.
+        consent_changed: bool,
     },
 }
 

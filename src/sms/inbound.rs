@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::outbound::Outbox;
 use crate::acd::Acd;
 use crate::live::{Hub, PhonePush};
 use crate::store::{self, InboundSms, Ingested, Store, StoreError};
@@ -36,7 +37,12 @@ impl Inbound {
 
 /// Starts the inbound task. It ends when every `Inbound` handle is gone, after answering every
 /// message handed in, so a graceful shutdown acknowledges nothing it did not store.
-pub fn spawn(store: Store, acd: Acd, hub: Arc<Hub>) -> (Inbound, tokio::task::JoinHandle<()>) {
+pub fn spawn(
+    store: Store,
+    acd: Acd,
+    hub: Arc<Hub>,
+    outbox: Outbox,
+) -> (Inbound, tokio::task::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<(InboundSms, Reply)>(MAX_BATCH * 8);
     let task = tokio::spawn(async move {
         let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -49,7 +55,7 @@ pub fn spawn(store: Store, acd: Acd, hub: Arc<Hub>) -> (Inbound, tokio::task::Jo
             match stored {
                 Ok((results, messages)) => {
                     for ((sms, reply), ingested) in messages.iter().zip(replies).zip(results) {
-                        route(&acd, &hub, sms, &ingested);
+                        route(&acd, &hub, &outbox, sms, &ingested);
                         let _ = reply.send(Ok(ingested));
                     }
                 }
@@ -67,22 +73,19 @@ pub fn spawn(store: Store, acd: Acd, hub: Arc<Hub>) -> (Inbound, tokio::task::Jo
 }
 
 /// Hands a stored message on: a new conversation to the ACD to route, a message on an open
-/// one to its agent; and to any simulator tab showing the sender's phone.
-fn route(acd: &Acd, hub: &Hub, sms: &InboundSms, ingested: &Ingested) {
+/// one to its agent, a keyword's answer to the outbox; and to any simulator tab showing the
+/// sender's phone.
+fn route(acd: &Acd, hub: &Hub, outbox: &Outbox, sms: &InboundSms, ingested: &Ingested) {
     let Ingested::Stored {
         message,
         workitem,
         contact,
         new_workitem,
+        keyword,
     } = ingested
     else {
         return;
     };
-    if *new_workitem {
-        acd.enqueue(workitem.clone(), contact.display_name());
-    } else {
-        acd.customer_message(workitem.id, message.clone());
-    }
     hub.push_phone(
         &sms.from,
         PhonePush {
@@ -92,4 +95,28 @@ fn route(acd: &Acd, hub: &Hub, sms: &InboundSms, ingested: &Ingested) {
             at: message.at,
         },
     );
+    if *new_workitem {
+        acd.enqueue(workitem.clone(), contact.display_name());
+    } else if !keyword.as_ref().is_some_and(|k| k.closed) {
+        acd.customer_message(workitem.id, message.clone());
+    }
+    let Some(outcome) = keyword else {
+        return;
+    };
+    if let Some(reply) = &outcome.reply {
+        outbox.wake();
+        if !outcome.closed {
+            acd.customer_message(workitem.id, reply.clone());
+        }
+    }
+    if outcome.consent_changed
+        && let Some(agent) = workitem.agent.filter(|_| !outcome.closed)
+    {
+        hub.push_agent(
+            agent,
+            crate::live::AgentPush::Consent {
+                workitem: workitem.id,
+            },
+        );
+    }
 }

@@ -4,6 +4,7 @@
 pub mod inbound;
 pub mod outbound;
 pub mod provider;
+pub mod rate;
 pub mod simulator;
 pub mod twilio;
 

@@ -1,18 +1,20 @@
 //! Agents' replies and the outbox: every outbound message is stored (with an outbox entry) in
-//! the same transaction as the agent's request, then sent by one task that retries transient
-//! failures with exponential backoff. A crash between sending and recording can resend once;
-//! a stored message is never lost.
+//! the same transaction as the agent's request, then sent by one task that holds each number to
+//! its rate and retries transient failures with exponential backoff. Each send is claimed in the
+//! store before the provider is called, so none is ever sent twice, also across a crash.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use tokio::sync::Notify;
 
 use super::provider::{OutboundSms, Provider, SendError};
+use super::rate::Bucket;
 use crate::clock::Clock;
-use crate::domain::{Message, MessageId, UserId, WorkitemId, WorkitemState};
+use crate::domain::{Consent, E164, Message, MessageId, UserId, WorkitemId, WorkitemState};
 use crate::live::{AgentPush, Hub};
-use crate::store::{self, OutboxEntry, SendOutcome, Store, StoreError};
+use crate::store::{self, Claim, OutboxEntry, PreparedSend, SendOutcome, Store, StoreError};
 use crate::tasks::{Shutdown, Tasks};
 
 /// Longest SMS body accepted (10 concatenated segments).
@@ -32,6 +34,8 @@ pub enum ReplyError {
     NotYours,
     #[error("no such workitem")]
     UnknownWorkitem,
+    #[error("the customer opted out of messages on {} ({})", .0.since.format("%Y-%m-%d %H:%M UTC"), .0.source.kind())]
+    OptedOut(Consent),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -79,6 +83,9 @@ pub async fn send_reply(
             if w.state != WorkitemState::Active || w.agent != Some(agent) {
                 return Ok(Err(ReplyError::NotYours));
             }
+            if let Some(consent) = store::opted_out_in(txn, &w.customer)? {
+                return Ok(Err(ReplyError::OptedOut(consent)));
+            }
             store::insert_outbound(txn, workitem, agent, &body, at).map(Ok)
         })
         .await??;
@@ -97,12 +104,16 @@ pub fn spawn(
     let outbox = Outbox::default();
     let wake = outbox.wake.clone();
     tasks.spawn("outbox", async move {
-        let sender = Sender {
+        let mut sender = Sender {
             store,
             provider,
             hub,
             clock,
+            buckets: HashMap::new(),
         };
+        if let Err(e) = sender.fail_interrupted().await {
+            tracing::error!(error = %e, "interrupted sends could not be recorded");
+        }
         loop {
             let next = match sender.pass().await {
                 Ok(next) => next,
@@ -133,50 +144,105 @@ struct Sender {
     provider: Arc<dyn Provider>,
     hub: Arc<Hub>,
     clock: Clock,
+    /// One per number we send from.
+    buckets: HashMap<E164, Bucket>,
 }
 
 impl Sender {
-    /// Sends everything due; returns when the next entry falls due, if any is waiting.
-    async fn pass(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+    /// Records every send a crash left in flight as failed (never sent again).
+    async fn fail_interrupted(&self) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let failed = self
+            .store
+            .write(move |txn| store::fail_interrupted_sends(txn, now))
+            .await?;
+        for m in failed {
+            tracing::warn!(message = %m.id, "send interrupted by a stop; recorded as failed");
+            self.push_status(&m).await;
+        }
+        Ok(())
+    }
+
+    /// Sends everything due whose number has rate left; returns when to look again.
+    async fn pass(&mut self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        // Numbers whose rate is used up, and when each has room again.
+        let mut held: HashMap<E164, DateTime<Utc>> = HashMap::new();
         loop {
             let now = self.clock.now();
+            let skip: HashSet<E164> = held.keys().cloned().collect();
             let due = self
                 .store
-                .read(move |txn| store::due_outbox(txn, now, BATCH))
+                .read(move |txn| store::due_outbox(txn, now, BATCH, &skip))
                 .await?;
             let full = due.len() == BATCH;
+            let mut progressed = false;
             for (id, entry) in due {
-                self.send_one(id, entry).await?;
+                if entry.from.as_ref().is_some_and(|f| held.contains_key(f)) {
+                    continue;
+                }
+                let Some(prepared) = self
+                    .store
+                    .read(move |txn| store::prepare_send(txn, id))
+                    .await?
+                else {
+                    let gone = SendOutcome::Failed {
+                        error: "message not found".into(),
+                        code: None,
+                    };
+                    self.record(id, gone).await?;
+                    progressed = true;
+                    continue;
+                };
+                let number = prepared.workitem.our_number.clone();
+                let bucket = self
+                    .buckets
+                    .entry(number.clone())
+                    .or_insert_with(|| Bucket::new(prepared.rate, now));
+                if let Err(free_at) = bucket.take(now, prepared.rate) {
+                    held.insert(number, free_at);
+                    continue;
+                }
+                self.send_one(id, entry, prepared).await?;
+                progressed = true;
             }
-            if !full {
+            // Held entries come back in the next read only when their number had no `from`
+            // recorded; without progress, stop rather than read them again.
+            if !full || !progressed {
                 break;
             }
         }
-        self.store.read(store::next_outbox_due).await
+        let skip: HashSet<E164> = held.keys().cloned().collect();
+        let next_due = self
+            .store
+            .read(move |txn| store::next_outbox_due(txn, &skip))
+            .await?;
+        Ok(next_due.into_iter().chain(held.into_values()).min())
     }
 
-    async fn send_one(&self, id: MessageId, entry: OutboxEntry) -> Result<(), StoreError> {
-        let found = self
+    async fn send_one(
+        &self,
+        id: MessageId,
+        entry: OutboxEntry,
+        prepared: PreparedSend,
+    ) -> Result<(), StoreError> {
+        let PreparedSend {
+            message, workitem, ..
+        } = prepared;
+        let to = workitem.customer.clone();
+        let now = self.clock.now();
+        let claim = self
             .store
-            .read(move |txn| {
-                let Some(m) = store::message(txn, id)? else {
-                    return Ok(None);
-                };
-                Ok(store::workitem(txn, m.workitem)?.map(|w| (m, w)))
-            })
+            .write(move |txn| store::claim_send(txn, id, &to, now))
             .await?;
-        let Some((message, workitem)) = found else {
-            // The message is gone: nothing can be sent; drop the entry.
-            self.record(
-                id,
-                SendOutcome::Failed {
-                    error: "message not found".into(),
-                },
-                None,
-            )
-            .await?;
-            return Ok(());
-        };
+        match claim {
+            Claim::Go => {}
+            Claim::OptedOut(m) => {
+                tracing::info!(message = %id, "not sent: the customer opted out");
+                self.push_status(&m).await;
+                return Ok(());
+            }
+            Claim::Skip => return Ok(()),
+        }
         let sms = OutboundSms {
             message: id,
             from: workitem.our_number.clone(),
@@ -201,35 +267,51 @@ impl Sender {
             }
             Err(e) => {
                 tracing::warn!(message = %id, error = %e, "send failed for good");
+                let code = match &e {
+                    SendError::Permanent { code, .. } => Some(code.clone()),
+                    SendError::Transient(_) | SendError::Uncertain(_) => None,
+                };
                 SendOutcome::Failed {
                     error: e.to_string(),
+                    code,
                 }
             }
         };
-        self.record(id, outcome, workitem.agent).await
+        self.record(id, outcome).await
     }
 
-    async fn record(
-        &self,
-        id: MessageId,
-        outcome: SendOutcome,
-        agent: Option<UserId>,
-    ) -> Result<(), StoreError> {
+    async fn record(&self, id: MessageId, outcome: SendOutcome) -> Result<(), StoreError> {
+        let now = self.clock.now();
         let updated = self
             .store
-            .write(move |txn| store::record_send(txn, id, &outcome))
+            .write(move |txn| store::record_send(txn, id, &outcome, now))
             .await?;
-        if let (Some(m), Some(agent)) = (updated, agent) {
+        if let Some(m) = updated {
+            self.push_status(&m).await;
+        }
+        Ok(())
+    }
+
+    /// Shows a message's new status to the agent whose workitem it is in.
+    async fn push_status(&self, m: &Message) {
+        let workitem = m.workitem;
+        let agent = self
+            .store
+            .read(move |txn| store::workitem(txn, workitem))
+            .await
+            .ok()
+            .flatten()
+            .and_then(|w| w.agent);
+        if let Some(agent) = agent {
             self.hub.push_agent(
                 agent,
                 AgentPush::MessageStatus {
                     workitem: m.workitem,
                     message: m.id,
                     status: m.status,
-                    error: m.error,
+                    error: m.error.clone(),
                 },
             );
         }
-        Ok(())
     }
 }

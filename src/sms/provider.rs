@@ -31,6 +31,10 @@ pub enum SendError {
     /// Retrying cannot help: bad number, opted out, bad credentials.
     #[error("rejected by the provider (code {code}): {message}")]
     Permanent { code: String, message: String },
+    /// The request may have reached the provider but no answer came (a timeout): retrying
+    /// could deliver the message twice, so it is not retried.
+    #[error("no answer from the provider; not sent again so the customer cannot get it twice: {0}")]
+    Uncertain(String),
 }
 
 pub trait Provider: Send + Sync + 'static {

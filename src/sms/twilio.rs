@@ -191,18 +191,18 @@ fn outcome(status: StatusCode, body: &str) -> Result<SendReceipt, SendError> {
 
 /// Reads the `sid` and `status` of the message resource Twilio created.
 fn receipt(body: &str) -> Result<SendReceipt, SendError> {
+    // A success means the message exists at Twilio: trying again would send it twice, so an
+    // answer we cannot read is recorded, not retried.
     let json: serde_json::Value = serde_json::from_str(body).map_err(|e| {
-        SendError::Transient(format!(
+        SendError::Uncertain(format!(
             "Twilio accepted the request but its answer is not JSON: {e}"
         ))
     })?;
-    // Without the sid no delivery report could ever be matched to the message, so let the
-    // outbox try again (at the risk of a duplicate SMS) rather than record a send we can't track.
     let provider_id = json
         .get("sid")
         .and_then(|v| v.as_str())
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| SendError::Transient("Twilio's answer has no message sid".to_owned()))?;
+        .ok_or_else(|| SendError::Uncertain("Twilio's answer has no message sid".to_owned()))?;
     Ok(SendReceipt {
         provider_id: provider_id.to_owned(),
         status: sent_status(json.get("status").and_then(|v| v.as_str())),
@@ -243,7 +243,13 @@ fn network_error(e: reqwest::Error) -> SendError {
         detail = format!("{detail}: {cause}");
         source = cause.source();
     }
-    SendError::Transient(format!("Twilio {kind}: {detail}"))
+    // Only a failed connection proves Twilio never saw the request; anything later may have
+    // created the message, and a retry could send it twice.
+    if e.is_connect() {
+        SendError::Transient(format!("Twilio {kind}: {detail}"))
+    } else {
+        SendError::Uncertain(format!("Twilio {kind}: {detail}"))
+    }
 }
 
 #[cfg(test)]

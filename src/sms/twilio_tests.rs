@@ -245,11 +245,11 @@ async fn leaves_out_status_callback_when_unset() {
 }
 
 #[tokio::test]
-async fn a_success_without_sid_is_transient() {
+async fn a_success_without_sid_is_not_retried() {
     let (base, _) = serve(201, r#"{"status":"queued"}"#).await;
     let provider = TwilioProvider::new(&base, "AC123", "token456", None);
     let err = provider.send(&sms()).await.expect_err("no sid");
-    assert!(matches!(err, SendError::Transient(_)), "{err:?}");
+    assert!(matches!(err, SendError::Uncertain(_)), "{err:?}");
 }
 
 #[tokio::test]

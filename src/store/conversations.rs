@@ -2,21 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
-use serde::{Deserialize, Serialize};
 
-use super::codec::{decode, get_json, next_id, put_json};
+use super::codec::{get_json, next_id, put_json};
 use super::*;
 use crate::domain::{
     DeliveryStatus, Direction, E164, Event, EventId, EventKind, Message, MessageId, UserId,
     Workitem, WorkitemId, WorkitemState, segments,
 };
-
-/// A pending send in the outbox.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct OutboxEntry {
-    pub attempts: u32,
-    pub next_attempt_at: DateTime<Utc>,
-}
 
 pub(super) fn open_key(customer: &E164, our_number: &E164) -> String {
     format!("{customer} {our_number}")
@@ -83,7 +75,10 @@ pub fn route_step(
             txn.open_table(OPEN_WORKITEMS)?
                 .remove(open_key(&w.customer, &w.our_number).as_str())?;
         }
-        EventKind::MessageIn { .. } | EventKind::MessageOut { .. } => {}
+        EventKind::MessageIn { .. }
+        | EventKind::MessageOut { .. }
+        | EventKind::Started { .. }
+        | EventKind::Keyword { .. } => {}
     }
     put_json(&mut table, id.0, &w)?;
     append_event(txn, id, at, kind)?;
@@ -99,13 +94,12 @@ pub fn insert_outbound(
     at: DateTime<Utc>,
 ) -> Result<Message, StoreError> {
     let message = insert_reply(txn, workitem, agent, body, at, DeliveryStatus::Queued)?;
+    let from = get_json::<Workitem>(&txn.open_table(WORKITEMS)?, "workitems", workitem.0)?
+        .map(|w| w.our_number);
     put_json(
         &mut txn.open_table(OUTBOX)?,
         message.id.0,
-        &OutboxEntry {
-            attempts: 0,
-            next_attempt_at: at,
-        },
+        &OutboxEntry::new(at, from, false),
     )?;
     Ok(message)
 }
@@ -224,133 +218,4 @@ pub fn messages_with(
 
 pub fn message(txn: &ReadTransaction, id: MessageId) -> Result<Option<Message>, StoreError> {
     get_json(&txn.open_table(MESSAGES)?, "messages", id.0)
-}
-
-/// Outbox entries due at `now`, oldest first, at most `limit`.
-pub fn due_outbox(
-    txn: &ReadTransaction,
-    now: DateTime<Utc>,
-    limit: usize,
-) -> Result<Vec<(MessageId, OutboxEntry)>, StoreError> {
-    let mut out = Vec::new();
-    for row in txn.open_table(OUTBOX)?.iter()? {
-        let (k, v) = row?;
-        let entry: OutboxEntry = decode("outbox", v.value())?;
-        if entry.next_attempt_at <= now {
-            out.push((MessageId(k.value()), entry));
-            if out.len() == limit {
-                break;
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The earliest time an outbox entry is due, if any is pending.
-pub fn next_outbox_due(txn: &ReadTransaction) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let mut next: Option<DateTime<Utc>> = None;
-    for row in txn.open_table(OUTBOX)?.iter()? {
-        let (_, v) = row?;
-        let entry: OutboxEntry = decode("outbox", v.value())?;
-        next = Some(next.map_or(entry.next_attempt_at, |n| n.min(entry.next_attempt_at)));
-    }
-    Ok(next)
-}
-
-/// What happened to one send attempt.
-#[derive(Clone, Debug)]
-pub enum SendOutcome {
-    Sent {
-        provider: &'static str,
-        provider_id: String,
-        status: DeliveryStatus,
-    },
-    Retry {
-        at: DateTime<Utc>,
-        error: String,
-    },
-    Failed {
-        error: String,
-    },
-}
-
-/// Records a send attempt: leaves the outbox on success or permanent failure.
-pub fn record_send(
-    txn: &WriteTransaction,
-    id: MessageId,
-    outcome: &SendOutcome,
-) -> Result<Option<Message>, StoreError> {
-    let mut messages = txn.open_table(MESSAGES)?;
-    let Some(mut m): Option<Message> = get_json(&messages, "messages", id.0)? else {
-        return Ok(None);
-    };
-    let mut outbox = txn.open_table(OUTBOX)?;
-    match outcome {
-        SendOutcome::Sent {
-            provider,
-            provider_id,
-            status,
-        } => {
-            outbox.remove(id.0)?;
-            // A status callback may have raced ahead of us; never move a status backwards.
-            if m.status == DeliveryStatus::Queued {
-                m.status = *status;
-            }
-            m.error = None;
-            m.provider_id = Some(provider_id.clone());
-            txn.open_table(PROVIDER_IDS)?
-                .insert(format!("{provider}:{provider_id}").as_str(), id.0)?;
-        }
-        SendOutcome::Retry { at, error } => {
-            let attempts = match outbox.get(id.0)? {
-                Some(v) => decode::<OutboxEntry>("outbox", v.value())?.attempts,
-                None => 0,
-            };
-            put_json(
-                &mut outbox,
-                id.0,
-                &OutboxEntry {
-                    attempts: attempts + 1,
-                    next_attempt_at: *at,
-                },
-            )?;
-            m.error = Some(error.clone());
-        }
-        SendOutcome::Failed { error } => {
-            outbox.remove(id.0)?;
-            m.status = DeliveryStatus::Failed;
-            m.error = Some(error.clone());
-        }
-    }
-    put_json(&mut messages, id.0, &m)?;
-    Ok(Some(m))
-}
-
-/// Applies a provider's delivery report to the message it sent.
-pub fn record_delivery_status(
-    txn: &WriteTransaction,
-    provider: &str,
-    provider_id: &str,
-    status: DeliveryStatus,
-    error: Option<String>,
-) -> Result<Option<Message>, StoreError> {
-    let Some(id) = txn
-        .open_table(PROVIDER_IDS)?
-        .get(format!("{provider}:{provider_id}").as_str())?
-        .map(|v| v.value())
-    else {
-        return Ok(None);
-    };
-    let mut messages = txn.open_table(MESSAGES)?;
-    let Some(mut m): Option<Message> = get_json(&messages, "messages", id)? else {
-        return Ok(None);
-    };
-    if m.direction == Direction::Out {
-        m.status = status;
-        if error.is_some() {
-            m.error = error;
-        }
-        put_json(&mut messages, id, &m)?;
-    }
-    Ok(Some(m))
 }

@@ -125,24 +125,39 @@ pub fn insert_campaign(
     queue: QueueId,
     numbers: Vec<E164>,
 ) -> Result<NewCampaign, StoreError> {
+    let campaign = Campaign {
+        numbers,
+        ..Campaign::new(CampaignId(0), name, kind, queue)
+    };
+    save_campaign(txn, campaign)
+}
+
+/// Stores a new campaign (id 0: one is allocated) or a changed one, moving its numbers;
+/// refused when a number belongs to another campaign.
+pub fn save_campaign(
+    txn: &WriteTransaction,
+    mut campaign: Campaign,
+) -> Result<NewCampaign, StoreError> {
     let mut owners = txn.open_table(CAMPAIGN_NUMBERS)?;
-    for n in &numbers {
-        if owners.get(n.as_str())?.is_some() {
+    for n in &campaign.numbers {
+        if let Some(owner) = owners.get(n.as_str())?.map(|v| v.value())
+            && owner != campaign.id.0
+        {
             return Ok(NewCampaign::NumberTaken(n.clone()));
         }
     }
-    let campaign = Campaign {
-        id: CampaignId(next_id(txn, "campaign")?),
-        name: name.to_owned(),
-        kind,
-        queue,
-        numbers,
-        survey: None,
-    };
+    let mut campaigns = txn.open_table(CAMPAIGNS)?;
+    if campaign.id.0 == 0 {
+        campaign.id = CampaignId(next_id(txn, "campaign")?);
+    } else if let Some(old) = get_json::<Campaign>(&campaigns, "campaigns", campaign.id.0)? {
+        for n in old.numbers.iter().filter(|n| !campaign.numbers.contains(n)) {
+            owners.remove(n.as_str())?;
+        }
+    }
     for n in &campaign.numbers {
         owners.insert(n.as_str(), campaign.id.0)?;
     }
-    put_json(&mut txn.open_table(CAMPAIGNS)?, campaign.id.0, &campaign)?;
+    put_json(&mut campaigns, campaign.id.0, &campaign)?;
     Ok(NewCampaign::Created(campaign))
 }
 

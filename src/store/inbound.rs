@@ -6,11 +6,14 @@ use redb::{MultimapTable, ReadableTable, Table, WriteTransaction};
 
 use super::changes;
 use super::codec::{decode, get_json, put_json};
+use super::consent::ConsentTables;
 use super::conversations::open_key;
+use super::outbox::OutboxEntry;
 use super::*;
 use crate::domain::{
-    Campaign, Contact, ContactId, DeliveryStatus, Direction, E164, Event, EventId, EventKind,
-    Message, MessageId, Queue, QueueId, Workitem, WorkitemId, WorkitemState, preview, segments,
+    Campaign, ConsentEntry, ConsentSource, Contact, ContactId, DeliveryStatus, Direction, E164,
+    Event, EventId, EventKind, Keyword, Message, MessageId, Queue, QueueId, Workitem, WorkitemId,
+    WorkitemState, keyword_answer, preview, segments,
 };
 
 /// A customer's message as a provider handed it to us.
@@ -35,9 +38,25 @@ pub enum Ingested {
         message: Message,
         workitem: Workitem,
         contact: Contact,
-        /// A new conversation the ACD must route (otherwise it continues an open one).
+        /// A new conversation the ACD must route (otherwise it continues an open one, or
+        /// was a keyword answered automatically).
         new_workitem: bool,
+        /// What a compliance keyword did, when the message was one.
+        keyword: Option<KeywordOutcome>,
     },
+}
+
+/// A keyword message (STOP, START, HELP, …) handled inside the transaction that stored it.
+#[derive(Clone, Debug)]
+pub struct KeywordOutcome {
+    pub keyword: Keyword,
+    /// The number's consent changed (an opt-out or opt-in took effect).
+    pub consent_changed: bool,
+    /// The automatic answer, stored and queued in the outbox.
+    pub reply: Option<Message>,
+    /// No conversation was open: the keyword got a workitem of its own, closed at once, so it
+    /// shows in the history without being routed to an agent.
+    pub closed: bool,
 }
 
 /// Stores one inbound message; see [`ingest_many`].
@@ -71,19 +90,21 @@ struct Counters {
     message: u64,
     event: u64,
     change: u64,
+    consent: u64,
 }
 
 impl Counters {
-    const KEYS: [&'static str; 5] = [
+    const KEYS: [&'static str; 6] = [
         "next_contact",
         "next_workitem",
         "next_message",
         "next_event",
         changes::NEXT_CHANGE,
+        "next_consent",
     ];
 
     fn load(meta: &Table<&'static str, u64>) -> Result<Counters, StoreError> {
-        let mut v = [1u64; 5];
+        let mut v = [1u64; 6];
         for (slot, key) in v.iter_mut().zip(Self::KEYS) {
             if let Some(n) = meta.get(key)? {
                 *slot = n.value();
@@ -95,6 +116,7 @@ impl Counters {
             message: v[2],
             event: v[3],
             change: v[4],
+            consent: v[5],
         })
     }
 
@@ -105,6 +127,7 @@ impl Counters {
             self.message,
             self.event,
             self.change,
+            self.consent,
         ];
         for (n, key) in v.into_iter().zip(Self::KEYS) {
             meta.insert(key, n)?;
@@ -135,6 +158,8 @@ struct Tables<'t> {
     campaigns: Table<'t, u64, &'static [u8]>,
     queues: Table<'t, u64, &'static [u8]>,
     changes: Table<'t, u64, &'static [u8]>,
+    outbox: Table<'t, u64, &'static [u8]>,
+    consent: ConsentTables<'t>,
 }
 
 impl<'t> Tables<'t> {
@@ -155,6 +180,8 @@ impl<'t> Tables<'t> {
             campaigns: txn.open_table(CAMPAIGNS)?,
             queues: txn.open_table(QUEUES)?,
             changes: txn.open_table(CHANGES)?,
+            outbox: txn.open_table(OUTBOX)?,
+            consent: ConsentTables::open(txn)?,
         })
     }
 
@@ -183,6 +210,13 @@ impl<'t> Tables<'t> {
             Some(c) => c,
             None => self.contact_for(&sms.from, sms.received_at, ids)?,
         };
+        let opted_out = self.consent.get(&sms.from)?.is_some_and(|c| c.opted_out);
+        // START/UNSTOP/YES only mean something to a number that opted out; otherwise they
+        // are ordinary words in a conversation.
+        let keyword =
+            Keyword::of(&sms.body).filter(|k| !matches!(k, Keyword::OptIn(_)) || opted_out);
+        // A keyword outside a conversation is answered automatically, not routed.
+        let closes = keyword.is_some() && existing.is_none();
         let (workitem, new_workitem) = match existing {
             Some(w) => (w, false),
             None => {
@@ -195,24 +229,31 @@ impl<'t> Tables<'t> {
                     campaign: campaign.map(|c| c.id),
                     queue: queue.id,
                     priority: queue.priority,
-                    state: WorkitemState::Queued,
+                    state: if closes {
+                        WorkitemState::Terminated
+                    } else {
+                        WorkitemState::Queued
+                    },
                     agent: None,
                     created_at: sms.received_at,
                     accepted_at: None,
-                    terminated_at: None,
+                    terminated_at: closes.then_some(sms.received_at),
                     preview: preview(&sms.body),
+                    outbound: false,
                 };
                 put_json(&mut self.workitems, workitem.id.0, &workitem)?;
-                self.open.insert(key.as_str(), workitem.id.0)?;
                 self.workitems_by_contact
                     .insert(contact.id.0, workitem.id.0)?;
-                self.event(
-                    ids,
-                    workitem.id,
-                    sms.received_at,
-                    EventKind::Queued { queue: queue.id },
-                )?;
-                (workitem, true)
+                if !closes {
+                    self.open.insert(key.as_str(), workitem.id.0)?;
+                    self.event(
+                        ids,
+                        workitem.id,
+                        sms.received_at,
+                        EventKind::Queued { queue: queue.id },
+                    )?;
+                }
+                (workitem, !closes)
             }
         };
         let size = segments::count(&sms.body);
@@ -248,12 +289,140 @@ impl<'t> Tables<'t> {
                 message: message.id,
             },
         )?;
+        let keyword = match keyword {
+            Some(k) => Some(self.answer_keyword(k, &workitem, closes, sms, ids)?),
+            None => None,
+        };
         Ok(Ingested::Stored {
             message,
             workitem,
             contact,
             new_workitem,
+            keyword,
         })
+    }
+
+    /// Applies a keyword: changes the number's consent (ledger entry) and queues the answer:
+    /// one confirmation when an opt-out or opt-in takes effect, the help text for HELP.
+    fn answer_keyword(
+        &mut self,
+        keyword: Keyword,
+        workitem: &Workitem,
+        closes: bool,
+        sms: &InboundSms,
+        ids: &mut Counters,
+    ) -> Result<KeywordOutcome, StoreError> {
+        let campaign = match workitem.campaign {
+            Some(id) => get_json::<Campaign>(&self.campaigns, "campaigns", id.0)?,
+            None => None,
+        };
+        let consent_to = match keyword {
+            Keyword::OptOut(_) => Some(true),
+            Keyword::OptIn(_) => Some(false),
+            Keyword::Help(_) => None,
+        };
+        let consent_changed = match consent_to {
+            Some(opted_out) => {
+                let entry = ConsentEntry {
+                    phone: sms.from.clone(),
+                    at: sms.received_at,
+                    opted_out,
+                    source: ConsentSource::Keyword {
+                        word: keyword.word().to_owned(),
+                    },
+                    campaign: workitem.campaign,
+                };
+                let id = ids.consent;
+                let changed = self.consent.change(id, &entry)?;
+                if changed {
+                    ids.consent += 1;
+                }
+                changed
+            }
+            None => false,
+        };
+        self.event(
+            ids,
+            workitem.id,
+            sms.received_at,
+            EventKind::Keyword {
+                word: keyword.word().to_owned(),
+                consent_changed,
+            },
+        )?;
+        let text = keyword_answer(keyword, consent_changed, campaign.as_ref());
+        let reply = match text {
+            Some(body) => Some(self.auto_reply(
+                workitem.id,
+                &workitem.our_number,
+                &body,
+                sms.received_at,
+                ids,
+            )?),
+            None => None,
+        };
+        if closes {
+            self.event(
+                ids,
+                workitem.id,
+                sms.received_at,
+                EventKind::Terminated { agent: None },
+            )?;
+        }
+        Ok(KeywordOutcome {
+            keyword,
+            consent_changed,
+            reply,
+            closed: closes,
+        })
+    }
+
+    /// Stores an automatic answer in the workitem and queues it, marked as a keyword answer:
+    /// the one kind of message an opted-out number still gets.
+    fn auto_reply(
+        &mut self,
+        workitem: WorkitemId,
+        from: &E164,
+        body: &str,
+        at: DateTime<Utc>,
+        ids: &mut Counters,
+    ) -> Result<Message, StoreError> {
+        let size = segments::count(body);
+        let message = Message {
+            id: MessageId(take(&mut ids.message)),
+            workitem,
+            direction: Direction::Out,
+            body: body.to_owned(),
+            at,
+            agent: None,
+            status: DeliveryStatus::Queued,
+            provider_id: None,
+            error: None,
+            segments: size.segments,
+            encoding: Some(size.encoding),
+        };
+        put_json(&mut self.messages, message.id.0, &message)?;
+        self.messages_by_workitem.insert(workitem.0, message.id.0)?;
+        put_json(
+            &mut self.outbox,
+            message.id.0,
+            &OutboxEntry::new(at, Some(from.clone()), true),
+        )?;
+        changes::append(
+            &mut self.changes,
+            &mut ids.change,
+            Change::Message(message.id),
+        )?;
+        self.event(
+            ids,
+            workitem,
+            at,
+            EventKind::MessageOut {
+                message: message.id,
+                agent: None,
+            },
+        )?;
+        Ok(message)
     }
 
     fn contact_for(

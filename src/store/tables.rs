@@ -51,3 +51,9 @@ pub const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("changes")
 pub const API_TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_tokens");
 /// User id → the choices the workspace remembers for them (JSON, see `prefs.rs`).
 pub const USER_PREFS: TableDefinition<u64, &[u8]> = TableDefinition::new("user_prefs");
+/// Customer E.164 number → its consent now (absent: never changed, messages welcome).
+pub const CONSENT: TableDefinition<&str, &[u8]> = TableDefinition::new("consent");
+/// Ledger id → one change of a number's consent, kept for ever.
+pub const CONSENT_LEDGER: TableDefinition<u64, &[u8]> = TableDefinition::new("consent_ledger");
+pub const CONSENT_BY_PHONE: MultimapTableDefinition<&str, u64> =
+    MultimapTableDefinition::new("consent_by_phone");

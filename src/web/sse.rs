@@ -26,6 +26,7 @@ fn event_name(push: &AgentPush) -> &'static str {
         AgentPush::Message { .. } => "message",
         AgentPush::MessageStatus { .. } => "message_status",
         AgentPush::Terminated { .. } => "terminated",
+        AgentPush::Consent { .. } => "consent",
         AgentPush::Presence { .. } => "presence",
     }
 }

@@ -127,10 +127,12 @@ pub async fn twilio_status_post(
         .filter(|c| !c.is_empty())
         .map(str::to_owned);
     let sid = sid.to_owned();
+    let now = state.clock.now();
     let updated = state
         .store
         .write(move |txn| {
-            let Some(m) = store::record_delivery_status(txn, "twilio", &sid, status, error)? else {
+            let Some(m) = store::record_delivery_status(txn, "twilio", &sid, status, error, now)?
+            else {
                 return Ok(None);
             };
             Ok(Some(m))

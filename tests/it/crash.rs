@@ -20,9 +20,18 @@ const PUBLIC: &str = "http://parley.test";
 
 /// Starts `parley` on an ephemeral port; returns the child and its URL (read from stdout).
 fn start_binary(data_dir: &std::path::Path) -> (Child, String) {
+    start_binary_with(data_dir, &[])
+}
+
+/// The same, with more environment (configuration) for the child.
+pub(crate) fn start_binary_with(
+    data_dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
+        .envs(env.iter().copied())
         .env("PARLEY_SMS__TWILIO__AUTH_TOKEN", TWILIO_TOKEN)
         .env("PARLEY_PUBLIC_URL", PUBLIC)
         .env("PARLEY_LOG", "warn")

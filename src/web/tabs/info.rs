@@ -190,7 +190,16 @@ pub async fn events_get(
             },
             EventKind::Terminated { agent } => match agent {
                 Some(a) => format!("Terminated by {}", name(a)),
-                None => "Terminated".to_owned(),
+                None => "Closed automatically".to_owned(),
+            },
+            EventKind::Started { agent } => format!("Outbound SMS by {}", name(agent)),
+            EventKind::Keyword {
+                word,
+                consent_changed,
+            } => match (word.as_str(), consent_changed) {
+                (_, false) => format!("Keyword {word}"),
+                ("START" | "UNSTOP" | "YES", true) => format!("Keyword {word}: opted in"),
+                (_, true) => format!("Keyword {word}: opted out"),
             },
         };
         let after = previous

@@ -1,0 +1,255 @@
+//! Compliance over HTTP: keywords change consent (with a ledger entry and one confirmation),
+//! every send path refuses an opted-out number, carrier codes opt a number out.
+
+use parley::domain::{ConsentEntry, E164};
+use parley::sms::SendError;
+use serde_json::json;
+
+use crate::common::*;
+
+const CUSTOMER: &str = "+14155550142";
+const OTHER: &str = "+14155550199";
+
+async fn ledger(server: &TestServer, phone: &str) -> Vec<ConsentEntry> {
+    let phone = E164::parse(phone).unwrap();
+    server
+        .state
+        .store
+        .read(move |txn| parley::store::consent_ledger(txn, &phone))
+        .await
+        .unwrap()
+}
+
+/// The workitem id of the next offer, accepted.
+async fn accept_next(alice: &Client, events: &mut Events) -> u64 {
+    let id = events.offer().await;
+    alice
+        .post_ok(&format!("/api/workitems/{id}/accept"), json!({}))
+        .await;
+    id
+}
+
+#[tokio::test]
+async fn stop_opts_out_once_and_a_later_yes_opts_back_in() {
+    let (server, fake) = TestServer::start_faked(vec![]).await;
+    let queue = server.default_queue().await;
+    server.add_agent("alice", &[queue], None).await;
+    let alice = server.login("alice").await;
+    let mut events = alice.events().await;
+    alice.available().await;
+
+    // A keyword outside a conversation is answered, not routed: the next offer is OTHER's.
+    assert_eq!(
+        server
+            .twilio_sms("SM1", CUSTOMER, "  Stop \n")
+            .await
+            .status(),
+        200
+    );
+    server.twilio_sms("SM2", OTHER, "hello there").await;
+    let offered = events.next_named("offer").await;
+    assert_eq!(offered["workitem"]["customer"], OTHER);
+    let sent = fake.wait_calls(1).await;
+    assert_eq!(sent[0].to, CUSTOMER);
+    assert!(
+        sent[0].body.contains("no more messages"),
+        "{}",
+        sent[0].body
+    );
+    let entries = ledger(&server, CUSTOMER).await;
+    assert_eq!(entries.len(), 1);
+    assert!(entries[0].opted_out);
+    assert_eq!(entries[0].source.kind(), "keyword");
+    assert_eq!(entries[0].source.detail(), "STOP");
+
+    // A second STOP changes nothing and is not confirmed again; HELP is still answered.
+    server.twilio_sms("SM3", CUSTOMER, "stopall").await;
+    server.twilio_sms("SM4", CUSTOMER, "HELP").await;
+    server.advance(1); // the number sends one message per second
+    let sent = fake.wait_calls(2).await;
+    assert!(sent[1].body.contains("reply STOP"), "{}", sent[1].body);
+    assert_eq!(sent.len(), 2, "one confirmation only: {sent:?}");
+    assert_eq!(ledger(&server, CUSTOMER).await.len(), 1);
+
+    // YES after an opt-out opts back in, confirmed once.
+    server.twilio_sms("SM5", CUSTOMER, "Yes!").await;
+    server.advance(1);
+    let sent = fake.wait_calls(3).await;
+    assert!(sent[2].body.contains("again"), "{}", sent[2].body);
+    let entries = ledger(&server, CUSTOMER).await;
+    assert_eq!(entries.len(), 2);
+    assert!(!entries[1].opted_out);
+
+    // Now "yes" is an ordinary message: it starts a conversation offered to the agent.
+    server.twilio_sms("SM6", CUSTOMER, "yes").await;
+    let offered = events.next_named("offer").await;
+    assert_eq!(offered["workitem"]["customer"], CUSTOMER);
+    assert_eq!(offered["workitem"]["preview"], "yes");
+    assert_eq!(ledger(&server, CUSTOMER).await.len(), 2);
+
+    // Every keyword is kept in the customer's conversations.
+    let phone = E164::parse(CUSTOMER).unwrap();
+    let bodies: Vec<String> = server
+        .state
+        .store
+        .read(move |txn| {
+            let mut out = Vec::new();
+            for (_, m) in parley::store::messages_with(txn, &phone)? {
+                out.push(m.body);
+            }
+            Ok(out)
+        })
+        .await
+        .unwrap();
+    for word in ["  Stop \n", "stopall", "HELP", "Yes!", "yes"] {
+        assert!(bodies.iter().any(|b| b == word), "{word:?} in {bodies:?}");
+    }
+}
+
+#[tokio::test]
+async fn words_that_only_contain_a_keyword_are_ordinary_messages() {
+    let (server, _fake) = TestServer::start_faked(vec![]).await;
+    let queue = server.default_queue().await;
+    server.add_agent("alice", &[queue], Some(10)).await;
+    let alice = server.login("alice").await;
+    let mut events = alice.events().await;
+    alice.available().await;
+    for (i, body) in ["please stop", "STOPPED", "stop it now", "helpful"]
+        .iter()
+        .enumerate()
+    {
+        let from = format!("+1415555030{i}");
+        server.twilio_sms(&format!("SMw{i}"), &from, body).await;
+        let offered = events.next_named("offer").await;
+        assert_eq!(offered["workitem"]["preview"], *body);
+        assert!(ledger(&server, &from).await.is_empty(), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn an_opted_out_customer_gets_nothing_from_any_send_path() {
+    // The first send fails for a while, so one reply is still queued when STOP arrives.
+    let (server, fake) =
+        TestServer::start_faked(vec![SendError::Transient("carrier busy".into())]).await;
+    let queue = server.default_queue().await;
+    server.add_agent("alice", &[queue], None).await;
+    let alice = server.login("alice").await;
+    let mut events = alice.events().await;
+    alice.available().await;
+    server.twilio_sms("SM1", CUSTOMER, "hi, a question").await;
+    let id = accept_next(&alice, &mut events).await;
+    let queued = alice
+        .post_ok(
+            &format!("/api/workitems/{id}/messages"),
+            json!({"body": "one moment please"}),
+        )
+        .await;
+    let queued_id = queued["message"]["id"].as_u64().unwrap();
+    fake.wait_calls(1).await; // failed, retried after 1 s on the manual clock
+
+    // STOP inside the conversation: the agent sees it and learns of the opt-out.
+    server.twilio_sms("SM2", CUSTOMER, "STOP").await;
+    let consent = events.next_named("consent").await;
+    assert_eq!(consent["workitem"], id);
+
+    // The agent's reply is refused, also when crafted by hand.
+    let res = alice
+        .post(
+            &format!("/api/workitems/{id}/messages"),
+            json!({"body": "but wait"}),
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    let text = res.text().await.unwrap();
+    assert!(text.contains("opted out"), "{text}");
+
+    // The reply queued before the opt-out is not sent when its retry comes.
+    server.advance(2);
+    let status = loop {
+        let s = events.next_named("message_status").await;
+        if s["message"] == queued_id && s["status"] == "failed" {
+            break s;
+        }
+    };
+    assert!(
+        status["error"].as_str().unwrap().contains("opted out"),
+        "{status}"
+    );
+    // Only the keyword's confirmation went out after the failed first attempt.
+    server.advance(1);
+    let sent = fake.wait_calls(2).await;
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[0].body, "one moment please");
+    assert!(
+        sent[1].body.contains("no more messages"),
+        "{}",
+        sent[1].body
+    );
+}
+
+#[tokio::test]
+async fn carrier_codes_for_opted_out_or_unreachable_numbers_update_the_ledger() {
+    let (server, fake) = TestServer::start_faked(vec![SendError::Permanent {
+        code: "21610".into(),
+        message: "Attempt to send to unsubscribed recipient".into(),
+    }])
+    .await;
+    let queue = server.default_queue().await;
+    server.add_agent("alice", &[queue], Some(5)).await;
+    let alice = server.login("alice").await;
+    let mut events = alice.events().await;
+    alice.available().await;
+
+    // 21610 on send: the message fails and the number is opted out by the carrier.
+    server.twilio_sms("SM1", CUSTOMER, "hello").await;
+    let id = accept_next(&alice, &mut events).await;
+    alice
+        .post_ok(
+            &format!("/api/workitems/{id}/messages"),
+            json!({"body": "hi!"}),
+        )
+        .await;
+    let failed = events.next_named("message_status").await;
+    assert_eq!(failed["status"], "failed");
+    let entries = ledger(&server, CUSTOMER).await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].source.kind(), "carrier");
+    assert_eq!(entries[0].source.detail(), "21610");
+    let res = alice
+        .post(
+            &format!("/api/workitems/{id}/messages"),
+            json!({"body": "again"}),
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+
+    // 30006 in a delivery report does the same for another number.
+    server.twilio_sms("SM2", OTHER, "hello too").await;
+    let other = accept_next(&alice, &mut events).await;
+    alice
+        .post_ok(
+            &format!("/api/workitems/{other}/messages"),
+            json!({"body": "hello!"}),
+        )
+        .await;
+    server.advance(1);
+    let sent = fake.wait_calls(2).await;
+    let sid = format!("SMfake{}", sent.len());
+    let res = server
+        .signed_post(
+            "/webhooks/twilio/status",
+            &[
+                ("MessageSid".to_owned(), sid),
+                ("MessageStatus".to_owned(), "undelivered".to_owned()),
+                ("ErrorCode".to_owned(), "30006".to_owned()),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let entries = ledger(&server, OTHER).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].source.detail(), "30006");
+    // Codes that say nothing about consent change nothing.
+    assert_eq!(ledger(&server, "+14155550100").await.len(), 0);
+}

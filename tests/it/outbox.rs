@@ -1,0 +1,109 @@
+//! The outbox over HTTP with a fake provider and the manual clock: each number's rate is held
+//! (counted per clock step, never timed), and a held number does not hold up another.
+
+use parley::domain::{CampaignKind, E164};
+use serde_json::json;
+
+use crate::common::*;
+
+const SECOND_NUMBER: &str = "+14155550111";
+
+/// A campaign owning `number` that may send `rate` messages per second from it.
+async fn campaign_with_rate(server: &TestServer, number: &str, rate: f64) {
+    let queue = server.default_queue().await;
+    let number = E164::parse(number).unwrap();
+    server
+        .state
+        .store
+        .write(move |txn| {
+            let parley::store::NewCampaign::Created(mut c) = parley::store::insert_campaign(
+                txn,
+                &format!("rate {number}"),
+                CampaignKind::Inbound,
+                queue,
+                vec![number.clone()],
+            )?
+            else {
+                panic!("number taken");
+            };
+            c.send_rate = rate;
+            parley::store::save_campaign(txn, c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn each_number_sends_at_its_rate_and_a_held_number_holds_up_no_other() {
+    let (server, fake) = TestServer::start_faked(vec![]).await;
+    campaign_with_rate(&server, OUR_NUMBER, 2.0).await;
+    campaign_with_rate(&server, SECOND_NUMBER, 1.0).await;
+    let queue = server.default_queue().await;
+    server.add_agent("alice", &[queue], Some(5)).await;
+    let alice = server.login("alice").await;
+    let mut events = alice.events().await;
+    alice.available().await;
+
+    server.twilio_sms("SM1", "+14155550142", "first").await;
+    let busy = events.offer().await;
+    alice
+        .post_ok(&format!("/api/workitems/{busy}/accept"), json!({}))
+        .await;
+    server
+        .twilio_sms_to("SM2", "+14155550143", SECOND_NUMBER, "second")
+        .await;
+    let quiet = events.offer().await;
+    alice
+        .post_ok(&format!("/api/workitems/{quiet}/accept"), json!({}))
+        .await;
+
+    // Ten replies on the 2/s number, then one on the 1/s number.
+    for i in 0..10 {
+        alice
+            .post_ok(
+                &format!("/api/workitems/{busy}/messages"),
+                json!({"body": format!("reply {i}")}),
+            )
+            .await;
+    }
+    alice
+        .post_ok(
+            &format!("/api/workitems/{quiet}/messages"),
+            json!({"body": "other number"}),
+        )
+        .await;
+
+    // At the start: a burst of two from the busy number, and the other number is not held
+    // behind its backlog.
+    let start = server.clock.now();
+    let sent = fake.wait_calls(3).await;
+    assert!(sent.iter().any(|s| s.from == SECOND_NUMBER), "{sent:?}");
+
+    // Then two per second: step the clock and let each step's sends happen.
+    for step in 1..=4 {
+        server.advance(1);
+        fake.wait_calls(3 + 2 * step).await;
+    }
+    let sent = fake.wait_calls(11).await;
+    assert_eq!(sent.len(), 11, "{sent:?}");
+    // Counted per clock reading: never more than burst + rate × elapsed from one number.
+    for s in sent.iter().filter(|s| s.from == OUR_NUMBER) {
+        let elapsed = (s.at - start).num_seconds();
+        let by_then = sent
+            .iter()
+            .filter(|o| o.from == OUR_NUMBER && o.at <= s.at)
+            .count() as i64;
+        assert!(
+            by_then <= 2 + 2 * elapsed,
+            "{by_then} sends by +{elapsed}s: {sent:?}"
+        );
+    }
+    let bodies: Vec<&str> = sent
+        .iter()
+        .filter(|s| s.from == OUR_NUMBER)
+        .map(|s| s.body.as_str())
+        .collect();
+    let expected: Vec<String> = (0..10).map(|i| format!("reply {i}")).collect();
+    assert_eq!(bodies, expected, "in order, each once");
+}
