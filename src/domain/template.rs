@@ -42,11 +42,15 @@ impl Template {
     pub fn usable_by(&self, agent: UserId, campaign: Option<CampaignId>) -> bool {
         let campaign_fits =
             self.campaigns.is_empty() || campaign.is_some_and(|c| self.campaigns.contains(&c));
-        let agent_fits = match &self.audience {
+        campaign_fits && self.usable_by_agent(agent)
+    }
+
+    /// Whether the template is meant for `agent`, whatever the campaign.
+    pub fn usable_by_agent(&self, agent: UserId) -> bool {
+        match &self.audience {
             Audience::Everyone => true,
             Audience::Agents(agents) => agents.contains(&agent),
-        };
-        campaign_fits && agent_fits
+        }
     }
 }
 

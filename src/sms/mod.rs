@@ -1,6 +1,7 @@
 //! SMS connectivity: the provider interface and its implementations, inbound handling, and
 //! the outbox that sends agents' replies.
 
+pub mod compose;
 pub mod inbound;
 pub mod outbound;
 pub mod provider;

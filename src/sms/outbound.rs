@@ -36,6 +36,8 @@ pub enum ReplyError {
     UnknownWorkitem,
     #[error("the customer opted out of messages on {} ({})", .0.since.format("%Y-%m-%d %H:%M UTC"), .0.source.kind())]
     OptedOut(Consent),
+    #[error("{0}")]
+    QuietHours(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -86,11 +88,43 @@ pub async fn send_reply(
             if let Some(consent) = store::opted_out_in(txn, &w.customer)? {
                 return Ok(Err(ReplyError::OptedOut(consent)));
             }
+            if let Err(e) = quiet_hours_for_reply(txn, &w, at)? {
+                return Ok(Err(ReplyError::QuietHours(e.to_string())));
+            }
             store::insert_outbound(txn, workitem, agent, &body, at).map(Ok)
         })
         .await??;
     outbox.wake();
     Ok(message)
+}
+
+/// A conversation we started is held to the campaign's sending hours until the customer
+/// answers; a reply to a customer who wrote is never held back.
+fn quiet_hours_for_reply(
+    txn: &redb::WriteTransaction,
+    w: &crate::domain::Workitem,
+    at: DateTime<Utc>,
+) -> Result<Result<(), super::compose::ComposeError>, StoreError> {
+    if !w.outbound {
+        return Ok(Ok(()));
+    }
+    let Some(campaign) = w
+        .campaign
+        .map(|c| store::campaign_in(txn, c))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(Ok(()));
+    };
+    if store::customer_has_written(txn, w.id)? {
+        return Ok(Ok(()));
+    }
+    let contact = store::contact_in(txn, w.contact)?;
+    Ok(super::compose::check_quiet_hours(
+        &campaign,
+        contact.as_ref(),
+        at,
+    ))
 }
 
 pub fn spawn(

@@ -3,7 +3,7 @@
 //! the outbox.
 
 use chrono::{DateTime, Utc};
-use redb::{ReadableTable, WriteTransaction};
+use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
 
 use super::codec::{get_json, next_id, put_json};
 use super::consent::opted_out_in;
@@ -115,4 +115,33 @@ fn new_workitem(
     append_event(txn, workitem.id, at, EventKind::Started { agent })?;
     record_change(txn, Change::Workitem(workitem.id))?;
     Ok(workitem)
+}
+
+/// A campaign, read inside a write.
+pub fn campaign_in(
+    txn: &WriteTransaction,
+    id: crate::domain::CampaignId,
+) -> Result<Option<Campaign>, StoreError> {
+    get_json(&txn.open_table(CAMPAIGNS)?, "campaigns", id.0)
+}
+
+/// A contact, read inside a write.
+pub fn contact_in(
+    txn: &WriteTransaction,
+    id: crate::domain::ContactId,
+) -> Result<Option<Contact>, StoreError> {
+    get_json(&txn.open_table(CONTACTS)?, "contacts", id.0)
+}
+
+/// Whether the customer sent any message in this workitem.
+pub fn customer_has_written(txn: &WriteTransaction, id: WorkitemId) -> Result<bool, StoreError> {
+    let messages = txn.open_table(MESSAGES)?;
+    for m in txn.open_multimap_table(MESSAGES_BY_WORKITEM)?.get(id.0)? {
+        if let Some(m) = get_json::<Message>(&messages, "messages", m?.value())?
+            && m.direction == crate::domain::Direction::In
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{get_json, put_json};
 use super::{StoreError, USER_PREFS};
-use crate::domain::UserId;
+use crate::domain::{CampaignId, UserId};
 
 /// What one user chose; every field has a default, so new choices read from old records.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,6 +13,12 @@ pub struct UserPrefs {
     /// The history timeline's range (`HistoryRange::as_str`), once the user picked one.
     #[serde(default)]
     pub history_range: Option<String>,
+    /// The campaign an SMS started from a contact goes out on.
+    #[serde(default)]
+    pub default_sms_campaign: Option<CampaignId>,
+    /// Whether a new offer plays a sound (on unless turned off).
+    #[serde(default)]
+    pub mute_notifications: bool,
 }
 
 /// A user's choices (the defaults when they never chose anything).

@@ -72,7 +72,7 @@ impl From<ReplyError> for ApiError {
     fn from(e: ReplyError) -> Self {
         match e {
             ReplyError::Empty | ReplyError::TooLong(_) => ApiError::bad_request(e.to_string()),
-            ReplyError::NotYours | ReplyError::OptedOut(_) => {
+            ReplyError::NotYours | ReplyError::OptedOut(_) | ReplyError::QuietHours(_) => {
                 ApiError::new(StatusCode::CONFLICT, e.to_string())
             }
             ReplyError::UnknownWorkitem => ApiError::not_found(e.to_string()),

@@ -8,8 +8,10 @@ pub mod auth;
 pub mod contacts;
 pub mod error;
 pub mod login;
+pub mod outbound;
 pub mod search_api;
 pub mod search_page;
+pub mod settings;
 pub mod simulator;
 pub mod sse;
 pub mod tabs;
@@ -46,6 +48,15 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(search_page::search_page_get))
         .route("/workitems/{id}", get(transcript::transcript_get))
         .route("/api/presence", post(workspace::presence_post))
+        .route("/api/outbound", post(outbound::outbound_post))
+        .route("/api/outbound/options", get(outbound::options_get))
+        .route("/api/outbound/templates", get(outbound::templates_get))
+        .route("/api/outbound/contacts", get(outbound::contacts_get))
+        .route("/api/consent", get(outbound::consent_get))
+        .route(
+            "/settings",
+            get(settings::settings_get).post(settings::settings_post),
+        )
         .route("/api/events", get(sse::agent_events_get))
         .route("/api/workitems/{id}", get(workspace::workitem_get))
         .route(

@@ -26,6 +26,7 @@ mod insights_tab;
 mod notes;
 mod outbox;
 mod outbox_crash;
+mod outbound_sms;
 mod search;
 mod search_page;
 mod search_rebuild;
