@@ -5,6 +5,7 @@ pub mod admin_surveys;
 pub mod admin_templates;
 mod api_tokens;
 pub mod auth;
+pub mod consent_csv;
 pub mod contacts;
 pub mod error;
 pub mod login;
@@ -126,6 +127,11 @@ pub fn router(state: AppState) -> Router {
             "/workspace/workitems/{id}/contact",
             post(tabs::contact::contact_post),
         )
+        .route(
+            "/workspace/workitems/{id}/consent",
+            post(tabs::consent::consent_post),
+        )
+        .route("/consent.csv", get(consent_csv::consent_csv_get))
         .route(
             "/contacts",
             get(contacts::contacts_get).post(contacts::contacts_post),

@@ -11,7 +11,7 @@ use super::auth::AgentUser;
 use super::error::ApiError;
 use super::views::{WorkspaceView, render};
 use crate::acd::Presence;
-use crate::domain::{Message, Role, Workitem, WorkitemId};
+use crate::domain::{Message, Permission, Role, Workitem, WorkitemId};
 use crate::live::AgentPush;
 use crate::sms::outbound;
 use crate::state::AppState;
@@ -39,15 +39,25 @@ pub async fn workspace_get(user: AgentUser) -> Response {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn me_get(user: AgentUser) -> Json<Value> {
+pub async fn me_get(
+    State(state): State<AppState>,
+    user: AgentUser,
+) -> Result<Json<Value>, ApiError> {
     let u = &user.user;
-    Json(json!({
+    let id = u.id;
+    let prefs = state
+        .store
+        .read(move |txn| store::user_prefs(txn, id))
+        .await?;
+    Ok(Json(json!({
         "id": u.id,
         "username": u.username,
         "display_name": u.display_name,
         "role": u.role,
         "csrf": user.csrf(),
-    }))
+        "sound": !prefs.mute_notifications,
+        "may_send_outbound": user.may(Permission::OutboundSend),
+    })))
 }
 
 #[derive(Deserialize)]
@@ -88,6 +98,8 @@ struct WorkitemDetail {
     customer_name: String,
     queue_name: String,
     messages: Vec<Message>,
+    /// The customer's consent (`opted_out`, and a `warning` to show when they did).
+    consent: Value,
 }
 
 /// A workitem with its messages, for the agent it is offered to or owned by (supervisors and
@@ -112,11 +124,14 @@ pub async fn workitem_get(
                 .map(|q| q.name)
                 .unwrap_or_default();
             let messages = store::messages_of(txn, id)?;
+            let consent = store::consent_of(txn, &workitem.customer)?;
+            let consent = super::outbound::consent_json(&workitem.customer, consent.as_ref());
             Ok(Some(WorkitemDetail {
                 workitem,
                 customer_name,
                 queue_name,
                 messages,
+                consent,
             }))
         })
         .await?

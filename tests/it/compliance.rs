@@ -253,3 +253,95 @@ async fn carrier_codes_for_opted_out_or_unreachable_numbers_update_the_ledger() 
     // Codes that say nothing about consent change nothing.
     assert_eq!(ledger(&server, "+14155550100").await.len(), 0);
 }
+
+/// Posts a form from inside a tab, as the workspace script does.
+async fn post_form(client: &Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    client
+        .http
+        .post(format!("{}{path}", client.base))
+        .header("X-CSRF-Token", &client.csrf)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_contact_tab_shows_the_ledger_records_an_agents_change_and_exports_csv() {
+    let (server, _fake) = TestServer::start_faked(vec![]).await;
+    let queue = server.default_queue().await;
+    server.add_agent("alice", &[queue], None).await;
+    server.add_user("boss", parley::domain::Role::Admin).await;
+    let alice = server.login("alice").await;
+    let mut events = alice.events().await;
+    alice.available().await;
+    server.twilio_sms("SM1", CUSTOMER, "hello").await;
+    let id = accept_next(&alice, &mut events).await;
+    server.twilio_sms("SM2", CUSTOMER, "stop").await;
+    events.next_named("consent").await;
+
+    let tab = alice
+        .get(&format!("/workspace/workitems/{id}/tabs/contact"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(tab.contains("id=\"consent-warning\""), "{tab}");
+    assert!(tab.contains("keyword STOP"), "{tab}");
+    let detail: serde_json::Value = alice
+        .get(&format!("/api/workitems/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["consent"]["opted_out"], true);
+
+    // The customer agrees again on the phone: the agent records it.
+    let res = post_form(
+        &alice,
+        &format!("/workspace/workitems/{id}/consent"),
+        &[("change", "opt_in")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let tab = res.text().await.unwrap();
+    assert!(
+        tab.contains("Opted in: messages to this customer are allowed again."),
+        "{tab}"
+    );
+    assert!(tab.contains("agent alice"), "{tab}");
+    assert!(!tab.contains("id=\"consent-warning\""));
+    let res = post_form(
+        &alice,
+        &format!("/workspace/workitems/{id}/consent"),
+        &[("change", "maybe")],
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(ledger(&server, CUSTOMER).await.len(), 2);
+
+    // CSV: one number for an agent, every number only for supervisors and admins.
+    let res = alice
+        .get(&format!(
+            "/consent.csv?phone={}",
+            CUSTOMER.replace('+', "%2B")
+        ))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "phone,at,change,source,campaign");
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[1].starts_with("+14155550142,") && lines[1].contains("opted out,keyword STOP"));
+    assert!(lines[2].contains("opted in,agent alice"), "{csv}");
+    assert_eq!(alice.get("/consent.csv").await.status(), 403);
+    let boss = server.login("boss").await;
+    let all = boss.get("/consent.csv").await.text().await.unwrap();
+    assert_eq!(all.lines().count(), 3, "{all}");
+}

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use super::consent::ConsentView;
 use super::{TabError, fragment, workitem_for};
 use crate::domain::{Contact, ContactForm, FieldErrors, Permission};
 use crate::state::AppState;
@@ -24,23 +25,44 @@ pub struct ContactTab {
     pub notice: Option<String>,
     /// The contact's page in the company's CRM, when configured and the contact has an ID.
     pub crm_url: Option<String>,
+    pub consent: ConsentView,
+    /// The agent may start an outbound SMS (the icon next to the mobile number).
+    pub may_send: bool,
 }
 
-fn tab(
+async fn tab(
     state: &AppState,
     user: &AgentUser,
     workitem: u64,
     stored: &Contact,
     fields: ContactFields,
     notice: Option<String>,
-) -> ContactTab {
-    ContactTab {
+) -> Result<ContactTab, TabError> {
+    Ok(ContactTab {
         workitem,
         csrf: user.csrf().to_owned(),
         fields,
         notice,
         crm_url: state.config.crm.contact_url(&stored.customer_id),
-    }
+        consent: ConsentView::load(state, user, stored).await?,
+        may_send: user.may(Permission::OutboundSend),
+    })
+}
+
+/// The tab as stored, with `notice` on top (after a consent change).
+pub async fn render_tab(
+    state: &AppState,
+    user: &AgentUser,
+    workitem: u64,
+    contact: &Contact,
+    notice: Option<String>,
+) -> Result<ContactTab, TabError> {
+    let fields = ContactFields::new(
+        ContactForm::from_contact(contact),
+        FieldErrors::default(),
+        user.may(Permission::ContactsEdit),
+    );
+    tab(state, user, workitem, contact, fields, notice).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -50,12 +72,7 @@ pub async fn contact_get(
     Path(id): Path<String>,
 ) -> Result<Response, TabError> {
     let (w, contact) = workitem_for(&state, &user, &id).await?;
-    let fields = ContactFields::new(
-        ContactForm::from_contact(&contact),
-        FieldErrors::default(),
-        user.may(Permission::ContactsEdit),
-    );
-    let view = tab(&state, &user, w.id.0, &contact, fields, None);
+    let view = render_tab(&state, &user, w.id.0, &contact, None).await?;
     Ok(fragment(StatusCode::OK, &view))
 }
 
@@ -85,7 +102,8 @@ pub async fn contact_post(
                         FieldErrors::default(),
                         true,
                     );
-                    let view = tab(&state, &user, w.id.0, &saved, fields, Some("Saved.".into()));
+                    let view =
+                        tab(&state, &user, w.id.0, &saved, fields, Some("Saved.".into())).await?;
                     return Ok(fragment(StatusCode::OK, &view));
                 }
                 Err(ContactRefused::MobileTaken { other }) => {
@@ -110,6 +128,7 @@ pub async fn contact_post(
         &contact,
         ContactFields::new(form, errors, true),
         None,
-    );
+    )
+    .await?;
     Ok(fragment(StatusCode::UNPROCESSABLE_ENTITY, &view))
 }

@@ -3,6 +3,7 @@
 //! the session's CSRF token and get the re-rendered fragment back (with errors next to the
 //! fields when the input was refused), so a failed save loses nothing the agent typed.
 
+pub mod consent;
 pub mod contact;
 pub mod history;
 pub mod history_detail;
