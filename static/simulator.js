@@ -27,8 +27,18 @@
     t.dateTime = m.at;
     t.textContent = fmtTime(m.at);
     li.append(body, t);
+    if ($("sim-to").options.length > 1 && m.our_number) {
+      const from = document.createElement("small");
+      from.className = "from";
+      from.textContent = (m.direction === "in" ? "to " : "from ") + m.our_number;
+      li.append(from);
+    }
     $("sim-messages").append(li);
     li.scrollIntoView({ block: "end" });
+    // Like a phone's threads: answering goes to the number that wrote last.
+    if (m.direction === "out" && [...$("sim-to").options].some((o) => o.value === m.our_number)) {
+      $("sim-to").value = m.our_number;
+    }
   }
 
   async function use(number) {

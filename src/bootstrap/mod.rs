@@ -6,13 +6,15 @@ use chrono::Utc;
 use redb::ReadableTable;
 
 use crate::domain::{
-    AgentSettings, Audience, CampaignId, CampaignKind, E164, Question, QuestionKind, QueueId, Role,
-    Survey, User,
+    AgentSettings, Audience, Campaign, CampaignId, CampaignKind, E164, Question, QuestionKind,
+    QueueId, Role, Survey, User,
 };
 use crate::store::{self, NewCampaign, NewUser, Store, StoreError};
 
 /// Our number in the demo; 555-01xx numbers are reserved for fiction, so nobody real is texted.
 pub const DEMO_NUMBER: &str = "+14155550100";
+/// The number the demo's outbound campaign sends from.
+pub const DEMO_OUTBOUND_NUMBER: &str = "+14155550101";
 /// The customer phone the simulator page starts with.
 pub const DEMO_CUSTOMER: &str = "+14155550123";
 
@@ -133,6 +135,15 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
         }
     };
     store.write(move |txn| demo_tools(txn, campaign)).await?;
+    let follow_ups = outbound_campaign(store, queue).await?;
+    for (id, _) in &agents {
+        let id = *id;
+        store
+            .write(move |txn| {
+                store::update_user_prefs(txn, id, |p| p.default_sms_campaign = Some(follow_ups))
+            })
+            .await?;
+    }
     let contacts = [
         (DEMO_CUSTOMER, "Dana", "Whitfield"),
         ("+14155550142", "Marco", "Rossi"),
@@ -152,6 +163,30 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
         .await?;
     demo_history::seed(store, number, agents, now).await?;
     Ok(logins)
+}
+
+/// The demo's outbound campaign: agents text customers from it (their default SMS campaign);
+/// customers' answers come back to the agent, later ones through the support queue. No
+/// sending hours, so the demo works at any time of day.
+async fn outbound_campaign(store: &Store, queue: QueueId) -> Result<CampaignId, BootstrapError> {
+    let number =
+        E164::parse(DEMO_OUTBOUND_NUMBER).map_err(|e| BootstrapError::Invalid(e.to_string()))?;
+    let created = store
+        .write(move |txn| {
+            let mut c = Campaign::new(CampaignId(0), "Follow-ups", CampaignKind::Outbound, queue);
+            c.numbers = vec![number];
+            c.quiet_hours = None;
+            c.help_text =
+                "Parley demo follow-ups: reply to reach your agent, STOP to opt out.".into();
+            store::save_campaign(txn, c)
+        })
+        .await?;
+    match created {
+        NewCampaign::Created(c) => Ok(c.id),
+        NewCampaign::NumberTaken(n) => Err(BootstrapError::Invalid(format!(
+            "{n} already belongs to a campaign"
+        ))),
+    }
 }
 
 /// Response templates and a survey on the demo campaign, so every workspace tool has content.

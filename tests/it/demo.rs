@@ -10,8 +10,9 @@ async fn demo_has_logins_campaign_templates_and_a_survey() {
     let names: Vec<&str> = logins.iter().map(|l| l.username.as_str()).collect();
     assert_eq!(names, ["admin", "alice", "bob"]);
     assert!(logins.iter().all(|l| l.password.len() >= 16));
-    let (campaigns, templates, surveys, contacts) = db
+    let (campaigns, templates, surveys, contacts, alice_prefs) = db
         .read(|txn| {
+            let alice = store::user_by_name(txn, "alice")?.unwrap();
             Ok((
                 store::all_campaigns(txn)?,
                 store::all_templates(txn)?,
@@ -20,12 +21,18 @@ async fn demo_has_logins_campaign_templates_and_a_survey() {
                     txn,
                     &parley::domain::E164::parse(parley::bootstrap::DEMO_CUSTOMER).unwrap(),
                 )?,
+                store::user_prefs(txn, alice.id)?,
             ))
         })
         .await
         .unwrap();
-    assert_eq!(campaigns.len(), 1);
+    assert_eq!(campaigns.len(), 2);
     assert_eq!(campaigns[0].survey, Some(surveys[0].id));
+    // The outbound campaign is the agents' default SMS campaign and works at any hour.
+    let follow_ups = &campaigns[1];
+    assert_eq!(follow_ups.kind, parley::domain::CampaignKind::Outbound);
+    assert_eq!(follow_ups.quiet_hours, None);
+    assert_eq!(alice_prefs.default_sms_campaign, Some(follow_ups.id));
     assert_eq!(templates.len(), 3);
     for t in &templates {
         assert!(

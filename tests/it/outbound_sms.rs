@@ -292,7 +292,34 @@ async fn quiet_hours_are_read_in_the_customers_zone() {
         .await
         .unwrap();
     let res = send(&alice, Some(campaign), "+14155550145", "hi").await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    assert_eq!(res.status(), 201);
+    let started: serde_json::Value = res.json().await.unwrap();
+    let id = started["workitem"]["id"].as_u64().unwrap();
+
+    // Ninety minutes later the window has closed: a follow-up the customer did not answer
+    // waits for the hours like the first message did...
+    server.advance(90 * 60);
+    let reply = |body: &'static str| {
+        let alice = &alice;
+        async move {
+            alice
+                .post(
+                    &format!("/api/workitems/{id}/messages"),
+                    json!({ "body": body }),
+                )
+                .await
+        }
+    };
+    let res = reply("did you see my message?").await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("sending hours"));
+    // ...but once the customer writes back, the agent may answer at any hour.
+    server
+        .twilio_sms_to("SMans", "+14155550145", OUT_NUMBER, "yes, tell me more")
+        .await;
+    // (the webhook's 200 means the answer is stored)
+    let res = reply("here are the details").await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
 
 #[tokio::test]
