@@ -86,6 +86,34 @@ pub enum ProviderKind {
     Twilio,
 }
 
+impl ProviderKind {
+    /// The provider's name, as campaigns and provider-id keys spell it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ProviderKind::Simulator => "simulator",
+            ProviderKind::Twilio => "twilio",
+        }
+    }
+}
+
+impl SmsConfig {
+    /// The providers campaigns may choose: the configured one, and Twilio whenever its
+    /// credentials are set (so a simulator install can move one number to Twilio).
+    pub fn available_providers(&self) -> Vec<&'static str> {
+        let mut names = vec![self.provider.name()];
+        if self.twilio.configured() && self.provider != ProviderKind::Twilio {
+            names.push(ProviderKind::Twilio.name());
+        }
+        names
+    }
+}
+
+impl TwilioConfig {
+    pub fn configured(&self) -> bool {
+        !self.account_sid.is_empty() && !self.auth_token.is_empty()
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SmsConfig {

@@ -117,27 +117,37 @@ pub async fn run_with(
         shutdown.clone(),
         &mut tasks,
     )?;
-    let provider: Arc<dyn Provider> = match options.provider {
+    let twilio = || -> Arc<dyn Provider> {
+        Arc::new(sms::twilio::TwilioProvider::new(
+            &config.sms.twilio.api_base,
+            &config.sms.twilio.account_sid,
+            &config.sms.twilio.auth_token,
+            Some(format!(
+                "{}/webhooks/twilio/status",
+                config.public_url.trim_end_matches('/')
+            )),
+        ))
+    };
+    let default: Arc<dyn Provider> = match options.provider {
         Some(p) => p,
         None => match config.sms.provider {
             ProviderKind::Simulator => Arc::new(sms::simulator::SimulatorProvider {
                 hub: hub.clone(),
                 clock: clock.clone(),
             }),
-            ProviderKind::Twilio => Arc::new(sms::twilio::TwilioProvider::new(
-                &config.sms.twilio.api_base,
-                &config.sms.twilio.account_sid,
-                &config.sms.twilio.auth_token,
-                Some(format!(
-                    "{}/webhooks/twilio/status",
-                    config.public_url.trim_end_matches('/')
-                )),
-            )),
+            ProviderKind::Twilio => twilio(),
         },
     };
+    // Campaigns may send through Twilio too whenever its credentials are set.
+    let others = if config.sms.twilio.configured() {
+        vec![twilio()]
+    } else {
+        Vec::new()
+    };
+    let providers = sms::Providers::new(default, others);
     let outbox = sms::outbound::spawn(
         store.clone(),
-        provider,
+        providers,
         hub.clone(),
         clock.clone(),
         shutdown.clone(),

@@ -52,6 +52,10 @@ pub struct Campaign {
     /// IANA zone used for customers whose contact has none; empty uses the server's.
     #[serde(default)]
     pub time_zone: String,
+    /// The provider its numbers send through (`"simulator"`, `"twilio"`); `None` uses the
+    /// server's configured provider.
+    #[serde(default)]
+    pub provider: Option<String>,
 }
 
 /// One message per second per number: what a US long code is allowed.
@@ -77,6 +81,7 @@ impl Campaign {
             send_rate: default_send_rate(),
             quiet_hours: Some(SendingHours::agent_default()),
             time_zone: String::new(),
+            provider: None,
         }
     }
 

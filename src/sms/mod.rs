@@ -9,4 +9,4 @@ pub mod rate;
 pub mod simulator;
 pub mod twilio;
 
-pub use provider::{OutboundSms, Provider, SendError, SendReceipt};
+pub use provider::{OutboundSms, Provider, Providers, SendError, SendReceipt};

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use tokio::sync::Notify;
 
-use super::provider::{OutboundSms, Provider, SendError};
+use super::provider::{OutboundSms, Providers, SendError};
 use super::rate::Bucket;
 use crate::clock::Clock;
 use crate::domain::{Consent, E164, Message, MessageId, UserId, WorkitemId, WorkitemState};
@@ -129,7 +129,7 @@ fn quiet_hours_for_reply(
 
 pub fn spawn(
     store: Store,
-    provider: Arc<dyn Provider>,
+    providers: Providers,
     hub: Arc<Hub>,
     clock: Clock,
     shutdown: Shutdown,
@@ -140,7 +140,7 @@ pub fn spawn(
     tasks.spawn("outbox", async move {
         let mut sender = Sender {
             store,
-            provider,
+            providers,
             hub,
             clock,
             buckets: HashMap::new(),
@@ -175,7 +175,7 @@ pub fn spawn(
 
 struct Sender {
     store: Store,
-    provider: Arc<dyn Provider>,
+    providers: Providers,
     hub: Arc<Hub>,
     clock: Clock,
     /// One per number we send from.
@@ -260,8 +260,21 @@ impl Sender {
         prepared: PreparedSend,
     ) -> Result<(), StoreError> {
         let PreparedSend {
-            message, workitem, ..
+            message,
+            workitem,
+            provider,
+            ..
         } = prepared;
+        let Some(provider) = self.providers.pick(provider.as_deref()).cloned() else {
+            let missing = SendOutcome::Failed {
+                error: format!(
+                    "the campaign sends through “{}”, which this server has no credentials for",
+                    provider.unwrap_or_default()
+                ),
+                code: None,
+            };
+            return self.record(id, missing).await;
+        };
         let to = workitem.customer.clone();
         let now = self.clock.now();
         let claim = self
@@ -285,9 +298,9 @@ impl Sender {
         };
         // Backoff counts from the attempt's start, not from when the provider answered.
         let started = self.clock.now();
-        let outcome = match self.provider.send(&sms).await {
+        let outcome = match provider.send(&sms).await {
             Ok(receipt) => SendOutcome::Sent {
-                provider: self.provider.name(),
+                provider: provider.name(),
                 provider_id: receipt.provider_id,
                 status: receipt.status,
             },

@@ -1,5 +1,7 @@
 //! The one interface every SMS provider implements for sending.
 
+use std::sync::Arc;
+
 use futures_util::future::BoxFuture;
 
 use crate::domain::{DeliveryStatus, E164, MessageId};
@@ -42,4 +44,32 @@ pub trait Provider: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// Hands one message to the provider.
     fn send<'a>(&'a self, sms: &'a OutboundSms) -> BoxFuture<'a, Result<SendReceipt, SendError>>;
+}
+
+/// Every provider this server can send through: the configured one (the default for
+/// campaigns that name none) and any other with its credentials set.
+#[derive(Clone)]
+pub struct Providers {
+    default: Arc<dyn Provider>,
+    others: Vec<Arc<dyn Provider>>,
+}
+
+impl Providers {
+    pub fn new(default: Arc<dyn Provider>, others: Vec<Arc<dyn Provider>>) -> Providers {
+        let others = others
+            .into_iter()
+            .filter(|p| p.name() != default.name())
+            .collect();
+        Providers { default, others }
+    }
+
+    /// The provider a campaign chose (`None`: the default); `None` when it is not available.
+    pub fn pick(&self, name: Option<&str>) -> Option<&Arc<dyn Provider>> {
+        match name {
+            None => Some(&self.default),
+            Some(n) => std::iter::once(&self.default)
+                .chain(&self.others)
+                .find(|p| p.name() == n),
+        }
+    }
 }

@@ -93,6 +93,8 @@ pub struct PreparedSend {
     pub workitem: Workitem,
     /// Messages per second allowed on `workitem.our_number`.
     pub rate: f64,
+    /// The provider the number's campaign sends through (`None`: the server's default).
+    pub provider: Option<String>,
 }
 
 /// Reads the message, its workitem and its number's rate; `None` if the message is gone.
@@ -112,15 +114,17 @@ pub fn prepare_send(
         .open_table(CAMPAIGN_NUMBERS)?
         .get(workitem.our_number.as_str())?
         .map(|v| v.value());
-    let rate = match owner {
-        Some(id) => get_json::<Campaign>(&txn.open_table(CAMPAIGNS)?, "campaigns", id)?
-            .map_or_else(default_send_rate, |c| c.send_rate),
-        None => default_send_rate(),
+    let campaign = match owner {
+        Some(id) => get_json::<Campaign>(&txn.open_table(CAMPAIGNS)?, "campaigns", id)?,
+        None => None,
     };
     Ok(Some(PreparedSend {
         message,
         workitem,
-        rate,
+        rate: campaign
+            .as_ref()
+            .map_or_else(default_send_rate, |c| c.send_rate),
+        provider: campaign.and_then(|c| c.provider),
     }))
 }
 

@@ -107,3 +107,87 @@ async fn each_number_sends_at_its_rate_and_a_held_number_holds_up_no_other() {
     let expected: Vec<String> = (0..10).map(|i| format!("reply {i}")).collect();
     assert_eq!(bodies, expected, "in order, each once");
 }
+
+/// A campaign on `number` sending through `provider` (`None`: the server's default).
+async fn campaign_with_provider(server: &TestServer, number: &str, provider: Option<&str>) {
+    let queue = server.default_queue().await;
+    let number = E164::parse(number).unwrap();
+    let provider = provider.map(str::to_owned);
+    server
+        .state
+        .store
+        .write(move |txn| {
+            let mut c = parley::domain::Campaign::new(
+                parley::domain::CampaignId(0),
+                &format!("via {provider:?}"),
+                CampaignKind::Inbound,
+                queue,
+            );
+            c.numbers = vec![number];
+            c.provider = provider;
+            parley::store::save_campaign(txn, c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn each_campaign_sends_through_its_own_provider() {
+    use std::sync::atomic::Ordering;
+    let (api, calls) = crate::webhooks::fake_twilio_api(0).await;
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    // The simulator is the default; Twilio is there too because its credentials are set.
+    let server = TestServer::start_in(dir, |c| {
+        c.sms.twilio.account_sid = "AC123".into();
+        c.sms.twilio.api_base = api.clone();
+    })
+    .await;
+    campaign_with_provider(&server, OUR_NUMBER, None).await;
+    campaign_with_provider(&server, SECOND_NUMBER, Some("twilio")).await;
+    campaign_with_provider(&server, "+14155550112", Some("pigeon")).await;
+    let queue = server.default_queue().await;
+    server.add_agent("alice", &[queue], Some(5)).await;
+    let alice = server.login("alice").await;
+    let mut events = alice.events().await;
+    alice.available().await;
+
+    let mut statuses = Vec::new();
+    for (i, ours) in [OUR_NUMBER, SECOND_NUMBER, "+14155550112"]
+        .iter()
+        .enumerate()
+    {
+        let customer = format!("+1415555020{i}");
+        server
+            .twilio_sms_to(&format!("SMp{i}"), &customer, ours, "hello")
+            .await;
+        let id = events.offer().await;
+        alice
+            .post_ok(&format!("/api/workitems/{id}/accept"), json!({}))
+            .await;
+        let sent = alice
+            .post_ok(
+                &format!("/api/workitems/{id}/messages"),
+                json!({"body": "hi"}),
+            )
+            .await;
+        let message = sent["message"]["id"].clone();
+        let status = loop {
+            let s = events.next_named("message_status").await;
+            if s["message"] == message {
+                break s;
+            }
+        };
+        statuses.push(status);
+    }
+    // The simulator delivers at once; Twilio took one message; the unknown provider failed.
+    assert_eq!(statuses[0]["status"], "delivered", "{:?}", statuses[0]);
+    assert_eq!(statuses[1]["status"], "sent", "{:?}", statuses[1]);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(statuses[2]["status"], "failed");
+    assert!(
+        statuses[2]["error"].as_str().unwrap().contains("pigeon"),
+        "{:?}",
+        statuses[2]
+    );
+}

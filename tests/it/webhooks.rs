@@ -141,7 +141,7 @@ async fn malformed_inbound_gets_a_clear_400() {
 
 /// A stand-in for Twilio's Messages API: fails the first `fail_first` calls with 503, then
 /// accepts each message with a new sid. Counts calls.
-async fn fake_twilio_api(
+pub(crate) async fn fake_twilio_api(
     fail_first: usize,
 ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use axum::routing::post;
