@@ -145,7 +145,7 @@ pub async fn run_with(
         Vec::new()
     };
     let providers = sms::Providers::new(default, others);
-    let outbox = sms::outbound::spawn(
+    let outbox = sms::sender::spawn(
         store.clone(),
         providers,
         hub.clone(),

@@ -6,6 +6,7 @@ pub mod inbound;
 pub mod outbound;
 pub mod provider;
 pub mod rate;
+pub mod sender;
 pub mod simulator;
 pub mod twilio;
 
