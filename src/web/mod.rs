@@ -175,6 +175,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/queues/{id}", post(admin::queues::queue_post))
         .route(
+            "/admin/campaigns",
+            get(admin::campaigns::campaigns_get).post(admin::campaigns::campaigns_post),
+        )
+        .route(
+            "/admin/campaigns/{id}",
+            get(admin::campaigns::campaign_get).post(admin::campaigns::campaign_post),
+        )
+        .route(
             "/admin/classes",
             get(admin::classes::classes_get).post(admin::classes::classes_post),
         )

@@ -3,6 +3,7 @@
 
 mod acd;
 mod admin;
+mod admin_campaigns;
 mod api_tokens;
 mod auth;
 mod browser;

@@ -4,6 +4,7 @@
 //! Every form here is checked on the server; a refused save answers 422 with the page drawn
 //! again, everything typed kept and the reason next to the field.
 
+pub mod campaigns;
 pub mod classes;
 pub mod queues;
 pub mod tokens;
@@ -20,7 +21,7 @@ pub const MAX_NAME_CHARS: usize = 60;
 pub struct AdminNav {
     pub csrf: String,
     pub username: String,
-    /// The menu entry of this page: `users`, `queues`, `classes` or `tokens`.
+    /// The menu entry of this page: `users`, `queues`, `campaigns`, `classes` or `tokens`.
     pub section: &'static str,
 }
 
