@@ -49,7 +49,7 @@ pub struct Campaign {
     /// When agents may message customers (in each customer's time zone); `None`: any time.
     #[serde(default)]
     pub quiet_hours: Option<SendingHours>,
-    /// IANA zone used for customers whose contact has none; empty uses the server's.
+    /// IANA zone used for customers whose contact has none; empty: UTC.
     #[serde(default)]
     pub time_zone: String,
     /// The provider its numbers send through (`"simulator"`, `"twilio"`); `None` uses the

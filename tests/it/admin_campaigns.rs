@@ -303,16 +303,6 @@ async fn an_edit_moves_numbers_and_saves_rate_hours_and_zone() {
     assert!(html.contains("name=\"limit_hours\" value=\"on\" checked"));
     assert!(html.contains("value=\"08:00\"") && html.contains("value=\"21:00\""));
 
-    // A field the form does not show survives an edit.
-    let mut stored = campaign(&server, a).await;
-    stored.provider = Some("twilio".into());
-    server
-        .state
-        .store
-        .write(move |txn| store::save_campaign(txn, stored).map(|_| ()))
-        .await
-        .unwrap();
-
     // +14155550101 moves from Alpha to Beta: first off Alpha, then onto Beta.
     let a_path = format!("/admin/campaigns/{a}");
     let b_path = format!("/admin/campaigns/{b}");
@@ -322,6 +312,7 @@ async fn an_edit_moves_numbers_and_saves_rate_hours_and_zone() {
     a_edit = with(&a_edit, "hours_start", Some("22:00"));
     a_edit = with(&a_edit, "hours_end", Some("06:00"));
     a_edit = with(&a_edit, "time_zone", Some(" Europe/Berlin "));
+    a_edit = with(&a_edit, "provider", Some("simulator"));
     let (status, _, location) = post(&root, &a_path, &a_edit).await;
     assert_eq!(status, 303);
     assert_eq!(
@@ -341,7 +332,7 @@ async fn an_edit_moves_numbers_and_saves_rate_hours_and_zone() {
         "hours running over midnight"
     );
     assert_eq!(alpha.time_zone, "Europe/Berlin");
-    assert_eq!(alpha.provider.as_deref(), Some("twilio"), "kept");
+    assert_eq!(alpha.provider.as_deref(), Some("simulator"));
     let beta = campaign(&server, b).await;
     assert_eq!(numbers(&beta), ["+14155550102", "+14155550101"]);
     assert_eq!(owner(&server, "+14155550101").await, Some(b.0));
@@ -360,6 +351,10 @@ async fn an_edit_moves_numbers_and_saves_rate_hours_and_zone() {
     );
     assert!(html.contains("value=\"2.5\""));
     assert!(html.contains("value=\"Europe/Berlin\""));
+    assert!(
+        html.contains("<option value=\"simulator\" selected>"),
+        "{html}"
+    );
 
     // A campaign keeps its own name and numbers; unknown campaigns are 404.
     assert_eq!(post(&root, &a_path, &a_any_time).await.0, 303);
@@ -399,6 +394,11 @@ async fn every_refusal_answers_422_keeps_what_was_typed_and_stores_nothing() {
             "kind",
             Some("broadcast"),
             "Choose inbound, outbound or predictive.",
+        ),
+        (
+            "provider",
+            Some("pigeon"),
+            "This server cannot send through “pigeon”; choose one of: simulator.",
         ),
         (
             "queue",

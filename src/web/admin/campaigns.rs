@@ -81,6 +81,8 @@ pub struct Choices {
     pub queues: Vec<Choice>,
     pub surveys: Vec<Choice>,
     pub zones: Vec<&'static str>,
+    /// The providers a campaign may choose; the first is the server's configured one.
+    pub providers: Vec<&'static str>,
     pub max_name: usize,
     pub max_rate: f64,
     pub max_reply: usize,
@@ -117,6 +119,7 @@ impl Choices {
             queues,
             surveys,
             zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
+            providers: dir.providers.clone(),
             max_name: MAX_NAME_CHARS,
             max_rate: MAX_SEND_RATE,
             max_reply: MAX_REPLY_CHARS,
@@ -196,9 +199,10 @@ pub struct CampaignView {
 }
 
 async fn directory(state: &AppState) -> Result<(Directory, Vec<Template>), PageError> {
+    let providers = state.config.sms.available_providers();
     Ok(state
         .store
-        .read(|txn| Ok((Directory::read(txn)?, store::all_templates(txn)?)))
+        .read(move |txn| Ok((Directory::read(txn, providers)?, store::all_templates(txn)?)))
         .await?)
 }
 
@@ -316,11 +320,12 @@ async fn save(
     input: CampaignInput,
 ) -> Result<Response, PageError> {
     let typed = input.clone();
+    let providers = state.config.sms.available_providers();
     // Checked inside the write, so a name or number taken meanwhile is refused, not doubled.
     let outcome = state
         .store
         .write(move |txn| {
-            let dir = Directory::read_in(txn)?;
+            let dir = Directory::read_in(txn, providers)?;
             let base = match id {
                 Some(id) => match dir.campaign(id) {
                     Some(c) => c.clone(),

@@ -1,5 +1,6 @@
 //! Administration (admins only): users with their queues, capacity and class of service
-//! (`/admin`), queues (`/admin/queues`) and classes of service (`/admin/classes`).
+//! (`/admin`), queues (`/admin/queues`), campaigns (`/admin/campaigns`), classes of service
+//! (`/admin/classes`) and API tokens (`/admin/tokens`).
 //!
 //! Every form here is checked on the server; a refused save answers 422 with the page drawn
 //! again, everything typed kept and the reason next to the field.
@@ -14,7 +15,7 @@ use axum::response::Redirect;
 
 pub use users::{admin_get, user_settings_post, users_post};
 
-/// Longest name of a queue or a class of service, in characters.
+/// Longest name of a queue, campaign or class of service, in characters.
 pub const MAX_NAME_CHARS: usize = 60;
 
 /// The top bar and the admin menu, shared by every admin page (`admin/layout.html`).

@@ -70,6 +70,8 @@ pub struct CampaignInput {
     pub hours_start: String,
     pub hours_end: String,
     pub time_zone: String,
+    /// A provider's name; empty for the server's configured one.
+    pub provider: String,
 }
 
 impl CampaignInput {
@@ -95,6 +97,7 @@ impl CampaignInput {
             hours_start: hours.start.format("%H:%M").to_string(),
             hours_end: hours.end.format("%H:%M").to_string(),
             time_zone: c.time_zone.clone(),
+            provider: c.provider.clone().unwrap_or_default(),
         }
     }
 
@@ -125,6 +128,7 @@ pub struct CampaignErrors {
     pub send_rate: Option<String>,
     pub hours: Option<String>,
     pub time_zone: Option<String>,
+    pub provider: Option<String>,
 }
 
 impl CampaignErrors {
@@ -140,6 +144,7 @@ impl CampaignErrors {
             &self.send_rate,
             &self.hours,
             &self.time_zone,
+            &self.provider,
         ]
         .iter()
         .any(|e| e.is_some())
@@ -152,23 +157,33 @@ pub struct Directory {
     pub campaigns: Vec<Campaign>,
     pub queues: Vec<Queue>,
     pub surveys: Vec<Survey>,
+    /// The providers this server can send through (`SmsConfig::available_providers`).
+    pub providers: Vec<&'static str>,
 }
 
 impl Directory {
-    pub fn read(txn: &ReadTransaction) -> Result<Directory, StoreError> {
+    pub fn read(
+        txn: &ReadTransaction,
+        providers: Vec<&'static str>,
+    ) -> Result<Directory, StoreError> {
         Ok(Directory {
             campaigns: store::all_campaigns(txn)?,
             queues: store::all_queues(txn)?,
             surveys: store::all_surveys(txn)?,
+            providers,
         })
     }
 
     /// The same, read inside the write that stores the campaign.
-    pub fn read_in(txn: &WriteTransaction) -> Result<Directory, StoreError> {
+    pub fn read_in(
+        txn: &WriteTransaction,
+        providers: Vec<&'static str>,
+    ) -> Result<Directory, StoreError> {
         Ok(Directory {
             campaigns: store::all_json(&txn.open_table(store::CAMPAIGNS)?, "campaigns")?,
             queues: store::all_json(&txn.open_table(store::QUEUES)?, "queues")?,
             surveys: store::all_json(&txn.open_table(store::SURVEYS)?, "surveys")?,
+            providers,
         })
     }
 
@@ -218,7 +233,24 @@ pub fn check(
     if let Some(v) = keep(parse_time_zone(&input.time_zone), &mut e.time_zone) {
         c.time_zone = v;
     }
+    if let Some(v) = keep(provider(&input.provider, dir), &mut e.provider) {
+        c.provider = v;
+    }
     if e.any() { Err(Box::new(e)) } else { Ok(c) }
+}
+
+/// Empty: the server's configured provider; otherwise one this server has credentials for.
+fn provider(raw: &str, dir: &Directory) -> Result<Option<String>, String> {
+    match raw.trim() {
+        "" => Ok(None),
+        name => match dir.providers.iter().find(|p| **p == name) {
+            Some(p) => Ok(Some((*p).to_owned())),
+            None => Err(format!(
+                "This server cannot send through “{name}”; choose one of: {}.",
+                dir.providers.join(", ")
+            )),
+        },
+    }
 }
 
 /// The value, or the reason put in the field's error slot.
