@@ -11,6 +11,8 @@
     current: null,         // open workitem id
     messages: new Map(),   // message id -> message (of the open workitem)
     lastCustomerAt: null,
+    optedOut: false,       // the open workitem's customer opted out: the composer is locked
+    sound: false,          // play a beep on each offer (the agent's setting)
   };
 
   async function api(method, path, body) {
@@ -187,6 +189,14 @@
       li.append(parts);
     }
     if (m.direction === "out") {
+      // Keyword answers (STOP, HELP…) go out by themselves, without an agent.
+      if (m.agent == null) {
+        li.classList.add("auto");
+        const auto = document.createElement("span");
+        auto.className = "auto-label";
+        auto.textContent = "Automatic reply";
+        li.prepend(auto);
+      }
       const st = document.createElement("span");
       st.className = "status status-" + m.status;
       st.textContent = m.status + (m.error ? " (" + m.error + ")" : "");
@@ -287,6 +297,24 @@
     loadPanel(panel, a.href);
   });
 
+  // An opted-out customer gets nothing more: the warning shows above a locked composer.
+  function showConsent(consent) {
+    state.optedOut = !!(consent && consent.opted_out);
+    const warning = $("sms-consent");
+    warning.textContent = state.optedOut ? (consent.warning || "This customer opted out of messages.") : "";
+    warning.hidden = !state.optedOut;
+    for (const id of ["reply", "send", "templates-button", "emoji-button"]) $(id).disabled = state.optedOut;
+  }
+
+  async function reloadConsent(id) {
+    try {
+      const d = await api("GET", "/api/workitems/" + id);
+      if (state.current === id) showConsent(d.consent);
+    } catch (e) {
+      if (state.current === id) showError($("dialog-error"), e.message);
+    }
+  }
+
   async function openWorkitem(id) {
     const switching = state.current !== id;
     state.current = id;
@@ -302,6 +330,7 @@
       if (state.current !== id) return;
       $("dialog-title").textContent = d.customer_name + " · " + d.queue_name;
       for (const m of d.messages) { state.messages.set(m.id, m); renderMessage(m); }
+      showConsent(d.consent);
       updateWaiting();
       openTab(switching ? "sms" : (state.tab || "sms"));
       document.dispatchEvent(new CustomEvent("parley:workitem-opened", { detail: { workitem: id } }));
@@ -322,6 +351,11 @@
   // text into the reply box at the caret (replacing a selection). Nothing is sent.
   window.ParleyWorkspace = {
     current: () => state.current,
+    // The signed-in agent (GET /api/me), for scripts that depend on their permissions.
+    me: api("GET", "/api/me"),
+    // Opens workitem `id` (one the agent owns, e.g. just started by an outbound SMS).
+    open: (id) => openWorkitem(id),
+    api,
     // Shows server time stamps (<time datetime>) in the agent's own time zone.
     localizeTimes,
     insertAtCursor(text) {
@@ -348,7 +382,7 @@
     } catch (e) {
       showError($("dialog-error"), e.message);
     } finally {
-      $("send").disabled = false;
+      $("send").disabled = state.optedOut;
       $("reply").focus();
     }
   }
@@ -392,6 +426,43 @@
   $("presence").addEventListener("change", setPresence);
   $("away-reason").addEventListener("change", setPresence);
 
+  // ---- the offer sound: a short beep made on the spot (no file, no network) ----
+  let audio = null;
+  function audioContext() {
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Ctx) audio = new Ctx();
+    return audio;
+  }
+  // Browsers start audio suspended until the page is used; the first click or key unlocks it.
+  function unlockAudio() {
+    try {
+      const ctx = state.sound && audioContext();
+      if (ctx && ctx.state === "suspended") ctx.resume().catch(() => {});
+    } catch (_) { /* no audio here */ }
+  }
+  document.addEventListener("pointerdown", unlockAudio);
+  document.addEventListener("keydown", unlockAudio);
+
+  function beep() {
+    try {
+      const ctx = audioContext();
+      if (!ctx) return;
+      if (ctx.state === "suspended") ctx.resume().catch(() => {});
+      const t = ctx.currentTime;
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.0001, t);
+      gain.gain.exponentialRampToValueAtTime(0.2, t + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.25);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(t);
+      osc.stop(t + 0.3);
+    } catch (_) { /* autoplay policy or no audio device: the offer card is enough */ }
+  }
+
+  window.ParleyWorkspace.me.then((me) => { state.sound = !!me.sound; }, () => {});
+
   // ---- live stream ----
   function connect() {
     const es = new EventSource("/api/events");
@@ -414,7 +485,11 @@
       else if (state.current) openWorkitem(state.current);
       app.dataset.live = "1";
     });
-    on("offer", (o) => { state.offers.set(o.workitem.id, o); renderOffers(); });
+    on("offer", (o) => {
+      state.offers.set(o.workitem.id, o);
+      renderOffers();
+      if (state.sound) beep();
+    });
     on("offer_withdrawn", (d) => { state.offers.delete(d.workitem); renderOffers(); });
     on("assigned", (d) => { state.items.set(d.workitem.id, d.workitem); renderList(); });
     on("terminated", (d) => {
@@ -434,6 +509,7 @@
         renderList();
       }
     });
+    on("consent", (d) => { if (d.workitem === state.current) reloadConsent(d.workitem); });
     on("message_status", (d) => {
       const m = state.messages.get(d.message);
       if (m) { m.status = d.status; m.error = d.error; renderMessage(m); }

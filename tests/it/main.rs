@@ -11,6 +11,7 @@ mod browser_contact;
 mod browser_history;
 mod browser_history_search;
 mod browser_notes;
+mod browser_outbound;
 mod browser_search;
 mod browser_survey;
 mod browser_templates;

@@ -1,0 +1,512 @@
+//! Outbound SMS in a real browser: the dialog from the user menu (contact look-up, campaign,
+//! template, a refused send that keeps what was typed, then the new workitem open with its
+//! message and live delivery status); the SMS button of the Contact tab with and without a
+//! default campaign; the opt-out warning in the dialog and in the SMS tab, whose composer
+//! locks and unlocks live. Skips like `browser.rs` without Chromium (fails instead with
+//! `PARLEY_REQUIRE_BROWSER=1`).
+
+use fantoccini::Client as Browser;
+use parley::domain::{
+    Campaign, CampaignId, CampaignKind, ContactUpdate, E164, QueueId, TemplateId,
+};
+use parley::store;
+use serde_json::{Value, json};
+
+use crate::browser::{
+    Driver, browser_tools, catch_up_clock, click, js, log_in, log_in_available, texts, the_offer,
+    type_into, wait_for, wait_js, wait_text,
+};
+use crate::common::*;
+
+const OUT_NUMBER: &str = "+14155550177";
+const OTHER_NUMBER: &str = "+14155550178";
+const CUSTOMER: &str = "+14155550142";
+
+/// An outbound campaign called `name` on `number`, serving `queue`, sending at any hour.
+async fn outbound_campaign(
+    server: &TestServer,
+    queue: QueueId,
+    name: &'static str,
+    number: &'static str,
+) -> CampaignId {
+    server
+        .state
+        .store
+        .write(move |txn| {
+            let mut c = Campaign::new(CampaignId(0), name, CampaignKind::Outbound, queue);
+            c.numbers = vec![E164::parse(number).unwrap()];
+            c.quiet_hours = None;
+            match store::save_campaign(txn, c)? {
+                store::NewCampaign::Created(c) => Ok(c.id),
+                store::NewCampaign::NumberTaken(n) => panic!("{n} taken"),
+            }
+        })
+        .await
+        .unwrap()
+}
+
+async fn template(
+    server: &TestServer,
+    name: &'static str,
+    body: &'static str,
+    campaigns: Vec<CampaignId>,
+) -> TemplateId {
+    let fields = store::TemplateFields {
+        name: name.into(),
+        body: body.into(),
+        campaigns,
+        audience: Default::default(),
+    };
+    let saved = server
+        .state
+        .store
+        .write(move |txn| store::put_template(txn, None, fields))
+        .await
+        .unwrap();
+    match saved {
+        store::SavedTemplate::Saved(t) => t.id,
+        other => panic!("template not saved: {other:?}"),
+    }
+}
+
+async fn contact(server: &TestServer, first: &'static str, last: &'static str, mobile: &str) {
+    let update = ContactUpdate {
+        mobile: E164::parse(mobile).unwrap(),
+        first_name: first.into(),
+        last_name: last.into(),
+        street: String::new(),
+        city: String::new(),
+        region: String::new(),
+        postal_code: String::new(),
+        country: String::new(),
+        email: String::new(),
+        time_zone: String::new(),
+        latitude: None,
+        longitude: None,
+        date_of_birth: None,
+        customer_id: String::new(),
+        case_numbers: vec![],
+        other_phones: vec![],
+        channel_preference: Default::default(),
+        custom_fields: vec![],
+    };
+    server
+        .state
+        .store
+        .write(move |txn| {
+            store::create_contact(txn, update, chrono::Utc::now())?.expect("contact");
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+/// What the page script `expr` evaluates to (e.g. a field's value).
+async fn eval(c: &Browser, expr: &str) -> Value {
+    js(c, &format!("return {expr};"), vec![]).await
+}
+
+async fn value(c: &Browser, id: &str) -> Value {
+    eval(c, &format!("document.getElementById('{id}').value")).await
+}
+
+async fn wait_dialog(c: &Browser, open: bool) {
+    wait_js(
+        c,
+        if open {
+            "the Outbound SMS dialog to open"
+        } else {
+            "the Outbound SMS dialog to close"
+        },
+        &format!("return document.getElementById('outbound-dialog').open === {open};"),
+    )
+    .await;
+}
+
+/// Opens the dialog from the user menu, once /api/me has shown the button.
+async fn open_from_menu(c: &Browser) {
+    wait_js(
+        c,
+        "the Outbound SMS button in the user menu",
+        "return !document.getElementById('outbound-open').hidden;",
+    )
+    .await;
+    click(c, "#outbound-open").await;
+    wait_dialog(c, true).await;
+}
+
+/// Saves what the browser shows to `target/browser-<name>.png`, for a person to look at.
+async fn screenshot(c: &Browser, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/browser-{name}.png"));
+    std::fs::write(path, png).expect("save screenshot");
+}
+
+/// The workitem the workspace has open, once it shows `body` in its SMS tab.
+async fn open_workitem_showing(c: &Browser, body: &str) -> u64 {
+    wait_text(c, "#messages li.bubble.out .body", body).await;
+    let id = eval(
+        c,
+        "(document.querySelector('#workitems .item.current') || {}).id || null",
+    )
+    .await;
+    id.as_str()
+        .and_then(|s| s.strip_prefix("item-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no current workitem in the list: {id}"))
+}
+
+#[tokio::test]
+async fn outbound_sms_from_the_menu_opens_the_new_workitem_with_its_message() {
+    let Some((driver_path, chromium)) = browser_tools() else {
+        return;
+    };
+    let driver = Driver::start(&driver_path).await;
+    let c = driver.browser(&chromium).await;
+    let (server, fake) = TestServer::start_faked(vec![]).await;
+    let queue = server.default_queue().await;
+    let renewals = outbound_campaign(&server, queue, "Renewals", OUT_NUMBER).await;
+    let winback = outbound_campaign(&server, queue, "Winback", OTHER_NUMBER).await;
+    let offer = template(
+        &server,
+        "Renewal offer",
+        "Hi {first_name}, your renewal is due.",
+        vec![renewals],
+    )
+    .await;
+    template(&server, "Come back", "We miss you", vec![winback]).await;
+    contact(&server, "Grace", "Hopper", CUSTOMER).await;
+    let alice = server.add_agent("alice", &[queue], None).await;
+    log_in(&c, &server, "alice").await;
+    assert_eq!(
+        eval(
+            &c,
+            "document.getElementById('settings-link').getAttribute('href')"
+        )
+        .await,
+        json!("/settings")
+    );
+
+    // No default campaign: the dialog asks for one and points to Settings.
+    open_from_menu(&c).await;
+    assert_eq!(value(&c, "outbound-campaign").await, json!(""));
+    wait_text(&c, "#outbound-campaign-hint", "default SMS campaign").await;
+    assert_eq!(
+        eval(
+            &c,
+            "document.getElementById('outbound-settings-link').getAttribute('href')"
+        )
+        .await,
+        json!("/settings")
+    );
+    assert_eq!(
+        texts(&c, "#outbound-campaign option").await,
+        [
+            "Choose a campaign…",
+            &format!("Renewals ({OUT_NUMBER})"),
+            &format!("Winback ({OTHER_NUMBER})")
+        ]
+    );
+
+    // To offers contacts as the agent types a name.
+    type_into(&c, "#outbound-to", "Grac").await;
+    wait_text(&c, "#outbound-matches button", "Grace Hopper").await;
+    click(
+        &c,
+        &format!("#outbound-matches button[data-mobile=\"{CUSTOMER}\"]"),
+    )
+    .await;
+    assert_eq!(value(&c, "outbound-to").await, json!(CUSTOMER));
+    assert_eq!(
+        eval(&c, "document.getElementById('outbound-matches').hidden").await,
+        json!(true)
+    );
+
+    // Sent without a campaign: the server's refusal shows in the dialog, nothing typed is lost.
+    type_into(&c, "#outbound-body", "Hello there").await;
+    click(&c, "#outbound-ok").await;
+    wait_text(&c, "#outbound-error", "campaign").await;
+    assert_eq!(
+        eval(
+            &c,
+            "document.getElementById('outbound-error').getAttribute('role')"
+        )
+        .await,
+        json!("alert")
+    );
+    wait_dialog(&c, true).await;
+    assert_eq!(value(&c, "outbound-to").await, json!(CUSTOMER));
+    assert_eq!(value(&c, "outbound-body").await, json!("Hello there"));
+
+    // The campaign chosen, its templates only; the chosen one fills the message for Grace.
+    wait_for(&c, "#outbound-campaign")
+        .await
+        .select_by_value(&renewals.0.to_string())
+        .await
+        .expect("choose Renewals");
+    type_into(&c, "#outbound-body", "").await;
+    click(&c, "#outbound-template").await;
+    wait_text(&c, "#outbound-templates button", "Renewal offer").await;
+    assert_eq!(
+        texts(&c, "#outbound-templates button").await,
+        ["Renewal offer"]
+    );
+    click(&c, &format!("#outbound-template-{}", offer.0)).await;
+    assert_eq!(
+        value(&c, "outbound-body").await,
+        json!("Hi Grace, your renewal is due.")
+    );
+    wait_text(&c, "#outbound-segments", "1 SMS").await;
+    screenshot(&c, "outbound-dialog").await;
+
+    // OK: the dialog closes and the new workitem is open, active and alice's.
+    click(&c, "#outbound-ok").await;
+    wait_dialog(&c, false).await;
+    let id = open_workitem_showing(&c, "Hi Grace, your renewal is due.").await;
+    wait_text(&c, "#dialog-title", "Grace Hopper").await;
+    let w = server
+        .state
+        .store
+        .read(move |txn| store::workitem(txn, parley::domain::WorkitemId(id)))
+        .await
+        .unwrap()
+        .expect("workitem");
+    assert_eq!(w.agent, Some(alice.id));
+    assert_eq!(w.state, parley::domain::WorkitemState::Active);
+    let sent = fake.wait_calls(1).await;
+    assert_eq!(
+        (sent[0].from.as_str(), sent[0].to.as_str()),
+        (OUT_NUMBER, CUSTOMER)
+    );
+
+    // Its delivery status follows the provider live.
+    wait_text(&c, "#messages li.bubble.out .status", "sent").await;
+    let params: Vec<(String, String)> = [
+        ("MessageSid", "SMfake1"),
+        ("MessageStatus", "delivered"),
+        ("AccountSid", "AC123"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let res = server
+        .signed_post("/webhooks/twilio/status", &params, None)
+        .await;
+    assert_eq!(res.status(), 200);
+    wait_text(
+        &c,
+        "#messages li.bubble.out .status.status-delivered",
+        "delivered",
+    )
+    .await;
+
+    c.close().await.expect("close the browser");
+    drop(driver);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn sms_from_a_contact_uses_the_default_campaign_or_asks_for_one() {
+    let Some((driver_path, chromium)) = browser_tools() else {
+        return;
+    };
+    let driver = Driver::start(&driver_path).await;
+    let c = driver.browser(&chromium).await;
+    let (server, fake) = TestServer::start_faked(vec![]).await;
+    let queue = server.default_queue().await;
+    let renewals = outbound_campaign(&server, queue, "Renewals", OUT_NUMBER).await;
+    let alice = server.add_agent("alice", &[queue], None).await;
+
+    // A customer writes in; alice takes it and opens the Contact tab.
+    log_in_available(&c, &server, &alice).await;
+    catch_up_clock(&server);
+    server.twilio_sms("SM1", CUSTOMER, "Call me back?").await;
+    let inbound = the_offer(&c).await;
+    click(&c, &format!("#offer-{inbound} .accept")).await;
+    wait_for(&c, &format!("#item-{inbound}.current")).await;
+    click(&c, "#tab-contact").await;
+    wait_text(&c, "#panel-contact #contact-mobile", CUSTOMER).await;
+
+    // No default yet: To is filled, the campaign must be chosen.
+    click(&c, "#contact-sms").await;
+    wait_dialog(&c, true).await;
+    assert_eq!(value(&c, "outbound-to").await, json!(CUSTOMER));
+    assert_eq!(value(&c, "outbound-campaign").await, json!(""));
+    wait_text(&c, "#outbound-campaign-hint", "Choose the campaign").await;
+    screenshot(&c, "outbound-from-contact").await;
+    wait_js(
+        &c,
+        "the campaign select to have the focus",
+        "return document.activeElement.id === 'outbound-campaign';",
+    )
+    .await;
+    click(&c, "#outbound-cancel").await;
+    wait_dialog(&c, false).await;
+
+    // The default set on /settings (in another tab)...
+    let workspace = c.window().await.expect("window");
+    let settings = c.new_window(true).await.expect("new tab").handle;
+    c.switch_to_window(settings).await.expect("to settings");
+    c.goto(&format!("{}/settings", server.url))
+        .await
+        .expect("open settings");
+    wait_for(&c, "#default-campaign")
+        .await
+        .select_by_value(&renewals.0.to_string())
+        .await
+        .expect("choose the default");
+    click(&c, "#settings-save").await;
+    wait_for(&c, "#settings-notice").await;
+    c.close_window().await.expect("close settings");
+    c.switch_to_window(workspace).await.expect("to workspace");
+
+    // ...is chosen the next time: the agent only types the message.
+    click(&c, "#contact-sms").await;
+    wait_dialog(&c, true).await;
+    wait_js(
+        &c,
+        "the default campaign to be chosen",
+        &format!(
+            "return document.getElementById('outbound-campaign').value === '{}';",
+            renewals.0
+        ),
+    )
+    .await;
+    assert_eq!(
+        eval(
+            &c,
+            "document.getElementById('outbound-campaign-hint').hidden"
+        )
+        .await,
+        json!(true)
+    );
+    assert_eq!(value(&c, "outbound-to").await, json!(CUSTOMER));
+    wait_js(
+        &c,
+        "the message box to have the focus",
+        "return document.activeElement.id === 'outbound-body';",
+    )
+    .await;
+    type_into(&c, "#outbound-body", "Calling you in 5 minutes").await;
+    click(&c, "#outbound-ok").await;
+    wait_dialog(&c, false).await;
+    let id = open_workitem_showing(&c, "Calling you in 5 minutes").await;
+    assert_ne!(id, inbound, "another number is another conversation");
+    wait_for(&c, &format!("#item-{inbound}")).await;
+    let sent = fake.wait_calls(1).await;
+    assert_eq!(sent[0].from, OUT_NUMBER);
+
+    c.close().await.expect("close the browser");
+    drop(driver);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_opted_out_customer_is_warned_in_the_dialog_and_the_sms_tab() {
+    let Some((driver_path, chromium)) = browser_tools() else {
+        return;
+    };
+    let driver = Driver::start(&driver_path).await;
+    let c = driver.browser(&chromium).await;
+    let (server, _fake) = TestServer::start_faked(vec![]).await;
+    let queue = server.default_queue().await;
+    let renewals = outbound_campaign(&server, queue, "Renewals", OUT_NUMBER).await;
+    server.add_agent("alice", &[queue], None).await;
+    log_in(&c, &server, "alice").await;
+
+    // A conversation alice started (through the API, from another session of hers).
+    let api = server.login("alice").await;
+    let started = api
+        .post_ok(
+            "/api/outbound",
+            json!({"to": CUSTOMER, "body": "Your renewal is due", "campaign": renewals.0}),
+        )
+        .await;
+    let id = started["workitem"]["id"].as_u64().expect("workitem id");
+    click(&c, &format!("#item-{id}")).await;
+    wait_text(&c, "#messages li.bubble.out .body", "Your renewal is due").await;
+    assert_eq!(
+        eval(&c, "document.getElementById('sms-consent').hidden").await,
+        json!(true)
+    );
+    assert_eq!(
+        eval(&c, "document.getElementById('reply').disabled").await,
+        json!(false)
+    );
+
+    // The customer texts STOP: the warning shows above a locked composer, live, and the
+    // automatic confirmation is marked as such.
+    server
+        .twilio_sms_to("SMstop", CUSTOMER, OUT_NUMBER, "STOP")
+        .await;
+    wait_text(&c, "#sms-consent", "opted out").await;
+    assert_eq!(
+        eval(
+            &c,
+            "['reply', 'send'].map(id => document.getElementById(id).disabled)"
+        )
+        .await,
+        json!([true, true])
+    );
+    wait_text(
+        &c,
+        "#messages li.bubble.auto .auto-label",
+        "Automatic reply",
+    )
+    .await;
+    screenshot(&c, "opted-out-sms-tab").await;
+    assert_eq!(
+        texts(&c, "#messages li.bubble.out:not(.auto) .auto-label").await,
+        Vec::<String>::new(),
+        "only the keyword answer is automatic"
+    );
+
+    // In the dialog, the number warns before anything is typed, and OK is off.
+    open_from_menu(&c).await;
+    type_into(&c, "#outbound-to", CUSTOMER).await;
+    wait_text(&c, "#outbound-consent", "opted out").await;
+    assert_eq!(
+        eval(
+            &c,
+            "document.getElementById('outbound-consent').getAttribute('role')"
+        )
+        .await,
+        json!("alert")
+    );
+    wait_js(
+        &c,
+        "OK to be disabled",
+        "return document.getElementById('outbound-ok').disabled;",
+    )
+    .await;
+    screenshot(&c, "outbound-opted-out").await;
+    // Another number is fine again.
+    type_into(&c, "#outbound-to", "+14155550199").await;
+    wait_js(
+        &c,
+        "the warning to go and OK to come back",
+        "return document.getElementById('outbound-consent').hidden \
+         && !document.getElementById('outbound-ok').disabled;",
+    )
+    .await;
+    click(&c, "#outbound-cancel").await;
+    wait_dialog(&c, false).await;
+
+    // START: the composer unlocks, live.
+    server
+        .twilio_sms_to("SMstart", CUSTOMER, OUT_NUMBER, "START")
+        .await;
+    wait_js(
+        &c,
+        "the SMS tab to unlock",
+        "return document.getElementById('sms-consent').hidden \
+         && !document.getElementById('reply').disabled \
+         && !document.getElementById('send').disabled;",
+    )
+    .await;
+
+    c.close().await.expect("close the browser");
+    drop(driver);
+    server.stop().await;
+}
