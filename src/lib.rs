@@ -9,7 +9,9 @@
 //!   follows the store's change log.
 //! - [`acd`]: the routing engine (pure state machine) and the task that owns it.
 //! - [`live`]: the hub fanning pushes out to agents' and simulated phones' streams.
-//! - [`sms`]: providers (simulator, Twilio), inbound handling, the outbox.
+//! - [`sms`]: providers (simulator, Twilio), inbound handling and keywords, outbound SMS, the
+//!   outbox and its sender (per-number rates, exactly-once claims).
+//! - [`campaigns`]: predictive campaigns' lead lists (CSV import).
 //! - [`web`]: axum router, auth (sessions, argon2id, CSRF, roles), pages, API, SSE, webhooks.
 //! - [`bootstrap`]: first-run admin and the `--demo` data.
 //! - [`clock`], [`tasks`], [`state`]: time, background tasks and shutdown, shared handles.
@@ -19,6 +21,7 @@
 
 pub mod acd;
 pub mod bootstrap;
+pub mod campaigns;
 pub mod clock;
 pub mod config;
 pub mod domain;

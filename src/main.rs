@@ -49,6 +49,31 @@ enum Command {
     },
     /// Rebuild the search index from the store (Parley must not be running).
     Reindex,
+    /// Import data (Parley must not be running).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import a CSV lead list into a predictive campaign.
+    Leads {
+        /// The CSV file; its first line names the columns.
+        file: PathBuf,
+        /// The predictive campaign's name.
+        #[arg(long)]
+        campaign: String,
+        /// Map a column by its header: `--map "Cell=phone"`, `--map "Plan=custom:plan"`,
+        /// `--map "Notes=ignore"` (fields: phone, first_name, last_name, time_zone, channel).
+        #[arg(long = "map", value_name = "HEADER=FIELD")]
+        map: Vec<String>,
+        /// Where to write the refused rows as CSV (default: next to the file,
+        /// `<file>.errors.csv`, when any row was refused).
+        #[arg(long)]
+        errors: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -123,6 +148,15 @@ fn main() -> ExitCode {
             command: TokenCommand::Create { user, label },
         }) => runtime.block_on(token_create(config, &user, &label)),
         Some(Command::Reindex) => runtime.block_on(reindex(config)),
+        Some(Command::Import {
+            command:
+                ImportCommand::Leads {
+                    file,
+                    campaign,
+                    map,
+                    errors,
+                },
+        }) => runtime.block_on(import_leads(config, &file, &campaign, &map, errors)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -294,5 +328,65 @@ async fn reindex(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         "Search index rebuilt: {docs} documents up to store sequence {seq} in {:.1} s.",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+async fn import_leads(
+    config: Config,
+    file: &std::path::Path,
+    campaign: &str,
+    map: &[String],
+    errors: Option<PathBuf>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use parley::campaigns::{import, leads};
+    let overrides = map
+        .iter()
+        .map(|m| {
+            let (header, field) = m
+                .split_once('=')
+                .ok_or_else(|| format!("--map wants HEADER=FIELD, not “{m}”"))?;
+            Ok((header.to_owned(), import::Column::parse(field)?))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let started = std::time::Instant::now();
+    let parsed = leads::parse(&bytes, &overrides)?;
+    let (store, writer) = parley::open_store(&config)?;
+    let result = async {
+        let id = leads::predictive_campaign(&store, campaign).await?;
+        let bar = indicatif::ProgressBar::new(parsed.rows.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} leads ({per_sec}, {eta} left)",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let report = leads::store_rows(&store, id, parsed, chrono::Utc::now(), |done, _| {
+            bar.set_position(done)
+        })
+        .await;
+        bar.finish();
+        report
+    }
+    .await;
+    drop(store);
+    writer.join().ok();
+    let report = result?;
+    println!(
+        "Imported {} leads into “{campaign}” in {:.1} s; {} rows refused.",
+        report.added,
+        started.elapsed().as_secs_f64(),
+        report.errors.len()
+    );
+    if !report.errors.is_empty() {
+        let path = errors.unwrap_or_else(|| {
+            let mut p = file.as_os_str().to_owned();
+            p.push(".errors.csv");
+            PathBuf::from(p)
+        });
+        std::fs::write(&path, import::errors_csv(&report.errors))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!("The refused rows and why: {}", path.display());
+    }
     Ok(())
 }

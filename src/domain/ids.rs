@@ -33,6 +33,8 @@ id_type!(
     CampaignId,
     /// A customer.
     ContactId,
+    /// A person a predictive campaign may message.
+    LeadId,
     /// One SMS conversation from offer to termination.
     WorkitemId,
     /// One SMS, in or out.

@@ -3,7 +3,9 @@
 mod consent;
 mod contact;
 pub mod contact_form;
+mod csv;
 mod ids;
+mod lead;
 mod note;
 mod permission;
 mod phone;
@@ -20,10 +22,12 @@ pub use consent::{
 };
 pub use contact::{ChannelPreference, Contact};
 pub use contact_form::{ContactForm, ContactUpdate, FieldErrors};
+pub use csv::csv_cell;
 pub use ids::{
-    CampaignId, ClassId, ContactId, EventId, MessageId, NoteId, QueueId, SurveyId, TemplateId,
-    UserId, WorkitemId,
+    CampaignId, ClassId, ContactId, EventId, LeadId, MessageId, NoteId, QueueId, SurveyId,
+    TemplateId, UserId, WorkitemId,
 };
+pub use lead::Lead;
 pub use note::{MAX_NOTE_CHARS, Note, NoteError, validate_note_body};
 pub use permission::{ClassOfService, Permission, Permissions};
 pub use phone::{E164, PhoneError};

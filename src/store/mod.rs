@@ -14,6 +14,7 @@ mod conversations;
 mod directory;
 mod history;
 mod inbound;
+mod leads;
 mod notes;
 mod outbound;
 mod outbox;
@@ -40,6 +41,7 @@ pub use conversations::*;
 pub use directory::*;
 pub use history::*;
 pub use inbound::*;
+pub use leads::*;
 pub use notes::*;
 pub use outbound::*;
 pub use outbox::*;
@@ -213,6 +215,12 @@ fn init(db: &Database) -> Result<(), StoreError> {
         txn.open_table(CHANGES)?;
         txn.open_table(API_TOKENS)?;
         txn.open_table(USER_PREFS)?;
+        txn.open_table(CONSENT)?;
+        txn.open_table(CONSENT_LEDGER)?;
+        txn.open_multimap_table(CONSENT_BY_PHONE)?;
+        txn.open_table(LEADS)?;
+        txn.open_table(LEADS_BY_NUMBER)?;
+        txn.open_multimap_table(CAMPAIGN_LEADS)?;
     }
     txn.commit()?;
     Ok(())

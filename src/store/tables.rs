@@ -57,3 +57,9 @@ pub const CONSENT: TableDefinition<&str, &[u8]> = TableDefinition::new("consent"
 pub const CONSENT_LEDGER: TableDefinition<u64, &[u8]> = TableDefinition::new("consent_ledger");
 pub const CONSENT_BY_PHONE: MultimapTableDefinition<&str, u64> =
     MultimapTableDefinition::new("consent_by_phone");
+/// Lead id → lead (a person a predictive campaign may message).
+pub const LEADS: TableDefinition<u64, &[u8]> = TableDefinition::new("leads");
+/// `"{campaign} {phone}"` → lead: a campaign has one lead per number.
+pub const LEADS_BY_NUMBER: TableDefinition<&str, u64> = TableDefinition::new("leads_by_number");
+pub const CAMPAIGN_LEADS: MultimapTableDefinition<u64, u64> =
+    MultimapTableDefinition::new("campaign_leads");

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::auth::AgentUser;
 use super::error::ApiError;
-use crate::domain::{CampaignId, ConsentEntry, E164, Role};
+use crate::domain::{CampaignId, ConsentEntry, E164, Role, csv_cell};
 use crate::state::AppState;
 use crate::store;
 use crate::web::tabs::consent::source_text;
@@ -90,39 +90,11 @@ fn row(
             .and_then(|c| campaigns.get(&c).cloned())
             .unwrap_or_default(),
     ];
-    let mut line = cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(",");
+    let mut line = cells
+        .iter()
+        .map(|c| csv_cell(c))
+        .collect::<Vec<_>>()
+        .join(",");
     line.push_str("\r\n");
     line
-}
-
-/// One CSV cell: quoted when needed, and a leading `=`, `+`, `-` or `@` defused so that a
-/// spreadsheet never runs a campaign or user name as a formula. Phone numbers (`+1…`) are
-/// the one field that legitimately starts with `+`; they are E.164 digits only.
-fn cell(value: &str) -> String {
-    let defused = match value.chars().next() {
-        Some('=' | '-' | '@') => format!("'{value}"),
-        Some('+') if !value[1..].chars().all(|c| c.is_ascii_digit()) => format!("'{value}"),
-        _ => value.to_owned(),
-    };
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cell;
-
-    #[test]
-    fn cells_are_quoted_and_formulas_defused() {
-        assert_eq!(cell("plain"), "plain");
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(cell("@SUM"), "'@SUM");
-        assert_eq!(cell("+14155550100"), "+14155550100");
-        assert_eq!(cell("+cmd"), "'+cmd");
-    }
 }

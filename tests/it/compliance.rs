@@ -345,3 +345,23 @@ async fn the_contact_tab_shows_the_ledger_records_an_agents_change_and_exports_c
     let all = boss.get("/consent.csv").await.text().await.unwrap();
     assert_eq!(all.lines().count(), 3, "{all}");
 }
+
+#[tokio::test]
+async fn a_fresh_server_answers_consent_questions_before_any_message() {
+    let server = TestServer::start().await;
+    server.add_user("boss", parley::domain::Role::Admin).await;
+    let boss = server.login("boss").await;
+    let csv = boss.get("/consent.csv").await;
+    assert_eq!(csv.status(), 200);
+    assert_eq!(
+        csv.text().await.unwrap(),
+        "phone,at,change,source,campaign\r\n"
+    );
+    let consent: serde_json::Value = boss
+        .get("/api/consent?phone=%2B14155550142")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(consent["opted_out"], false);
+}

@@ -25,6 +25,7 @@ mod demo;
 mod history;
 mod history_search;
 mod insights_tab;
+mod leads_import;
 mod notes;
 mod outbound_sms;
 mod outbox;

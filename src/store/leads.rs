@@ -1,0 +1,104 @@
+//! Leads of predictive campaigns: stored in batches by the importer, one per number and
+//! campaign, each linked to (or creating) the contact with that number.
+
+use chrono::{DateTime, Utc};
+use redb::{ReadTransaction, WriteTransaction};
+
+use super::codec::{get_json, next_id, put_json};
+use super::*;
+use crate::domain::{CampaignId, Contact, Lead, LeadId};
+
+/// What became of one lead handed to [`insert_leads`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Imported {
+    Added(LeadId),
+    /// The campaign already has a lead with this number.
+    Duplicate,
+}
+
+fn number_key(campaign: CampaignId, lead: &Lead) -> String {
+    format!("{campaign} {}", lead.phone)
+}
+
+/// Stores `leads` (their `id` and `contact` are assigned here) for their campaign. A new
+/// number gets a contact named after the lead; an existing contact only gets the name and
+/// zone it lacks.
+pub fn insert_leads(
+    txn: &WriteTransaction,
+    leads: Vec<Lead>,
+    at: DateTime<Utc>,
+) -> Result<Vec<Imported>, StoreError> {
+    let mut out = Vec::with_capacity(leads.len());
+    for mut lead in leads {
+        let key = number_key(lead.campaign, &lead);
+        if txn
+            .open_table(LEADS_BY_NUMBER)?
+            .get(key.as_str())?
+            .is_some()
+        {
+            out.push(Imported::Duplicate);
+            continue;
+        }
+        let contact = find_or_create_contact(txn, &lead.phone, at)?;
+        lead.contact = contact.id;
+        fill_blanks(txn, contact, &lead)?;
+        lead.id = LeadId(next_id(txn, "lead")?);
+        put_json(&mut txn.open_table(LEADS)?, lead.id.0, &lead)?;
+        txn.open_table(LEADS_BY_NUMBER)?
+            .insert(key.as_str(), lead.id.0)?;
+        txn.open_multimap_table(CAMPAIGN_LEADS)?
+            .insert(lead.campaign.0, lead.id.0)?;
+        out.push(Imported::Added(lead.id));
+    }
+    Ok(out)
+}
+
+/// Gives the contact the lead's name and zone where it has none (never overwrites).
+fn fill_blanks(
+    txn: &WriteTransaction,
+    mut contact: Contact,
+    lead: &Lead,
+) -> Result<(), StoreError> {
+    let mut changed = false;
+    for (have, from) in [
+        (&mut contact.first_name, &lead.first_name),
+        (&mut contact.last_name, &lead.last_name),
+        (&mut contact.time_zone, &lead.time_zone),
+    ] {
+        if have.is_empty() && !from.is_empty() {
+            *have = from.clone();
+            changed = true;
+        }
+    }
+    if changed {
+        put_json(&mut txn.open_table(CONTACTS)?, contact.id.0, &contact)?;
+        record_change(txn, Change::Contact(contact.id))?;
+    }
+    Ok(())
+}
+
+pub fn lead(txn: &ReadTransaction, id: LeadId) -> Result<Option<Lead>, StoreError> {
+    get_json(&txn.open_table(LEADS)?, "leads", id.0)
+}
+
+/// The campaign's leads in the order they were imported.
+pub fn campaign_leads(
+    txn: &ReadTransaction,
+    campaign: CampaignId,
+) -> Result<Vec<Lead>, StoreError> {
+    let leads = txn.open_table(LEADS)?;
+    let mut out = Vec::new();
+    for id in txn.open_multimap_table(CAMPAIGN_LEADS)?.get(campaign.0)? {
+        if let Some(l) = get_json(&leads, "leads", id?.value())? {
+            out.push(l);
+        }
+    }
+    Ok(out)
+}
+
+pub fn count_leads(txn: &ReadTransaction, campaign: CampaignId) -> Result<u64, StoreError> {
+    Ok(txn
+        .open_multimap_table(CAMPAIGN_LEADS)?
+        .get(campaign.0)?
+        .len())
+}
