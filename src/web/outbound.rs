@@ -149,7 +149,6 @@ pub async fn contacts_get(
     user: AgentUser,
     Query(q): Query<LookupQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let _ = &user;
     let query = q.q.trim().to_owned();
     if query.is_empty() {
         return Ok(Json(json!({ "contacts": [] })));
@@ -179,7 +178,6 @@ pub async fn consent_get(
     user: AgentUser,
     Query(q): Query<ConsentQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let _ = &user;
     let phone = E164::parse(&q.phone).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let lookup = phone.clone();
     let consent = state
