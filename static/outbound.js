@@ -285,4 +285,12 @@
   });
 
   window.ParleyOutbound = { open };
+
+  // `/workspace?sms=NUMBER` (the contacts page's SMS links) opens the dialog to that number;
+  // the query is dropped so a reload does not open it again.
+  const wanted = new URLSearchParams(location.search).get("sms");
+  if (wanted) {
+    history.replaceState(null, "", location.pathname);
+    ws.me.then((me) => { if (me.may_send_outbound) open(wanted); }, () => {});
+  }
 })();

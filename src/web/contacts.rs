@@ -111,6 +111,8 @@ pub struct ContactRow {
     pub customer_id: String,
     pub place: String,
     pub crm_url: Option<String>,
+    /// Opens the workspace's Outbound SMS dialog to this number.
+    pub sms_url: String,
 }
 
 #[derive(Template)]
@@ -119,6 +121,8 @@ pub struct ContactsView {
     pub csrf: String,
     pub me: User,
     pub is_admin: bool,
+    /// The user may send outbound SMS (the rows' SMS links).
+    pub may_send: bool,
     pub q: String,
     pub page: usize,
     pub pages: usize,
@@ -185,6 +189,10 @@ async fn page(
                 .collect::<Vec<_>>()
                 .join(", "),
             crm_url: crm.contact_url(&c.customer_id),
+            sms_url: format!(
+                "/workspace?sms={}",
+                form_urlencoded::byte_serialize(c.mobile.as_str().as_bytes()).collect::<String>()
+            ),
             email: c.email,
             customer_id: c.customer_id,
         })
@@ -194,6 +202,7 @@ async fn page(
         csrf: me.csrf().to_owned(),
         me: me.user.clone(),
         is_admin: me.user.role == Role::Admin,
+        may_send: me.may(crate::domain::Permission::OutboundSend),
         prev_url: (page > 1).then(|| list_url(&q, page - 1)),
         next_url: (page < pages).then(|| list_url(&q, page + 1)),
         q,

@@ -397,6 +397,32 @@ async fn sms_from_a_contact_uses_the_default_campaign_or_asks_for_one() {
     let sent = fake.wait_calls(1).await;
     assert_eq!(sent[0].from, OUT_NUMBER);
 
+    // The contacts page's SMS link opens the same dialog in the workspace, default chosen.
+    c.goto(&format!("{}/contacts", server.url))
+        .await
+        .expect("open contacts");
+    click(
+        &c,
+        &format!("a.sms-link[href$='{}']", CUSTOMER.replace('+', "%2B")),
+    )
+    .await;
+    wait_dialog(&c, true).await;
+    assert_eq!(value(&c, "outbound-to").await, json!(CUSTOMER));
+    wait_js(
+        &c,
+        "the default campaign to be chosen",
+        &format!(
+            "return document.getElementById('outbound-campaign').value === '{}';",
+            renewals.0
+        ),
+    )
+    .await;
+    assert_eq!(
+        eval(&c, "location.search").await,
+        json!(""),
+        "a reload does not open it again"
+    );
+
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;
