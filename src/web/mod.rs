@@ -182,6 +182,24 @@ pub fn router(state: AppState) -> Router {
             "/admin/campaigns/{id}",
             get(admin::campaigns::campaign_get).post(admin::campaigns::campaign_post),
         )
+        // A predictive campaign's leads: the page, the preview, the import and its progress.
+        .route("/admin/campaigns/{id}/leads", get(admin::leads::leads_get))
+        .route(
+            "/admin/campaigns/{id}/leads/preview",
+            post(admin::leads::preview_post),
+        )
+        .route(
+            "/admin/campaigns/{id}/leads/import",
+            post(admin::leads::import_post),
+        )
+        .route(
+            "/admin/campaigns/{id}/leads/jobs/{token}",
+            get(admin::leads::job_get),
+        )
+        .route(
+            "/admin/campaigns/{id}/leads/jobs/{token}/errors.csv",
+            get(admin::leads::job_errors_get),
+        )
         .route(
             "/admin/classes",
             get(admin::classes::classes_get).post(admin::classes::classes_post),

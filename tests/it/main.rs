@@ -4,12 +4,14 @@
 mod acd;
 mod admin;
 mod admin_campaigns;
+mod admin_leads;
 mod api_tokens;
 mod auth;
 mod browser;
 mod browser_contact;
 mod browser_history;
 mod browser_history_search;
+mod browser_leads;
 mod browser_notes;
 mod browser_outbound;
 mod browser_search;

@@ -7,6 +7,7 @@
 
 pub mod campaigns;
 pub mod classes;
+pub mod leads;
 pub mod queues;
 pub mod tokens;
 pub mod users;

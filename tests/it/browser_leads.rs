@@ -1,0 +1,163 @@
+//! Importing a lead list in a real browser: an admin chooses a CSV file, sees the guessed
+//! mapping (no phone column) with the reason, maps the columns in the page, imports, and sees
+//! the progress reach the end, the counts and the link to the refused rows. Skips like
+//! `browser.rs` without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
+
+use fantoccini::Client as Browser;
+use parley::domain::{Campaign, CampaignId, CampaignKind, Role};
+use parley::store;
+use serde_json::{Value, json};
+
+use crate::browser::{Driver, browser_tools, click, js, type_into, wait_for, wait_js, wait_text};
+use crate::common::*;
+
+const LIST: &str = "Tel,Name,Plan\n+14155550101,Ana,gold\n12,Ben,x\n+14155550103,Cy,silver\n";
+
+async fn value(c: &Browser, css: &str) -> Value {
+    js(
+        c,
+        "return document.querySelector(arguments[0]).value;",
+        vec![json!(css)],
+    )
+    .await
+}
+
+/// Chooses `value` in the mapping select `css` (which redraws the preview).
+async fn map(c: &Browser, css: &str, value: &str) {
+    // The preview drawn before the change is marked, to wait for the new one.
+    js(
+        c,
+        "document.getElementById('preview-table').dataset.old = '1';",
+        vec![],
+    )
+    .await;
+    wait_for(c, css)
+        .await
+        .select_by_value(value)
+        .await
+        .expect("choose a mapping");
+    wait_js(
+        c,
+        "the preview drawn with the new mapping",
+        "const t = document.getElementById('preview-table'); return !!t && !t.dataset.old;",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_admin_maps_previews_and_imports_a_lead_list_with_live_progress() {
+    let Some((driver_path, chromium)) = browser_tools() else {
+        return;
+    };
+    let server = TestServer::start().await;
+    server.add_user("root", Role::Admin).await;
+    let queue = server.default_queue().await;
+    let spring = server
+        .state
+        .store
+        .write(move |txn| {
+            let c = Campaign::new(
+                CampaignId(0),
+                "Spring offer",
+                CampaignKind::Predictive,
+                queue,
+            );
+            match store::save_campaign(txn, c)? {
+                store::NewCampaign::Created(c) => Ok(c.id),
+                store::NewCampaign::NumberTaken(n) => panic!("{n} taken"),
+            }
+        })
+        .await
+        .unwrap();
+    let file = server.dir.path().join("spring leads.csv");
+    std::fs::write(&file, LIST).unwrap();
+
+    let driver = Driver::start(&driver_path).await;
+    let c = driver.browser(&chromium).await;
+    c.goto(&format!("{}/login", server.url))
+        .await
+        .expect("open");
+    type_into(&c, "#username", "root").await;
+    type_into(&c, "#password", PASSWORD).await;
+    click(&c, "#login-submit").await;
+    wait_for(&c, "nav.admin-nav").await;
+
+    // From the campaign list to the campaign's leads.
+    c.goto(&format!("{}/admin/campaigns", server.url))
+        .await
+        .expect("open");
+    click(&c, &format!("#campaign-leads-{spring}")).await;
+    wait_text(&c, "#lead-count", "0 leads.").await;
+
+    // The file is chosen and previewed: no column is guessed as the phone.
+    wait_for(&c, "#lead-file")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .expect("choose the file");
+    click(&c, "#preview-button").await;
+    wait_text(&c, "#preview-error", "map exactly one column to phone").await;
+    assert_eq!(value(&c, "#map-0").await, "custom:tel");
+    assert_eq!(value(&c, "#map-1").await, "custom:name");
+    wait_text(&c, "#preview-table tbody td", "Ana").await;
+    assert!(
+        js(
+            &c,
+            "return !document.getElementById('import-button');",
+            vec![]
+        )
+        .await
+            == true
+    );
+
+    // Mapped in the page: the counts follow.
+    map(&c, "#map-0", "phone").await;
+    wait_text(&c, "#preview-summary", "3 rows; 1 would be refused.").await;
+    wait_text(&c, "#preview-reasons li", "Line 3 (12): bad phone").await;
+    map(&c, "#map-1", "first_name").await;
+    assert_eq!(value(&c, "#map-1").await, "first_name");
+    assert_eq!(value(&c, "#map-2").await, "custom:plan");
+
+    // Imported, with the progress to the end, the counts and the refused rows.
+    click(&c, "#import-button").await;
+    wait_text(&c, "#import-result", "Imported 2 leads; 1 row refused.").await;
+    wait_js(
+        &c,
+        "the progress bar full",
+        "const p = document.getElementById('import-progress'); return p.value === p.max && p.max === 2;",
+    )
+    .await;
+    wait_text(&c, "#import-status", "2 of 2 rows stored").await;
+    wait_text(&c, "#lead-count", "2 leads.").await;
+    let link = wait_for(&c, "#import-errors").await;
+    assert!(
+        link.is_displayed().await.unwrap(),
+        "the error report link shows"
+    );
+    let href = link.attr("href").await.unwrap().expect("a link");
+    assert!(href.ends_with("/errors.csv"), "{href}");
+    let report = c
+        .execute_async(
+            "const done = arguments[1]; fetch(arguments[0]).then(r => r.text()).then(done);",
+            vec![json!(href)],
+        )
+        .await
+        .expect("download the report");
+    let report = report.as_str().unwrap().to_owned();
+    assert!(report.starts_with("line,phone,reason"), "{report}");
+    assert!(report.contains("3,12,\"bad phone"), "{report}");
+
+    let leads = server
+        .state
+        .store
+        .read(move |txn| store::campaign_leads(txn, spring))
+        .await
+        .unwrap();
+    let names: Vec<&str> = leads.iter().map(|l| l.first_name.as_str()).collect();
+    assert_eq!(names, ["Ana", "Cy"]);
+    assert_eq!(
+        leads[0].fields,
+        vec![("plan".to_owned(), "gold".to_owned())]
+    );
+    c.close().await.expect("close the browser");
+}
