@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CampaignId, E164, QueueId, SendingHours, SurveyId};
+use super::{CampaignId, E164, PredictiveSettings, QueueId, SendingHours, SurveyId};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Queue {
@@ -56,6 +56,9 @@ pub struct Campaign {
     /// server's configured provider.
     #[serde(default)]
     pub provider: Option<String>,
+    /// What a predictive campaign sends, when, how fast; `None` for the other kinds.
+    #[serde(default)]
+    pub predictive: Option<PredictiveSettings>,
 }
 
 /// One message per second per number: what a US long code is allowed.
@@ -82,6 +85,7 @@ impl Campaign {
             quiet_hours: Some(SendingHours::agent_default()),
             time_zone: String::new(),
             provider: None,
+            predictive: (kind == CampaignKind::Predictive).then(PredictiveSettings::new),
         }
     }
 

@@ -164,6 +164,20 @@ pub fn placeholders_in(body: &str) -> Result<Vec<&str>, UnknownPlaceholder> {
     Ok(found)
 }
 
+/// Every placeholder-shaped `{word}` of `body`, each once, in order of first use (whether
+/// known or not: the caller decides which words it knows).
+pub fn words_in(body: &str) -> Vec<&str> {
+    let mut found: Vec<&str> = Vec::new();
+    for piece in pieces(body) {
+        if let Piece::Word(w) = piece
+            && !found.contains(&w)
+        {
+            found.push(w);
+        }
+    }
+    found
+}
+
 /// What the placeholders are filled with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Values {
@@ -190,6 +204,12 @@ impl Values {
 /// "Hi, …"), and the space after it goes at the start of a line. Unknown words (in a template
 /// saved before a placeholder was renamed, say) stay as written.
 pub fn fill(body: &str, values: &Values) -> String {
+    fill_with(body, |w| values.get(w))
+}
+
+/// [`fill`] with any source of values: `lookup` answers each placeholder's word (`None`
+/// leaves the word as written). Lead messages use it with the lead's own fields.
+pub fn fill_with<'v>(body: &str, lookup: impl Fn(&str) -> Option<&'v str>) -> String {
     let mut out = String::with_capacity(body.len());
     // An empty value was just filled in; the text that follows decides which space goes.
     let mut gap = false;
@@ -208,7 +228,7 @@ pub fn fill(body: &str, values: &Values) -> String {
                 }
                 out.push_str(t);
             }
-            Piece::Word(w) => match values.get(w).map(str::trim) {
+            Piece::Word(w) => match lookup(w).map(str::trim) {
                 Some("") => gap = true,
                 Some(v) => {
                     out.push_str(v);

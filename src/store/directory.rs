@@ -113,6 +113,7 @@ pub fn queue(txn: &ReadTransaction, id: QueueId) -> Result<Option<Queue>, StoreE
 }
 
 /// Outcome of adding a campaign: each number belongs to one campaign.
+#[allow(clippy::large_enum_variant)] // made once per save and matched at once, never stored
 pub enum NewCampaign {
     Created(Campaign),
     NumberTaken(E164),

@@ -29,6 +29,7 @@ pub fn insert_leads(
     at: DateTime<Utc>,
 ) -> Result<Vec<Imported>, StoreError> {
     let mut out = Vec::with_capacity(leads.len());
+    note_field_names(txn, &leads)?;
     for mut lead in leads {
         let key = number_key(lead.campaign, &lead);
         if txn
@@ -75,6 +76,43 @@ fn fill_blanks(
         record_change(txn, Change::Contact(contact.id))?;
     }
     Ok(())
+}
+
+/// Adds the batch's custom field names to each campaign's list.
+fn note_field_names(txn: &WriteTransaction, leads: &[Lead]) -> Result<(), StoreError> {
+    let mut table = txn.open_table(CAMPAIGN_LEAD_FIELDS)?;
+    let mut campaigns: Vec<CampaignId> = leads.iter().map(|l| l.campaign).collect();
+    campaigns.dedup();
+    for campaign in campaigns {
+        let mut names: Vec<String> =
+            get_json(&table, "campaign_lead_fields", campaign.0)?.unwrap_or_default();
+        let before = names.len();
+        for lead in leads.iter().filter(|l| l.campaign == campaign) {
+            for (name, _) in &lead.fields {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+        if names.len() != before {
+            put_json(&mut table, campaign.0, &names)?;
+        }
+    }
+    Ok(())
+}
+
+/// The custom field names the campaign's leads carry (placeholders its message may use),
+/// read inside the write that saves the campaign.
+pub fn lead_field_names(
+    txn: &WriteTransaction,
+    campaign: CampaignId,
+) -> Result<Vec<String>, StoreError> {
+    Ok(get_json(
+        &txn.open_table(CAMPAIGN_LEAD_FIELDS)?,
+        "campaign_lead_fields",
+        campaign.0,
+    )?
+    .unwrap_or_default())
 }
 
 pub fn lead(txn: &ReadTransaction, id: LeadId) -> Result<Option<Lead>, StoreError> {

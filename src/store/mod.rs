@@ -221,6 +221,7 @@ fn init(db: &Database) -> Result<(), StoreError> {
         txn.open_table(LEADS)?;
         txn.open_table(LEADS_BY_NUMBER)?;
         txn.open_multimap_table(CAMPAIGN_LEADS)?;
+        txn.open_table(CAMPAIGN_LEAD_FIELDS)?;
     }
     txn.commit()?;
     Ok(())

@@ -63,3 +63,7 @@ pub const LEADS: TableDefinition<u64, &[u8]> = TableDefinition::new("leads");
 pub const LEADS_BY_NUMBER: TableDefinition<&str, u64> = TableDefinition::new("leads_by_number");
 pub const CAMPAIGN_LEADS: MultimapTableDefinition<u64, u64> =
     MultimapTableDefinition::new("campaign_leads");
+/// Campaign id → the custom field names its leads carry (JSON list), for checking the
+/// placeholders of its message without reading every lead.
+pub const CAMPAIGN_LEAD_FIELDS: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("campaign_lead_fields");

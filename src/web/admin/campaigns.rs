@@ -3,6 +3,7 @@
 //! stored campaign, so a save applies to the next message.
 
 mod check;
+mod predictive;
 
 use askama::Template as _;
 use axum::extract::{Path, Query, State};
@@ -80,6 +81,8 @@ pub struct Choices {
     pub kinds: Vec<Choice>,
     pub queues: Vec<Choice>,
     pub surveys: Vec<Choice>,
+    /// Inbound campaigns, where a predictive campaign's replies may go.
+    pub inbound: Vec<Choice>,
     pub zones: Vec<&'static str>,
     /// The providers a campaign may choose; the first is the server's configured one.
     pub providers: Vec<&'static str>,
@@ -118,6 +121,15 @@ impl Choices {
                 .collect(),
             queues,
             surveys,
+            inbound: dir
+                .campaigns
+                .iter()
+                .filter(|c| c.kind == crate::domain::CampaignKind::Inbound)
+                .map(|c| Choice {
+                    value: c.id.to_string(),
+                    label: c.name.clone(),
+                })
+                .collect(),
             zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
             providers: dir.providers.clone(),
             max_name: MAX_NAME_CHARS,
@@ -333,7 +345,11 @@ async fn save(
                 },
                 None => new_campaign(),
             };
-            let campaign = match check::check(&typed, base, &dir) {
+            let lead_fields = match id {
+                Some(id) => store::lead_field_names(txn, id)?,
+                None => Vec::new(),
+            };
+            let campaign = match check::check(&typed, base, &dir, &lead_fields) {
                 Ok(c) => c,
                 Err(errors) => return Ok(Outcome::Refused(*errors)),
             };

@@ -6,6 +6,7 @@
 use redb::{ReadTransaction, WriteTransaction};
 use serde::Deserialize;
 
+use super::predictive::{self, PredictiveErrors, PredictiveInput};
 use crate::domain::contact_form::parse_time_zone;
 use crate::domain::{
     Campaign, CampaignId, CampaignKind, E164, MAX_SEND_RATE, Queue, QueueId, SendingHours, Survey,
@@ -72,6 +73,8 @@ pub struct CampaignInput {
     pub time_zone: String,
     /// A provider's name; empty for the server's configured one.
     pub provider: String,
+    #[serde(flatten)]
+    pub predictive: PredictiveInput,
 }
 
 impl CampaignInput {
@@ -98,6 +101,7 @@ impl CampaignInput {
             hours_end: hours.end.format("%H:%M").to_string(),
             time_zone: c.time_zone.clone(),
             provider: c.provider.clone().unwrap_or_default(),
+            predictive: PredictiveInput::of(c),
         }
     }
 
@@ -129,6 +133,7 @@ pub struct CampaignErrors {
     pub hours: Option<String>,
     pub time_zone: Option<String>,
     pub provider: Option<String>,
+    pub predictive: PredictiveErrors,
 }
 
 impl CampaignErrors {
@@ -148,6 +153,7 @@ impl CampaignErrors {
         ]
         .iter()
         .any(|e| e.is_some())
+            || self.predictive.any()
     }
 }
 
@@ -198,6 +204,7 @@ pub fn check(
     input: &CampaignInput,
     base: Campaign,
     dir: &Directory,
+    lead_fields: &[String],
 ) -> Result<Campaign, Box<CampaignErrors>> {
     let mut e = CampaignErrors::default();
     let mut c = base;
@@ -235,6 +242,10 @@ pub fn check(
     }
     if let Some(v) = keep(provider(&input.provider, dir), &mut e.provider) {
         c.provider = v;
+    }
+    match predictive::check(&input.predictive, &c, lead_fields, &dir.campaigns) {
+        Ok(p) => c.predictive = p,
+        Err(p) => e.predictive = *p,
     }
     if e.any() { Err(Box::new(e)) } else { Ok(c) }
 }
