@@ -158,7 +158,11 @@ pub fn check(
         }
     }
     p.include_unknown_channel = input.p_include_unknown.is_some();
-    if e.any() { Err(Box::new(e)) } else { Ok(Some(p)) }
+    if e.any() {
+        Err(Box::new(e))
+    } else {
+        Ok(Some(p))
+    }
 }
 
 /// A `datetime-local` value read in `zone`; empty is `None`.
