@@ -226,7 +226,8 @@ fn error_message(body: &str) -> Option<String> {
     (!message.is_empty()).then(|| message.to_owned())
 }
 
-/// Connection, TLS or timeout trouble: the message may go through on a later try.
+/// Connection, TLS or timeout trouble: only a failed connection (the request never left) is
+/// worth another try.
 fn network_error(e: reqwest::Error) -> SendError {
     let kind = if e.is_timeout() {
         "timed out"
