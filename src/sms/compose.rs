@@ -138,7 +138,7 @@ impl Compose<'_> {
         let started = started.map_err(|refusal| match refusal {
             OutboundRefusal::OptedOut(consent) => ComposeError::OptedOut(consent),
             OutboundRefusal::NoNumber => ComposeError::NoNumber(campaign.name.clone()),
-            OutboundRefusal::Busy(w) => ComposeError::Busy(busy_reason(&w)),
+            OutboundRefusal::Busy(w) => ComposeError::Busy(busy_reason(&w, agent)),
         })?;
         self.outbox.wake();
         if started.new_workitem {
@@ -149,15 +149,18 @@ impl Compose<'_> {
     }
 }
 
-fn busy_reason(w: &Workitem) -> String {
-    match w.state {
-        WorkitemState::Queued => {
+fn busy_reason(w: &Workitem, agent: UserId) -> String {
+    match (w.state, w.agent == Some(agent)) {
+        (WorkitemState::Queued, _) => {
             "this customer's conversation on that number is waiting in a queue; accept it there"
         }
-        WorkitemState::Offered | WorkitemState::Active => {
+        (WorkitemState::Offered, true) => {
+            "this customer's conversation on that number is being offered to you; accept it"
+        }
+        (WorkitemState::Offered | WorkitemState::Active, _) => {
             "this customer already has an open conversation on that number with another agent"
         }
-        WorkitemState::Terminated => "this customer's conversation was just closed; try again",
+        (WorkitemState::Terminated, _) => "this customer's conversation was just closed; try again",
     }
     .to_owned()
 }
