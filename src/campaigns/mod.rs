@@ -1,5 +1,7 @@
-//! Predictive campaigns: their lead lists (import), and later the scheduler that messages
-//! them.
+//! Predictive campaigns: their lead lists (import, checked rows, batches), and the rule that
+//! decides for each lead whether to send now, wait, or skip (`plan`), which the scheduler
+//! task will follow.
 
 pub mod import;
 pub mod leads;
+pub mod plan;
