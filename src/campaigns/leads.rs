@@ -39,19 +39,7 @@ pub struct Parsed {
 /// Reads the whole file: the mapping is guessed from the headers, then `overrides`
 /// (header → field) applied and checked; every row is checked on its own.
 pub fn parse(bytes: &[u8], overrides: &[(String, Column)]) -> Result<Parsed, ImportError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::Fields)
-        .from_reader(bytes);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ImportError::Csv(e.to_string()))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
-        .collect();
-    if headers.iter().all(|h| h.trim().is_empty()) {
-        return Err(ImportError::NoHeader);
-    }
+    let (mut reader, headers) = open_csv(bytes)?;
     let mut mapping = Mapping::guess(&headers);
     for (header, column) in overrides {
         mapping
@@ -80,6 +68,25 @@ pub fn parse(bytes: &[u8], overrides: &[(String, Column)]) -> Result<Parsed, Imp
         rows,
         errors,
     })
+}
+
+/// A reader over the file's rows and its header line (a leading byte-order mark dropped);
+/// refuses a file whose first line names no column.
+pub fn open_csv(bytes: &[u8]) -> Result<(csv::Reader<&[u8]>, Vec<String>), ImportError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::Fields)
+        .from_reader(bytes);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| ImportError::Csv(e.to_string()))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    if headers.iter().all(|h| h.trim().is_empty()) {
+        return Err(ImportError::NoHeader);
+    }
+    Ok((reader, headers))
 }
 
 /// What an import did.

@@ -188,6 +188,20 @@ pub struct Values {
 }
 
 impl Values {
+    /// The values for a message to `contact` (when known) by `agent_name` on `campaign`.
+    pub fn new(
+        contact: Option<&super::Contact>,
+        agent_name: &str,
+        campaign: Option<String>,
+    ) -> Values {
+        Values {
+            first_name: contact.map(|c| c.first_name.clone()).unwrap_or_default(),
+            last_name: contact.map(|c| c.last_name.clone()).unwrap_or_default(),
+            agent_name: agent_name.to_owned(),
+            campaign: campaign.unwrap_or_default(),
+        }
+    }
+
     fn get(&self, name: &str) -> Option<&str> {
         Some(match name {
             "first_name" => &self.first_name,

@@ -104,15 +104,7 @@ pub async fn templates_get(
                 Some(id) => store::campaign(txn, id)?.map(|c| c.name),
                 None => None,
             };
-            let values = Values {
-                first_name: contact
-                    .as_ref()
-                    .map(|c| c.first_name.clone())
-                    .unwrap_or_default(),
-                last_name: contact.map(|c| c.last_name).unwrap_or_default(),
-                agent_name: agent.display_name.clone(),
-                campaign: campaign_name.unwrap_or_default(),
-            };
+            let values = Values::new(contact.as_ref(), &agent.display_name, campaign_name);
             Ok(store::all_templates(txn)?
                 .into_iter()
                 .filter(|t| match campaign {

@@ -47,15 +47,7 @@ pub async fn workitem_templates_get(
                 Some(c) => store::campaign(txn, c)?.map(|x| x.name),
                 None => None,
             };
-            let values = Values {
-                first_name: contact
-                    .as_ref()
-                    .map(|c| c.first_name.clone())
-                    .unwrap_or_default(),
-                last_name: contact.map(|c| c.last_name).unwrap_or_default(),
-                agent_name: agent.display_name.clone(),
-                campaign: campaign.unwrap_or_default(),
-            };
+            let values = Values::new(contact.as_ref(), &agent.display_name, campaign);
             // `all_templates` is sorted by name already.
             let templates: Vec<FilledTemplate> = store::all_templates(txn)?
                 .into_iter()

@@ -61,19 +61,7 @@ pub fn read(bytes: &[u8], query: Option<&str>) -> Result<Reading, String> {
 
 /// The header line and the first non-empty rows, read as `leads::parse` reads them.
 fn headers_and_sample(bytes: &[u8]) -> Result<(Vec<String>, Vec<Vec<String>>), ImportError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::Fields)
-        .from_reader(bytes);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ImportError::Csv(e.to_string()))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
-        .collect();
-    if headers.iter().all(|h| h.trim().is_empty()) {
-        return Err(ImportError::NoHeader);
-    }
+    let (mut reader, headers) = leads::open_csv(bytes)?;
     let mut sample = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| ImportError::Csv(e.to_string()))?;
