@@ -6,9 +6,7 @@
 //! `PARLEY_REQUIRE_BROWSER=1`).
 
 use fantoccini::Client as Browser;
-use parley::domain::{
-    Campaign, CampaignId, CampaignKind, ContactUpdate, E164, QueueId, TemplateId,
-};
+use parley::domain::{CampaignId, CampaignKind, ContactUpdate, E164, QueueId, TemplateId};
 use parley::store;
 use serde_json::{Value, json};
 
@@ -30,19 +28,10 @@ async fn outbound_campaign(
     number: &'static str,
 ) -> CampaignId {
     server
-        .state
-        .store
-        .write(move |txn| {
-            let mut c = Campaign::new(CampaignId(0), name, CampaignKind::Outbound, queue);
-            c.numbers = vec![E164::parse(number).unwrap()];
-            c.quiet_hours = None;
-            match store::save_campaign(txn, c)? {
-                store::NewCampaign::Created(c) => Ok(c.id),
-                store::NewCampaign::NumberTaken(n) => panic!("{n} taken"),
-            }
+        .campaign(name, CampaignKind::Outbound, queue, number, |c| {
+            c.quiet_hours = None
         })
         .await
-        .unwrap()
 }
 
 async fn template(

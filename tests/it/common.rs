@@ -468,3 +468,28 @@ impl TestServer {
         (server, fake)
     }
 }
+
+impl TestServer {
+    /// Stores a campaign called `name` of `kind` on `number`, serving `queue`, with the
+    /// defaults of a new campaign changed by `tweak`; its id.
+    pub async fn campaign(
+        &self,
+        name: &str,
+        kind: parley::domain::CampaignKind,
+        queue: QueueId,
+        number: &str,
+        tweak: impl FnOnce(&mut parley::domain::Campaign) + Send + 'static,
+    ) -> parley::domain::CampaignId {
+        let mut c = parley::domain::Campaign::new(parley::domain::CampaignId(0), name, kind, queue);
+        c.numbers = vec![parley::domain::E164::parse(number).expect("number")];
+        tweak(&mut c);
+        self.state
+            .store
+            .write(move |txn| match parley::store::save_campaign(txn, c)? {
+                parley::store::NewCampaign::Created(c) => Ok(c.id),
+                parley::store::NewCampaign::NumberTaken(n) => panic!("{n} taken"),
+            })
+            .await
+            .expect("campaign")
+    }
+}

@@ -17,27 +17,19 @@ use crate::common::*;
 const OUT_NUMBER: &str = "+14155550177";
 const CUSTOMER: &str = "+14155550142";
 
-/// An outbound campaign on `OUT_NUMBER` serving `queue`, shaped by `tweak`.
+/// An outbound campaign on `OUT_NUMBER` serving `queue`, sending at any hour unless `tweak`
+/// says otherwise.
 async fn outbound_campaign(
     server: &TestServer,
     queue: QueueId,
     tweak: impl FnOnce(&mut Campaign) + Send + 'static,
 ) -> CampaignId {
     server
-        .state
-        .store
-        .write(move |txn| {
-            let mut c = Campaign::new(CampaignId(0), "Renewals", CampaignKind::Outbound, queue);
-            c.numbers = vec![E164::parse(OUT_NUMBER).unwrap()];
+        .campaign("Renewals", CampaignKind::Outbound, queue, OUT_NUMBER, |c| {
             c.quiet_hours = None;
-            tweak(&mut c);
-            match store::save_campaign(txn, c)? {
-                store::NewCampaign::Created(c) => Ok(c.id),
-                store::NewCampaign::NumberTaken(n) => panic!("{n} taken"),
-            }
+            tweak(c);
         })
         .await
-        .unwrap()
 }
 
 async fn restrict(server: &TestServer, agent: UserId, queue: QueueId, perms: &[Permission]) {
@@ -152,23 +144,14 @@ async fn refusals_are_clear_and_store_nothing() {
         .unwrap()
         .id;
     let elsewhere = server
-        .state
-        .store
-        .write(move |txn| {
-            let mut c = Campaign::new(
-                CampaignId(0),
-                "Elsewhere",
-                CampaignKind::Outbound,
-                other_queue,
-            );
-            c.numbers = vec![E164::parse("+14155550178").unwrap()];
-            match store::save_campaign(txn, c)? {
-                store::NewCampaign::Created(c) => Ok(c.id),
-                store::NewCampaign::NumberTaken(n) => panic!("{n} taken"),
-            }
-        })
-        .await
-        .unwrap();
+        .campaign(
+            "Elsewhere",
+            CampaignKind::Outbound,
+            other_queue,
+            "+14155550178",
+            |_| {},
+        )
+        .await;
     let alice_user = server.add_agent("alice", &[queue], None).await;
     let alice = server.login("alice").await;
 

@@ -1,7 +1,7 @@
 //! The outbox over HTTP with a fake provider and the manual clock: each number's rate is held
 //! (counted per clock step, never timed), and a held number does not hold up another.
 
-use parley::domain::{CampaignKind, E164};
+use parley::domain::CampaignKind;
 use serde_json::json;
 
 use crate::common::*;
@@ -11,27 +11,12 @@ const SECOND_NUMBER: &str = "+14155550111";
 /// A campaign owning `number` that may send `rate` messages per second from it.
 async fn campaign_with_rate(server: &TestServer, number: &str, rate: f64) {
     let queue = server.default_queue().await;
-    let number = E164::parse(number).unwrap();
+    let name = format!("rate {number}");
     server
-        .state
-        .store
-        .write(move |txn| {
-            let parley::store::NewCampaign::Created(mut c) = parley::store::insert_campaign(
-                txn,
-                &format!("rate {number}"),
-                CampaignKind::Inbound,
-                queue,
-                vec![number.clone()],
-            )?
-            else {
-                panic!("number taken");
-            };
-            c.send_rate = rate;
-            parley::store::save_campaign(txn, c)?;
-            Ok(())
+        .campaign(&name, CampaignKind::Inbound, queue, number, move |c| {
+            c.send_rate = rate
         })
-        .await
-        .unwrap();
+        .await;
 }
 
 #[tokio::test]
@@ -111,25 +96,13 @@ async fn each_number_sends_at_its_rate_and_a_held_number_holds_up_no_other() {
 /// A campaign on `number` sending through `provider` (`None`: the server's default).
 async fn campaign_with_provider(server: &TestServer, number: &str, provider: Option<&str>) {
     let queue = server.default_queue().await;
-    let number = E164::parse(number).unwrap();
     let provider = provider.map(str::to_owned);
+    let name = format!("via {provider:?}");
     server
-        .state
-        .store
-        .write(move |txn| {
-            let mut c = parley::domain::Campaign::new(
-                parley::domain::CampaignId(0),
-                &format!("via {provider:?}"),
-                CampaignKind::Inbound,
-                queue,
-            );
-            c.numbers = vec![number];
-            c.provider = provider;
-            parley::store::save_campaign(txn, c)?;
-            Ok(())
+        .campaign(&name, CampaignKind::Inbound, queue, number, move |c| {
+            c.provider = provider
         })
-        .await
-        .unwrap();
+        .await;
 }
 
 #[tokio::test]
