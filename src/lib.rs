@@ -11,7 +11,8 @@
 //! - [`live`]: the hub fanning pushes out to agents' and simulated phones' streams.
 //! - [`sms`]: providers (simulator, Twilio), inbound handling and keywords, outbound SMS, the
 //!   outbox and its sender (per-number rates, exactly-once claims).
-//! - [`campaigns`]: predictive campaigns' lead lists (CSV import).
+//! - [`campaigns`]: predictive campaigns: lead lists (CSV import) and the scheduler that
+//!   messages them at their pace within their hours.
 //! - [`web`]: axum router, auth (sessions, argon2id, CSRF, roles), pages, API, SSE, webhooks.
 //! - [`bootstrap`]: first-run admin and the `--demo` data.
 //! - [`clock`], [`tasks`], [`state`]: time, background tasks and shutdown, shared handles.
@@ -156,6 +157,13 @@ pub async fn run_with(
         shutdown.clone(),
         &mut tasks,
     );
+    let scheduler = campaigns::scheduler::spawn(
+        store.clone(),
+        outbox.clone(),
+        clock.clone(),
+        shutdown.clone(),
+        &mut tasks,
+    );
     let (inbound, inbound_task) =
         sms::inbound::spawn(store.clone(), acd.clone(), hub.clone(), outbox.clone());
     web::auth::spawn_session_sweeper(
@@ -173,6 +181,7 @@ pub async fn run_with(
         hub: hub.clone(),
         inbound,
         outbox,
+        scheduler,
         clock,
         shutdown: shutdown.clone(),
     };

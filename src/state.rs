@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::acd::Acd;
+use crate::campaigns::scheduler::Scheduler;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::live::Hub;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub inbound: Inbound,
     pub outbox: Outbox,
+    pub scheduler: Scheduler,
     pub clock: Clock,
     /// Long-lived responses (SSE) end when this fires, so shutdown is not held up.
     pub shutdown: Shutdown,

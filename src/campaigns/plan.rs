@@ -5,6 +5,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+pub use crate::domain::SkipReason;
 use crate::domain::predictive::{day_allowed, local_day};
 use crate::domain::sending_hours::zone;
 use crate::domain::{ChannelPreference, Lead, PredictiveSettings, SendingHours};
@@ -15,25 +16,6 @@ pub enum Decision {
     /// Not before this instant (the start, or the next allowed hour and day in the lead's zone).
     Wait(DateTime<Utc>),
     Skip(SkipReason),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SkipReason {
-    /// The lead prefers another channel (or none, without "unknown" allowed).
-    Channel(ChannelPreference),
-    OptedOut,
-    /// The campaign ends before the lead's next allowed moment.
-    Ended,
-}
-
-impl SkipReason {
-    pub fn label(self) -> String {
-        match self {
-            SkipReason::Channel(c) => format!("prefers {}", c.label().to_lowercase()),
-            SkipReason::OptedOut => "opted out".into(),
-            SkipReason::Ended => "campaign ended first".into(),
-        }
-    }
 }
 
 /// What to do with `lead` at `now`.

@@ -1,5 +1,6 @@
 //! Plain data types and rules, no I/O.
 
+mod campaign_run;
 mod consent;
 mod contact;
 pub mod contact_form;
@@ -18,6 +19,9 @@ pub mod template;
 mod user;
 mod workitem;
 
+pub use campaign_run::{
+    CampaignRun, LeadOutcome, LeadProgress, MinuteCounts, RunAction, RunState, RunStats, SkipReason,
+};
 pub use consent::{
     Consent, ConsentEntry, ConsentSource, Keyword, carrier_code_blocks, keyword_answer,
 };

@@ -156,6 +156,10 @@ pub enum EventKind {
     Started {
         agent: UserId,
     },
+    /// A predictive campaign messaged the customer (a lead of its list).
+    Campaign {
+        campaign: CampaignId,
+    },
     /// The customer texted a compliance keyword (STOP, START, HELP, …).
     Keyword {
         word: String,

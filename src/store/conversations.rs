@@ -78,6 +78,7 @@ pub fn route_step(
         EventKind::MessageIn { .. }
         | EventKind::MessageOut { .. }
         | EventKind::Started { .. }
+        | EventKind::Campaign { .. }
         | EventKind::Keyword { .. } => {}
     }
     put_json(&mut table, id.0, &w)?;
@@ -93,7 +94,7 @@ pub fn insert_outbound(
     body: &str,
     at: DateTime<Utc>,
 ) -> Result<Message, StoreError> {
-    let message = insert_reply(txn, workitem, agent, body, at, DeliveryStatus::Queued)?;
+    let message = insert_reply(txn, workitem, Some(agent), body, at, DeliveryStatus::Queued)?;
     let from = get_json::<Workitem>(&txn.open_table(WORKITEMS)?, "workitems", workitem.0)?
         .map(|w| w.our_number);
     put_json(
@@ -113,13 +114,21 @@ pub fn insert_past_reply(
     body: &str,
     at: DateTime<Utc>,
 ) -> Result<Message, StoreError> {
-    insert_reply(txn, workitem, agent, body, at, DeliveryStatus::Delivered)
+    insert_reply(
+        txn,
+        workitem,
+        Some(agent),
+        body,
+        at,
+        DeliveryStatus::Delivered,
+    )
 }
 
-fn insert_reply(
+/// Stores an outgoing message (`agent`: `None` for one Parley sends on its own).
+pub(super) fn insert_reply(
     txn: &WriteTransaction,
     workitem: WorkitemId,
-    agent: UserId,
+    agent: Option<UserId>,
     body: &str,
     at: DateTime<Utc>,
     status: DeliveryStatus,
@@ -131,7 +140,7 @@ fn insert_reply(
         direction: Direction::Out,
         body: body.to_owned(),
         at,
-        agent: Some(agent),
+        agent,
         status,
         provider_id: None,
         error: None,
@@ -145,7 +154,7 @@ fn insert_reply(
         at,
         EventKind::MessageOut {
             message: message.id,
-            agent: Some(agent),
+            agent,
         },
     )?;
     Ok(message)

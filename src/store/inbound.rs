@@ -1,18 +1,21 @@
 //! Inbound messages, stored in batches: the busiest write in Parley, so each batch opens its
 //! tables and reads its id counters once, however many messages it holds.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use redb::{MultimapTable, ReadableTable, Table, WriteTransaction};
 
+use super::campaign_runs::note_lead_message;
 use super::changes;
 use super::codec::{decode, get_json, put_json};
 use super::consent::ConsentTables;
 use super::conversations::open_key;
 use super::*;
 use crate::domain::{
-    Campaign, Contact, ContactId, DeliveryStatus, Direction, E164, Event, EventId, EventKind,
-    Keyword, Message, MessageId, Queue, QueueId, Workitem, WorkitemId, WorkitemState, preview,
-    segments,
+    Campaign, CampaignKind, Contact, ContactId, DeliveryStatus, Direction, E164, Event, EventId,
+    EventKind, Keyword, Message, MessageId, Queue, QueueId, Workitem, WorkitemId, WorkitemState,
+    preview, segments,
 };
 
 mod keywords;
@@ -144,6 +147,9 @@ fn take(counter: &mut u64) -> u64 {
 }
 
 struct Tables<'t> {
+    txn: &'t WriteTransaction,
+    /// The campaign owning each of our numbers seen in this batch.
+    owners: HashMap<E164, Option<Campaign>>,
     meta: Table<'t, &'static str, u64>,
     provider_ids: Table<'t, &'static str, u64>,
     contacts: Table<'t, u64, &'static [u8]>,
@@ -166,6 +172,8 @@ struct Tables<'t> {
 impl<'t> Tables<'t> {
     fn open(txn: &'t WriteTransaction) -> Result<Tables<'t>, StoreError> {
         Ok(Tables {
+            txn,
+            owners: HashMap::new(),
             meta: txn.open_table(META)?,
             provider_ids: txn.open_table(PROVIDER_IDS)?,
             contacts: txn.open_table(CONTACTS)?,
@@ -294,6 +302,14 @@ impl<'t> Tables<'t> {
             Some(k) => Some(self.answer_keyword(k, &workitem, closes, sms, ids)?),
             None => None,
         };
+        if let Some(c) = self.owner(&sms.to)?
+            && c.kind == CampaignKind::Predictive
+        {
+            let opts_out = keyword
+                .as_ref()
+                .is_some_and(|k| matches!(k.keyword, Keyword::OptOut(_)));
+            note_lead_message(self.txn, c.id, &sms.from, opts_out, sms.received_at)?;
+        }
         Ok(Ingested::Stored {
             message,
             workitem,
@@ -329,9 +345,11 @@ impl<'t> Tables<'t> {
         Ok(contact)
     }
 
-    /// The campaign owning `our_number` and its queue; numbers nobody owns go to the first
-    /// queue.
-    fn route_for(&self, our_number: &E164) -> Result<(Option<Campaign>, Queue), StoreError> {
+    /// The campaign owning `our_number`, read once per batch.
+    fn owner(&mut self, our_number: &E164) -> Result<Option<Campaign>, StoreError> {
+        if let Some(known) = self.owners.get(our_number) {
+            return Ok(known.clone());
+        }
         let campaign: Option<Campaign> = match self
             .campaign_numbers
             .get(our_number.as_str())?
@@ -340,6 +358,23 @@ impl<'t> Tables<'t> {
             Some(id) => get_json(&self.campaigns, "campaigns", id)?,
             None => None,
         };
+        self.owners.insert(our_number.clone(), campaign.clone());
+        Ok(campaign)
+    }
+
+    /// The campaign a new conversation on `our_number` belongs to, and its queue: the
+    /// number's owner, or for a predictive campaign the inbound campaign its replies go to.
+    /// Numbers nobody owns go to the first queue.
+    fn route_for(&mut self, our_number: &E164) -> Result<(Option<Campaign>, Queue), StoreError> {
+        let mut campaign = self.owner(our_number)?;
+        if let Some(replies_to) = campaign
+            .as_ref()
+            .and_then(|c| c.predictive.as_ref())
+            .and_then(|p| p.replies_to)
+            && let Some(inbound) = get_json(&self.campaigns, "campaigns", replies_to.0)?
+        {
+            campaign = Some(inbound);
+        }
         let queue: Option<Queue> = match &campaign {
             Some(c) => get_json(&self.queues, "queues", c.queue.0)?,
             None => None,

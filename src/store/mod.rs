@@ -5,6 +5,7 @@
 //! does not stop at the disk's fsync rate. Reads run on the blocking pool.
 
 mod api_tokens;
+mod campaign_runs;
 mod changes;
 mod classes;
 mod codec;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
 
 pub use api_tokens::*;
+pub use campaign_runs::*;
 pub use changes::*;
 pub use classes::*;
 pub use codec::{all_json, decode, get_json, next_id};
@@ -222,6 +224,11 @@ fn init(db: &Database) -> Result<(), StoreError> {
         txn.open_table(LEADS_BY_NUMBER)?;
         txn.open_multimap_table(CAMPAIGN_LEADS)?;
         txn.open_table(CAMPAIGN_LEAD_FIELDS)?;
+        txn.open_table(CAMPAIGN_RUNS)?;
+        txn.open_table(CAMPAIGN_STATS)?;
+        txn.open_table(CAMPAIGN_MINUTES)?;
+        txn.open_table(LEAD_PROGRESS)?;
+        txn.open_table(CAMPAIGN_MESSAGES)?;
     }
     txn.commit()?;
     Ok(())

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
+use super::campaign_runs::note_campaign_status;
 use super::codec::{decode, get_json, put_json};
 use super::consent::opted_out_in;
 use super::*;
@@ -254,6 +255,7 @@ pub fn record_send(
     let Some(mut m): Option<Message> = get_json(&messages, "messages", id.0)? else {
         return Ok(None);
     };
+    let before = m.status;
     match outcome {
         SendOutcome::Sent {
             provider,
@@ -277,6 +279,7 @@ pub fn record_send(
     }
     put_json(&mut messages, id.0, &m)?;
     drop(messages);
+    note_campaign_status(txn, id, before, m.status, now)?;
     if let SendOutcome::Failed {
         code: Some(code), ..
     } = outcome
@@ -339,12 +342,14 @@ pub fn record_delivery_status(
     if m.direction != Direction::Out {
         return Ok(Some(m));
     }
+    let before = m.status;
     m.status = status;
     if error.is_some() {
         m.error = error.clone();
     }
     put_json(&mut messages, id, &m)?;
     drop(messages);
+    note_campaign_status(txn, m.id, before, status, now)?;
     if let Some(code) = &error {
         opt_out_on_carrier_code(txn, &m, code, now)?;
     }

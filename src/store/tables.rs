@@ -67,3 +67,15 @@ pub const CAMPAIGN_LEADS: MultimapTableDefinition<u64, u64> =
 /// placeholders of its message without reading every lead.
 pub const CAMPAIGN_LEAD_FIELDS: TableDefinition<u64, &[u8]> =
     TableDefinition::new("campaign_lead_fields");
+/// Campaign id → its run (state, start), for predictive campaigns that were ever started.
+pub const CAMPAIGN_RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("campaign_runs");
+/// Campaign id → its counters (messaged, sent, delivered, replied, skipped, …).
+pub const CAMPAIGN_STATS: TableDefinition<u64, &[u8]> = TableDefinition::new("campaign_stats");
+/// (campaign id, Unix minute) → sends, deliveries and replies in that minute.
+pub const CAMPAIGN_MINUTES: TableDefinition<(u64, i64), &[u8]> =
+    TableDefinition::new("campaign_minutes");
+/// Lead id → what became of it; no row: not reached yet. Its (lead, step) key makes the
+/// scheduler idempotent.
+pub const LEAD_PROGRESS: TableDefinition<u64, &[u8]> = TableDefinition::new("lead_progress");
+/// Message id → the lead a predictive campaign sent it to.
+pub const CAMPAIGN_MESSAGES: TableDefinition<u64, u64> = TableDefinition::new("campaign_messages");

@@ -193,6 +193,7 @@ pub async fn events_get(
                 None => "Closed automatically".to_owned(),
             },
             EventKind::Started { agent } => format!("Outbound SMS by {}", name(agent)),
+            EventKind::Campaign { .. } => "Sent by a predictive campaign".to_owned(),
             EventKind::Keyword {
                 word,
                 consent_changed,
