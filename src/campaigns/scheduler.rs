@@ -66,7 +66,11 @@ pub fn spawn(
                 reload = false;
             }
             let next = match task.step_all(clock.now()).await {
-                Ok(next) => next,
+                Ok((_, true)) => {
+                    reload = true;
+                    continue;
+                }
+                Ok((next, false)) => next,
                 Err(e) => {
                     tracing::error!(error = %e, "campaign step failed; reloading");
                     reload = true;
@@ -108,6 +112,8 @@ struct Run {
     due: Option<DateTime<Utc>>,
     /// Which of the campaign's numbers sends next.
     next_number: usize,
+    /// When its run state last changed (a pause and resume since makes a new run).
+    changed_at: Option<DateTime<Utc>>,
 }
 
 struct ZoneLeads {
@@ -123,7 +129,7 @@ impl Task {
     async fn reload(&mut self) -> Result<(), StoreError> {
         let running = self.store.read(store::running_campaigns).await?;
         let mut runs = HashMap::new();
-        for id in running {
+        for (id, run) in running {
             let Some(campaign) = self.store.read(move |txn| store::campaign(txn, id)).await? else {
                 continue;
             };
@@ -137,11 +143,11 @@ impl Task {
             let campaign_zone = zone(&campaign.time_zone).unwrap_or(Tz::UTC);
             let mut skips = Vec::new();
             let mut by_zone: Vec<ZoneLeads> = Vec::new();
+            let now = self.clock.now();
             for lead in pending {
-                // The channel rule does not depend on time; only it can skip here.
-                let far_past = DateTime::<Utc>::MIN_UTC;
+                // Only the channel rule skips here; time is judged when the lead's turn comes.
                 if let Decision::Skip(reason @ SkipReason::Channel(_)) =
-                    decide(&lead, &settings, campaign_zone, false, far_past)
+                    decide(&lead, &settings, campaign_zone, false, now)
                 {
                     skips.push((lead.id, reason));
                     continue;
@@ -157,12 +163,16 @@ impl Task {
                 }
             }
             if !skips.is_empty() {
-                let at = self.clock.now();
                 self.store
-                    .write(move |txn| store::skip_leads(txn, id, &skips, at))
+                    .write(move |txn| store::skip_leads(txn, id, &skips, now))
                     .await?;
             }
-            let previous = self.runs.remove(&id);
+            // The pace carries on across a reload, but not across a pause: a paused time is
+            // not made up.
+            let previous = self
+                .runs
+                .remove(&id)
+                .filter(|r| r.changed_at == run.changed_at);
             runs.insert(
                 id,
                 Run {
@@ -171,6 +181,7 @@ impl Task {
                     zones: by_zone,
                     due: previous.as_ref().and_then(|r| r.due),
                     next_number: previous.map_or(0, |r| r.next_number),
+                    changed_at: run.changed_at,
                 },
             );
         }
@@ -178,9 +189,14 @@ impl Task {
         Ok(())
     }
 
-    /// Steps every running campaign; returns when to look again.
-    async fn step_all(&mut self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    /// Steps every running campaign; returns when to look again, and whether a run changed
+    /// under it (then the store must be read again).
+    async fn step_all(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<DateTime<Utc>>, bool), StoreError> {
         let mut next: Option<DateTime<Utc>> = None;
+        let mut stale = false;
         let ids: Vec<CampaignId> = self.runs.keys().copied().collect();
         for id in ids {
             let Some(run) = self.runs.get_mut(&id) else {
@@ -191,16 +207,21 @@ impl Task {
                 Step::Done => {
                     self.runs.remove(&id);
                 }
+                Step::Stale => {
+                    self.runs.remove(&id);
+                    stale = true;
+                }
             }
         }
-        Ok(next)
+        Ok((next, stale))
     }
 }
 
 enum Step {
     Again(DateTime<Utc>),
-    /// Finished, or no longer running.
     Done,
+    /// The run changed under the scheduler (paused, resumed, cancelled): read it again.
+    Stale,
 }
 
 impl Run {
@@ -227,19 +248,7 @@ impl Run {
         }
         let ended = self.settings.ends_at.is_some_and(|end| end <= now);
         if ended || self.zones.iter().all(|z| z.leads.is_empty()) {
-            let skips: Vec<_> = self
-                .zones
-                .iter()
-                .flat_map(|z| z.leads.iter().map(|l| (l.id, SkipReason::Ended)))
-                .collect();
-            store
-                .write(move |txn| {
-                    store::skip_leads(txn, id, &skips, now)?;
-                    store::finish_run(txn, id, now)
-                })
-                .await?;
-            tracing::info!(campaign = %id, "predictive campaign finished");
-            return Ok(Step::Done);
+            return self.finish(store, now).await;
         }
         let interval = self.interval();
         // Lateness of the task is made up, but an idle spell does not build up a burst.
@@ -267,12 +276,19 @@ impl Run {
         self.due = Some(due);
         if !batch.is_empty() {
             let campaign = self.campaign.clone();
+            let changed_at = self.changed_at;
             let sent = store
-                .write(move |txn| store::queue_lead_messages(txn, &campaign, &batch, now))
+                .write(move |txn| {
+                    store::queue_lead_messages(txn, &campaign, changed_at, &batch, now)
+                })
                 .await?;
             outbox.wake();
-            if sent.contains(&LeadSent::NotRunning) {
-                return Ok(Step::Done);
+            if sent.contains(&LeadSent::Stale) {
+                return Ok(Step::Stale);
+            }
+            if self.zones.iter().all(|z| z.leads.is_empty()) {
+                // The last lead was just reached: finish now, not at the next pace tick.
+                return self.finish(store, now).await;
             }
         }
         let open = self.zones.iter().any(|z| z.is_open(now));
@@ -295,6 +311,24 @@ impl Run {
             None => at,
         };
         Ok(Step::Again(at))
+    }
+
+    /// Ends the run: leads still waiting (the end time came first) are skipped.
+    async fn finish(&mut self, store: &Store, now: DateTime<Utc>) -> Result<Step, StoreError> {
+        let id = self.campaign.id;
+        let skips: Vec<_> = self
+            .zones
+            .iter()
+            .flat_map(|z| z.leads.iter().map(|l| (l.id, SkipReason::Ended)))
+            .collect();
+        store
+            .write(move |txn| {
+                store::skip_leads(txn, id, &skips, now)?;
+                store::finish_run(txn, id, now)
+            })
+            .await?;
+        tracing::info!(campaign = %id, "predictive campaign finished");
+        Ok(Step::Done)
     }
 
     /// Takes the lead imported first among the zones inside their allowed hours at `now`.

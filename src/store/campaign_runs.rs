@@ -46,13 +46,15 @@ pub fn campaign_minutes(
 }
 
 /// The campaigns whose run state is Running (what the scheduler works on).
-pub fn running_campaigns(txn: &ReadTransaction) -> Result<Vec<CampaignId>, StoreError> {
+pub fn running_campaigns(
+    txn: &ReadTransaction,
+) -> Result<Vec<(CampaignId, CampaignRun)>, StoreError> {
     let mut out = Vec::new();
     for row in txn.open_table(CAMPAIGN_RUNS)?.iter()? {
         let (k, v) = row?;
         let run: CampaignRun = decode("campaign_runs", v.value())?;
         if run.state == RunState::Running {
-            out.push(CampaignId(k.value()));
+            out.push((CampaignId(k.value()), run));
         }
     }
     Ok(out)
@@ -220,17 +222,19 @@ pub enum LeadSent {
     OptedOut,
     /// Reached before (a repeat after a restart), or the lead is gone: nothing stored.
     AlreadyDone,
-    /// The campaign is no longer running (paused or cancelled meanwhile): nothing stored.
-    NotRunning,
+    /// The run changed since the scheduler read it (paused, resumed or cancelled
+    /// meanwhile): nothing stored.
+    Stale,
 }
 
 /// Stores each lead's message in a closed workitem of its own (so it shows in the contact's
 /// history, and a reply starts a new conversation that is routed) and puts it in the outbox.
-/// Only while the campaign runs, and only for leads not reached yet: the lead's progress is
-/// written in this same transaction.
+/// Only while the run the scheduler read (`run_changed_at`) still runs, and only for leads
+/// not reached yet: the lead's progress is written in this same transaction.
 pub fn queue_lead_messages(
     txn: &WriteTransaction,
     campaign: &Campaign,
+    run_changed_at: Option<DateTime<Utc>>,
     batch: &[LeadMessage],
     now: DateTime<Utc>,
 ) -> Result<Vec<LeadSent>, StoreError> {
@@ -240,8 +244,8 @@ pub fn queue_lead_messages(
         campaign.id.0,
     )?
     .unwrap_or_default();
-    if run.state != RunState::Running {
-        return Ok(vec![LeadSent::NotRunning; batch.len()]);
+    if run.state != RunState::Running || run.changed_at != run_changed_at {
+        return Ok(vec![LeadSent::Stale; batch.len()]);
     }
     let mut stats = stats_in(txn, campaign.id)?;
     let mut out = Vec::with_capacity(batch.len());

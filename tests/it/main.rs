@@ -32,6 +32,7 @@ mod notes;
 mod outbound_sms;
 mod outbox;
 mod outbox_crash;
+mod predictive;
 mod search;
 mod search_page;
 mod search_rebuild;
