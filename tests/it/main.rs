@@ -33,6 +33,7 @@ mod outbound_sms;
 mod outbox;
 mod outbox_crash;
 mod predictive;
+mod predictive_crash;
 mod search;
 mod search_page;
 mod search_rebuild;

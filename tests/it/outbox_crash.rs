@@ -79,7 +79,7 @@ async fn prepare(dir: &std::path::Path) -> Vec<u64> {
 
 /// A stand-in for Twilio's Messages API recording each body; while `hang` is set, the call
 /// with that number never answers and is reported on `in_flight`.
-async fn fake_api(
+pub async fn fake_api(
     bodies: Arc<Mutex<Vec<String>>>,
     hang: Arc<Mutex<Option<usize>>>,
     in_flight: mpsc::UnboundedSender<String>,
@@ -119,7 +119,7 @@ async fn fake_api(
     url
 }
 
-async fn wait_for(bodies: &Arc<Mutex<Vec<String>>>, n: usize) {
+pub async fn wait_for(bodies: &Arc<Mutex<Vec<String>>>, n: usize) {
     let deadline = tokio::time::Instant::now() + DEADLINE;
     while bodies.lock().unwrap().len() < n {
         assert!(
