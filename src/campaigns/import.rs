@@ -155,6 +155,22 @@ pub struct RowError {
     pub reason: String,
 }
 
+impl RowError {
+    /// The kind of refusal, for the campaign's counters: the reason up to its details.
+    pub fn kind(&self) -> &'static str {
+        const KINDS: [&str; 4] = [
+            "bad phone",
+            "unknown time zone",
+            "unknown channel",
+            "duplicate",
+        ];
+        KINDS
+            .into_iter()
+            .find(|k| self.reason.starts_with(k))
+            .unwrap_or("other")
+    }
+}
+
 /// Checks one row against the mapping; `seen` holds the numbers of the rows before it, so a
 /// number's second row is refused as a duplicate.
 pub fn read_row(

@@ -112,7 +112,7 @@ pub async fn predictive_campaign(store: &Store, name: &str) -> Result<CampaignId
 }
 
 /// Stores the checked rows for `campaign`; numbers the campaign already has are added to the
-/// refused rows as duplicates. `progress(done, total)` follows each stored batch.
+/// refused rows as duplicates, and the refusals are counted on the campaign's page. `progress(done, total)` follows each stored batch.
 pub async fn store_rows(
     store: &Store,
     campaign: CampaignId,
@@ -147,6 +147,18 @@ pub async fn store_rows(
         progress(done, total);
     }
     report.errors.sort_by_key(|e| e.line);
+    let mut refused: Vec<(String, u64)> = Vec::new();
+    for e in &report.errors {
+        match refused.iter_mut().find(|(k, _)| k == e.kind()) {
+            Some((_, n)) => *n += 1,
+            None => refused.push((e.kind().to_owned(), 1)),
+        }
+    }
+    if !refused.is_empty() {
+        store
+            .write(move |txn| store::count_refused(txn, campaign, &refused))
+            .await?;
+    }
     Ok(report)
 }
 

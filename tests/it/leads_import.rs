@@ -136,6 +136,28 @@ async fn a_lead_list_is_imported_with_a_report_of_the_refused_rows() {
     assert!(ok, "{out}");
     assert!(out.contains("Imported 0 leads"), "{out}");
     assert!(out.contains("7 rows refused"), "{out}");
+
+    // Both imports' refusals are counted for the campaign's page, by kind.
+    let (s, writer) = open(dir.path()).await;
+    let stats = s
+        .read(move |txn| store::campaign_stats(txn, spring))
+        .await
+        .unwrap();
+    close(s, writer).await;
+    let refused: Vec<(&str, u64)> = stats
+        .refused
+        .iter()
+        .map(|(k, n)| (k.as_str(), *n))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("bad phone", 2),
+            ("duplicate", 5),
+            ("unknown channel", 2),
+            ("unknown time zone", 2)
+        ]
+    );
 }
 
 #[tokio::test]

@@ -365,6 +365,8 @@ async fn save(
         .await?;
     let errors = match outcome {
         Outcome::Saved(c) => {
+            // A running campaign follows its new settings (pace, hours) at once.
+            state.scheduler.wake();
             let verb = if id.is_some() { "Saved" } else { "Added" };
             let notice = format!("{verb} campaign {}.", c.name);
             return Ok(redirect_with_notice("/admin/campaigns", &notice).into_response());

@@ -249,6 +249,8 @@ pub async fn import_post(
         })
         .await;
         jobs::finish(&job, outcome);
+        // A running campaign picks up its new leads.
+        state.scheduler.wake();
     });
     Ok((
         StatusCode::ACCEPTED,
