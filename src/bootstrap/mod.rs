@@ -1,6 +1,9 @@
 //! First run: the admin account, and with `--demo` a ready-to-try contact center.
 
 mod demo_history;
+mod demo_predictive;
+
+pub use demo_predictive::DEMO_PREDICTIVE_NUMBER;
 
 use chrono::Utc;
 use redb::ReadableTable;
@@ -162,6 +165,7 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
         })
         .await?;
     demo_history::seed(store, number, agents, now).await?;
+    demo_predictive::seed(store, queue, campaign, now).await?;
     Ok(logins)
 }
 

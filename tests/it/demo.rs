@@ -26,8 +26,25 @@ async fn demo_has_logins_campaign_templates_and_a_survey() {
         })
         .await
         .unwrap();
-    assert_eq!(campaigns.len(), 2);
+    assert_eq!(campaigns.len(), 3);
     assert_eq!(campaigns[0].survey, Some(surveys[0].id));
+    // A predictive campaign with leads, ready to start, its replies to the support line.
+    let spring = &campaigns[2];
+    assert_eq!(spring.kind, parley::domain::CampaignKind::Predictive);
+    let settings = spring.predictive.as_ref().unwrap();
+    assert_eq!(settings.replies_to, Some(campaigns[0].id));
+    let spring_id = spring.id;
+    let (leads, run) = db
+        .read(move |txn| {
+            Ok((
+                store::count_leads(txn, spring_id)?,
+                store::campaign_run(txn, spring_id)?,
+            ))
+        })
+        .await
+        .unwrap();
+    assert_eq!(leads, 12);
+    assert_eq!(run.state, parley::domain::RunState::Ready);
     // The outbound campaign is the agents' default SMS campaign and works at any hour.
     let follow_ups = &campaigns[1];
     assert_eq!(follow_ups.kind, parley::domain::CampaignKind::Outbound);
