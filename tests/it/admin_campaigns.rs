@@ -716,7 +716,8 @@ async fn a_predictive_campaign_saves_its_message_schedule_hours_days_pace_and_re
         ("p_hours_start", "10:00"),
         ("p_hours_end", "19:30"),
         ("p_days", "fri, mon"),
-        ("p_per_minute", "90"),
+        ("p_per_minute", "1.5"),
+        ("p_pace_unit", "second"),
         ("p_include_unknown", "on"),
     ];
     let mut form = spring.clone();
@@ -803,6 +804,8 @@ async fn a_predictive_campaign_saves_its_message_schedule_hours_days_pace_and_re
         ("p_days", "mon, funday", "“funday” is not a day of the week"),
         ("p_per_minute", "121", "at most 120"),
         ("p_per_minute", "0", "above 0"),
+        ("p_pace_unit", "hour", "per second or per minute"),
+        ("p_per_minute", "2.5", "at most 120 a minute (2 a second)"),
         // "SELF": the predictive campaign itself, which is not an inbound campaign.
         (
             "p_replies_to",

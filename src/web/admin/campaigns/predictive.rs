@@ -21,7 +21,10 @@ pub struct PredictiveInput {
     pub p_hours_end: String,
     /// `mon, tue, …`; empty: every day.
     pub p_days: String,
+    /// The pace, counted per `p_pace_unit`.
     pub p_per_minute: String,
+    /// `second` or `minute` (empty: minute).
+    pub p_pace_unit: String,
     /// An inbound campaign's id; empty: none.
     pub p_replies_to: String,
     /// The "also leads with no channel preference" box: present when ticked.
@@ -44,6 +47,7 @@ impl PredictiveInput {
             p_hours_end: p.hours.end.format("%H:%M").to_string(),
             p_days: days_label(&p.days),
             p_per_minute: p.per_minute.to_string(),
+            p_pace_unit: "minute".into(),
             p_replies_to: p.replies_to.map(|r| r.to_string()).unwrap_or_default(),
             p_include_unknown: p.include_unknown_channel.then(|| "on".into()),
         }
@@ -134,15 +138,24 @@ pub fn check(
         "" => p.per_minute.to_string(),
         typed => typed.to_owned(),
     };
-    match pace.parse::<f64>() {
+    let per = match input.p_pace_unit.trim() {
+        "" | "minute" => Some(1.0),
+        "second" => Some(60.0),
+        _ => None,
+    };
+    match (pace.parse::<f64>(), per) {
+        (_, None) => e.pace = Some("Give the pace per second or per minute.".into()),
         // Without numbers it cannot send at all; the pace is checked again once it has some.
-        Ok(n) if n.is_finite() && n > 0.0 && (c.numbers.is_empty() || n <= most) => {
-            p.per_minute = n
+        (Ok(n), Some(per))
+            if n.is_finite() && n > 0.0 && (c.numbers.is_empty() || n * per <= most) =>
+        {
+            p.per_minute = n * per
         }
         _ => {
             e.pace = Some(format!(
-                "The pace must be a number of messages per minute above 0 and at most {most} \
-                 (the send rate of its numbers)."
+                "The pace must be a number above 0 and at most {most} a minute ({} a second), \
+                 the send rate of its numbers.",
+                most / 60.0
             ))
         }
     }
