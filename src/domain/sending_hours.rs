@@ -62,6 +62,24 @@ impl SendingHours {
         Some(opening(day, self.start, zone))
     }
 
+    /// When `at` is inside the hours in `zone`, the instant that window closes (the next
+    /// local `end`); `None` when `at` is outside. An end skipped by a daylight-saving jump
+    /// closes at the jump; an end that happens twice closes the first time after `at`.
+    pub fn closing(&self, at: DateTime<Utc>, zone: Tz) -> Option<DateTime<Utc>> {
+        let local = at.with_timezone(&zone);
+        if !self.allows_local(local.time()) {
+            return None;
+        }
+        let today = local.date_naive();
+        // A window over midnight that opened today closes tomorrow.
+        let day = if self.start > self.end && local.time() >= self.start {
+            today.succ_opt().unwrap_or(today)
+        } else {
+            today
+        };
+        Some(closing_after(day, self.end, zone, at))
+    }
+
     /// `HH:MM–HH:MM`, for messages.
     pub fn label(&self) -> String {
         format!(
@@ -85,6 +103,22 @@ fn opening(day: NaiveDate, time: NaiveTime, zone: Tz) -> DateTime<Utc> {
     }
     // No zone skips a whole day; fall back to reading the time as UTC.
     Utc.from_utc_datetime(&day.and_time(time))
+}
+
+/// `day` `time` local as the first instant after `after`: skipped times move past the jump
+/// (as [`opening`]); of a time that happens twice, the first one still ahead.
+fn closing_after(day: NaiveDate, time: NaiveTime, zone: Tz, after: DateTime<Utc>) -> DateTime<Utc> {
+    match zone.from_local_datetime(&day.and_time(time)) {
+        LocalResult::Ambiguous(first, second) => {
+            let first = first.with_timezone(&Utc);
+            if first > after {
+                first
+            } else {
+                second.with_timezone(&Utc)
+            }
+        }
+        _ => opening(day, time, zone),
+    }
 }
 
 fn hm(h: u32, m: u32) -> NaiveTime {
@@ -151,6 +185,41 @@ mod tests {
         assert_eq!(
             h.next_allowed(utc("2026-03-28T22:00:00Z"), berlin),
             Some(utc("2026-03-29T01:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn windows_close_at_the_local_end_also_on_a_daylight_saving_day() {
+        let h = SendingHours::parse("09:00", "20:00").expect("hours");
+        let berlin: Tz = "Europe/Berlin".parse().expect("zone");
+        // 28 March 2026 is still winter time (+01:00): 20:00 is 19:00 UTC.
+        assert_eq!(
+            h.closing(utc("2026-03-28T10:00:00Z"), berlin),
+            Some(utc("2026-03-28T19:00:00Z"))
+        );
+        // 29 March, the day the clocks go forward: 20:00 is 18:00 UTC.
+        assert_eq!(
+            h.closing(utc("2026-03-29T08:00:00Z"), berlin),
+            Some(utc("2026-03-29T18:00:00Z"))
+        );
+        // Outside the hours there is nothing to close.
+        assert_eq!(h.closing(utc("2026-03-29T19:00:00Z"), berlin), None);
+        // A window over midnight ends the next day; an end of 02:30 does not exist on 29
+        // March, so it closes when the clocks jump to 03:00 (01:00 UTC).
+        let night = SendingHours::parse("22:00", "02:30").expect("hours");
+        assert_eq!(
+            night.closing(utc("2026-03-28T22:00:00Z"), berlin),
+            Some(utc("2026-03-29T01:00:00Z"))
+        );
+        // On 25 October 02:00–03:00 happens twice: the first 02:30 (00:30 UTC) closes it.
+        assert_eq!(
+            night.closing(utc("2026-10-24T23:00:00Z"), berlin),
+            Some(utc("2026-10-25T00:30:00Z"))
+        );
+        // 02:10 in the second pass (01:10 UTC) reads as inside again: closes at the second 02:30.
+        assert_eq!(
+            night.closing(utc("2026-10-25T01:10:00Z"), berlin),
+            Some(utc("2026-10-25T01:30:00Z"))
         );
     }
 
