@@ -200,6 +200,15 @@ pub fn router(state: AppState) -> Router {
             "/admin/campaigns/{id}/leads/jobs/{token}/errors.csv",
             get(admin::leads::job_errors_get),
         )
+        // A predictive campaign's run: start/pause/resume/cancel, and its live part.
+        .route(
+            "/admin/campaigns/{id}/run",
+            get(admin::campaign_run::campaign_run_get).post(admin::campaign_run::campaign_run_post),
+        )
+        .route(
+            "/admin/campaigns/{id}/run/live",
+            get(admin::campaign_run::campaign_run_live_get),
+        )
         .route(
             "/admin/classes",
             get(admin::classes::classes_get).post(admin::classes::classes_post),
