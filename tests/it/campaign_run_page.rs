@@ -53,8 +53,24 @@ pub(crate) async fn spring(
 
 /// Stores `n` SMS-preferring leads for `campaign`.
 pub(crate) async fn add_leads(server: &TestServer, campaign: CampaignId, n: usize) {
+    add_leads_preferring(server, campaign, n, ChannelPreference::Sms).await;
+}
+
+/// Stores `n` leads preferring `channel`, numbered on from the campaign's lead count.
+async fn add_leads_preferring(
+    server: &TestServer,
+    campaign: CampaignId,
+    n: usize,
+    channel: ChannelPreference,
+) {
     let at = server.clock.now();
-    let leads: Vec<Lead> = (0..n)
+    let before = server
+        .state
+        .store
+        .read(move |txn| store::count_leads(txn, campaign))
+        .await
+        .expect("count") as usize;
+    let leads: Vec<Lead> = (before..before + n)
         .map(|i| Lead {
             id: LeadId(0),
             campaign,
@@ -63,7 +79,7 @@ pub(crate) async fn add_leads(server: &TestServer, campaign: CampaignId, n: usiz
             first_name: format!("Lead{}", i + 1),
             last_name: String::new(),
             time_zone: String::new(),
-            channel: ChannelPreference::Sms,
+            channel,
             fields: Vec::new(),
             imported_at: at,
         })
@@ -74,7 +90,10 @@ pub(crate) async fn add_leads(server: &TestServer, campaign: CampaignId, n: usiz
         .write(move |txn| store::insert_leads(txn, leads, at))
         .await
         .expect("leads");
-    assert_eq!(added.len(), n);
+    assert!(
+        added.iter().all(|i| matches!(i, store::Imported::Added(_))),
+        "{n} new leads"
+    );
 }
 
 pub(crate) async fn run_state(server: &TestServer, campaign: CampaignId) -> RunState {
@@ -355,6 +374,15 @@ async fn the_live_part_shows_the_sends_rising_as_the_clock_moves() {
     let admin = server.login("root").await;
     let id = spring(&server, 60.0, |_| {}).await;
     add_leads(&server, id, 20).await;
+    // One lead prefers email (skipped once the run starts), and an import refused rows.
+    add_leads_preferring(&server, id, 1, ChannelPreference::Email).await;
+    let refused = vec![("bad phone".to_owned(), 2), ("duplicate".to_owned(), 1)];
+    server
+        .state
+        .store
+        .write(move |txn| store::count_refused(txn, id, &refused))
+        .await
+        .expect("refused rows");
     let live_path = format!("/admin/campaigns/{id}/run/live");
     let (_, before) = text(&admin, &live_path).await;
     assert_eq!(counter(&before, "count-sent"), 0);
@@ -379,10 +407,49 @@ async fn the_live_part_shows_the_sends_rising_as_the_clock_moves() {
     assert!(fake.sent().len() >= 3);
     let messaged = counter(&live, "count-messaged");
     assert!(messaged >= 3, "{live}");
+    assert_eq!(counter(&live, "count-leads"), 21);
+    assert_eq!(counter(&live, "count-skipped"), 1);
+    assert_eq!(counter(&live, "count-eligible"), 20);
     assert_eq!(counter(&live, "count-waiting"), 20 - messaged);
-    assert_eq!(counter(&live, "count-leads"), 20);
+    assert!(live.contains("<li>prefers email: 1</li>"), "{live}");
+    assert_eq!(counter(&live, "count-refused"), 3);
+    assert!(live.contains("<li>bad phone: 2</li>"), "{live}");
+    assert!(live.contains("<li>duplicate: 1</li>"), "{live}");
     // The chart has bars now, and the finish is estimated.
     assert!(live.contains("class=\"bar\""), "{live}");
     assert!(!live.contains("run-chart-empty"), "{live}");
     assert!(live.contains("id=\"run-eta\">About "), "{live}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_run_starts_again_only_with_new_leads() {
+    let (server, _fake) = TestServer::start_faked(vec![]).await;
+    server.add_user("root", Role::Admin).await;
+    let admin = server.login("root").await;
+    let id = spring(&server, 60.0, |_| {}).await;
+    add_leads(&server, id, 2).await;
+    act_ok(&admin, id, "start").await;
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while run_state(&server, id).await != RunState::Finished {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run did not finish"
+        );
+        server.advance(1);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, page) = text(&admin, &format!("/admin/campaigns/{id}/run")).await;
+    assert!(page.contains("id=\"run-state\">Finished<"), "{page}");
+    assert!(page.contains("Every lead has been reached."), "{page}");
+    assert_eq!(buttons(&page), ["start"]);
+    assert_eq!(counter(&page, "count-waiting"), 0);
+
+    let (status, page, _) = act(&admin, id, "start", true).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("import more leads"), "{page}");
+    assert_eq!(run_state(&server, id).await, RunState::Finished);
+
+    add_leads(&server, id, 1).await;
+    let page = act_ok(&admin, id, "start").await;
+    assert!(page.contains("id=\"run-state\">Running<"), "{page}");
 }
