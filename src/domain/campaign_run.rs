@@ -125,7 +125,9 @@ pub enum SkipReason {
 impl SkipReason {
     pub fn label(self) -> String {
         match self {
-            SkipReason::Channel(c) => format!("prefers {}", c.label().to_lowercase()),
+            SkipReason::Channel(c) => {
+                format!("{CHANNEL_SKIP_PREFIX}{}", c.label().to_lowercase())
+            }
             SkipReason::OptedOut => "opted out".into(),
             SkipReason::Ended => "campaign ended first".into(),
         }
@@ -170,6 +172,10 @@ pub struct RunStats {
     /// Rows the imports refused (bad numbers, duplicates, …), by kind.
     #[serde(default)]
     pub refused: BTreeMap<String, u64>,
+    /// Leads imported, by channel preference ([`ChannelPreference::as_str`]), so the leads a
+    /// campaign will message are known before it starts.
+    #[serde(default)]
+    pub channels: BTreeMap<String, u64>,
 }
 
 impl RunStats {
@@ -201,7 +207,41 @@ impl RunStats {
     pub fn waiting(&self, leads: u64) -> u64 {
         leads.saturating_sub(self.messaged + self.skipped_total())
     }
+
+    /// Leads the campaign aims at: those whose channel preference it messages. Lists
+    /// imported before channels were counted fall back to the leads not skipped.
+    pub fn eligible(&self, leads: u64, include_unknown: bool) -> u64 {
+        if self.channels.is_empty() {
+            return leads.saturating_sub(self.skipped_total());
+        }
+        let messaged_channel = |c: &str| {
+            c == ChannelPreference::Sms.as_str()
+                || (include_unknown && c == ChannelPreference::Unknown.as_str())
+        };
+        self.channels
+            .iter()
+            .filter(|(c, _)| messaged_channel(c))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Eligible leads still to be reached (neither messaged nor skipped).
+    pub fn eligible_waiting(&self, leads: u64, include_unknown: bool) -> u64 {
+        let channel_skips: u64 = self
+            .skipped
+            .iter()
+            .filter(|(reason, _)| reason.starts_with(CHANNEL_SKIP_PREFIX))
+            .map(|(_, n)| n)
+            .sum();
+        let other_skips = self.skipped_total() - channel_skips;
+        self.eligible(leads, include_unknown)
+            .saturating_sub(self.messaged + other_skips)
+            .min(self.waiting(leads))
+    }
 }
+
+/// How [`SkipReason::label`] starts for a channel preference.
+const CHANNEL_SKIP_PREFIX: &str = "prefers ";
 
 /// Sends, deliveries and replies in one minute, for the campaign's chart.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -249,5 +289,24 @@ mod tests {
         s.status_moved(DeliveryStatus::Sent, DeliveryStatus::Undelivered);
         assert_eq!((s.queued, s.sent, s.failed), (0, 0, 1));
         assert_eq!(s.waiting(3), 2);
+    }
+
+    #[test]
+    fn eligible_leads_follow_the_channel_counts() {
+        let mut s = RunStats::default();
+        s.channels.insert("sms".into(), 5);
+        s.channels.insert("unknown".into(), 2);
+        s.channels.insert("email".into(), 3);
+        assert_eq!(s.eligible(10, false), 5);
+        assert_eq!(s.eligible(10, true), 7);
+        // Running: 2 messaged, 1 opted out, the 3 email leads and 2 unknown ones skipped.
+        s.messaged = 2;
+        s.skipped.insert(SkipReason::OptedOut.label(), 1);
+        s.skipped
+            .insert(SkipReason::Channel(ChannelPreference::Email).label(), 3);
+        s.skipped
+            .insert(SkipReason::Channel(ChannelPreference::Unknown).label(), 2);
+        assert_eq!(s.eligible_waiting(10, false), 2);
+        assert_eq!(s.waiting(10), 2);
     }
 }

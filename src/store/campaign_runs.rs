@@ -12,9 +12,9 @@ use super::conversations::{append_event, insert_reply};
 use super::outbox::{SendOutcome, record_send};
 use super::*;
 use crate::domain::{
-    Campaign, CampaignId, CampaignRun, DeliveryStatus, E164, EventKind, Lead, LeadId, LeadOutcome,
-    LeadProgress, MessageId, MinuteCounts, RunAction, RunState, RunStats, SkipReason, Workitem,
-    WorkitemId, WorkitemState, preview,
+    Campaign, CampaignId, CampaignRun, ChannelPreference, DeliveryStatus, E164, EventKind, Lead,
+    LeadId, LeadOutcome, LeadProgress, MessageId, MinuteCounts, RunAction, RunState, RunStats,
+    SkipReason, Workitem, WorkitemId, WorkitemState, preview,
 };
 
 /// The error recorded on a campaign message withdrawn from the outbox by a cancel.
@@ -428,6 +428,22 @@ pub fn count_refused(
     let mut stats = stats_in(txn, campaign)?;
     for (kind, n) in refused {
         *stats.refused.entry(kind.clone()).or_default() += n;
+    }
+    put_stats(txn, campaign, &stats)
+}
+
+/// Counts newly stored leads by channel preference.
+pub(super) fn count_lead_channels(
+    txn: &WriteTransaction,
+    campaign: CampaignId,
+    added: &[ChannelPreference],
+) -> Result<(), StoreError> {
+    if added.is_empty() {
+        return Ok(());
+    }
+    let mut stats = stats_in(txn, campaign)?;
+    for c in added {
+        *stats.channels.entry(c.as_str().to_owned()).or_default() += 1;
     }
     put_stats(txn, campaign, &stats)
 }

@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 use redb::{ReadTransaction, WriteTransaction};
 
+use super::campaign_runs::count_lead_channels;
 use super::codec::{get_json, next_id, put_json};
 use super::*;
-use crate::domain::{CampaignId, Contact, Lead, LeadId};
+use crate::domain::{CampaignId, ChannelPreference, Contact, Lead, LeadId};
 
 /// What became of one lead handed to [`insert_leads`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +31,7 @@ pub fn insert_leads(
 ) -> Result<Vec<Imported>, StoreError> {
     let mut out = Vec::with_capacity(leads.len());
     note_field_names(txn, &leads)?;
+    let mut added: Vec<(CampaignId, ChannelPreference)> = Vec::new();
     for mut lead in leads {
         let key = number_key(lead.campaign, &lead);
         if txn
@@ -49,7 +51,18 @@ pub fn insert_leads(
             .insert(key.as_str(), lead.id.0)?;
         txn.open_multimap_table(CAMPAIGN_LEADS)?
             .insert(lead.campaign.0, lead.id.0)?;
+        added.push((lead.campaign, lead.channel));
         out.push(Imported::Added(lead.id));
+    }
+    let mut campaigns: Vec<CampaignId> = added.iter().map(|(c, _)| *c).collect();
+    campaigns.dedup();
+    for campaign in campaigns {
+        let channels: Vec<ChannelPreference> = added
+            .iter()
+            .filter(|(c, _)| *c == campaign)
+            .map(|(_, ch)| *ch)
+            .collect();
+        count_lead_channels(txn, campaign, &channels)?;
     }
     Ok(out)
 }

@@ -386,6 +386,9 @@ async fn the_live_part_shows_the_sends_rising_as_the_clock_moves() {
     let live_path = format!("/admin/campaigns/{id}/run/live");
     let (_, before) = text(&admin, &live_path).await;
     assert_eq!(counter(&before, "count-sent"), 0);
+    // Before the start, the lead preferring email is already left out.
+    assert_eq!(counter(&before, "count-eligible"), 20);
+    assert_eq!(counter(&before, "count-waiting"), 20);
 
     act_ok(&admin, id, "start").await;
     // One message at once, then one a second of the manual clock.

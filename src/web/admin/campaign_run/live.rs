@@ -78,13 +78,14 @@ impl LivePart {
     pub fn of(facts: &RunFacts, now: DateTime<Utc>) -> LivePart {
         let (zone, zone_name) = campaign_zone(&facts.campaign);
         let s = &facts.stats;
-        let waiting = s.waiting(facts.leads);
+        let unknown_too = facts.settings.include_unknown_channel;
+        let waiting = s.eligible_waiting(facts.leads, unknown_too);
         let chart_end = now.max(facts.run.started_at.unwrap_or(now));
         LivePart {
             state: state_key(facts.run.state),
             state_label: facts.run.state.label(),
             leads: facts.leads,
-            eligible: facts.leads.saturating_sub(s.skipped_total()),
+            eligible: s.eligible(facts.leads, unknown_too),
             waiting,
             messaged: s.messaged,
             queued: s.queued,
