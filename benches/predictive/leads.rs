@@ -67,7 +67,7 @@ pub struct Zones {
 }
 
 /// How long `zone` stays on its present side of `hours` from `now` (up to a day), and which.
-pub fn steady(zone: Tz, hours: &SendingHours, now: DateTime<Utc>) -> (bool, Duration) {
+fn steady(zone: Tz, hours: &SendingHours, now: DateTime<Utc>) -> (bool, Duration) {
     let inside = |at: DateTime<Utc>| hours.allows_local(at.with_timezone(&zone).time());
     let open = inside(now);
     let mut minutes = 0;

@@ -102,7 +102,7 @@ pub async fn baseline(
 
 /// `n` agent conversations with customers of their own, spread over the campaign's numbers
 /// (each opened with a first message).
-pub async fn open_workitems(
+async fn open_workitems(
     state: &AppState,
     agent: UserId,
     campaign: &Campaign,
