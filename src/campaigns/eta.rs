@@ -3,10 +3,10 @@
 //! in other zones open at other times); pure, so the run page asks it with the store's facts
 //! and the clock.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use super::plan::next_allowed;
+use super::plan::{next_allowed, next_local_midnight};
 use crate::domain::PredictiveSettings;
 
 /// Allowed windows looked at before giving up: more than two years of daily windows, so
@@ -72,18 +72,6 @@ fn window_close(open: DateTime<Utc>, zone: Tz, settings: &PredictiveSettings) ->
         close = close.min(end);
     }
     close
-}
-
-/// The start of the local day after `at`'s (the hour after, where the clocks skip midnight).
-fn next_local_midnight(at: DateTime<Utc>, zone: Tz) -> Option<DateTime<Utc>> {
-    let day = at.with_timezone(&zone).date_naive().succ_opt()?;
-    [0, 1]
-        .into_iter()
-        .find_map(|h| {
-            zone.from_local_datetime(&day.and_hms_opt(h, 0, 0)?)
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub fn next_allowed(
 }
 
 /// The start of the local day after `at`'s (the hour after, where the clocks skip midnight).
-fn next_local_midnight(at: DateTime<Utc>, zone: Tz) -> Option<DateTime<Utc>> {
+pub(crate) fn next_local_midnight(at: DateTime<Utc>, zone: Tz) -> Option<DateTime<Utc>> {
     let day = at.with_timezone(&zone).date_naive().succ_opt()?;
     [0, 1]
         .into_iter()

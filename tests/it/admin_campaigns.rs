@@ -17,23 +17,10 @@ async fn admin(server: &TestServer) -> Client {
     server.login("root").await
 }
 
-/// Posts `fields` with the session's CSRF field, as the page does; (status, body, Location).
+/// Posts `fields` as the page does; (status, body, Location).
 async fn post(client: &Client, path: &str, fields: &Fields) -> (u16, String, String) {
-    let mut all: Vec<(&str, &str)> = vec![("_csrf", client.csrf.as_str())];
-    all.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
-    let res = client
-        .http
-        .post(format!("{}{path}", client.base))
-        .form(&all)
-        .send()
-        .await
-        .unwrap();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (res.status().as_u16(), res.text().await.unwrap(), location)
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    client.form_post(path, &pairs, true).await
 }
 
 /// A valid form: an inbound campaign on `queue`, with sending hours 08:00–21:00.

@@ -121,23 +121,8 @@ pub(crate) fn counter(html: &str, id: &str) -> u64 {
 
 /// (status, body, Location) of the page's form for `action`, with or without the CSRF field.
 async fn act(client: &Client, id: CampaignId, action: &str, csrf: bool) -> (u16, String, String) {
-    let mut fields = vec![("action", action)];
-    if csrf {
-        fields.push(("_csrf", client.csrf.as_str()));
-    }
-    let res = client
-        .http
-        .post(format!("{}/admin/campaigns/{id}/run", client.base))
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (res.status().as_u16(), res.text().await.unwrap(), location)
+    let path = format!("/admin/campaigns/{id}/run");
+    client.form_post(&path, &[("action", action)], csrf).await
 }
 
 async fn text(client: &Client, path: &str) -> (u16, String) {

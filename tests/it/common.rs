@@ -272,6 +272,34 @@ impl Client {
             .unwrap()
     }
 
+    /// Posts an HTML form as a page does, with the session's `_csrf` field unless `csrf` is
+    /// false; (status, body, Location).
+    pub async fn form_post(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        csrf: bool,
+    ) -> (u16, String, String) {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        if csrf {
+            all.push(("_csrf", self.csrf.as_str()));
+        }
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(&all)
+            .send()
+            .await
+            .unwrap();
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (res.status().as_u16(), res.text().await.unwrap(), location)
+    }
+
     pub async fn post_ok(&self, path: &str, body: Value) -> Value {
         let res = self.post(path, body).await;
         let status = res.status();

@@ -13,28 +13,13 @@ use crate::common::*;
 /// The campaign's own number, so its workitems carry the campaign.
 pub(crate) const SURVEY_LINE: &str = "+14155550177";
 
-/// Status, body and `Location` of a form POST sent like a browser form (CSRF header).
+/// Status, body and `Location` of a form POST sent like a browser form.
 pub(crate) async fn form_post(
     client: &Client,
     path: &str,
     pairs: &[(&str, &str)],
 ) -> (u16, String, String) {
-    let res = client
-        .http
-        .post(format!("{}{path}", client.base))
-        .header("X-CSRF-Token", &client.csrf)
-        .form(pairs)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, res.text().await.unwrap(), location)
+    client.form_post(path, pairs, true).await
 }
 
 async fn get_page(client: &Client, path: &str) -> (u16, String) {
