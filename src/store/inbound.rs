@@ -2,6 +2,7 @@
 //! tables and reads its id counters once, however many messages it holds.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use redb::{MultimapTable, ReadableTable, Table, WriteTransaction};
@@ -149,7 +150,7 @@ fn take(counter: &mut u64) -> u64 {
 struct Tables<'t> {
     txn: &'t WriteTransaction,
     /// The campaign owning each of our numbers seen in this batch.
-    owners: HashMap<E164, Option<Campaign>>,
+    owners: HashMap<E164, Option<Arc<Campaign>>>,
     meta: Table<'t, &'static str, u64>,
     provider_ids: Table<'t, &'static str, u64>,
     contacts: Table<'t, u64, &'static [u8]>,
@@ -346,16 +347,16 @@ impl<'t> Tables<'t> {
     }
 
     /// The campaign owning `our_number`, read once per batch.
-    fn owner(&mut self, our_number: &E164) -> Result<Option<Campaign>, StoreError> {
+    fn owner(&mut self, our_number: &E164) -> Result<Option<Arc<Campaign>>, StoreError> {
         if let Some(known) = self.owners.get(our_number) {
             return Ok(known.clone());
         }
-        let campaign: Option<Campaign> = match self
+        let campaign: Option<Arc<Campaign>> = match self
             .campaign_numbers
             .get(our_number.as_str())?
             .map(|v| v.value())
         {
-            Some(id) => get_json(&self.campaigns, "campaigns", id)?,
+            Some(id) => get_json(&self.campaigns, "campaigns", id)?.map(Arc::new),
             None => None,
         };
         self.owners.insert(our_number.clone(), campaign.clone());
@@ -365,7 +366,10 @@ impl<'t> Tables<'t> {
     /// The campaign a new conversation on `our_number` belongs to, and its queue: the
     /// number's owner, or for a predictive campaign the inbound campaign its replies go to.
     /// Numbers nobody owns go to the first queue.
-    fn route_for(&mut self, our_number: &E164) -> Result<(Option<Campaign>, Queue), StoreError> {
+    fn route_for(
+        &mut self,
+        our_number: &E164,
+    ) -> Result<(Option<Arc<Campaign>>, Queue), StoreError> {
         let mut campaign = self.owner(our_number)?;
         if let Some(replies_to) = campaign
             .as_ref()
@@ -373,7 +377,7 @@ impl<'t> Tables<'t> {
             .and_then(|p| p.replies_to)
             && let Some(inbound) = get_json(&self.campaigns, "campaigns", replies_to.0)?
         {
-            campaign = Some(inbound);
+            campaign = Some(Arc::new(inbound));
         }
         let queue: Option<Queue> = match &campaign {
             Some(c) => get_json(&self.queues, "queues", c.queue.0)?,
