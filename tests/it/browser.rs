@@ -210,13 +210,24 @@ pub(crate) async fn type_into(c: &Client, css: &str, text: &str) {
 
 /// Logs `name` in through the login page and waits for the live workspace.
 pub(crate) async fn log_in(c: &Client, server: &TestServer, name: &str) {
-    c.goto(&format!("{}/workspace", server.url))
+    log_in_to(c, server, "/workspace", name, "#app[data-live=\"1\"]").await;
+}
+
+/// Opens `path`, logs `name` in on the login page it shows, and waits for `ready`.
+pub(crate) async fn log_in_to(
+    c: &Client,
+    server: &TestServer,
+    path: &str,
+    name: &str,
+    ready: &str,
+) {
+    c.goto(&format!("{}{path}", server.url))
         .await
         .expect("open");
     type_into(c, "#username", name).await;
     type_into(c, "#password", PASSWORD).await;
     click(c, "#login-submit").await;
-    wait_for(c, "#app[data-live=\"1\"]").await;
+    wait_for(c, ready).await;
 }
 
 /// Sets the presence select and waits until the ACD has it.

@@ -10,7 +10,7 @@ use parley::store;
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, click, js, poll, texts, type_into, wait_for, wait_text,
+    Driver, browser_tools, click, js, log_in_to, poll, texts, wait_for, wait_text,
 };
 use crate::campaign_run_page::{add_leads, run_state, spring};
 use crate::common::*;
@@ -80,13 +80,7 @@ async fn an_admin_starts_pauses_and_resumes_a_campaign_and_watches_it_live() {
 
     let driver = Driver::start(&driver_path).await;
     let c = driver.browser(&chromium).await;
-    c.goto(&format!("{}/login", server.url))
-        .await
-        .expect("open");
-    type_into(&c, "#username", "root").await;
-    type_into(&c, "#password", PASSWORD).await;
-    click(&c, "#login-submit").await;
-    wait_for(&c, "nav.admin-nav").await;
+    log_in_to(&c, &server, "/login", "root", "nav.admin-nav").await;
     c.goto(&format!("{}/admin/campaigns", server.url))
         .await
         .expect("open");

@@ -8,7 +8,7 @@ use parley::domain::{Campaign, CampaignId, CampaignKind, Role};
 use parley::store;
 use serde_json::{Value, json};
 
-use crate::browser::{Driver, browser_tools, click, js, type_into, wait_for, wait_js, wait_text};
+use crate::browser::{Driver, browser_tools, click, js, log_in_to, wait_for, wait_js, wait_text};
 use crate::common::*;
 
 const LIST: &str = "Tel,Name,Plan\n+14155550101,Ana,gold\n12,Ben,x\n+14155550103,Cy,silver\n";
@@ -74,13 +74,7 @@ async fn an_admin_maps_previews_and_imports_a_lead_list_with_live_progress() {
 
     let driver = Driver::start(&driver_path).await;
     let c = driver.browser(&chromium).await;
-    c.goto(&format!("{}/login", server.url))
-        .await
-        .expect("open");
-    type_into(&c, "#username", "root").await;
-    type_into(&c, "#password", PASSWORD).await;
-    click(&c, "#login-submit").await;
-    wait_for(&c, "nav.admin-nav").await;
+    log_in_to(&c, &server, "/login", "root", "nav.admin-nav").await;
 
     // From the campaign list to the campaign's leads.
     c.goto(&format!("{}/admin/campaigns", server.url))

@@ -5,7 +5,9 @@
 use fantoccini::key::Key;
 use parley::domain::Role;
 
-use crate::browser::{Driver, browser_tools, click, texts, type_into, wait_for, wait_text};
+use crate::browser::{
+    Driver, browser_tools, click, log_in_to, texts, type_into, wait_for, wait_text,
+};
 use crate::common::*;
 use crate::search::until;
 
@@ -42,12 +44,7 @@ async fn a_supervisor_searches_and_opens_the_conversation() {
     let message = found["hits"][0]["id"].as_u64().unwrap();
 
     // Not logged in: the login page, then back to the search page.
-    c.goto(&format!("{}/search", server.url))
-        .await
-        .expect("open");
-    type_into(&c, "#username", "boss").await;
-    type_into(&c, "#password", PASSWORD).await;
-    click(&c, "#login-submit").await;
+    log_in_to(&c, &server, "/search", "boss", "#search-q").await;
     type_into(&c, "#search-q", "refund").await;
     wait_for(&c, "#search-q")
         .await

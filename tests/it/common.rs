@@ -521,3 +521,20 @@ impl TestServer {
             .expect("campaign")
     }
 }
+
+/// Opens the store of the data dir `dir` directly, as the CLI does (no server running).
+pub fn open_store_at(dir: &std::path::Path) -> (parley::store::Store, std::thread::JoinHandle<()>) {
+    let config = parley::config::Config {
+        data_dir: dir.to_owned(),
+        ..Default::default()
+    };
+    parley::open_store(&config).unwrap()
+}
+
+/// Closes a store opened with [`open_store_at`], once every write is on disk.
+pub async fn close_store(store: parley::store::Store, writer: std::thread::JoinHandle<()>) {
+    drop(store);
+    tokio::task::spawn_blocking(move || writer.join().unwrap())
+        .await
+        .unwrap();
+}

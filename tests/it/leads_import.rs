@@ -7,6 +7,8 @@ use std::process::Command;
 use parley::domain::{Campaign, CampaignId, CampaignKind, ChannelPreference, E164};
 use parley::store;
 
+use crate::common::{close_store, open_store_at};
+
 const LIST: &str = "\u{feff}Mobile,First Name,Last Name,TZ,Channel,Plan\n\
 +14155550101,Ana,Lima,America/Sao_Paulo,sms,gold\n\
 (415) 555-0102,Ben,,,email,silver\n\
@@ -17,25 +19,10 @@ not a phone,Cy,,,,\n\
 \n\
 +14155550106,Fay,Fox,Europe/Berlin,,bronze\n";
 
-async fn open(dir: &std::path::Path) -> (store::Store, std::thread::JoinHandle<()>) {
-    let config = parley::config::Config {
-        data_dir: dir.to_owned(),
-        ..Default::default()
-    };
-    parley::open_store(&config).unwrap()
-}
-
-async fn close(s: store::Store, writer: std::thread::JoinHandle<()>) {
-    drop(s);
-    tokio::task::spawn_blocking(move || writer.join().unwrap())
-        .await
-        .unwrap();
-}
-
 /// A data dir with a predictive campaign "Spring offer" and an inbound one "Support".
 async fn data_dir() -> (tempfile::TempDir, CampaignId) {
     let dir = tempfile::tempdir().unwrap();
-    let (s, writer) = open(dir.path()).await;
+    let (s, writer) = open_store_at(dir.path());
     let queue = parley::bootstrap::ensure_default_queue(&s).await.unwrap();
     // A contact that already has a name keeps it.
     let known = E164::parse("+14155550106").unwrap();
@@ -53,7 +40,7 @@ async fn data_dir() -> (tempfile::TempDir, CampaignId) {
     .await
     .unwrap();
     let campaigns = s.read(store::all_campaigns).await.unwrap();
-    close(s, writer).await;
+    close_store(s, writer).await;
     let spring = campaigns
         .iter()
         .find(|c| c.name == "Spring offer")
@@ -107,7 +94,7 @@ async fn a_lead_list_is_imported_with_a_report_of_the_refused_rows() {
     }
     assert_eq!(lines.len(), 5);
 
-    let (s, writer) = open(dir.path()).await;
+    let (s, writer) = open_store_at(dir.path());
     let (leads, fay) = s
         .read(move |txn| {
             let fay = store::contact_by_phone(txn, &E164::parse("+14155550106").unwrap())?;
@@ -115,7 +102,7 @@ async fn a_lead_list_is_imported_with_a_report_of_the_refused_rows() {
         })
         .await
         .unwrap();
-    close(s, writer).await;
+    close_store(s, writer).await;
     let phones: Vec<&str> = leads.iter().map(|l| l.phone.as_str()).collect();
     assert_eq!(phones, ["+14155550101", "+14155550102", "+14155550106"]);
     assert_eq!(leads[0].time_zone, "America/Sao_Paulo");
@@ -138,12 +125,12 @@ async fn a_lead_list_is_imported_with_a_report_of_the_refused_rows() {
     assert!(out.contains("7 rows refused"), "{out}");
 
     // Both imports' refusals are counted for the campaign's page, by kind.
-    let (s, writer) = open(dir.path()).await;
+    let (s, writer) = open_store_at(dir.path());
     let stats = s
         .read(move |txn| store::campaign_stats(txn, spring))
         .await
         .unwrap();
-    close(s, writer).await;
+    close_store(s, writer).await;
     let refused: Vec<(&str, u64)> = stats
         .refused
         .iter()
@@ -189,12 +176,12 @@ async fn a_list_that_cannot_be_mapped_or_a_wrong_campaign_changes_nothing() {
     assert!(!ok);
     assert!(out.contains("not a lead field"), "{out}");
 
-    let (s, writer) = open(dir.path()).await;
+    let (s, writer) = open_store_at(dir.path());
     let n = s
         .read(move |txn| store::count_leads(txn, spring))
         .await
         .unwrap();
-    close(s, writer).await;
+    close_store(s, writer).await;
     assert_eq!(n, 0);
 
     // Mapped by hand, the same file imports.

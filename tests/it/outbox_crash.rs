@@ -19,12 +19,8 @@ const HANG_ON: usize = 4;
 /// Stores one conversation with `BATCH` replies waiting in the outbox, on a number whose
 /// campaign allows a high rate; returns the replies' ids in order.
 async fn prepare(dir: &std::path::Path) -> Vec<u64> {
-    let config = parley::config::Config {
-        data_dir: dir.to_owned(),
-        ..Default::default()
-    };
     {
-        let (store, writer) = parley::open_store(&config).unwrap();
+        let (store, writer) = open_store_at(dir);
         let queue = parley::bootstrap::ensure_default_queue(&store)
             .await
             .unwrap();
@@ -69,10 +65,7 @@ async fn prepare(dir: &std::path::Path) -> Vec<u64> {
             })
             .await
             .unwrap();
-        drop(store);
-        tokio::task::spawn_blocking(move || writer.join().unwrap())
-            .await
-            .unwrap();
+        close_store(store, writer).await;
         ids
     }
 }
@@ -174,11 +167,7 @@ async fn a_batch_is_sent_exactly_once_across_a_sigkill() {
     );
 
     // The store agrees: the interrupted one failed with the reason, the others were sent.
-    let config = parley::config::Config {
-        data_dir: dir.path().to_owned(),
-        ..Default::default()
-    };
-    let (store, writer) = parley::open_store(&config).unwrap();
+    let (store, writer) = open_store_at(dir.path());
     for (i, id) in ids.iter().enumerate() {
         let id = parley::domain::MessageId(*id);
         let m = store
@@ -193,8 +182,5 @@ async fn a_batch_is_sent_exactly_once_across_a_sigkill() {
             assert_eq!(m.status, DeliveryStatus::Sent, "reply {i}: {m:?}");
         }
     }
-    drop(store);
-    tokio::task::spawn_blocking(move || writer.join().unwrap())
-        .await
-        .unwrap();
+    close_store(store, writer).await;
 }

@@ -24,11 +24,7 @@ const HANG_ON: usize = 20;
 /// A running predictive campaign of `LEADS` leads at 10 a second, written straight to the
 /// data dir; the lead ids.
 async fn prepare(dir: &std::path::Path) -> Vec<LeadId> {
-    let config = parley::config::Config {
-        data_dir: dir.to_owned(),
-        ..Default::default()
-    };
-    let (store, writer) = parley::open_store(&config).unwrap();
+    let (store, writer) = open_store_at(dir);
     let queue = parley::bootstrap::ensure_default_queue(&store)
         .await
         .unwrap();
@@ -77,10 +73,7 @@ async fn prepare(dir: &std::path::Path) -> Vec<LeadId> {
         })
         .await
         .unwrap();
-    drop(store);
-    tokio::task::spawn_blocking(move || writer.join().unwrap())
-        .await
-        .unwrap();
+    close_store(store, writer).await;
     ids
 }
 
@@ -119,11 +112,7 @@ async fn a_killed_campaign_resumes_with_no_lead_messaged_twice_or_skipped() {
     assert_eq!(distinct.len(), LEADS, "no lead twice: {got:?}");
 
     // The store agrees: every lead reached once, the held message interrupted.
-    let config = parley::config::Config {
-        data_dir: dir.path().to_owned(),
-        ..Default::default()
-    };
-    let (store, writer) = parley::open_store(&config).unwrap();
+    let (store, writer) = open_store_at(dir.path());
     let mut interrupted = 0;
     for lead in leads {
         let p = store
@@ -144,8 +133,5 @@ async fn a_killed_campaign_resumes_with_no_lead_messaged_twice_or_skipped() {
         }
     }
     assert_eq!(interrupted, 1, "only the held message was interrupted");
-    drop(store);
-    tokio::task::spawn_blocking(move || writer.join().unwrap())
-        .await
-        .unwrap();
+    close_store(store, writer).await;
 }
