@@ -30,8 +30,8 @@
 //! `PARLEY_BENCH_LEADS`, default 100,000. Exit code 1 when a send breaks a rule or the
 //! campaign does not finish in time; the pace is reported as PASS/MISS only.
 //!
-//! Parts, in `benches/predictive/`: `server.rs` (the recording provider, the in-process server,
-//! CPU readings), `leads.rs` (zones, the lead mix, storing), `phases.rs` (baseline, campaign),
+//! Parts, in `benches/predictive/`: `server.rs` (the recording provider, CPU readings; the
+//! server boots through `benches/common`), `leads.rs` (zones, the lead mix, storing), `phases.rs` (baseline, campaign),
 //! `checks.rs` (windows, rule breaches), `report.rs` (the table).
 
 use std::sync::Arc;
@@ -40,7 +40,7 @@ use std::time::Duration;
 use parley::domain::SendingHours;
 
 mod common;
-use common::{Machine, Res, say, thousands, writer_thread_stat};
+use common::{Machine, Res, boot_with, say, thousands, writer_thread_stat};
 #[path = "predictive/checks.rs"]
 mod checks;
 #[path = "predictive/leads.rs"]
@@ -56,7 +56,7 @@ use checks::{breaches, windows};
 use leads::{Kind, pick_zones, plan_leads, setup_campaign};
 use phases::{baseline, run_campaign};
 use report::{Mix, Report, describe_mix};
-use server::{RecordingProvider, boot};
+use server::RecordingProvider;
 
 const DEFAULT_PACE: f64 = 12_000.0;
 const DEFAULT_LEADS: usize = 100_000;
@@ -127,7 +127,7 @@ async fn run() -> Res<bool> {
     ));
 
     let provider = Arc::new(RecordingProvider::default());
-    let server = boot(&temp.path().join("data"), provider.clone()).await?;
+    let server = boot_with(&temp.path().join("data"), Some(provider.clone())).await?;
     let state = server.state.clone();
     let writer_stat = writer_thread_stat();
     say(&format!(

@@ -260,6 +260,14 @@ pub struct Server {
 }
 
 pub async fn boot(data_dir: &Path) -> Res<Server> {
+    boot_with(data_dir, None).await
+}
+
+/// Boots with `provider` sending the outbound messages instead of the configured one.
+pub async fn boot_with(
+    data_dir: &Path,
+    provider: Option<std::sync::Arc<dyn parley::sms::Provider>>,
+) -> Res<Server> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
@@ -273,6 +281,7 @@ pub async fn boot(data_dir: &Path) -> Res<Server> {
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let options = parley::Options {
         ready: Some(ready_tx),
+        provider,
         ..parley::Options::default()
     };
     let handle = tokio::spawn(parley::run_with(

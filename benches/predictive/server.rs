@@ -1,19 +1,16 @@
-//! The provider the benchmark sends through, the in-process server, and what a phase cost.
+//! The provider the benchmark sends through, and what a phase cost.
 
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
-use parley::config::Config;
 use parley::domain::{DeliveryStatus, E164};
 use parley::sms::{OutboundSms, Provider, SendError, SendReceipt};
 use parley::state::AppState;
 use parley::store::BatchStats;
-use parley::tasks::Shutdown;
 
-use crate::common::{Res, cpu_time, lock};
+use crate::common::{cpu_time, lock};
 
 /// One call to the provider.
 pub struct Call {
@@ -57,55 +54,6 @@ impl Provider for RecordingProvider {
                 status: DeliveryStatus::Delivered,
             })
         })
-    }
-}
-
-pub struct Server {
-    pub state: AppState,
-    pub shutdown: Shutdown,
-    pub handle: tokio::task::JoinHandle<Result<(), parley::RunError>>,
-}
-
-pub async fn boot(dir: &Path, provider: Arc<RecordingProvider>) -> Res<Server> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let config = Config {
-        data_dir: dir.to_owned(),
-        public_url: format!("http://{}", listener.local_addr()?),
-        ..Config::default()
-    };
-    let shutdown = Shutdown::default();
-    let (ready, started) = tokio::sync::oneshot::channel();
-    let options = parley::Options {
-        provider: Some(provider),
-        ready: Some(ready),
-        ..parley::Options::default()
-    };
-    let handle = tokio::spawn(parley::run_with(
-        config,
-        listener,
-        shutdown.clone(),
-        options,
-    ));
-    let state = tokio::time::timeout(Duration::from_secs(30), started)
-        .await
-        .map_err(|_| "the server did not start within 30 s")?
-        .map_err(|_| "the server failed to start")?;
-    Ok(Server {
-        state,
-        shutdown,
-        handle,
-    })
-}
-
-impl Server {
-    pub async fn stop(self) -> Res<()> {
-        self.shutdown.trigger();
-        drop(self.state);
-        tokio::time::timeout(Duration::from_secs(60), self.handle)
-            .await
-            .map_err(|_| "the server did not stop within 60 s")??
-            .map_err(|e| format!("the server failed: {e}"))?;
-        Ok(())
     }
 }
 
