@@ -360,13 +360,8 @@ fn write_batch(
                     received_at: *at,
                 };
                 for ingested in parley::store::ingest_many(txn, std::slice::from_ref(&sms))? {
-                    if let Ingested::Stored {
-                        workitem: w,
-                        contact,
-                        ..
-                    } = ingested
-                    {
-                        workitem.get_or_insert((w.id, contact.id));
+                    if let Ingested::Stored { workitem: w, .. } = ingested {
+                        workitem.get_or_insert((w.id, w.contact));
                     }
                 }
                 continue;

@@ -95,7 +95,7 @@ fn route(acd: &Acd, hub: &Hub, outbox: &Outbox, sms: &InboundSms, ingested: &Ing
             at: message.at,
         },
     );
-    if *new_workitem {
+    if *new_workitem && let Some(contact) = contact {
         acd.enqueue(workitem.clone(), contact.display_name());
     } else if !keyword.as_ref().is_some_and(|k| k.closed) {
         acd.customer_message(workitem.id, message.clone());

@@ -55,9 +55,7 @@ impl Fixture {
             received_at: at,
         };
         match self.write(|txn| ingest_inbound(txn, &sms).unwrap()) {
-            Ingested::Stored {
-                workitem, contact, ..
-            } => (workitem.id, contact.id),
+            Ingested::Stored { workitem, .. } => (workitem.id, workitem.contact),
             Ingested::Duplicate(_) => panic!("duplicate"),
         }
     }

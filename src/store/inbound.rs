@@ -42,7 +42,9 @@ pub enum Ingested {
     Stored {
         message: Message,
         workitem: Workitem,
-        contact: Contact,
+        /// The contact, read (or created) when the message opens a conversation; an open one
+        /// already names its contact, which is not read again for every message.
+        contact: Option<Contact>,
         /// A new conversation the ACD must route (otherwise it continues an open one, or
         /// was a keyword answered automatically).
         new_workitem: bool,
@@ -210,16 +212,6 @@ impl<'t> Tables<'t> {
             Some(id) => get_json::<Workitem>(&self.workitems, "workitems", id)?,
             None => None,
         };
-        // An open conversation keeps its contact, even if an agent just moved the contact to
-        // another mobile number; only a new conversation looks the number up.
-        let known = match &existing {
-            Some(w) => get_json::<Contact>(&self.contacts, "contacts", w.contact.0)?,
-            None => None,
-        };
-        let contact = match known {
-            Some(c) => c,
-            None => self.contact_for(&sms.from, sms.received_at, ids)?,
-        };
         let opted_out = self.consent.get(&sms.from)?.is_some_and(|c| c.opted_out);
         // START/UNSTOP/YES only mean something to a number that opted out; otherwise they
         // are ordinary words in a conversation.
@@ -227,9 +219,12 @@ impl<'t> Tables<'t> {
             Keyword::of(&sms.body).filter(|k| !matches!(k, Keyword::OptIn(_)) || opted_out);
         // A keyword outside a conversation is answered automatically, not routed.
         let closes = keyword.is_some() && existing.is_none();
-        let (workitem, new_workitem) = match existing {
-            Some(w) => (w, false),
+        // An open conversation keeps its contact, even if an agent just moved the contact to
+        // another mobile number; only a new conversation looks the number up.
+        let (workitem, contact, new_workitem) = match existing {
+            Some(w) => (w, None, false),
             None => {
+                let contact = self.contact_for(&sms.from, sms.received_at, ids)?;
                 let (campaign, queue) = self.route_for(&sms.to)?;
                 let workitem = Workitem {
                     id: WorkitemId(take(&mut ids.workitem)),
@@ -263,7 +258,7 @@ impl<'t> Tables<'t> {
                         EventKind::Queued { queue: queue.id },
                     )?;
                 }
-                (workitem, !closes)
+                (workitem, Some(contact), !closes)
             }
         };
         let size = segments::count(&sms.body);
