@@ -170,7 +170,8 @@ pub enum EventKind {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Event {
-    pub id: EventId,
+    /// `None` for a customer message, whose event is read from the message itself.
+    pub id: Option<EventId>,
     pub workitem: WorkitemId,
     pub at: DateTime<Utc>,
     #[serde(flatten)]

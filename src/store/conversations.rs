@@ -28,15 +28,16 @@ pub fn append_event(
     at: DateTime<Utc>,
     kind: EventKind,
 ) -> Result<Event, StoreError> {
+    let id = next_id(txn, "event")?;
     let event = Event {
-        id: EventId(next_id(txn, "event")?),
+        id: Some(EventId(id)),
         workitem,
         at,
         kind,
     };
-    put_json(&mut txn.open_table(EVENTS)?, event.id.0, &event)?;
+    put_json(&mut txn.open_table(EVENTS)?, id, &event)?;
     txn.open_multimap_table(EVENTS_BY_WORKITEM)?
-        .insert(workitem.0, event.id.0)?;
+        .insert(workitem.0, id)?;
     Ok(event)
 }
 
@@ -189,14 +190,40 @@ pub fn messages_of(txn: &ReadTransaction, id: WorkitemId) -> Result<Vec<Message>
     Ok(out)
 }
 
+/// A workitem's events, oldest first. A customer message is an event read from the message
+/// itself: storing an event as well would write every inbound message twice on the busiest
+/// path. (Older data dirs hold such events; they are skipped so none shows twice.)
 pub fn events_of(txn: &ReadTransaction, id: WorkitemId) -> Result<Vec<Event>, StoreError> {
     let table = txn.open_table(EVENTS)?;
     let mut out = Vec::new();
     for eid in txn.open_multimap_table(EVENTS_BY_WORKITEM)?.get(id.0)? {
-        if let Some(e) = get_json(&table, "events", eid?.value())? {
+        if let Some(e) = get_json::<Event>(&table, "events", eid?.value())?
+            && !matches!(e.kind, EventKind::MessageIn { .. })
+        {
             out.push(e);
         }
     }
+    out.extend(
+        messages_of(txn, id)?
+            .into_iter()
+            .filter(|m| m.direction == Direction::In)
+            .map(|m| Event {
+                id: None,
+                workitem: id,
+                at: m.at,
+                kind: EventKind::MessageIn { message: m.id },
+            }),
+    );
+    // Stable: stored events keep their order. At one instant a conversation opens, then
+    // its message arrives, then whatever that message caused.
+    out.sort_by_key(|e| {
+        let rank = match e.kind {
+            EventKind::Queued { .. } | EventKind::Started { .. } | EventKind::Campaign { .. } => 0,
+            EventKind::MessageIn { .. } => 1,
+            _ => 2,
+        };
+        (e.at, rank)
+    });
     Ok(out)
 }
 
@@ -228,3 +255,7 @@ pub fn messages_with(
 pub fn message(txn: &ReadTransaction, id: MessageId) -> Result<Option<Message>, StoreError> {
     get_json(&txn.open_table(MESSAGES)?, "messages", id.0)
 }
+
+#[cfg(test)]
+#[path = "conversations_tests.rs"]
+mod tests;

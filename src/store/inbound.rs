@@ -286,14 +286,7 @@ impl<'t> Tables<'t> {
             &mut ids.change,
             Change::Message(message.id),
         )?;
-        self.event(
-            ids,
-            workitem.id,
-            sms.received_at,
-            EventKind::MessageIn {
-                message: message.id,
-            },
-        )?;
+        // No `MessageIn` event: the message is its own (see `events_of`).
         let keyword = match keyword {
             Some(k) => Some(self.answer_keyword(k, &workitem, closes, sms, ids)?),
             None => None,
@@ -400,14 +393,15 @@ impl<'t> Tables<'t> {
         at: DateTime<Utc>,
         kind: EventKind,
     ) -> Result<(), StoreError> {
+        let id = take(&mut ids.event);
         let event = Event {
-            id: EventId(take(&mut ids.event)),
+            id: Some(EventId(id)),
             workitem,
             at,
             kind,
         };
-        put_json(&mut self.events, event.id.0, &event)?;
-        self.events_by_workitem.insert(workitem.0, event.id.0)?;
+        put_json(&mut self.events, id, &event)?;
+        self.events_by_workitem.insert(workitem.0, id)?;
         Ok(())
     }
 }

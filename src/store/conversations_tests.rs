@@ -1,0 +1,71 @@
+//! A workitem's events: customer messages read from the messages, in order with the stored
+//! events, on a real store in a temp dir.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use redb::{Database, ReadableDatabase};
+
+use super::super::{InboundSms, Ingested, ingest_inbound};
+use super::*;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
+}
+
+fn text(db: &Database, body: &str, at: DateTime<Utc>) -> (WorkitemId, MessageId) {
+    let sms = InboundSms {
+        provider: "simulator",
+        provider_id: None,
+        from: E164::parse("+14155550101").unwrap(),
+        to: E164::parse("+14155550100").unwrap(),
+        body: body.into(),
+        received_at: at,
+    };
+    let txn = db.begin_write().unwrap();
+    let Ingested::Stored {
+        workitem, message, ..
+    } = ingest_inbound(&txn, &sms).unwrap()
+    else {
+        panic!("duplicate");
+    };
+    txn.commit().unwrap();
+    (workitem.id, message.id)
+}
+
+#[test]
+fn customer_messages_are_events_in_order_and_never_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::create(dir.path().join("t.redb")).unwrap();
+    super::super::init(&db).unwrap();
+    let (w, first) = text(&db, "hello", t0());
+    // An older data dir also stored an event for each customer message.
+    let txn = db.begin_write().unwrap();
+    append_event(&txn, w, t0(), EventKind::MessageIn { message: first }).unwrap();
+    txn.commit().unwrap();
+    let later = t0() + Duration::seconds(5);
+    let (same, stop) = text(&db, "STOP", later);
+    assert_eq!(same, w);
+
+    let events = events_of(&db.begin_read().unwrap(), w).unwrap();
+    let kinds: Vec<&EventKind> = events.iter().map(|e| &e.kind).collect();
+    assert!(matches!(kinds[0], EventKind::Queued { .. }), "{kinds:?}");
+    assert_eq!(kinds[1], &EventKind::MessageIn { message: first });
+    // The message comes before what it caused at the same instant.
+    assert_eq!(kinds[2], &EventKind::MessageIn { message: stop });
+    assert!(
+        kinds[3..]
+            .iter()
+            .any(|k| matches!(k, EventKind::Keyword { word, .. } if word == "STOP")),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| matches!(k, EventKind::MessageIn { .. }))
+            .count(),
+        2,
+        "{kinds:?}"
+    );
+    assert!(events.iter().all(|e| e.workitem == w));
+    assert_eq!(events[1].id, None, "read from the message, not stored");
+    assert!(events.windows(2).all(|p| p[0].at <= p[1].at));
+}
