@@ -53,21 +53,22 @@ impl IndexDoc {
     }
 }
 
-/// What the indexer does with one record: (re)index it, or drop it when it is gone.
+/// What the indexer does with one record: index a new one, reindex one, or drop it when it
+/// is gone.
 #[derive(Debug)]
 pub enum Update {
+    /// A message just stored. What search sees of a message never changes afterwards, so the
+    /// index cannot hold it yet, unless a workitem's reindex (which reads the newest snapshot)
+    /// already put it there; the indexer keeps track of those.
+    Add(IndexDoc),
+    /// A record the index may hold already: its older copy is deleted first.
     Put(IndexDoc),
     Delete(String),
 }
 
-impl Update {
-    pub fn key_term(&self, f: &Fields) -> Term {
-        let key = match self {
-            Update::Put(doc) => doc.key(),
-            Update::Delete(key) => key.clone(),
-        };
-        Term::from_field_text(f.key, &key)
-    }
+/// The term naming one document, for deleting its older copy.
+pub fn key_term(key: &str, f: &Fields) -> Term {
+    Term::from_field_text(f.key, key)
 }
 
 /// The tags a workitem lends to its messages and answers.
@@ -105,7 +106,8 @@ pub struct Source {
     tags: TagCache,
 }
 
-/// Workitem id → tags, read on first use.
+/// Workitem id → tags, read on first use. A `Source` reads one snapshot, so they never go
+/// stale while it lives.
 struct TagCache {
     workitems: ReadOnlyTable<u64, &'static [u8]>,
     cached: HashMap<u64, Tags>,
@@ -127,10 +129,6 @@ impl TagCache {
         }
         self.cached.insert(workitem, tags);
         Ok(tags)
-    }
-
-    fn forget(&mut self, workitem: u64) {
-        self.cached.remove(&workitem);
     }
 
     fn message_doc(&mut self, m: &Message) -> Result<IndexDoc, StoreError> {
@@ -207,11 +205,7 @@ impl Source {
     pub fn updates(&mut self, change: Change, out: &mut Vec<Update>) -> Result<(), StoreError> {
         match change {
             Change::Message(id) => match get_json::<Message>(&self.messages, "messages", id.0)? {
-                Some(m) => {
-                    // The workitem's tags may have changed since they were cached.
-                    self.tags.forget(m.workitem.0);
-                    out.push(Update::Put(self.tags.message_doc(&m)?));
-                }
+                Some(m) => out.push(Update::Add(self.tags.message_doc(&m)?)),
                 None => out.push(Update::Delete(DocKind::Message.key(id.0))),
             },
             Change::Note(id) => match get_json::<Note>(&self.notes, "notes", id.0)? {
@@ -224,7 +218,6 @@ impl Source {
                 None => out.push(Update::Delete(DocKind::Contact.key(id.0))),
             },
             Change::Workitem(w) => {
-                self.tags.forget(w.0);
                 for id in self.by_workitem.get(w.0)? {
                     let id = id?.value();
                     if let Some(m) = get_json::<Message>(&self.messages, "messages", id)? {

@@ -2,11 +2,12 @@
 //! commits at most once per interval, never on a request's path. Blocking index work runs on
 //! the blocking pool, with the writer moved there and back.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use tantivy::IndexWriter;
 
-use super::documents::{Source, Update};
+use super::documents::{Source, Update, key_term};
 use super::{Opened, SearchError, SearchIndex, commit, rebuild};
 use crate::store::{changes_after, prune_changes};
 use crate::tasks::{Shutdown, Tasks};
@@ -132,12 +133,20 @@ async fn blocking(
 
 /// Indexes every change after `state.seq` and commits once, when there was any.
 fn catch_up(state: &mut State, search: &SearchIndex) -> Result<(), SearchError> {
+    catch_up_by(state, search, CHUNK)
+}
+
+/// [`catch_up`], reading `chunk` changes per snapshot.
+fn catch_up_by(state: &mut State, search: &SearchIndex, chunk: usize) -> Result<(), SearchError> {
     let fields = *search.fields();
     let mut seq = state.seq;
     let mut updates = Vec::new();
+    // Documents reindexed from a snapshot newer than the change being read: a message's own
+    // change may still follow. Once a snapshot shows no newer change, every one has.
+    let mut reput = HashSet::new();
     loop {
         let txn = search.store().snapshot()?;
-        let changes = changes_after(&txn, seq, CHUNK)?;
+        let changes = changes_after(&txn, seq, chunk)?;
         let Some(&(last, _)) = changes.last() else {
             break;
         };
@@ -146,9 +155,19 @@ fn catch_up(state: &mut State, search: &SearchIndex) -> Result<(), SearchError> 
             source.updates(*change, &mut updates)?;
         }
         for update in updates.drain(..) {
-            state.writer.delete_term(update.key_term(&fields));
-            if let Update::Put(doc) = update {
-                state.writer.add_document(doc.to_tantivy(&fields))?;
+            match update {
+                Update::Add(doc) if !reput.contains(&doc.key()) => {
+                    state.writer.add_document(doc.to_tantivy(&fields))?;
+                }
+                Update::Add(doc) | Update::Put(doc) => {
+                    let key = doc.key();
+                    state.writer.delete_term(key_term(&key, &fields));
+                    state.writer.add_document(doc.to_tantivy(&fields))?;
+                    reput.insert(key);
+                }
+                Update::Delete(key) => {
+                    state.writer.delete_term(key_term(&key, &fields));
+                }
             }
         }
         seq = last;
@@ -159,3 +178,7 @@ fn catch_up(state: &mut State, search: &SearchIndex) -> Result<(), SearchError> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "indexer_tests.rs"]
+mod tests;

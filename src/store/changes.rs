@@ -16,6 +16,7 @@ pub(super) const NEXT_CHANGE: &str = "next_change";
 /// One searchable record that was created or changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Change {
+    /// A message was stored (recorded once: what search sees of it never changes).
     Message(MessageId),
     Note(NoteId),
     /// The survey answers of this workitem.
