@@ -139,6 +139,47 @@ async fn malformed_inbound_gets_a_clear_400() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn a_webhook_that_is_not_a_form_gets_a_clear_415_and_stores_nothing() {
+    let server = TestServer::start().await;
+    let url = format!("{}/webhooks/twilio/sms", server.url);
+    let p = params(&[
+        ("MessageSid", "SM0005"),
+        ("From", "+14155550142"),
+        ("To", OUR_NUMBER),
+        ("Body", "hi"),
+    ]);
+    let sig = parley::sms::twilio::signature(TWILIO_TOKEN, &url, &p);
+    let res = reqwest::Client::new()
+        .post(&url)
+        .header("X-Twilio-Signature", sig)
+        .json(&json!({"MessageSid": "SM0005", "From": "+14155550142", "To": OUR_NUMBER}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 415);
+    assert!(res.text().await.unwrap().contains("form"));
+    assert_eq!(message_count(&server).await, 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_encoded_body_is_stored_as_the_customer_typed_it() {
+    let server = TestServer::start().await;
+    let body = "50% off? Yes & thanks + é 👍";
+    let res = server.twilio_sms("SM0006", "+14155550142", body).await;
+    assert_eq!(res.status(), 200);
+    let stored = server
+        .state
+        .store
+        .read(|txn| parley::store::message(txn, parley::domain::MessageId(1)))
+        .await
+        .unwrap()
+        .expect("message 1 stored");
+    assert_eq!(stored.body, body);
+    server.stop().await;
+}
+
 /// A stand-in for Twilio's Messages API: fails the first `fail_first` calls with 503, then
 /// accepts each message with a new sid. Counts calls.
 pub(crate) async fn fake_twilio_api(
