@@ -10,6 +10,9 @@
     unread: new Map(),     // workitem id -> count
     current: null,         // open workitem id
     messages: new Map(),   // message id -> message (of the open workitem)
+    // Delivery statuses pushed while the open workitem was loading, for messages it did not
+    // hold yet: the loaded copy may have been read before them.
+    earlyStatus: new Map(), // message id -> {status, error}
     lastCustomerAt: null,
     optedOut: false,       // the open workitem's customer opted out: the composer is locked
     sound: false,          // play a beep on each offer (the agent's setting)
@@ -315,11 +318,15 @@
     }
   }
 
+  // How far a message has got: a status never goes back to an earlier step.
+  const STATUS_STEP = { queued: 0, sent: 1, delivered: 2, undelivered: 2, failed: 2, received: 2 };
+
   async function openWorkitem(id) {
     const switching = state.current !== id;
     state.current = id;
     state.unread.delete(id);
     state.messages.clear();
+    state.earlyStatus.clear();
     $("messages").replaceChildren();
     $("dialog").hidden = false;
     $("dialog-empty").hidden = true;
@@ -329,7 +336,16 @@
       const d = await api("GET", "/api/workitems/" + id);
       if (state.current !== id) return;
       $("dialog-title").textContent = d.customer_name + " · " + d.queue_name;
-      for (const m of d.messages) { state.messages.set(m.id, m); renderMessage(m); }
+      for (const m of d.messages) {
+        const early = state.earlyStatus.get(m.id);
+        if (early && STATUS_STEP[early.status] > STATUS_STEP[m.status]) {
+          m.status = early.status;
+          m.error = early.error;
+        }
+        state.messages.set(m.id, m);
+        renderMessage(m);
+      }
+      state.earlyStatus.clear();
       showConsent(d.consent);
       updateWaiting();
       openTab(switching ? "sms" : (state.tab || "sms"));
@@ -513,6 +529,7 @@
     on("message_status", (d) => {
       const m = state.messages.get(d.message);
       if (m) { m.status = d.status; m.error = d.error; renderMessage(m); }
+      else if (state.current !== null) state.earlyStatus.set(d.message, d);
     });
   }
   connect();
