@@ -3,23 +3,15 @@
 use chrono::{TimeZone, Utc};
 
 use super::*;
-use crate::domain::{E164, EventKind, UserId, WorkitemId};
+use crate::domain::{EventKind, UserId, WorkitemId};
 use crate::store::{InboundSms, Ingested, Store, ingest_inbound, route_step};
-
-fn sms(body: &str) -> InboundSms {
-    InboundSms {
-        provider: "simulator",
-        provider_id: None,
-        from: E164::parse("+14155550101").unwrap(),
-        to: E164::parse("+14155550100").unwrap(),
-        body: body.into(),
-        received_at: Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap(),
-    }
-}
 
 async fn text(store: &Store, body: &'static str) -> WorkitemId {
     let ingested = store
-        .write(move |txn| ingest_inbound(txn, &sms(body)))
+        .write(move |txn| {
+            let at = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+            ingest_inbound(txn, &InboundSms::texted("+14155550101", body, at))
+        })
         .await
         .unwrap();
     let Ingested::Stored { workitem, .. } = ingested else {

@@ -12,14 +12,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn text(db: &Database, body: &str, at: DateTime<Utc>) -> (WorkitemId, MessageId) {
-    let sms = InboundSms {
-        provider: "simulator",
-        provider_id: None,
-        from: E164::parse("+14155550101").unwrap(),
-        to: E164::parse("+14155550100").unwrap(),
-        body: body.into(),
-        received_at: at,
-    };
+    let sms = InboundSms::texted("+14155550101", body, at);
     let txn = db.begin_write().unwrap();
     let Ingested::Stored {
         workitem, message, ..

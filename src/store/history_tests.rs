@@ -10,9 +10,7 @@ use super::super::{
     ingest_inbound, insert_past_reply, route_step,
 };
 use super::*;
-use crate::domain::{
-    Answer, E164, EventKind, NoteId, SurveyId, SurveyResponse, UserId, WorkitemState,
-};
+use crate::domain::{Answer, EventKind, NoteId, SurveyId, SurveyResponse, UserId, WorkitemState};
 
 const ALICE: UserId = UserId(7);
 
@@ -46,14 +44,7 @@ impl Fixture {
 
     /// A customer's text at `at`; returns the workitem and contact it landed in.
     fn text(&self, from: &str, body: &str, at: DateTime<Utc>) -> (WorkitemId, ContactId) {
-        let sms = InboundSms {
-            provider: "simulator",
-            provider_id: None,
-            from: E164::parse(from).unwrap(),
-            to: E164::parse("+14155550100").unwrap(),
-            body: body.into(),
-            received_at: at,
-        };
+        let sms = InboundSms::texted(from, body, at);
         match self.write(|txn| ingest_inbound(txn, &sms).unwrap()) {
             Ingested::Stored { workitem, .. } => (workitem.id, workitem.contact),
             Ingested::Duplicate(_) => panic!("duplicate"),

@@ -34,6 +34,21 @@ pub struct InboundSms {
     pub received_at: DateTime<Utc>,
 }
 
+#[cfg(test)]
+impl InboundSms {
+    /// A simulator text from `from` to the demo support number, for unit tests.
+    pub fn texted(from: &str, body: &str, at: DateTime<Utc>) -> InboundSms {
+        InboundSms {
+            provider: "simulator",
+            provider_id: None,
+            from: E164::parse(from).unwrap(),
+            to: E164::parse("+14155550100").unwrap(),
+            body: body.into(),
+            received_at: at,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)] // made once per message and moved, never stored
 pub enum Ingested {
