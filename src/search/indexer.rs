@@ -72,7 +72,8 @@ async fn run(
         {
             last_commit = Instant::now();
             // The index holds these now; the log need not keep them. Not awaited: a failure
-            // only means they are indexed again (idempotently) after a restart.
+            // only leaves rows the next prune removes (they are never read again, since the
+            // index's committed sequence is past them).
             let _ = search.store().submit(move |txn| prune_changes(txn, seq));
         }
         if state.is_none() || shutdown.is_triggered() {
