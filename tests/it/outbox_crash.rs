@@ -70,9 +70,56 @@ async fn prepare(dir: &std::path::Path) -> Vec<u64> {
     }
 }
 
-/// A stand-in for Twilio's Messages API recording each body; while `hang` is set, the call
-/// with that number never answers and is reported on `in_flight`.
-pub async fn fake_api(
+/// A stand-in for Twilio's Messages API that records each body and never answers one call,
+/// so the binary can be killed while that message is in flight.
+pub struct HangingTwilio {
+    pub bodies: Arc<Mutex<Vec<String>>>,
+    hang: Arc<Mutex<Option<usize>>>,
+    in_flight: mpsc::UnboundedReceiver<String>,
+    url: String,
+}
+
+impl HangingTwilio {
+    /// Holds the `hang_on`th call (counting from 1).
+    pub async fn start(hang_on: usize) -> HangingTwilio {
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let hang = Arc::new(Mutex::new(Some(hang_on)));
+        let (tx, in_flight) = mpsc::unbounded_channel();
+        let url = fake_api(bodies.clone(), hang.clone(), tx).await;
+        HangingTwilio {
+            bodies,
+            hang,
+            in_flight,
+            url,
+        }
+    }
+
+    /// The environment that points Parley's binary at it.
+    pub fn env(&self) -> [(&'static str, &str); 3] {
+        [
+            ("PARLEY_SMS__PROVIDER", "twilio"),
+            ("PARLEY_SMS__TWILIO__ACCOUNT_SID", "AC123"),
+            ("PARLEY_SMS__TWILIO__API_BASE", self.url.as_str()),
+        ]
+    }
+
+    /// The body of the held message, once it arrived.
+    pub async fn held(&mut self) -> String {
+        tokio::time::timeout(DEADLINE, self.in_flight.recv())
+            .await
+            .expect("the provider was never called with the message to hang on")
+            .unwrap()
+    }
+
+    /// Answers every later call.
+    pub fn release(&self) {
+        *self.hang.lock().unwrap() = None;
+    }
+}
+
+/// Records each body; while `hang` is set, the call with that number never answers and is
+/// reported on `in_flight`.
+async fn fake_api(
     bodies: Arc<Mutex<Vec<String>>>,
     hang: Arc<Mutex<Option<usize>>>,
     in_flight: mpsc::UnboundedSender<String>,
@@ -128,27 +175,16 @@ pub async fn wait_for(bodies: &Arc<Mutex<Vec<String>>>, n: usize) {
 async fn a_batch_is_sent_exactly_once_across_a_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let ids = prepare(dir.path()).await;
-    let bodies = Arc::new(Mutex::new(Vec::new()));
-    let hang = Arc::new(Mutex::new(Some(HANG_ON)));
-    let (tx, mut in_flight) = mpsc::unbounded_channel();
-    let api = fake_api(bodies.clone(), hang.clone(), tx).await;
-    let env = [
-        ("PARLEY_SMS__PROVIDER", "twilio"),
-        ("PARLEY_SMS__TWILIO__ACCOUNT_SID", "AC123"),
-        ("PARLEY_SMS__TWILIO__API_BASE", api.as_str()),
-    ];
+    let mut twilio = HangingTwilio::start(HANG_ON).await;
+    let bodies = twilio.bodies.clone();
 
-    let (mut child, _) = start_binary_with(dir.path(), &env);
-    let held = tokio::time::timeout(DEADLINE, in_flight.recv())
-        .await
-        .expect("the provider was never called with the message to hang on")
-        .unwrap();
-    assert_eq!(held, format!("reply {}", HANG_ON - 1));
+    let (mut child, _) = start_binary_with(dir.path(), &twilio.env());
+    assert_eq!(twilio.held().await, format!("reply {}", HANG_ON - 1));
     child.kill().unwrap();
     child.wait().unwrap();
 
-    *hang.lock().unwrap() = None;
-    let (mut child, _) = start_binary_with(dir.path(), &env);
+    twilio.release();
+    let (mut child, _) = start_binary_with(dir.path(), &twilio.env());
     // Sends go in id order, so the last reply arriving means every earlier one was decided.
     wait_for(&bodies, BATCH).await;
     let deadline = tokio::time::Instant::now() + DEADLINE;

@@ -3,18 +3,16 @@
 //! message the provider held at the kill is recorded as interrupted rather than sent again.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 
 use parley::domain::{
     CampaignKind, ChannelPreference, ContactId, E164, Lead, LeadId, LeadOutcome,
     PredictiveSettings, RunAction,
 };
 use parley::store;
-use tokio::sync::mpsc;
 
 use crate::common::*;
 use crate::crash::start_binary_with;
-use crate::outbox_crash::{fake_api, wait_for};
+use crate::outbox_crash::{HangingTwilio, wait_for};
 use crate::predictive::{NUMBERS, hours_around};
 
 const LEADS: usize = 60;
@@ -81,27 +79,17 @@ async fn prepare(dir: &std::path::Path) -> Vec<LeadId> {
 async fn a_killed_campaign_resumes_with_no_lead_messaged_twice_or_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let leads = prepare(dir.path()).await;
-    let bodies = Arc::new(Mutex::new(Vec::new()));
-    let hang = Arc::new(Mutex::new(Some(HANG_ON)));
-    let (tx, mut in_flight) = mpsc::unbounded_channel();
-    let api = fake_api(bodies.clone(), hang.clone(), tx).await;
-    let env = [
-        ("PARLEY_SMS__PROVIDER", "twilio"),
-        ("PARLEY_SMS__TWILIO__ACCOUNT_SID", "AC123"),
-        ("PARLEY_SMS__TWILIO__API_BASE", api.as_str()),
-    ];
+    let mut twilio = HangingTwilio::start(HANG_ON).await;
+    let bodies = twilio.bodies.clone();
 
-    let (mut child, _) = start_binary_with(dir.path(), &env);
-    tokio::time::timeout(DEADLINE, in_flight.recv())
-        .await
-        .expect("the provider was never called with the message to hang on")
-        .unwrap();
+    let (mut child, _) = start_binary_with(dir.path(), &twilio.env());
+    twilio.held().await;
     child.kill().unwrap();
     child.wait().unwrap();
 
     // Nobody starts it again: the restarted server resumes the running campaign itself.
-    *hang.lock().unwrap() = None;
-    let (mut child, _) = start_binary_with(dir.path(), &env);
+    twilio.release();
+    let (mut child, _) = start_binary_with(dir.path(), &twilio.env());
     wait_for(&bodies, LEADS).await;
     child.kill().unwrap();
     child.wait().unwrap();
