@@ -3,22 +3,13 @@
 //! every refusal (no leads, no number, no message, a wrong action, no CSRF), and the sent
 //! counter rising in the fragment as the manual clock moves.
 
-use chrono::{DateTime, Duration, Timelike, Utc};
 use parley::domain::{
-    CampaignId, CampaignKind, ChannelPreference, ContactId, E164, Lead, LeadId, PredictiveSettings,
-    Role, RunState, SendingHours,
+    CampaignId, CampaignKind, ChannelPreference, Lead, PredictiveSettings, Role, RunState,
 };
 use parley::store;
 
 use crate::common::*;
-
-/// Sending hours in UTC that contain `now`, from an hour before to three after (over midnight
-/// when `now` is late or early in the day).
-pub(crate) fn hours_around(now: DateTime<Utc>) -> SendingHours {
-    let hm = |t: DateTime<Utc>| format!("{:02}:{:02}", t.hour(), t.minute());
-    SendingHours::parse(&hm(now - Duration::hours(1)), &hm(now + Duration::hours(3)))
-        .expect("hours")
-}
+use crate::predictive::{lead, predictive_on};
 
 /// A predictive campaign "Spring offer" on [`OUR_NUMBER`], in UTC, open now, sending
 /// `per_minute`; `tweak` changes it further.
@@ -28,27 +19,12 @@ pub(crate) async fn spring(
     tweak: impl FnOnce(&mut parley::domain::Campaign) + Send + 'static,
 ) -> CampaignId {
     let queue = server.default_queue().await;
-    let now = server.clock.now();
-    server
-        .campaign(
-            "Spring offer",
-            CampaignKind::Predictive,
-            queue,
-            OUR_NUMBER,
-            move |c| {
-                c.time_zone = "UTC".into();
-                // The outbox is never what holds the campaign back in these tests.
-                c.send_rate = 50.0;
-                c.predictive = Some(PredictiveSettings {
-                    message: "Hi {first_name}, spring offer inside.".into(),
-                    per_minute,
-                    hours: hours_around(now),
-                    ..PredictiveSettings::new()
-                });
-                tweak(c);
-            },
-        )
-        .await
+    predictive_on(server, queue, &[OUR_NUMBER], per_minute, move |c| {
+        // The outbox is never what holds the campaign back in these tests.
+        c.send_rate = 50.0;
+        tweak(c);
+    })
+    .await
 }
 
 /// Stores `n` SMS-preferring leads for `campaign`.
@@ -71,17 +47,9 @@ async fn add_leads_preferring(
         .await
         .expect("count") as usize;
     let leads: Vec<Lead> = (before..before + n)
-        .map(|i| Lead {
-            id: LeadId(0),
-            campaign,
-            phone: E164::parse(&format!("+1415555{:04}", 2000 + i)).expect("phone"),
-            contact: ContactId(0),
-            first_name: format!("Lead{}", i + 1),
-            last_name: String::new(),
-            time_zone: String::new(),
-            channel,
-            fields: Vec::new(),
-            imported_at: at,
+        .map(|i| {
+            let phone = format!("+1415555{:04}", 2000 + i);
+            lead(campaign, i + 1, &phone, "", channel, at)
         })
         .collect();
     let added = server

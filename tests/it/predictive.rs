@@ -11,6 +11,7 @@ use parley::domain::{
 };
 use parley::store::{self, SavedQueue};
 
+use crate::campaign_run_page::run_state;
 use crate::common::*;
 
 pub const NUMBERS: [&str; 2] = ["+15005550101", "+15005550102"];
@@ -32,25 +33,66 @@ pub async fn predictive(
     per_minute: f64,
     tweak: impl FnOnce(&mut PredictiveSettings) + Send + 'static,
 ) -> CampaignId {
+    predictive_on(server, queue, &NUMBERS, per_minute, move |c| {
+        if let Some(p) = c.predictive.as_mut() {
+            tweak(p);
+        }
+    })
+    .await
+}
+
+/// A predictive campaign "Spring offer" on `numbers` in `queue`, in UTC, open now, sending
+/// `per_minute`; `tweak` changes it further.
+pub async fn predictive_on(
+    server: &TestServer,
+    queue: QueueId,
+    numbers: &'static [&'static str],
+    per_minute: f64,
+    tweak: impl FnOnce(&mut parley::domain::Campaign) + Send + 'static,
+) -> CampaignId {
     let now = server.clock.now();
     server
         .campaign(
             "Spring offer",
             CampaignKind::Predictive,
             queue,
-            NUMBERS[0],
+            numbers[0],
             move |c| {
-                c.numbers = NUMBERS.iter().map(|n| E164::parse(n).unwrap()).collect();
+                c.numbers = numbers.iter().map(|n| E164::parse(n).unwrap()).collect();
                 c.time_zone = "UTC".into();
-                let mut p = PredictiveSettings::new();
-                p.message = "Hi {first_name}, spring offer inside.".into();
-                p.per_minute = per_minute;
-                p.hours = hours_around(now);
-                tweak(&mut p);
-                c.predictive = Some(p);
+                c.predictive = Some(PredictiveSettings {
+                    message: "Hi {first_name}, spring offer inside.".into(),
+                    per_minute,
+                    hours: hours_around(now),
+                    ..PredictiveSettings::new()
+                });
+                tweak(c);
             },
         )
         .await
+}
+
+/// Lead number `n` ("Lead{n}") of `campaign`, as an import would give it to the store.
+pub fn lead(
+    campaign: CampaignId,
+    n: usize,
+    phone: &str,
+    zone: &str,
+    channel: ChannelPreference,
+    at: DateTime<Utc>,
+) -> Lead {
+    Lead {
+        id: LeadId(0),
+        campaign,
+        phone: E164::parse(phone).expect("phone"),
+        contact: ContactId(0),
+        first_name: format!("Lead{n}"),
+        last_name: String::new(),
+        time_zone: zone.to_owned(),
+        channel,
+        fields: Vec::new(),
+        imported_at: at,
+    }
 }
 
 /// Stores leads (phone, zone, channel) for `campaign`, named Lead1, Lead2, …; their ids.
@@ -63,18 +105,7 @@ pub async fn add_leads(
     let leads: Vec<Lead> = rows
         .iter()
         .enumerate()
-        .map(|(i, (phone, zone, channel))| Lead {
-            id: LeadId(0),
-            campaign,
-            phone: E164::parse(phone).expect("phone"),
-            contact: ContactId(0),
-            first_name: format!("Lead{}", i + 1),
-            last_name: String::new(),
-            time_zone: (*zone).to_owned(),
-            channel: *channel,
-            fields: Vec::new(),
-            imported_at: at,
-        })
+        .map(|(i, (phone, zone, channel))| lead(campaign, i + 1, phone, zone, *channel, at))
         .collect();
     server
         .state
@@ -153,16 +184,6 @@ pub async fn wait_stats(
         );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-}
-
-async fn run_state(server: &TestServer, campaign: CampaignId) -> RunState {
-    server
-        .state
-        .store
-        .read(move |txn| store::campaign_run(txn, campaign))
-        .await
-        .expect("run")
-        .state
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
