@@ -68,3 +68,11 @@ impl ManualClock {
         self.moved.send_replace(());
     }
 }
+
+/// An RFC 3339 time as UTC, for unit tests.
+#[cfg(test)]
+pub fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("time")
+        .with_timezone(&Utc)
+}

@@ -77,14 +77,9 @@ fn window_close(open: DateTime<Utc>, zone: Tz, settings: &PredictiveSettings) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::utc;
     use crate::domain::SendingHours;
     use chrono::Weekday;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("time")
-            .with_timezone(&Utc)
-    }
 
     /// 09:00–17:00 every day at `per_minute`.
     fn settings(per_minute: f64) -> PredictiveSettings {

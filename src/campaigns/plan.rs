@@ -84,14 +84,9 @@ pub(crate) fn next_local_midnight(at: DateTime<Utc>, zone: Tz) -> Option<DateTim
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::utc;
     use crate::domain::{CampaignId, ContactId, E164, LeadId};
     use chrono::Weekday;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("time")
-            .with_timezone(&Utc)
-    }
 
     fn lead(zone: &str, channel: ChannelPreference) -> Lead {
         Lead {

@@ -133,12 +133,7 @@ pub fn zone(name: &str) -> Option<Tz> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("time")
-            .with_timezone(&Utc)
-    }
+    use crate::clock::utc;
 
     #[test]
     fn inside_and_outside_in_the_customers_zone() {
