@@ -199,12 +199,15 @@ async fn run(settings: Settings) -> Res<bool> {
     ));
     let throughput = throughput_phase(&root.join("throughput"), &settings, &numbers).await?;
     say(&format!(
-        "    GET /healthz {:.0} req/s; webhooks {:.0} msg/s, {:.1} writes/commit; store holds {} of {} acknowledged",
+        "    GET /healthz {:.0} req/s; webhooks {:.0} msg/s, {:.1} writes/commit; store holds {} of {} acknowledged; \
+         index {} changes behind, caught up in {:.1} s",
         throughput.health_rate,
         throughput.rate,
         throughput.writes_per_commit,
         throughput.stored,
-        throughput.acked
+        throughput.acked,
+        throughput.index.behind,
+        throughput.index.took.as_secs_f64(),
     ));
 
     say(&format!(
@@ -453,6 +456,9 @@ struct Throughput {
     stored: u64,
     stored_ids: u64,
     data_problem: Option<String>,
+    /// From the first webhook sent to the last answered, warm-up included.
+    run_time: Duration,
+    index: IndexCatchUp,
 }
 
 struct Snapshot {
@@ -547,6 +553,7 @@ async fn throughput_phase(dir: &Path, settings: &Settings, numbers: &[String]) -
         let from = &numbers[i as usize % numbers.len()];
         webhook_request(&target, &message_sid(0xb, i), from, &message_body(i))
     });
+    let load_started = Instant::now();
     let workers: Vec<_> = (0..settings.concurrency)
         .map(|_| {
             tokio::spawn(closed_loop_worker(
@@ -564,6 +571,8 @@ async fn throughput_phase(dir: &Path, settings: &Settings, numbers: &[String]) -
     for w in workers {
         w.await?;
     }
+    let run_time = load_started.elapsed();
+    let index = index_catch_up(&server.state).await?;
     let window = s1.at - s0.at;
     let secs = window.as_secs_f64();
     let window_acked = s1.acked - s0.acked;
@@ -627,6 +636,39 @@ async fn throughput_phase(dir: &Path, settings: &Settings, numbers: &[String]) -
         stored,
         stored_ids,
         data_problem,
+        run_time,
+        index,
+    })
+}
+
+/// How far the search index was behind when the load stopped, and how long it then took to
+/// hold every change the store had.
+struct IndexCatchUp {
+    behind: u64,
+    took: Duration,
+}
+
+/// The longest the index may take to catch up before the bench calls it stuck.
+const CATCH_UP_DEADLINE: Duration = Duration::from_secs(300);
+
+async fn index_catch_up(state: &AppState) -> Res<IndexCatchUp> {
+    let started = Instant::now();
+    let target = state.store.read(parley::store::last_change_seq).await?;
+    let behind = target.saturating_sub(state.search.indexed_seq());
+    while state.search.indexed_seq() < target {
+        if started.elapsed() > CATCH_UP_DEADLINE {
+            return Err(format!(
+                "the search index did not catch up within {CATCH_UP_DEADLINE:?} \
+                 ({} of {target} changes indexed)",
+                state.search.indexed_seq()
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(IndexCatchUp {
+        behind,
+        took: started.elapsed(),
     })
 }
 
@@ -1206,6 +1248,14 @@ fn report(
         thousands(b.stored as f64),
         thousands(b.stored_ids as f64),
         b.data_problem.as_deref().unwrap_or("no message lost"),
+    );
+    let _ = writeln!(
+        r,
+        "- (b) search index: {} changes behind when the load stopped; it held all of them {:.1} s \
+         later. Counting that time too, the run stored and indexed {} msg/s.",
+        thousands(b.index.behind as f64),
+        b.index.took.as_secs_f64(),
+        thousands(b.acked as f64 / (b.run_time + b.index.took).as_secs_f64()),
     );
     let _ = writeln!(
         r,

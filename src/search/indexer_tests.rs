@@ -42,6 +42,7 @@ async fn a_message_reindexed_with_its_workitem_before_its_own_change_is_indexed_
     catch_up_by(&mut state, &opened.search, 1).unwrap();
     // The contact and the two messages (no survey answers).
     assert_eq!(opened.search.num_docs(), 3);
+    assert_eq!(opened.search.indexed_seq(), state.seq);
     assert_eq!(
         state.seq,
         store.read_blocking(crate::store::last_change_seq).unwrap()

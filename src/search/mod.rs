@@ -14,6 +14,7 @@ mod schema;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
@@ -67,6 +68,8 @@ struct Inner {
     reader: IndexReader,
     fields: Fields,
     store: Store,
+    /// The store sequence the latest commit reached (what queries see).
+    indexed: AtomicU64,
 }
 
 /// An opened index and what the indexer must do first.
@@ -128,6 +131,7 @@ impl SearchIndex {
                     reader,
                     fields,
                     store: store.clone(),
+                    indexed: AtomicU64::new(seq),
                 }),
             },
             writer,
@@ -155,6 +159,12 @@ impl SearchIndex {
     /// Makes the latest commit visible to queries.
     pub fn reload(&self) -> Result<(), SearchError> {
         Ok(self.inner.reader.reload()?)
+    }
+
+    /// How far into the store's change log queries see: the index is behind by the changes
+    /// after this (see `store::last_change_seq`).
+    pub fn indexed_seq(&self) -> u64 {
+        self.inner.indexed.load(Ordering::Acquire)
     }
 
     /// How many documents queries see now.
@@ -211,7 +221,9 @@ fn commit(writer: &mut IndexWriter, search: &SearchIndex, seq: u64) -> Result<()
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&payload);
     prepared.commit()?;
-    search.reload()
+    search.reload()?;
+    search.inner.indexed.store(seq, Ordering::Release);
+    Ok(())
 }
 
 /// The index folder for a data dir.
