@@ -68,7 +68,8 @@ struct Inner {
     reader: IndexReader,
     fields: Fields,
     store: Store,
-    /// The store sequence the latest commit reached (what queries see).
+    /// The store sequence the latest commit reached (what queries see); 0 while a pending
+    /// rebuild makes the old index's sequence meaningless.
     indexed: AtomicU64,
 }
 
@@ -131,7 +132,7 @@ impl SearchIndex {
                     reader,
                     fields,
                     store: store.clone(),
-                    indexed: AtomicU64::new(seq),
+                    indexed: AtomicU64::new(if rebuild.is_none() { seq } else { 0 }),
                 }),
             },
             writer,
