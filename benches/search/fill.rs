@@ -10,7 +10,6 @@ use parley::domain::{
     CampaignKind, ContactId, E164, EventKind, Note, NoteId, QueueId, Role, UserId, WorkitemId,
 };
 use parley::store::{InboundSms, Ingested, Pending, Store, StoreError};
-use redb::WriteTransaction;
 
 use super::corpus::{Rng, TOPICS, Vocabulary};
 use crate::common::{PASSWORD, Res, say};
@@ -341,7 +340,7 @@ fn conversation(
 /// Writes whole conversations: each opens, is accepted, gets its replies (whose outbox rows
 /// are removed at once, so the server never sends history), maybe a note, and is terminated.
 fn write_batch(
-    txn: &WriteTransaction,
+    txn: &parley::store::Txn,
     batch: &[Conversation],
     lines: &[E164],
 ) -> Result<(), StoreError> {

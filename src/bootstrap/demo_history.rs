@@ -120,7 +120,7 @@ pub(super) async fn seed(
 }
 
 fn record(
-    txn: &redb::WriteTransaction,
+    txn: &store::Txn,
     past: &Past,
     customer: E164,
     our_number: &E164,

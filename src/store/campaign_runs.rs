@@ -63,7 +63,7 @@ pub fn running_campaigns(
 /// Applies a person's start/pause/resume/cancel. A cancel also withdraws the campaign's
 /// messages still waiting in the outbox. The inner error says why the action is refused.
 pub fn change_run(
-    txn: &WriteTransaction,
+    txn: &Txn,
     id: CampaignId,
     action: RunAction,
     now: DateTime<Utc>,
@@ -105,11 +105,7 @@ pub fn finish_run(
 
 /// Fails the campaign's unclaimed outbox entries (the outbox holds at most a few seconds of
 /// a campaign's messages, so this scan is short).
-fn withdraw_queued(
-    txn: &WriteTransaction,
-    id: CampaignId,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+fn withdraw_queued(txn: &Txn, id: CampaignId, now: DateTime<Utc>) -> Result<(), StoreError> {
     let mut withdraw = Vec::new();
     {
         let outbox = txn.open_table(OUTBOX)?;

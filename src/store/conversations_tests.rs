@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use redb::{Database, ReadableDatabase};
 
-use super::super::{InboundSms, Ingested, ingest_inbound};
+use super::super::{InboundSms, Ingested, Txn, ingest_inbound};
 use super::*;
 
 fn t0() -> DateTime<Utc> {
@@ -14,9 +14,11 @@ fn t0() -> DateTime<Utc> {
 fn text(db: &Database, body: &str, at: DateTime<Utc>) -> (WorkitemId, MessageId) {
     let sms = InboundSms::texted("+14155550101", body, at);
     let txn = db.begin_write().unwrap();
+    // Simulator texts carry no provider id, so the index stays empty.
+    let provider_ids = Default::default();
     let Ingested::Stored {
         workitem, message, ..
-    } = ingest_inbound(&txn, &sms).unwrap()
+    } = ingest_inbound(&Txn::new(&txn, &provider_ids), &sms).unwrap()
     else {
         panic!("duplicate");
     };

@@ -1,6 +1,7 @@
 //! The timeline's order, range and paging, and which details a contact may see, on a real
 //! store in a temp dir.
 
+use crate::store::Txn;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use redb::{Database, ReadableDatabase};
 
@@ -25,6 +26,7 @@ fn hours(h: i64) -> DateTime<Utc> {
 struct Fixture {
     _dir: tempfile::TempDir,
     db: Database,
+    provider_ids: std::cell::RefCell<super::super::provider_ids::ProviderIds>,
 }
 
 impl Fixture {
@@ -32,13 +34,18 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::create(dir.path().join("t.redb")).unwrap();
         super::super::init(&db).unwrap();
-        Fixture { _dir: dir, db }
+        Fixture {
+            _dir: dir,
+            db,
+            provider_ids: Default::default(),
+        }
     }
 
-    fn write<R>(&self, f: impl FnOnce(&redb::WriteTransaction) -> R) -> R {
+    fn write<R>(&self, f: impl FnOnce(&Txn) -> R) -> R {
         let txn = self.db.begin_write().unwrap();
-        let out = f(&txn);
+        let out = f(&Txn::new(&txn, &self.provider_ids));
         txn.commit().unwrap();
+        self.provider_ids.borrow_mut().keep();
         out
     }
 

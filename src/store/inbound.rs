@@ -1,6 +1,7 @@
 //! Inbound messages, stored in batches: the busiest write in Parley, so each batch opens its
 //! tables and reads its id counters once, however many messages it holds.
 
+use std::cell::RefMut;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use super::changes;
 use super::codec::{decode, get_json, put_json};
 use super::consent::ConsentTables;
 use super::conversations::open_key;
+use super::provider_ids::{ProviderIdTable, ProviderIds, provider_key};
 use super::*;
 use crate::domain::{
     Campaign, CampaignKind, Contact, ContactId, DeliveryStatus, Direction, E164, Event, EventId,
@@ -82,7 +84,7 @@ pub struct KeywordOutcome {
 }
 
 /// Stores one inbound message; see [`ingest_many`].
-pub fn ingest_inbound(txn: &WriteTransaction, sms: &InboundSms) -> Result<Ingested, StoreError> {
+pub fn ingest_inbound(txn: &Txn, sms: &InboundSms) -> Result<Ingested, StoreError> {
     let mut out = ingest_many(txn, std::slice::from_ref(sms))?;
     out.pop()
         .ok_or_else(|| StoreError::Redb("ingest returned nothing".into()))
@@ -91,10 +93,7 @@ pub fn ingest_inbound(txn: &WriteTransaction, sms: &InboundSms) -> Result<Ingest
 /// Stores inbound messages in order: dedups by provider id (also within the batch), finds or
 /// creates each contact, continues the conversation's open workitem or opens a new one in the
 /// queue of the campaign owning the number.
-pub fn ingest_many(
-    txn: &WriteTransaction,
-    batch: &[InboundSms],
-) -> Result<Vec<Ingested>, StoreError> {
+pub fn ingest_many(txn: &Txn, batch: &[InboundSms]) -> Result<Vec<Ingested>, StoreError> {
     let mut t = Tables::open(txn)?;
     let mut ids = Counters::load(&t.meta)?;
     let out = batch
@@ -169,7 +168,8 @@ struct Tables<'t> {
     /// The campaign owning each of our numbers seen in this batch.
     owners: HashMap<E164, Option<Arc<Campaign>>>,
     meta: Table<'t, &'static str, u64>,
-    provider_ids: Table<'t, &'static str, u64>,
+    provider_ids: ProviderIdTable<'t>,
+    provider_index: RefMut<'t, ProviderIds>,
     contacts: Table<'t, u64, &'static [u8]>,
     contacts_by_phone: Table<'t, &'static str, u64>,
     open: Table<'t, &'static str, u64>,
@@ -188,12 +188,13 @@ struct Tables<'t> {
 }
 
 impl<'t> Tables<'t> {
-    fn open(txn: &'t WriteTransaction) -> Result<Tables<'t>, StoreError> {
+    fn open(txn: &'t Txn<'t>) -> Result<Tables<'t>, StoreError> {
         Ok(Tables {
             txn,
             owners: HashMap::new(),
             meta: txn.open_table(META)?,
             provider_ids: txn.open_table(PROVIDER_IDS)?,
+            provider_index: txn.provider_ids(),
             contacts: txn.open_table(CONTACTS)?,
             contacts_by_phone: txn.open_table(CONTACTS_BY_PHONE)?,
             open: txn.open_table(OPEN_WORKITEMS)?,
@@ -216,11 +217,11 @@ impl<'t> Tables<'t> {
         let dedup_key = sms
             .provider_id
             .as_ref()
-            .map(|id| format!("{}:{id}", sms.provider));
+            .map(|id| provider_key(sms.provider, id));
         if let Some(key) = &dedup_key
-            && let Some(existing) = self.provider_ids.get(key.as_str())?
+            && let Some(existing) = self.provider_index.find(&self.provider_ids, key)?
         {
-            return Ok(Ingested::Duplicate(MessageId(existing.value())));
+            return Ok(Ingested::Duplicate(existing));
         }
         let key = open_key(&sms.from, &sms.to);
         let existing = match self.open.get(key.as_str())?.map(|v| v.value()) {
@@ -294,7 +295,8 @@ impl<'t> Tables<'t> {
         self.messages_by_workitem
             .insert(workitem.id.0, message.id.0)?;
         if let Some(key) = &dedup_key {
-            self.provider_ids.insert(key.as_str(), message.id.0)?;
+            self.provider_index
+                .insert(&mut self.provider_ids, key, message.id)?;
         }
         changes::append(
             &mut self.changes,

@@ -20,17 +20,21 @@ mod notes;
 mod outbound;
 mod outbox;
 mod prefs;
+mod provider_ids;
 mod queues;
 mod sessions;
 mod surveys;
 mod tables;
 mod templates;
+mod txn;
 mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
 
-use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{
+    Database, ReadTransaction, ReadableDatabase, ReadableTable, TableHandle, WriteTransaction,
+};
 
 pub use api_tokens::*;
 pub use campaign_runs::*;
@@ -53,10 +57,12 @@ pub use sessions::*;
 pub use surveys::*;
 pub use tables::*;
 pub use templates::*;
+pub use txn::Txn;
 pub use writer::{BatchStats, Pending};
 
 /// Bumped when stored data changes shape in a way `#[serde(default)]` cannot absorb.
-pub const SCHEMA_VERSION: u64 = 1;
+/// 2: provider ids keyed by message (`PROVIDER_IDS`).
+pub const SCHEMA_VERSION: u64 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -104,7 +110,15 @@ impl Store {
     pub fn open(path: &Path) -> Result<(Store, std::thread::JoinHandle<()>), StoreError> {
         let db = Arc::new(Database::create(path)?);
         init(&db)?;
-        let (writer, thread) = writer::start(db.clone())?;
+        let started = std::time::Instant::now();
+        let provider_ids =
+            provider_ids::ProviderIds::load(&db.begin_read()?.open_table(PROVIDER_IDS)?)?;
+        tracing::debug!(
+            ids = provider_ids.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "provider ids loaded"
+        );
+        let (writer, thread) = writer::start(db.clone(), provider_ids)?;
         Ok((Store { db, writer }, thread))
     }
 
@@ -113,7 +127,7 @@ impl Store {
     /// the whole batch, so checks that can fail must run before anything is written.
     pub async fn write<R, F>(&self, f: F) -> Result<R, StoreError>
     where
-        F: FnOnce(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&Txn) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
         self.writer
@@ -126,7 +140,7 @@ impl Store {
     /// and after it. The receiver tells when it is durable, for callers that care.
     pub fn submit<R, F>(&self, f: F) -> Result<Pending<R>, StoreError>
     where
-        F: FnOnce(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&Txn) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
         self.writer.submit(f)
@@ -185,7 +199,13 @@ fn init(db: &Database) -> Result<(), StoreError> {
                     known: SCHEMA_VERSION,
                 });
             }
-            Some(_) => {}
+            Some(SCHEMA_VERSION) => {}
+            Some(_) => {
+                drop(meta);
+                upgrade_provider_ids(&txn)?;
+                meta = txn.open_table(META)?;
+                meta.insert("schema_version", SCHEMA_VERSION)?;
+            }
             None => {
                 meta.insert("schema_version", SCHEMA_VERSION)?;
             }
@@ -232,4 +252,77 @@ fn init(db: &Database) -> Result<(), StoreError> {
     }
     txn.commit()?;
     Ok(())
+}
+
+/// Schema 1 → 2: moves each provider id into the table keyed by message, in the transaction
+/// that records the new version, so a crash leaves either schema whole.
+fn upgrade_provider_ids(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let had_v1 = txn
+        .list_tables()?
+        .any(|t| t.name() == PROVIDER_IDS_V1.name());
+    if !had_v1 {
+        return Ok(());
+    }
+    {
+        let old = txn.open_table(PROVIDER_IDS_V1)?;
+        let mut new = txn.open_table(PROVIDER_IDS)?;
+        for row in old.iter()? {
+            let (key, message) = row?;
+            new.insert((message.value(), key.value()), ())?;
+        }
+    }
+    txn.delete_table(PROVIDER_IDS_V1)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod upgrade_tests {
+    use redb::ReadableTableMetadata;
+
+    use super::*;
+    use crate::domain::MessageId;
+
+    #[tokio::test]
+    async fn schema_1_provider_ids_move_to_the_table_keyed_by_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("parley.redb");
+        {
+            let db = Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            txn.open_table(META)
+                .unwrap()
+                .insert("schema_version", 1)
+                .unwrap();
+            let mut old = txn.open_table(PROVIDER_IDS_V1).unwrap();
+            old.insert("twilio:SM2", 7).unwrap();
+            old.insert("twilio:SM1", 9).unwrap();
+            drop(old);
+            txn.commit().unwrap();
+        }
+        let (store, _writer) = Store::open(&path).unwrap();
+        let found = store
+            .write(|txn| {
+                Ok([
+                    txn.provider_message("twilio", "SM1")?,
+                    txn.provider_message("twilio", "SM2")?,
+                    txn.provider_message("twilio", "SM3")?,
+                ])
+            })
+            .await
+            .unwrap();
+        assert_eq!(found, [Some(MessageId(9)), Some(MessageId(7)), None]);
+        store
+            .read(|txn| {
+                let version = txn
+                    .open_table(META)?
+                    .get("schema_version")?
+                    .map(|v| v.value());
+                assert_eq!(version, Some(SCHEMA_VERSION));
+                assert_eq!(txn.open_table(PROVIDER_IDS)?.len()?, 2);
+                assert!(txn.open_table(PROVIDER_IDS_V1).is_err(), "old table kept");
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
 }

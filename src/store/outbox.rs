@@ -143,7 +143,7 @@ pub enum Claim {
 /// Marks a send as in flight, after checking (in the same transaction) that the recipient
 /// has not opted out since the message was queued.
 pub fn claim_send(
-    txn: &WriteTransaction,
+    txn: &Txn,
     id: MessageId,
     to: &E164,
     now: DateTime<Utc>,
@@ -181,10 +181,7 @@ pub const INTERRUPTED: &str =
 
 /// Ends every send a crash left claimed: each is recorded as failed (it may have reached the
 /// provider, so sending it again could deliver it twice). Run once at start.
-pub fn fail_interrupted_sends(
-    txn: &WriteTransaction,
-    now: DateTime<Utc>,
-) -> Result<Vec<Message>, StoreError> {
+pub fn fail_interrupted_sends(txn: &Txn, now: DateTime<Utc>) -> Result<Vec<Message>, StoreError> {
     let claimed: Vec<MessageId> = {
         let outbox = txn.open_table(OUTBOX)?;
         let mut ids = Vec::new();
@@ -232,7 +229,7 @@ pub enum SendOutcome {
 /// Records a send attempt: leaves the outbox on success or permanent failure. A carrier code
 /// meaning the recipient opted out or cannot be reached opts the number out in the ledger.
 pub fn record_send(
-    txn: &WriteTransaction,
+    txn: &Txn,
     id: MessageId,
     outcome: &SendOutcome,
     now: DateTime<Utc>,
@@ -268,8 +265,7 @@ pub fn record_send(
             }
             m.error = None;
             m.provider_id = Some(provider_id.clone());
-            txn.open_table(PROVIDER_IDS)?
-                .insert(format!("{provider}:{provider_id}").as_str(), id.0)?;
+            txn.record_provider_id(provider, provider_id, id)?;
         }
         SendOutcome::Retry { error, .. } => m.error = Some(error.clone()),
         SendOutcome::Failed { error, .. } => {
@@ -321,18 +317,14 @@ pub(super) fn opt_out_on_carrier_code(
 /// Applies a provider's delivery report to the message it sent; an error code meaning the
 /// recipient opted out or cannot be reached also opts the number out.
 pub fn record_delivery_status(
-    txn: &WriteTransaction,
+    txn: &Txn,
     provider: &str,
     provider_id: &str,
     status: DeliveryStatus,
     error: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Option<Message>, StoreError> {
-    let Some(id) = txn
-        .open_table(PROVIDER_IDS)?
-        .get(format!("{provider}:{provider_id}").as_str())?
-        .map(|v| v.value())
-    else {
+    let Some(MessageId(id)) = txn.provider_message(provider, provider_id)? else {
         return Ok(None);
     };
     let mut messages = txn.open_table(MESSAGES)?;

@@ -26,8 +26,13 @@ pub const WORKITEMS_BY_CONTACT: MultimapTableDefinition<u64, u64> =
 pub const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
 pub const MESSAGES_BY_WORKITEM: MultimapTableDefinition<u64, u64> =
     MultimapTableDefinition::new("messages_by_workitem");
-/// `"{provider}:{id}"` → message: makes a retried webhook store one message.
-pub const PROVIDER_IDS: TableDefinition<&str, u64> = TableDefinition::new("provider_ids");
+/// (message, `"{provider}:{id}"`): makes a retried webhook store one message and lets a
+/// delivery report find its message. Keyed by message first so new rows append; lookups go
+/// through the in-memory index in `provider_ids.rs`.
+pub const PROVIDER_IDS: TableDefinition<(u64, &str), ()> =
+    TableDefinition::new("provider_ids_by_message");
+/// Schema 1's `"{provider}:{id}"` → message, moved into `PROVIDER_IDS` on upgrade.
+pub const PROVIDER_IDS_V1: TableDefinition<&str, u64> = TableDefinition::new("provider_ids");
 pub const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
 pub const EVENTS_BY_WORKITEM: MultimapTableDefinition<u64, u64> =
     MultimapTableDefinition::new("events_by_workitem");

@@ -1,13 +1,15 @@
 //! The single writer: one thread, one transaction per batch of waiting writes (group commit).
 
+use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use redb::{Database, WriteTransaction};
+use redb::Database;
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use super::StoreError;
+use super::provider_ids::ProviderIds;
+use super::{StoreError, Txn};
 
 /// Largest batch per transaction: bounds the latency a single commit adds to its callers.
 const MAX_BATCH: usize = 1024;
@@ -17,7 +19,7 @@ pub type Pending<R> = oneshot::Receiver<Result<R, StoreError>>;
 
 /// Runs inside the batch's transaction; returns whether it succeeded and how to answer its
 /// caller once the commit outcome is known.
-type Job = Box<dyn FnOnce(&WriteTransaction) -> (bool, Completion) + Send>;
+type Job = Box<dyn FnOnce(&Txn) -> (bool, Completion) + Send>;
 type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
 #[derive(Clone)]
@@ -41,7 +43,10 @@ pub struct BatchStats {
     pub writes: u64,
 }
 
-pub fn start(db: Arc<Database>) -> Result<(WriterHandle, std::thread::JoinHandle<()>), StoreError> {
+pub fn start(
+    db: Arc<Database>,
+    provider_ids: ProviderIds,
+) -> Result<(WriterHandle, std::thread::JoinHandle<()>), StoreError> {
     // Unbounded so a write can be queued without awaiting (the ACD must never block on the
     // disk); callers that await durability hold back their own clients, which bounds it.
     let (tx, rx) = mpsc::unbounded_channel::<Job>();
@@ -51,7 +56,10 @@ pub fn start(db: Arc<Database>) -> Result<(WriterHandle, std::thread::JoinHandle
     let thread_committed = committed.clone();
     let thread = std::thread::Builder::new()
         .name("parley-store-writer".into())
-        .spawn(move || run(db, rx, &thread_stats, &thread_committed))
+        .spawn(move || {
+            let provider_ids = RefCell::new(provider_ids);
+            run(&db, &provider_ids, rx, &thread_stats, &thread_committed)
+        })
         .map_err(|e| StoreError::Redb(format!("cannot start writer thread: {e}")))?;
     Ok((
         WriterHandle {
@@ -67,7 +75,7 @@ impl WriterHandle {
     /// Queues a write in order with every other; the receiver answers once it is durable.
     pub fn submit<R, F>(&self, f: F) -> Result<Pending<R>, StoreError>
     where
-        F: FnOnce(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&Txn) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
@@ -97,7 +105,8 @@ impl WriterHandle {
 }
 
 fn run(
-    db: Arc<Database>,
+    db: &Database,
+    provider_ids: &RefCell<ProviderIds>,
     mut rx: mpsc::UnboundedReceiver<Job>,
     stats: &Counters,
     committed: &Notify,
@@ -113,7 +122,7 @@ fn run(
             }
         }
         let n = batch.len() as u64;
-        commit_batch(&db, &mut batch);
+        commit_batch(db, provider_ids, &mut batch);
         // A stored permit wakes the follower even if it is busy right now.
         committed.notify_one();
         stats.commits.fetch_add(1, Ordering::Relaxed);
@@ -122,7 +131,9 @@ fn run(
     tracing::debug!("store writer stopped");
 }
 
-fn commit_batch(db: &Database, batch: &mut Vec<Job>) {
+/// Runs the batch in one transaction; the provider-id index keeps what the batch added only
+/// if it commits.
+fn commit_batch(db: &Database, provider_ids: &RefCell<ProviderIds>, batch: &mut Vec<Job>) {
     let txn = match db.begin_write() {
         Ok(txn) => txn,
         Err(e) => {
@@ -135,9 +146,10 @@ fn commit_batch(db: &Database, batch: &mut Vec<Job>) {
     };
     let mut completions = Vec::with_capacity(batch.len());
     let mut all_ok = true;
+    let job_txn = Txn::new(&txn, provider_ids);
     for job in batch.drain(..) {
         // A panicking job must not take the writer (and every later write) down with it.
-        match std::panic::catch_unwind(AssertUnwindSafe(|| job(&txn))) {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| job(&job_txn))) {
             Ok((ok, completion)) => {
                 all_ok &= ok;
                 completions.push(completion);
@@ -157,13 +169,68 @@ fn commit_batch(db: &Database, batch: &mut Vec<Job>) {
             "another write in the same transaction failed".into(),
         ))
     };
-    if let Err(e) = &outcome {
-        tracing::error!(error = %e, "group commit failed");
+    match &outcome {
+        Ok(()) => provider_ids.borrow_mut().keep(),
+        Err(e) => {
+            provider_ids.borrow_mut().roll_back();
+            tracing::error!(error = %e, "group commit failed");
+        }
     }
     for completion in completions {
         completion(match &outcome {
             Ok(()) => Ok(()),
             Err(e) => Err(StoreError::BatchFailed(e.to_string())),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::MessageId;
+    use crate::store::{Store, StoreError};
+
+    /// A provider id stored by a batch that then aborts is not remembered: the retry of
+    /// that message must be stored, not taken for a duplicate.
+    #[tokio::test]
+    async fn an_aborted_batch_takes_its_provider_ids_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _writer) = Store::open(&dir.path().join("t.redb")).unwrap();
+        // Hold the writer in a batch of its own, so the next two writes share one.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (running, started) = std::sync::mpsc::channel::<()>();
+        let blocker = store
+            .submit(move |_| {
+                running.send(()).ok();
+                held.recv().ok();
+                Ok(())
+            })
+            .unwrap();
+        started.recv().unwrap();
+        let stored = store
+            .submit(|txn| txn.record_provider_id("twilio", "SM1", MessageId(1)))
+            .unwrap();
+        let failing = store
+            .submit(|_| Err::<(), _>(StoreError::Redb("disk on fire".into())))
+            .unwrap();
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        assert!(matches!(
+            stored.await.unwrap(),
+            Err(StoreError::BatchFailed(_))
+        ));
+        assert!(failing.await.unwrap().is_err());
+
+        let again = store
+            .write(|txn| {
+                // Lookups are checked against the table, so a leftover would not answer
+                // wrongly; it would only linger as a false fingerprint hit.
+                let held = txn.provider_ids().len();
+                let before = txn.provider_message("twilio", "SM1")?;
+                let fresh = txn.record_provider_id("twilio", "SM1", MessageId(2))?;
+                Ok((held, before, fresh, txn.provider_message("twilio", "SM1")?))
+            })
+            .await
+            .unwrap();
+        assert_eq!(again, (0, None, true, Some(MessageId(2))));
     }
 }

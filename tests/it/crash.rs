@@ -23,6 +23,24 @@ fn start_binary(data_dir: &std::path::Path) -> (Child, String) {
     start_binary_with(data_dir, &[])
 }
 
+/// Asks the child to stop (SIGTERM) and waits until it has: every write it had begun is on
+/// disk then.
+pub(crate) fn stop_gracefully(mut child: Child) {
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success(), "kill -TERM failed");
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while child.try_wait().expect("wait for parley").is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "parley did not stop after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 /// The same, with more environment (configuration) for the child.
 pub(crate) fn start_binary_with(
     data_dir: &std::path::Path,
