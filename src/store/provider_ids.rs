@@ -25,7 +25,8 @@ pub struct ProviderIds {
     fingerprint: Fingerprint,
     /// Fingerprint → the message of the first key that has it.
     first: HashMap<u64, u64>,
-    /// Keys whose fingerprint an earlier key already holds (about one in 2^32 at a billion).
+    /// Keys whose fingerprint an earlier key already holds: with a billion stored, a new key
+    /// meets one of theirs about once in 18 billion.
     clashes: HashMap<String, u64>,
     /// What the open transaction added, to take back if it aborts.
     undo: Vec<Undo>,
@@ -77,7 +78,8 @@ impl ProviderIds {
         Ok(ids)
     }
 
-    /// How many keys are held.
+    /// How many fingerprints and clashing keys are held (a message's second key with the
+    /// same fingerprint as its first is not counted).
     pub fn len(&self) -> usize {
         self.first.len() + self.clashes.len()
     }
@@ -114,29 +116,28 @@ impl ProviderIds {
         Ok(true)
     }
 
-    /// Adds a stored key to memory; false when it is already there.
+    /// Adds a stored key to memory, unless `find` can already reach it.
     fn remember(
         &mut self,
         table: &impl ReadableTable<(u64, &'static str), ()>,
         key: &str,
         message: u64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<(), StoreError> {
         let print = (self.fingerprint)(&self.seed, key);
         match self.first.get(&print) {
             None => {
                 self.first.insert(print, message);
                 self.undo.push(Undo::First(print));
             }
-            Some(&holder) if holder == message || table.get((holder, key))?.is_some() => {
-                return Ok(false);
-            }
-            Some(_) if self.clashes.contains_key(key) => return Ok(false),
+            // `find` checks the holder's row, so a key of the holder's own message is found.
+            Some(&holder) if holder == message || table.get((holder, key))?.is_some() => {}
+            Some(_) if self.clashes.contains_key(key) => {}
             Some(_) => {
                 self.clashes.insert(key.to_owned(), message);
                 self.undo.push(Undo::Clash(key.to_owned()));
             }
         }
-        Ok(true)
+        Ok(())
     }
 
     /// The transaction committed: what it added stays.
@@ -221,13 +222,17 @@ mod tests {
         assert_eq!(find(&db, &ids, "p:b"), Some(2));
         assert_eq!(find(&db, &ids, "p:c"), Some(3));
         assert_eq!(find(&db, &ids, "p:d"), None);
+        // A second key of message 1 (which holds the fingerprint) is found through its row.
+        assert_eq!(commit(&db, &mut ids, &[("p:e", 1)]), [true]);
+        assert_eq!(find(&db, &ids, "p:e"), Some(1));
+        assert_eq!(find(&db, &ids, "p:a"), Some(1));
 
         let txn = db.begin_read().unwrap();
         let table = txn.open_table(T).unwrap();
         let reloaded =
             ProviderIds::load_with(&table, ProviderIds::with_fingerprint(|_, _| 7)).unwrap();
-        assert_eq!(reloaded.len(), 3);
-        for (key, message) in [("p:a", 1), ("p:b", 2), ("p:c", 3)] {
+        assert_eq!(reloaded.find(&table, "p:d").unwrap(), None);
+        for (key, message) in [("p:a", 1), ("p:b", 2), ("p:c", 3), ("p:e", 1)] {
             assert_eq!(
                 reloaded.find(&table, key).unwrap(),
                 Some(MessageId(message))
