@@ -1,13 +1,15 @@
 //! The timeline's order, range and paging, and which details a contact may see, on a real
 //! store in a temp dir.
 
-use crate::store::Txn;
+use std::cell::RefCell;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use redb::{Database, ReadableDatabase};
 
 use super::super::codec::{get_json, put_json};
+use super::super::provider_ids::ProviderIds;
 use super::super::{
-    InboundSms, Ingested, SURVEY_RESPONSES, WORKITEMS, WORKITEMS_BY_CONTACT, add_note,
+    InboundSms, Ingested, SURVEY_RESPONSES, Txn, WORKITEMS, WORKITEMS_BY_CONTACT, add_note,
     ingest_inbound, insert_past_reply, route_step,
 };
 use super::*;
@@ -26,7 +28,7 @@ fn hours(h: i64) -> DateTime<Utc> {
 struct Fixture {
     _dir: tempfile::TempDir,
     db: Database,
-    provider_ids: std::cell::RefCell<super::super::provider_ids::ProviderIds>,
+    provider_ids: RefCell<ProviderIds>,
 }
 
 impl Fixture {

@@ -201,9 +201,7 @@ fn init(db: &Database) -> Result<(), StoreError> {
             }
             Some(SCHEMA_VERSION) => {}
             Some(_) => {
-                drop(meta);
                 upgrade_provider_ids(&txn)?;
-                meta = txn.open_table(META)?;
                 meta.insert("schema_version", SCHEMA_VERSION)?;
             }
             None => {

@@ -72,7 +72,7 @@ impl ProviderIds {
         for row in table.iter()? {
             let (key, _) = row?;
             let (message, key) = key.value();
-            ids.remember(table, key, message)?;
+            ids.remember(table, key, ids.print(key), message)?;
         }
         ids.undo.clear();
         Ok(ids)
@@ -90,10 +90,22 @@ impl ProviderIds {
         table: &impl ReadableTable<(u64, &'static str), ()>,
         key: &str,
     ) -> Result<Option<MessageId>, StoreError> {
+        self.find_printed(table, key, self.print(key))
+    }
+
+    fn print(&self, key: &str) -> u64 {
+        (self.fingerprint)(&self.seed, key)
+    }
+
+    fn find_printed(
+        &self,
+        table: &impl ReadableTable<(u64, &'static str), ()>,
+        key: &str,
+        print: u64,
+    ) -> Result<Option<MessageId>, StoreError> {
         if let Some(&message) = self.clashes.get(key) {
             return Ok(Some(MessageId(message)));
         }
-        let print = (self.fingerprint)(&self.seed, key);
         match self.first.get(&print) {
             Some(&message) if table.get((message, key))?.is_some() => Ok(Some(MessageId(message))),
             _ => Ok(None),
@@ -108,11 +120,12 @@ impl ProviderIds {
         key: &str,
         message: MessageId,
     ) -> Result<bool, StoreError> {
-        if self.find(table, key)?.is_some() {
+        let print = self.print(key);
+        if self.find_printed(table, key, print)?.is_some() {
             return Ok(false);
         }
         table.insert((message.0, key), ())?;
-        self.remember(table, key, message.0)?;
+        self.remember(table, key, print, message.0)?;
         Ok(true)
     }
 
@@ -121,9 +134,9 @@ impl ProviderIds {
         &mut self,
         table: &impl ReadableTable<(u64, &'static str), ()>,
         key: &str,
+        print: u64,
         message: u64,
     ) -> Result<(), StoreError> {
-        let print = (self.fingerprint)(&self.seed, key);
         match self.first.get(&print) {
             None => {
                 self.first.insert(print, message);
