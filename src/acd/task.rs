@@ -382,10 +382,7 @@ impl AcdTask {
     fn persist(&self, workitem: WorkitemId, kind: EventKind) -> Option<store::Pending<()>> {
         let at = self.clock.now();
         tracing::debug!(%workitem, ?kind, "routing step");
-        match self
-            .store
-            .submit(move |txn| store::route_step(txn, workitem, at, kind).map(|_| ()))
-        {
+        match self.store.submit_route_step(workitem, at, kind) {
             Ok(pending) => Some(pending),
             Err(e) => {
                 tracing::error!(%workitem, error = %e, "cannot record routing step");

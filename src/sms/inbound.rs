@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::outbound::Outbox;
 use crate::acd::Acd;
 use crate::live::{Hub, PhonePush};
-use crate::store::{self, InboundSms, Ingested, Store, StoreError};
+use crate::store::{InboundSms, Ingested, Store, StoreError};
 
 /// Most messages stored in one batch.
 const MAX_BATCH: usize = 512;
@@ -49,9 +49,7 @@ pub fn spawn(
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
             let (messages, replies): (Vec<InboundSms>, Vec<Reply>) = batch.drain(..).unzip();
             // The batch moves into the transaction and comes back with its results.
-            let stored = store
-                .write(move |txn| Ok((store::ingest_many(txn, &messages)?, messages)))
-                .await;
+            let stored = store.ingest(messages).await;
             match stored {
                 Ok((results, messages)) => {
                     for ((sms, reply), ingested) in messages.iter().zip(replies).zip(results) {

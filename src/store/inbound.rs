@@ -24,9 +24,9 @@ use crate::domain::{
 mod keywords;
 
 /// A customer's message as a provider handed it to us.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct InboundSms {
-    /// Provider name, part of the dedup key (`"twilio"`, `"simulator"`).
+    /// Provider name, part of the dedup key: one of [`PROVIDERS`].
     pub provider: &'static str,
     /// The provider's message id; a second message with the same id is a retry.
     pub provider_id: Option<String>,
@@ -34,6 +34,40 @@ pub struct InboundSms {
     pub to: E164,
     pub body: String,
     pub received_at: DateTime<Utc>,
+}
+
+/// Every provider name an [`InboundSms`] can carry.
+pub const PROVIDERS: [&str; 3] = ["twilio", "simulator", "demo"];
+
+/// An [`InboundSms`] read back from the write-ahead log, its provider name not yet matched.
+#[derive(serde::Deserialize)]
+struct LoggedSms {
+    provider: String,
+    provider_id: Option<String>,
+    from: E164,
+    to: E164,
+    body: String,
+    received_at: DateTime<Utc>,
+}
+
+impl<'de> serde::Deserialize<'de> for InboundSms {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<InboundSms, D::Error> {
+        let s = LoggedSms::deserialize(d)?;
+        let provider = PROVIDERS
+            .into_iter()
+            .find(|p| *p == s.provider)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("unknown SMS provider {:?}", s.provider))
+            })?;
+        Ok(InboundSms {
+            provider,
+            provider_id: s.provider_id,
+            from: s.from,
+            to: s.to,
+            body: s.body,
+            received_at: s.received_at,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -16,17 +16,21 @@ mod directory;
 mod history;
 mod inbound;
 mod leads;
+mod logged;
 mod notes;
 mod outbound;
 mod outbox;
 mod prefs;
 mod provider_ids;
 mod queues;
+#[cfg(test)]
+mod replay_tests;
 mod sessions;
 mod surveys;
 mod tables;
 mod templates;
 mod txn;
+mod wal;
 mod writer;
 
 use std::path::Path;
@@ -62,7 +66,8 @@ pub use writer::{BatchStats, Pending};
 
 /// Bumped when stored data changes shape in a way `#[serde(default)]` cannot absorb.
 /// 2: provider ids keyed by message (`PROVIDER_IDS`).
-pub const SCHEMA_VERSION: u64 = 2;
+/// 3: the write-ahead log beside the store, which an older build would ignore.
+pub const SCHEMA_VERSION: u64 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -106,7 +111,8 @@ pub struct Store {
 
 impl Store {
     /// Opens (or creates) the database file, creates missing tables, checks the schema
-    /// version, and starts the writer thread. The thread ends when every handle is dropped.
+    /// version, applies what the write-ahead log holds beyond the store (after a crash), and
+    /// starts the writer thread. The thread ends when every handle is dropped.
     pub fn open(path: &Path) -> Result<(Store, std::thread::JoinHandle<()>), StoreError> {
         let db = Arc::new(Database::create(path)?);
         init(&db)?;
@@ -118,8 +124,47 @@ impl Store {
             ms = started.elapsed().as_millis() as u64,
             "provider ids loaded"
         );
-        let (writer, thread) = writer::start(db.clone(), provider_ids)?;
+        let wal_path = path.with_extension("wal");
+        let epoch = db
+            .begin_read()?
+            .open_table(META)?
+            .get(writer::WAL_EPOCH)?
+            .map_or(0, |v| v.value());
+        let (mut wal, pending) = wal::Wal::open(&wal_path, epoch).map_err(|e| {
+            StoreError::Redb(format!(
+                "cannot open the write-ahead log {}: {e}",
+                wal_path.display()
+            ))
+        })?;
+        let provider_ids = replay(&db, provider_ids, &pending, &mut wal)?;
+        let (writer, thread) = writer::start(db.clone(), provider_ids, wal)?;
         Ok((Store { db, writer }, thread))
+    }
+
+    /// Stores customers' messages through the write-ahead log (see [`ingest_many`]) and
+    /// hands them back with their outcomes once durable.
+    pub async fn ingest(
+        &self,
+        batch: Vec<InboundSms>,
+    ) -> Result<(Vec<Ingested>, Vec<InboundSms>), StoreError> {
+        let pending = self
+            .writer
+            .submit_logged(logged::Logged::Inbound(batch), |applied| match applied {
+                logged::Applied::Inbound(ingested, batch) => (ingested, batch),
+                logged::Applied::RouteStep => unreachable!("an inbound write answers Inbound"),
+            })?;
+        pending.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Queues a routing step (see [`route_step`]) through the write-ahead log.
+    pub fn submit_route_step(
+        &self,
+        workitem: crate::domain::WorkitemId,
+        at: chrono::DateTime<chrono::Utc>,
+        kind: crate::domain::EventKind,
+    ) -> Result<Pending<()>, StoreError> {
+        self.writer
+            .submit_logged(logged::Logged::RouteStep { workitem, at, kind }, |_| ())
     }
 
     /// Runs `f` inside the next group-commit transaction and returns its result once the
@@ -250,6 +295,40 @@ fn init(db: &Database) -> Result<(), StoreError> {
     }
     txn.commit()?;
     Ok(())
+}
+
+/// Applies the logged writes the store's last durable commit does not hold (after a crash),
+/// in order, in one durable transaction that starts a new epoch. It commits even when there
+/// is nothing to apply, so no leftover of the old epoch can ever follow a new record.
+fn replay(
+    db: &Database,
+    provider_ids: provider_ids::ProviderIds,
+    pending: &[Vec<u8>],
+    wal: &mut wal::Wal,
+) -> Result<provider_ids::ProviderIds, StoreError> {
+    let started = std::time::Instant::now();
+    let index = std::cell::RefCell::new(provider_ids);
+    let txn = db.begin_write()?;
+    {
+        let job_txn = Txn::new(&txn, &index);
+        for record in pending {
+            logged::Logged::decode(record)?.apply(&job_txn)?;
+        }
+    }
+    let epoch = wal::new_epoch();
+    txn.open_table(META)?.insert(writer::WAL_EPOCH, epoch)?;
+    txn.commit()?;
+    wal.checkpointed(epoch);
+    let mut provider_ids = index.into_inner();
+    provider_ids.keep();
+    if !pending.is_empty() {
+        tracing::info!(
+            writes = pending.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "applied the write-ahead log after an unclean stop"
+        );
+    }
+    Ok(provider_ids)
 }
 
 /// Schema 1 → 2: moves each provider id into the table keyed by message, in the transaction

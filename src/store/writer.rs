@@ -1,32 +1,56 @@
 //! The single writer: one thread, one transaction per batch of waiting writes (group commit).
+//!
+//! A batch made only of logged writes (`logged.rs`) commits to redb without waiting for the
+//! disk and is made durable by one append to the write-ahead log (`wal.rs`); any other batch
+//! commits durably, and so does a checkpoint once the log is old or large enough, or the
+//! writer is idle. Every durable commit records a new epoch in `meta` (see `wal.rs`): it
+//! holds every logged write before it, and the log starts again.
 
 use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
-use redb::Database;
-use tokio::sync::{Notify, mpsc, oneshot};
+use redb::{Database, Durability, WriteTransaction};
+use tokio::sync::{Notify, oneshot};
 
+use super::logged::{Applied, Logged};
 use super::provider_ids::ProviderIds;
-use super::{StoreError, Txn};
+use super::wal::{Wal, new_epoch};
+use super::{META, StoreError, Txn};
 
 /// Largest batch per transaction: bounds the latency a single commit adds to its callers.
 const MAX_BATCH: usize = 1024;
+/// A checkpoint is due when the oldest logged write it would cover is this old...
+const CHECKPOINT_AGE: Duration = Duration::from_millis(500);
+/// ... or the log holds this much since the last one (it is preallocated to twice this).
+const CHECKPOINT_BYTES: u64 = 8 << 20;
+/// With logged writes not yet checkpointed, an idle writer checkpoints after this long.
+const CHECKPOINT_IDLE: Duration = Duration::from_millis(50);
+/// The `meta` key holding the epoch of the last durable commit.
+pub const WAL_EPOCH: &str = "wal_epoch";
 
 /// The answer to one write, available once its batch is durable (or failed).
 pub type Pending<R> = oneshot::Receiver<Result<R, StoreError>>;
 
 /// Runs inside the batch's transaction; returns whether it succeeded and how to answer its
 /// caller once the commit outcome is known.
-type Job = Box<dyn FnOnce(&Txn) -> (bool, Completion) + Send>;
+type Run = Box<dyn FnOnce(&Txn) -> (bool, Completion) + Send>;
 type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+struct Job {
+    run: Run,
+    /// The write as a log record, when it is a logged one.
+    record: Option<Vec<u8>>,
+}
 
 #[derive(Clone)]
 pub struct WriterHandle {
-    jobs: mpsc::UnboundedSender<Job>,
+    jobs: mpsc::Sender<Job>,
     stats: Arc<Counters>,
-    /// Signalled after each durable commit, for followers of the change log (the indexer).
+    /// Signalled after each commit, for followers of the change log (the indexer).
     committed: Arc<Notify>,
 }
 
@@ -46,10 +70,11 @@ pub struct BatchStats {
 pub fn start(
     db: Arc<Database>,
     provider_ids: ProviderIds,
+    wal: Wal,
 ) -> Result<(WriterHandle, std::thread::JoinHandle<()>), StoreError> {
     // Unbounded so a write can be queued without awaiting (the ACD must never block on the
     // disk); callers that await durability hold back their own clients, which bounds it.
-    let (tx, rx) = mpsc::unbounded_channel::<Job>();
+    let (tx, rx) = mpsc::channel::<Job>();
     let stats = Arc::new(Counters::default());
     let committed = Arc::new(Notify::new());
     let thread_stats = stats.clone();
@@ -57,8 +82,12 @@ pub fn start(
     let thread = std::thread::Builder::new()
         .name("parley-store-writer".into())
         .spawn(move || {
-            let provider_ids = RefCell::new(provider_ids);
-            run(&db, &provider_ids, rx, &thread_stats, &thread_committed)
+            let mut writer = Writer {
+                db: &db,
+                provider_ids: RefCell::new(provider_ids),
+                log: Log::new(wal),
+            };
+            writer.run(&rx, &thread_stats, &thread_committed);
         })
         .map_err(|e| StoreError::Redb(format!("cannot start writer thread: {e}")))?;
     Ok((
@@ -78,8 +107,29 @@ impl WriterHandle {
         F: FnOnce(&Txn) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
+        self.push(None, f)
+    }
+
+    /// [`submit`](Self::submit) for a logged write; `answer` picks its caller's result.
+    pub fn submit_logged<R>(
+        &self,
+        write: Logged,
+        answer: fn(Applied) -> R,
+    ) -> Result<Pending<R>, StoreError>
+    where
+        R: Send + 'static,
+    {
+        let record = write.encode()?;
+        self.push(Some(record), move |txn| write.apply(txn).map(answer))
+    }
+
+    fn push<R, F>(&self, record: Option<Vec<u8>>, f: F) -> Result<Pending<R>, StoreError>
+    where
+        F: FnOnce(&Txn) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |txn| {
+        let run: Run = Box::new(move |txn| {
             let result = f(txn);
             let ok = result.is_ok();
             let completion: Completion = Box::new(move |commit| {
@@ -88,7 +138,9 @@ impl WriterHandle {
             });
             (ok, completion)
         });
-        self.jobs.send(job).map_err(|_| StoreError::Closed)?;
+        self.jobs
+            .send(Job { run, record })
+            .map_err(|_| StoreError::Closed)?;
         Ok(rx)
     }
 
@@ -104,83 +156,187 @@ impl WriterHandle {
     }
 }
 
-fn run(
-    db: &Database,
-    provider_ids: &RefCell<ProviderIds>,
-    mut rx: mpsc::UnboundedReceiver<Job>,
-    stats: &Counters,
-    committed: &Notify,
-) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    // Block for the first job, then take whatever else is already waiting.
-    while let Some(first) = rx.blocking_recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        let n = batch.len() as u64;
-        commit_batch(db, provider_ids, &mut batch);
-        // A stored permit wakes the follower even if it is busy right now.
-        committed.notify_one();
-        stats.commits.fetch_add(1, Ordering::Relaxed);
-        stats.writes.fetch_add(n, Ordering::Relaxed);
-    }
-    tracing::debug!("store writer stopped");
+/// The log and what the store has not checkpointed of it.
+struct Log {
+    wal: Wal,
+    /// Set when the log failed: every batch then commits durably.
+    failed: bool,
+    /// When the oldest logged write not yet checkpointed committed.
+    since: Option<Instant>,
 }
 
-/// Runs the batch in one transaction; the provider-id index keeps what the batch added only
-/// if it commits.
-fn commit_batch(db: &Database, provider_ids: &RefCell<ProviderIds>, batch: &mut Vec<Job>) {
-    let txn = match db.begin_write() {
-        Ok(txn) => txn,
-        Err(e) => {
-            let msg = redb::Error::from(e).to_string();
-            tracing::error!(error = %msg, "cannot begin write transaction");
-            // Dropping the jobs drops their reply channels: callers see the store as failed.
-            batch.clear();
-            return;
-        }
-    };
-    let mut completions = Vec::with_capacity(batch.len());
-    let mut all_ok = true;
-    let job_txn = Txn::new(&txn, provider_ids);
-    for job in batch.drain(..) {
-        // A panicking job must not take the writer (and every later write) down with it.
-        match std::panic::catch_unwind(AssertUnwindSafe(|| job(&job_txn))) {
-            Ok((ok, completion)) => {
-                all_ok &= ok;
-                completions.push(completion);
-            }
-            Err(_) => {
-                tracing::error!("a store write panicked; its batch is aborted");
-                all_ok = false;
-            }
+impl Log {
+    fn new(wal: Wal) -> Log {
+        Log {
+            wal,
+            failed: false,
+            since: None,
         }
     }
-    let outcome = if all_ok {
+
+    /// Whether the next batch may be a logged one, or must checkpoint.
+    fn open_for_more(&self) -> bool {
+        !self.failed
+            && self.since.is_none_or(|since| {
+                since.elapsed() < CHECKPOINT_AGE && self.wal.written() < CHECKPOINT_BYTES
+            })
+    }
+}
+
+struct Writer<'a> {
+    db: &'a Database,
+    provider_ids: RefCell<ProviderIds>,
+    log: Log,
+}
+
+impl Writer<'_> {
+    fn run(&mut self, rx: &mpsc::Receiver<Job>, stats: &Counters, committed: &Notify) {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        loop {
+            // Block for the first job (checkpointing if idle too long), then take whatever
+            // else is already waiting.
+            let first = if self.log.since.is_some() {
+                match rx.recv_timeout(CHECKPOINT_IDLE) {
+                    Ok(job) => job,
+                    Err(RecvTimeoutError::Timeout) => {
+                        self.checkpoint();
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            } else {
+                match rx.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                }
+            };
+            batch.push(first);
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            let n = batch.len() as u64;
+            self.commit_batch(&mut batch);
+            // A stored permit wakes the follower even if it is busy right now.
+            committed.notify_one();
+            stats.commits.fetch_add(1, Ordering::Relaxed);
+            stats.writes.fetch_add(n, Ordering::Relaxed);
+        }
+        if self.log.since.is_some() {
+            self.checkpoint();
+        }
+        if self.log.since.is_none()
+            && let Err(e) = self.log.wal.clear()
+        {
+            tracing::warn!(error = %e, "cannot clear the write-ahead log");
+        }
+        tracing::debug!("store writer stopped");
+    }
+
+    /// Runs the batch in one transaction; the provider-id index keeps what the batch added
+    /// only if it commits.
+    fn commit_batch(&mut self, batch: &mut Vec<Job>) {
+        let txn = match self.db.begin_write() {
+            Ok(txn) => txn,
+            Err(e) => {
+                let msg = redb::Error::from(e).to_string();
+                tracing::error!(error = %msg, "cannot begin write transaction");
+                // Dropping the jobs drops their reply channels: callers see the store as failed.
+                batch.clear();
+                return;
+            }
+        };
+        let logged = self.log.open_for_more() && batch.iter().all(|j| j.record.is_some());
+        let mut completions = Vec::with_capacity(batch.len());
+        let mut records = Vec::new();
+        let mut all_ok = true;
+        let job_txn = Txn::new(&txn, &self.provider_ids);
+        for job in batch.drain(..) {
+            records.extend(job.record);
+            // A panicking job must not take the writer (and every later write) down with it.
+            match std::panic::catch_unwind(AssertUnwindSafe(|| (job.run)(&job_txn))) {
+                Ok((ok, completion)) => {
+                    all_ok &= ok;
+                    completions.push(completion);
+                }
+                Err(_) => {
+                    tracing::error!("a store write panicked; its batch is aborted");
+                    all_ok = false;
+                }
+            }
+        }
+        let outcome = if all_ok {
+            if logged {
+                self.commit_logged(txn, &records)
+            } else {
+                self.commit_durably(txn)
+            }
+        } else {
+            let _ = txn.abort();
+            Err(StoreError::BatchFailed(
+                "another write in the same transaction failed".into(),
+            ))
+        };
+        match &outcome {
+            Ok(()) => self.provider_ids.borrow_mut().keep(),
+            Err(e) => {
+                self.provider_ids.borrow_mut().roll_back();
+                tracing::error!(error = %e, "group commit failed");
+            }
+        }
+        for completion in completions {
+            completion(match &outcome {
+                Ok(()) => Ok(()),
+                Err(e) => Err(StoreError::BatchFailed(e.to_string())),
+            });
+        }
+    }
+
+    /// Commits without waiting for the disk, then makes the batch durable in the log. When
+    /// the log fails, a checkpoint makes it durable instead (and the log is not used again).
+    fn commit_logged(
+        &mut self,
+        mut txn: WriteTransaction,
+        records: &[Vec<u8>],
+    ) -> Result<(), StoreError> {
+        txn.set_durability(Durability::None)
+            .map_err(|e| StoreError::Redb(e.to_string()))?;
         txn.commit()
-            .map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))
-    } else {
-        let _ = txn.abort();
-        Err(StoreError::BatchFailed(
-            "another write in the same transaction failed".into(),
-        ))
-    };
-    match &outcome {
-        Ok(()) => provider_ids.borrow_mut().keep(),
-        Err(e) => {
-            provider_ids.borrow_mut().roll_back();
-            tracing::error!(error = %e, "group commit failed");
+            .map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))?;
+        self.log.since.get_or_insert_with(Instant::now);
+        match self.log.wal.append(records) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                tracing::error!(error = %e, "write-ahead log failed; committing durably from now on");
+                self.log.failed = true;
+                self.checkpoint_now()
+            }
         }
     }
-    for completion in completions {
-        completion(match &outcome {
-            Ok(()) => Ok(()),
-            Err(e) => Err(StoreError::BatchFailed(e.to_string())),
-        });
+
+    /// Commits `txn` durably, in a new epoch: it then holds every logged write before it.
+    fn commit_durably(&mut self, txn: WriteTransaction) -> Result<(), StoreError> {
+        let epoch = new_epoch();
+        txn.open_table(META)?.insert(WAL_EPOCH, epoch)?;
+        txn.commit()
+            .map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))?;
+        self.log.since = None;
+        self.log.wal.checkpointed(epoch);
+        Ok(())
+    }
+
+    /// A durable commit of nothing but a new epoch.
+    fn checkpoint(&mut self) {
+        if let Err(e) = self.checkpoint_now() {
+            tracing::error!(error = %e, "checkpoint failed");
+        }
+    }
+
+    fn checkpoint_now(&mut self) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        self.commit_durably(txn)
     }
 }
 
