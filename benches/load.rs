@@ -721,10 +721,7 @@ async fn store_only_phase(dir: &Path, settings: &Settings, numbers: &[String]) -
         let store = store.clone();
         paced.push(tokio::spawn(async move {
             let start = Instant::now();
-            store
-                .write(move |txn| parley::store::ingest_inbound(txn, &sms))
-                .await
-                .map(|_| start.elapsed())
+            store.ingest(vec![sms]).await.map(|_| start.elapsed())
         }));
     }
     let mut paced_latency = Vec::with_capacity(paced_count);
@@ -753,10 +750,7 @@ async fn store_only_phase(dir: &Path, settings: &Settings, numbers: &[String]) -
                         body: message_body(i),
                         received_at: chrono::Utc::now(),
                     };
-                    match store
-                        .write(move |txn| parley::store::ingest_inbound(txn, &sms))
-                        .await
-                    {
+                    match store.ingest(vec![sms]).await {
                         Ok(_) => done.fetch_add(1, Ordering::Relaxed),
                         Err(_) => failed.fetch_add(1, Ordering::Relaxed),
                     };

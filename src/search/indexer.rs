@@ -9,7 +9,7 @@ use tantivy::IndexWriter;
 
 use super::documents::{Source, Update, key_term};
 use super::{Opened, SearchError, SearchIndex, commit, rebuild};
-use crate::store::{changes_after, prune_changes};
+use crate::store::changes_after;
 use crate::tasks::{Shutdown, Tasks};
 
 /// Changes read per read transaction while catching up.
@@ -58,7 +58,7 @@ async fn run(
         })
         .await;
         if let Some(seq) = state.as_ref().map(|s| s.seq) {
-            let _ = search.store().submit(move |txn| prune_changes(txn, seq));
+            let _ = search.store().submit_prune_changes(seq);
         }
     }
     let mut last_commit = Instant::now();
@@ -74,7 +74,7 @@ async fn run(
             // The index holds these now; the log need not keep them. Not awaited: a failure
             // only leaves rows the next prune removes (they are never read again, since the
             // index's committed sequence is past them).
-            let _ = search.store().submit(move |txn| prune_changes(txn, seq));
+            let _ = search.store().submit_prune_changes(seq);
         }
         if state.is_none() || shutdown.is_triggered() {
             break;

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{InboundSms, Ingested, StoreError, Txn, ingest_many, route_step};
+use super::{InboundSms, Ingested, StoreError, Txn, ingest_many, prune_changes, route_step};
 use crate::domain::{EventKind, WorkitemId};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -18,6 +18,8 @@ pub enum Logged {
         at: DateTime<Utc>,
         kind: EventKind,
     },
+    /// The search index holds the change log up to `through` (see [`prune_changes`]).
+    PruneChanges { through: u64 },
 }
 
 /// What applying a [`Logged`] write returned, for its caller.
@@ -25,6 +27,7 @@ pub enum Applied {
     /// The messages' outcomes, and the messages themselves handed back.
     Inbound(Vec<Ingested>, Vec<InboundSms>),
     RouteStep,
+    PruneChanges,
 }
 
 impl Logged {
@@ -46,6 +49,10 @@ impl Logged {
                 // A workitem that is gone has nothing to step; that is not an error.
                 route_step(txn, workitem, at, kind)?;
                 Ok(Applied::RouteStep)
+            }
+            Logged::PruneChanges { through } => {
+                prune_changes(txn, through)?;
+                Ok(Applied::PruneChanges)
             }
         }
     }

@@ -151,7 +151,7 @@ impl Store {
             .writer
             .submit_logged(logged::Logged::Inbound(batch), |applied| match applied {
                 logged::Applied::Inbound(ingested, batch) => (ingested, batch),
-                logged::Applied::RouteStep => unreachable!("an inbound write answers Inbound"),
+                _ => unreachable!("an inbound write answers Inbound"),
             })?;
         pending.await.map_err(|_| StoreError::Closed)?
     }
@@ -165,6 +165,13 @@ impl Store {
     ) -> Result<Pending<()>, StoreError> {
         self.writer
             .submit_logged(logged::Logged::RouteStep { workitem, at, kind }, |_| ())
+    }
+
+    /// Queues dropping the change log up to `through` (see [`prune_changes`]) through the
+    /// write-ahead log.
+    pub fn submit_prune_changes(&self, through: u64) -> Result<Pending<()>, StoreError> {
+        self.writer
+            .submit_logged(logged::Logged::PruneChanges { through }, |_| ())
     }
 
     /// Runs `f` inside the next group-commit transaction and returns its result once the
