@@ -295,7 +295,9 @@ impl Writer<'_> {
     }
 
     /// Commits without waiting for the disk, then makes the batch durable in the log. When
-    /// the log fails, a checkpoint makes it durable instead (and the log is not used again).
+    /// the log fails, a checkpoint makes it durable instead (and the log is not used again);
+    /// when that fails too, the callers are told, though a later durable commit may still
+    /// store what they see as failed (a provider's retry then finds its message stored).
     fn commit_logged(
         &mut self,
         mut txn: WriteTransaction,
