@@ -1,4 +1,5 @@
-//! The write-ahead log of the busiest writes (inbound messages, routing steps).
+//! The write-ahead log of the busiest writes (inbound messages, routing steps, the search
+//! indexer's pruning of the change log).
 //!
 //! A redb commit that is durable writes every page the transaction changed, about twenty
 //! scattered 4 KiB pages for one inbound message, and waits for all of them: on a virtio
@@ -55,6 +56,10 @@ impl Wal {
         if len < PREALLOCATE {
             file.write_all_at(&vec![0; (PREALLOCATE - len) as usize], len)?;
             file.sync_all()?;
+            // A new file's name is durable only once its directory is.
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                File::open(dir)?.sync_all()?;
+            }
         }
         let pending = read_records(&bytes, epoch)
             .into_iter()
