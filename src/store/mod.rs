@@ -117,19 +117,19 @@ impl Store {
         let db = Arc::new(Database::create(path)?);
         init(&db)?;
         let started = std::time::Instant::now();
-        let provider_ids =
-            provider_ids::ProviderIds::load(&db.begin_read()?.open_table(PROVIDER_IDS)?)?;
+        let read = db.begin_read()?;
+        let provider_ids = provider_ids::ProviderIds::load(&read.open_table(PROVIDER_IDS)?)?;
         tracing::debug!(
             ids = provider_ids.len(),
             ms = started.elapsed().as_millis() as u64,
             "provider ids loaded"
         );
-        let wal_path = path.with_extension("wal");
-        let epoch = db
-            .begin_read()?
+        let epoch = read
             .open_table(META)?
             .get(writer::WAL_EPOCH)?
             .map_or(0, |v| v.value());
+        drop(read);
+        let wal_path = path.with_extension("wal");
         let (mut wal, pending) = wal::Wal::open(&wal_path, epoch).map_err(|e| {
             StoreError::Redb(format!(
                 "cannot open the write-ahead log {}: {e}",

@@ -28,7 +28,8 @@ const HEADER: usize = 4 + 8 + 8 + 4 + 4;
 /// Written as zeros when the log is created, so appends overwrite allocated blocks and an
 /// `fdatasync` has no file size or extent to commit.
 const PREALLOCATE: u64 = 16 << 20;
-/// Larger payloads are refused on write and taken for damage on read.
+/// Larger payloads are refused on write (a length past the end of the file ends the log on
+/// read).
 const MAX_RECORD: usize = 64 << 20;
 
 pub struct Wal {
@@ -51,8 +52,7 @@ impl Wal {
             .truncate(false)
             .open(path)?;
         let len = file.metadata()?.len();
-        let mut bytes = vec![0; len as usize];
-        file.read_exact_at(&mut bytes, 0)?;
+        let pending = read_records(&file, len, epoch)?;
         if len < PREALLOCATE {
             file.write_all_at(&vec![0; (PREALLOCATE - len) as usize], len)?;
             file.sync_all()?;
@@ -61,10 +61,6 @@ impl Wal {
                 File::open(dir)?.sync_all()?;
             }
         }
-        let pending = read_records(&bytes, epoch)
-            .into_iter()
-            .map(<[u8]>::to_vec)
-            .collect();
         // The caller checkpoints before the first append: reading went only as far as the
         // records were whole, and a new epoch keeps anything beyond from ever joining them.
         let wal = Wal {
@@ -146,11 +142,14 @@ fn checksum(head: &[u8], payload: &[u8]) -> u32 {
     h.finalize()
 }
 
-/// The payloads of `epoch`'s unbroken run of records from the start of `bytes`.
-fn read_records(bytes: &[u8], epoch: u64) -> Vec<&[u8]> {
+/// The payloads of `epoch`'s unbroken run of records from the start of the file, read one
+/// record at a time (after a clean stop, only the first header).
+fn read_records(file: &File, len: u64, epoch: u64) -> io::Result<Vec<Vec<u8>>> {
     let mut out = Vec::new();
     let mut at = 0;
-    while let Some(head) = bytes.get(at..at + HEADER) {
+    let mut head = [0u8; HEADER];
+    while at + HEADER as u64 <= len {
+        file.read_exact_at(&mut head, at)?;
         let u32_at = |i: usize| {
             let mut b = [0; 4];
             b.copy_from_slice(&head[i..i + 4]);
@@ -161,21 +160,21 @@ fn read_records(bytes: &[u8], epoch: u64) -> Vec<&[u8]> {
             b.copy_from_slice(&head[i..i + 8]);
             u64::from_le_bytes(b)
         };
-        let len = u32_at(20) as usize;
+        let size = u32_at(20) as usize;
         let next = out.len() as u64 + 1;
-        if u32_at(0) != MAGIC || u64_at(4) != epoch || u64_at(12) != next || len > MAX_RECORD {
+        let fits = at + (HEADER + size) as u64 <= len;
+        if u32_at(0) != MAGIC || u64_at(4) != epoch || u64_at(12) != next || !fits {
             break;
         }
-        let Some(payload) = bytes.get(at + HEADER..at + HEADER + len) else {
-            break;
-        };
-        if checksum(&head[..24], payload) != u32_at(24) {
+        let mut payload = vec![0; size];
+        file.read_exact_at(&mut payload, at + HEADER as u64)?;
+        if checksum(&head[..24], &payload) != u32_at(24) {
             break;
         }
         out.push(payload);
-        at += HEADER + len;
+        at += (HEADER + size) as u64;
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -195,20 +195,17 @@ impl Writer<'_> {
         loop {
             // Block for the first job (checkpointing if idle too long), then take whatever
             // else is already waiting.
-            let first = if self.log.since.is_some() {
-                match rx.recv_timeout(CHECKPOINT_IDLE) {
-                    Ok(job) => job,
-                    Err(RecvTimeoutError::Timeout) => {
-                        self.checkpoint();
-                        continue;
-                    }
-                    Err(RecvTimeoutError::Disconnected) => break,
+            let received = match self.log.since {
+                Some(_) => rx.recv_timeout(CHECKPOINT_IDLE),
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            let first = match received {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.checkpoint();
+                    continue;
                 }
-            } else {
-                match rx.recv() {
-                    Ok(job) => job,
-                    Err(_) => break,
-                }
+                Err(RecvTimeoutError::Disconnected) => break,
             };
             batch.push(first);
             while batch.len() < MAX_BATCH {
