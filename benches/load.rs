@@ -7,7 +7,9 @@
 //!   message on disk), as messages/s and as a ratio to (a); afterwards the store is reopened
 //!   from disk and must hold exactly the acknowledged messages,
 //! - (c) latency from a webhook POST to the `offer` event on an agent's SSE stream at a fixed
-//!   open-loop offered load (500 msg/s by default), p50/p95/p99/max; every offer must arrive.
+//!   open-loop offered load (500 msg/s by default), p50/p95/p99/max; every offer must arrive;
+//!   then (c)'s floor (`load/floor.rs`): the disk alone at the same pace, answering each
+//!   arrival after the next write + `fdatasync`, which is as fast as any durable design can be.
 //!
 //! To help find bottlenecks it also reports: GET /healthz through the same client (the HTTP
 //! ceiling), the webhook's ingest transaction through the store alone (closed loop, and paced
@@ -41,6 +43,8 @@ use redb::ReadableTableMetadata as _;
 
 mod common;
 use common::*;
+#[path = "load/floor.rs"]
+mod floor;
 
 /// Distinct customer numbers in (b): the first message from each opens a workitem, later ones
 /// continue it.
@@ -831,6 +835,7 @@ struct Latency {
     lag_max: Duration,
     extra_connections: u64,
     achieved_rate: f64,
+    floor: floor::Floor,
     problem: Option<String>,
 }
 
@@ -1039,6 +1044,14 @@ async fn latency_phase(dir: &Path, settings: &Settings, numbers: &[String]) -> R
     for r in readers {
         r.abort();
     }
+    say(&format!(
+        "(c) floor: the disk alone, paced at {} msg/s, {:?} ...",
+        settings.rate, settings.latency
+    ));
+    let floor = {
+        let (dir, rate, d) = (dir.to_owned(), settings.rate, settings.latency);
+        tokio::task::spawn_blocking(move || floor::paced_durable_floor(&dir, rate, d)).await??
+    };
 
     let mut problems = Vec::new();
     let failed: Vec<String> = results
@@ -1104,6 +1117,7 @@ async fn latency_phase(dir: &Path, settings: &Settings, numbers: &[String]) -> R
         lag_max,
         extra_connections: extra_connections.load(Ordering::Relaxed),
         achieved_rate,
+        floor,
         problem: (!problems.is_empty()).then(|| problems.join("; ")),
     })
 }
@@ -1134,6 +1148,7 @@ fn report(
     store_only: &StoreOnly,
     c: &Latency,
 ) -> String {
+    let floor = &c.floor;
     let mut r = String::new();
     let reference = fsync.reference();
     let ratio = b.rate / reference;
@@ -1185,6 +1200,12 @@ fn report(
         verdict(c.p99 < Duration::from_millis(10))
     );
     let _ = writeln!(r, "| (c) max | {} | — | |", ms(c.max));
+    let _ = writeln!(
+        r,
+        "| (c) floor: the disk alone at the same pace, p99 (max) | {} ({}) | — | |",
+        ms(floor.latency[2]),
+        ms(floor.latency[3])
+    );
     let _ = writeln!(
         r,
         "| (c) offers arrived | {} of {} | all | {} |",
@@ -1307,6 +1328,23 @@ fn report(
         ms(c.ack_p99),
         c.offer_events,
         c.sent,
+    );
+    let _ = writeln!(
+        r,
+        "- (c) floor, right after (c) on the same disk: {} arrivals/s for {:?}, each answered after the first 4 KiB write + \
+         fdatasync that starts at or after it (one thread doing nothing else; ideal group commit): \
+         p50 {} / p95 {} / p99 {} / max {}; {} syncs, {} over {:?} (slowest {}). A design that answers only once a \
+         message is on disk cannot beat this on this disk at that time.",
+        c.rate,
+        settings.latency,
+        ms(floor.latency[0]),
+        ms(floor.latency[1]),
+        ms(floor.latency[2]),
+        ms(floor.latency[3]),
+        thousands(floor.syncs as f64),
+        floor.stalls,
+        floor::STALL,
+        ms(floor.slowest_sync),
     );
     if let Some(p) = &c.problem {
         let _ = writeln!(r, "- (c) data check FAILED: {p}");
