@@ -835,6 +835,8 @@ struct Latency {
     lag_max: Duration,
     extra_connections: u64,
     achieved_rate: f64,
+    /// What the store's writer waited for on the disk during (c), warm-up included.
+    disk: BatchStats,
     floor: floor::Floor,
     problem: Option<String>,
 }
@@ -1040,6 +1042,7 @@ async fn latency_phase(dir: &Path, settings: &Settings, numbers: &[String]) -> R
     }
     let arrived = lock(&offers.first).clone();
     let offer_events = offers.events.load(Ordering::Relaxed);
+    let disk = server.state.store.batch_stats();
     server.stop().await?;
     for r in readers {
         r.abort();
@@ -1117,6 +1120,7 @@ async fn latency_phase(dir: &Path, settings: &Settings, numbers: &[String]) -> R
         lag_max,
         extra_connections: extra_connections.load(Ordering::Relaxed),
         achieved_rate,
+        disk,
         floor,
         problem: (!problems.is_empty()).then(|| problems.join("; ")),
     })
@@ -1328,6 +1332,17 @@ fn report(
         ms(c.ack_p99),
         c.offer_events,
         c.sent,
+    );
+    let _ = writeln!(
+        r,
+        "- (c) the store writer's waits on the disk during (c), warm-up included: {} log appends with fdatasync, \
+         {} over {:?} (slowest {}); {} durable commits (checkpoints), slowest {}.",
+        thousands(c.disk.log_syncs as f64),
+        c.disk.slow_log_syncs,
+        parley::store::SLOW_SYNC,
+        ms(c.disk.slowest_log_sync),
+        c.disk.durable_commits,
+        ms(c.disk.slowest_durable_commit),
     );
     let _ = writeln!(
         r,

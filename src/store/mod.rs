@@ -62,7 +62,7 @@ pub use surveys::*;
 pub use tables::*;
 pub use templates::*;
 pub use txn::Txn;
-pub use writer::{BatchStats, Pending};
+pub use writer::{BatchStats, Pending, SLOW_SYNC};
 
 /// Bumped when stored data changes shape in a way `#[serde(default)]` cannot absorb.
 /// 2: provider ids keyed by message (`PROVIDER_IDS`).

@@ -58,13 +58,45 @@ pub struct WriterHandle {
 struct Counters {
     commits: AtomicU64,
     writes: AtomicU64,
+    log_syncs: AtomicU64,
+    slow_log_syncs: AtomicU64,
+    slowest_log_sync_us: AtomicU64,
+    durable_commits: AtomicU64,
+    slowest_durable_commit_us: AtomicU64,
 }
 
-/// How well group commit is batching: writes per commit.
+/// A log sync slower than this counts as slow in [`BatchStats`].
+pub const SLOW_SYNC: Duration = Duration::from_millis(5);
+
+/// How well group commit is batching (writes per commit), and what the disk made the writer
+/// wait: appends to the log with their `fdatasync`, and durable commits (checkpoints
+/// included).
 #[derive(Clone, Copy, Debug)]
 pub struct BatchStats {
     pub commits: u64,
     pub writes: u64,
+    pub log_syncs: u64,
+    /// Log syncs that took longer than [`SLOW_SYNC`].
+    pub slow_log_syncs: u64,
+    pub slowest_log_sync: Duration,
+    pub durable_commits: u64,
+    pub slowest_durable_commit: Duration,
+}
+
+impl Counters {
+    fn timed<T>(
+        &self,
+        count: &AtomicU64,
+        slowest_us: &AtomicU64,
+        f: impl FnOnce() -> T,
+    ) -> (T, Duration) {
+        let started = Instant::now();
+        let out = f();
+        let took = started.elapsed();
+        count.fetch_add(1, Ordering::Relaxed);
+        slowest_us.fetch_max(took.as_micros() as u64, Ordering::Relaxed);
+        (out, took)
+    }
 }
 
 pub fn start(
@@ -86,8 +118,9 @@ pub fn start(
                 db: &db,
                 provider_ids: RefCell::new(provider_ids),
                 log: Log::new(wal),
+                stats: &thread_stats,
             };
-            writer.run(&rx, &thread_stats, &thread_committed);
+            writer.run(&rx, &thread_committed);
         })
         .map_err(|e| StoreError::Redb(format!("cannot start writer thread: {e}")))?;
     Ok((
@@ -149,9 +182,16 @@ impl WriterHandle {
     }
 
     pub fn stats(&self) -> BatchStats {
+        let c = &self.stats;
+        let load = |n: &AtomicU64| n.load(Ordering::Relaxed);
         BatchStats {
-            commits: self.stats.commits.load(Ordering::Relaxed),
-            writes: self.stats.writes.load(Ordering::Relaxed),
+            commits: load(&c.commits),
+            writes: load(&c.writes),
+            log_syncs: load(&c.log_syncs),
+            slow_log_syncs: load(&c.slow_log_syncs),
+            slowest_log_sync: Duration::from_micros(load(&c.slowest_log_sync_us)),
+            durable_commits: load(&c.durable_commits),
+            slowest_durable_commit: Duration::from_micros(load(&c.slowest_durable_commit_us)),
         }
     }
 }
@@ -187,10 +227,11 @@ struct Writer<'a> {
     db: &'a Database,
     provider_ids: RefCell<ProviderIds>,
     log: Log,
+    stats: &'a Counters,
 }
 
 impl Writer<'_> {
-    fn run(&mut self, rx: &mpsc::Receiver<Job>, stats: &Counters, committed: &Notify) {
+    fn run(&mut self, rx: &mpsc::Receiver<Job>, committed: &Notify) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         loop {
             // Block for the first job (checkpointing if idle too long), then take whatever
@@ -218,8 +259,8 @@ impl Writer<'_> {
             self.commit_batch(&mut batch);
             // A stored permit wakes the follower even if it is busy right now.
             committed.notify_one();
-            stats.commits.fetch_add(1, Ordering::Relaxed);
-            stats.writes.fetch_add(n, Ordering::Relaxed);
+            self.stats.commits.fetch_add(1, Ordering::Relaxed);
+            self.stats.writes.fetch_add(n, Ordering::Relaxed);
         }
         if self.log.since.is_some() {
             self.checkpoint();
@@ -305,7 +346,14 @@ impl Writer<'_> {
         txn.commit()
             .map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))?;
         self.log.since.get_or_insert_with(Instant::now);
-        match self.log.wal.append(records) {
+        let stats = self.stats;
+        let (appended, took) = stats.timed(&stats.log_syncs, &stats.slowest_log_sync_us, || {
+            self.log.wal.append(records)
+        });
+        if took > SLOW_SYNC {
+            stats.slow_log_syncs.fetch_add(1, Ordering::Relaxed);
+        }
+        match appended {
             Ok(()) => Ok(()),
             Err(e) => {
                 tracing::error!(error = %e, "write-ahead log failed; committing durably from now on");
@@ -319,8 +367,13 @@ impl Writer<'_> {
     fn commit_durably(&mut self, txn: WriteTransaction) -> Result<(), StoreError> {
         let epoch = new_epoch();
         txn.open_table(META)?.insert(WAL_EPOCH, epoch)?;
-        txn.commit()
-            .map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))?;
+        let stats = self.stats;
+        let (committed, _) = stats.timed(
+            &stats.durable_commits,
+            &stats.slowest_durable_commit_us,
+            || txn.commit(),
+        );
+        committed.map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))?;
         self.log.since = None;
         self.log.wal.checkpointed(epoch);
         Ok(())
