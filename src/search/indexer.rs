@@ -1,6 +1,7 @@
 //! The indexer task: the one owner of the `IndexWriter`. It follows the store's change log and
 //! commits at most once per interval, never on a request's path. Blocking index work runs on
-//! the blocking pool, with the writer moved there and back.
+//! the blocking pool, with the writer moved there and back, at a lower CPU priority
+//! (`background.rs`).
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -115,7 +116,8 @@ async fn blocking(
     let mut state = state?;
     let search = search.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        let result = f(&mut state, &search);
+        // A commit starts the next indexing threads from here: they too run lower.
+        let result = super::background::run(|| f(&mut state, &search));
         (state, result)
     })
     .await;
