@@ -1336,7 +1336,7 @@ fn report(
     let _ = writeln!(
         r,
         "- (c) the store writer's waits on the disk during (c), warm-up included: {} log appends with fdatasync, \
-         {} over {:?} (slowest {}); {} durable commits (checkpoints), slowest {}.",
+         {} over {:?} (slowest {}); {} durable commits (checkpoints and the other writes), slowest {}.",
         thousands(c.disk.log_syncs as f64),
         c.disk.slow_log_syncs,
         parley::store::SLOW_SYNC,
@@ -1358,7 +1358,7 @@ fn report(
         ms(floor.latency[3]),
         thousands(floor.syncs as f64),
         floor.stalls,
-        floor::STALL,
+        parley::store::SLOW_SYNC,
         ms(floor.slowest_sync),
     );
     if let Some(p) = &c.problem {

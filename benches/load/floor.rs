@@ -8,9 +8,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::common::percentile;
+use parley::store::SLOW_SYNC;
 
-/// A sync slower than this counts as a stall.
-pub const STALL: Duration = Duration::from_millis(5);
 /// Written as zeros first, so each write overwrites an allocated block (like the store's log).
 const FILE_BYTES: u64 = 16 << 20;
 const BLOCK: usize = 4096;
@@ -21,6 +20,7 @@ pub struct Floor {
     /// Arrival → durable: p50, p95, p99, max.
     pub latency: [Duration; 4],
     pub syncs: usize,
+    /// Syncs slower than the store's [`SLOW_SYNC`].
     pub stalls: usize,
     pub slowest_sync: Duration,
 }
@@ -55,7 +55,7 @@ pub fn paced_durable_floor(dir: &Path, rate: u32, duration: Duration) -> std::io
         offset = (offset + BLOCK as u64) % FILE_BYTES;
         let took = done - started;
         syncs += 1;
-        stalls += usize::from(took > STALL);
+        stalls += usize::from(took > SLOW_SYNC);
         slowest_sync = slowest_sync.max(took);
         latencies.extend((next..due).map(|i| done - arrival(i)));
         next = due;

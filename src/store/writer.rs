@@ -83,20 +83,14 @@ pub struct BatchStats {
     pub slowest_durable_commit: Duration,
 }
 
-impl Counters {
-    fn timed<T>(
-        &self,
-        count: &AtomicU64,
-        slowest_us: &AtomicU64,
-        f: impl FnOnce() -> T,
-    ) -> (T, Duration) {
-        let started = Instant::now();
-        let out = f();
-        let took = started.elapsed();
-        count.fetch_add(1, Ordering::Relaxed);
-        slowest_us.fetch_max(took.as_micros() as u64, Ordering::Relaxed);
-        (out, took)
-    }
+/// Runs `f`, counting it and keeping the slowest time it took.
+fn timed<T>(count: &AtomicU64, slowest_us: &AtomicU64, f: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let out = f();
+    let took = started.elapsed();
+    count.fetch_add(1, Ordering::Relaxed);
+    slowest_us.fetch_max(took.as_micros() as u64, Ordering::Relaxed);
+    (out, took)
 }
 
 pub fn start(
@@ -347,7 +341,7 @@ impl Writer<'_> {
             .map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))?;
         self.log.since.get_or_insert_with(Instant::now);
         let stats = self.stats;
-        let (appended, took) = stats.timed(&stats.log_syncs, &stats.slowest_log_sync_us, || {
+        let (appended, took) = timed(&stats.log_syncs, &stats.slowest_log_sync_us, || {
             self.log.wal.append(records)
         });
         if took > SLOW_SYNC {
@@ -368,7 +362,7 @@ impl Writer<'_> {
         let epoch = new_epoch();
         txn.open_table(META)?.insert(WAL_EPOCH, epoch)?;
         let stats = self.stats;
-        let (committed, _) = stats.timed(
+        let (committed, _) = timed(
             &stats.durable_commits,
             &stats.slowest_durable_commit_us,
             || txn.commit(),
