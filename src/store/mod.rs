@@ -124,10 +124,7 @@ impl Store {
             ms = started.elapsed().as_millis() as u64,
             "provider ids loaded"
         );
-        let epoch = read
-            .open_table(META)?
-            .get(writer::WAL_EPOCH)?
-            .map_or(0, |v| v.value());
+        let epoch = writer::stored_epoch(&read)?;
         drop(read);
         let wal_path = path.with_extension("wal");
         let (mut wal, pending) = wal::Wal::open(&wal_path, epoch).map_err(|e| {
@@ -322,8 +319,7 @@ fn replay(
             logged::Logged::decode(record)?.apply(&job_txn)?;
         }
     }
-    let epoch = wal::new_epoch();
-    txn.open_table(META)?.insert(writer::WAL_EPOCH, epoch)?;
+    let epoch = writer::record_new_epoch(&txn)?;
     txn.commit()?;
     wal.checkpointed(epoch);
     let mut provider_ids = index.into_inner();

@@ -18,13 +18,6 @@ fn sms(from: &str, sid: &str) -> InboundSms {
     }
 }
 
-fn epoch(txn: &ReadTransaction) -> Result<u64, StoreError> {
-    Ok(txn
-        .open_table(META)?
-        .get(writer::WAL_EPOCH)?
-        .map_or(0, |v| v.value()))
-}
-
 /// Messages and workitem 1 after opening (and so replaying) and stopping cleanly.
 fn open_and_stop(path: &Path) -> (u64, Option<Workitem>) {
     let (store, writer) = Store::open(path).unwrap();
@@ -90,10 +83,10 @@ async fn a_durable_write_holds_the_logged_writes_before_it() {
         .await
         .unwrap();
     assert!(matches!(ingested[0], Ingested::Stored { .. }));
-    let before = store.read(epoch).await.unwrap();
+    let before = store.read(writer::stored_epoch).await.unwrap();
     // A plain write commits durably, in a new epoch.
     store.write(|_| Ok(())).await.unwrap();
-    let after = store.read(epoch).await.unwrap();
+    let after = store.read(writer::stored_epoch).await.unwrap();
     assert_ne!(before, after);
     drop(store);
     writer.join().unwrap();

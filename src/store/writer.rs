@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use redb::{Database, Durability, WriteTransaction};
+use redb::{Database, Durability, ReadTransaction, WriteTransaction};
 use tokio::sync::{Notify, oneshot};
 
 use super::logged::{Applied, Logged};
@@ -30,7 +30,22 @@ const CHECKPOINT_BYTES: u64 = 8 << 20;
 /// With logged writes not yet checkpointed, an idle writer checkpoints after this long.
 const CHECKPOINT_IDLE: Duration = Duration::from_millis(50);
 /// The `meta` key holding the epoch of the last durable commit.
-pub const WAL_EPOCH: &str = "wal_epoch";
+const WAL_EPOCH: &str = "wal_epoch";
+
+/// The epoch of the store's last durable commit (0 for a new store).
+pub fn stored_epoch(txn: &ReadTransaction) -> Result<u64, StoreError> {
+    Ok(txn
+        .open_table(META)?
+        .get(WAL_EPOCH)?
+        .map_or(0, |v| v.value()))
+}
+
+/// Records a new epoch in `txn`, for the durable commit it is about to make.
+pub fn record_new_epoch(txn: &WriteTransaction) -> Result<u64, StoreError> {
+    let epoch = new_epoch();
+    txn.open_table(META)?.insert(WAL_EPOCH, epoch)?;
+    Ok(epoch)
+}
 
 /// The answer to one write, available once its batch is durable (or failed).
 pub type Pending<R> = oneshot::Receiver<Result<R, StoreError>>;
@@ -359,8 +374,7 @@ impl Writer<'_> {
 
     /// Commits `txn` durably, in a new epoch: it then holds every logged write before it.
     fn commit_durably(&mut self, txn: WriteTransaction) -> Result<(), StoreError> {
-        let epoch = new_epoch();
-        txn.open_table(META)?.insert(WAL_EPOCH, epoch)?;
+        let epoch = record_new_epoch(&txn)?;
         let stats = self.stats;
         let (committed, _) = timed(
             &stats.durable_commits,
