@@ -64,6 +64,8 @@ impl Default for SearchConfig {
 pub struct AuthConfig {
     /// A session unused for this long is logged out.
     pub session_idle_minutes: u64,
+    /// A session ends this long after its login, however busy it is.
+    pub session_max_hours: u64,
     /// Force the cookie's `Secure` flag; when unset it follows `public_url`'s scheme.
     pub secure_cookies: Option<bool>,
 }
@@ -204,6 +206,7 @@ impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
             session_idle_minutes: 8 * 60,
+            session_max_hours: 12,
             secure_cookies: None,
         }
     }
@@ -277,6 +280,11 @@ impl Config {
         if self.acd.default_capacity == 0 {
             return Err(ConfigError::Invalid(
                 "acd.default_capacity must be at least 1".into(),
+            ));
+        }
+        if self.auth.session_idle_minutes == 0 || self.auth.session_max_hours == 0 {
+            return Err(ConfigError::Invalid(
+                "auth.session_idle_minutes and auth.session_max_hours must be at least 1".into(),
             ));
         }
         if self.search.commit_interval_ms == 0 {

@@ -172,13 +172,6 @@ pub async fn run_with(
     );
     let (inbound, inbound_task) =
         sms::inbound::spawn(store.clone(), acd.clone(), hub.clone(), outbox.clone());
-    web::auth::spawn_session_sweeper(
-        store.clone(),
-        clock.clone(),
-        config.auth.session_idle_minutes,
-        shutdown.clone(),
-        &mut tasks,
-    );
     let state = AppState {
         config: Arc::new(config),
         store,
@@ -191,6 +184,7 @@ pub async fn run_with(
         clock,
         shutdown: shutdown.clone(),
     };
+    web::sessions::spawn_sweeper(state.clone(), &mut tasks);
     let app = web::router(state.clone());
     tracing::info!(addr = %listener.local_addr()?, "Parley is serving");
     if let Some(ready) = options.ready {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::acd::{AgentView, WithdrawReason};
 use crate::domain::{
@@ -125,6 +125,9 @@ pub struct Hub {
     next_stream: AtomicU64,
     agents: Mutex<HashMap<UserId, Senders<AgentPush>>>,
     phones: Mutex<HashMap<E164, Senders<PhonePush>>>,
+    /// Login sessions with open streams, by the session's token hash: dropping the sender
+    /// ends every stream opened with that session.
+    sessions: Mutex<HashMap<String, (UserId, watch::Sender<()>)>>,
 }
 
 /// A registered stream; unregisters when dropped.
@@ -237,5 +240,38 @@ impl Hub {
     pub fn close_all(&self) {
         lock(&self.agents).clear();
         lock(&self.phones).clear();
+        lock(&self.sessions).clear();
+    }
+
+    /// Resolves when the login session `session` (a token hash) of `user` ends, so a stream
+    /// opened with it stops at once on logout, expiry, or a change to the user's account.
+    pub fn session_end(
+        &self,
+        session: &str,
+        user: UserId,
+    ) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let mut rx = {
+            let mut map = lock(&self.sessions);
+            // Sessions whose streams all ended need no entry any more.
+            map.retain(|_, (_, tx)| tx.receiver_count() > 0);
+            map.entry(session.to_owned())
+                .or_insert_with(|| (user, watch::channel(()).0))
+                .1
+                .subscribe()
+        };
+        async move {
+            // Only the sender's drop wakes this: nothing is ever sent.
+            let _ = rx.changed().await;
+        }
+    }
+
+    /// Ends the streams of one login session.
+    pub fn end_session(&self, session: &str) {
+        lock(&self.sessions).remove(session);
+    }
+
+    /// Ends the streams of every login session of `user`.
+    pub fn end_sessions_of(&self, user: UserId) {
+        lock(&self.sessions).retain(|_, (u, _)| *u != user);
     }
 }

@@ -487,6 +487,15 @@
     es.onerror = () => {
       conn.textContent = "Connection lost: reconnecting…";
       conn.className = "conn lost";
+      // The browser retries a dropped stream by itself, but not one the server refused:
+      // then the session ended (logout elsewhere, expiry, an account change) or the server
+      // is restarting.
+      if (es.readyState === EventSource.CLOSED) {
+        fetch("/api/me", { credentials: "same-origin" }).then((res) => {
+          if (res.status === 401) window.location.assign("/login?next=/workspace");
+          else setTimeout(connect, 3000);
+        }, () => setTimeout(connect, 3000));
+      }
     };
     const on = (name, fn) => es.addEventListener(name, (ev) => fn(JSON.parse(ev.data)));
     on("sync", (d) => {

@@ -57,19 +57,22 @@ pub fn delete_sessions_of(txn: &WriteTransaction, user: UserId) -> Result<(), St
     Ok(())
 }
 
-/// Removes sessions idle since before `cutoff`.
-pub fn expire_sessions(txn: &WriteTransaction, cutoff: DateTime<Utc>) -> Result<usize, StoreError> {
+/// Removes the sessions `over` picks; their token hashes.
+pub fn expire_sessions(
+    txn: &WriteTransaction,
+    over: impl Fn(&Session) -> bool,
+) -> Result<Vec<String>, StoreError> {
     let mut table = txn.open_table(SESSIONS)?;
     let mut doomed = Vec::new();
     for row in table.iter()? {
         let (k, v) = row?;
         let s: Session = decode("sessions", v.value())?;
-        if s.last_seen < cutoff {
+        if over(&s) {
             doomed.push(k.value().to_owned());
         }
     }
     for k in &doomed {
         table.remove(k.as_str())?;
     }
-    Ok(doomed.len())
+    Ok(doomed)
 }

@@ -57,6 +57,7 @@ pub(super) async fn token_request(
             },
             user,
             permissions,
+            credential: super::sessions::Credential::ApiToken,
         }),
         _ => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,

@@ -13,14 +13,14 @@ use chrono::Duration;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::clock::Clock;
 use crate::domain::{Permission, Permissions, Role, User};
 use crate::state::AppState;
-use crate::store::{self, Session, Store};
-use crate::tasks::{Shutdown, Tasks};
+use crate::store::{self, Session};
 
 use super::api_tokens;
 pub use super::api_tokens::create_api_token;
+use super::sessions;
+pub use super::sessions::Credential;
 
 pub const SESSION_COOKIE: &str = "parley_session";
 /// Double-submit token for forms used before login (login, simulator).
@@ -111,6 +111,8 @@ pub struct SessionInfo {
     pub session: Session,
     /// From the user's class of service, read with the session.
     pub permissions: Permissions,
+    /// How the request proved who it is.
+    pub credential: Credential,
 }
 
 impl SessionInfo {
@@ -160,8 +162,8 @@ async fn resolve_session(state: &AppState, headers: &HeaderMap) -> Option<Sessio
         .ok()??;
     let (mut session, user, permissions) = found;
     let now = state.clock.now();
-    let idle = Duration::minutes(state.config.auth.session_idle_minutes as i64);
-    if user.disabled || now - session.last_seen > idle {
+    if user.disabled || sessions::is_over(&session, &state.config.auth, now) {
+        state.hub.end_session(&hash);
         let _ = state
             .store
             .submit(move |txn| store::delete_session(txn, &hash));
@@ -170,14 +172,16 @@ async fn resolve_session(state: &AppState, headers: &HeaderMap) -> Option<Sessio
     if now - session.last_seen > Duration::seconds(TOUCH_EVERY_SECS) {
         session.last_seen = now;
         let touched = session.clone();
+        let key = hash.clone();
         let _ = state
             .store
-            .submit(move |txn| store::put_session(txn, &hash, &touched));
+            .submit(move |txn| store::put_session(txn, &key, &touched));
     }
     Some(SessionInfo {
         user,
         session,
         permissions,
+        credential: Credential::Session { token_hash: hash },
     })
 }
 
@@ -448,6 +452,7 @@ pub async fn logout(
 ) -> Result<HeaderValue, store::StoreError> {
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
         let hash = token_hash(token);
+        state.hub.end_session(&hash);
         state
             .store
             .write(move |txn| store::delete_session(txn, &hash))
@@ -459,31 +464,4 @@ pub async fn logout(
         state.config.secure_cookies(),
         Some(0),
     ))
-}
-
-/// Removes idle sessions every few minutes.
-pub fn spawn_session_sweeper(
-    store: Store,
-    clock: Clock,
-    idle_minutes: u64,
-    shutdown: Shutdown,
-    tasks: &mut Tasks,
-) {
-    tasks.spawn("session-sweeper", async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        loop {
-            tokio::select! {
-                _ = shutdown.wait() => break,
-                _ = every.tick() => {
-                    let cutoff = clock.now() - Duration::minutes(idle_minutes as i64);
-                    match store.write(move |txn| store::expire_sessions(txn, cutoff)).await {
-                        Ok(n) if n > 0 => tracing::info!(expired = n, "idle sessions removed"),
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "session sweep failed"),
-                    }
-                }
-            }
-        }
-    });
 }

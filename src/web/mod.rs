@@ -12,6 +12,7 @@ pub mod login;
 pub mod outbound;
 pub mod search_api;
 pub mod search_page;
+pub mod sessions;
 pub mod settings;
 pub mod simulator;
 pub mod sse;

@@ -10,10 +10,13 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Serialize;
 
-use super::auth::AgentUser;
+use axum::http::StatusCode;
+
+use super::auth::{AgentUser, Credential};
 use super::error::ApiError;
 use crate::live::{AgentPush, Numbered, Subscription};
 use crate::state::AppState;
+use crate::store;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
@@ -51,24 +54,58 @@ where
     K: Clone + Eq + std::hash::Hash + Send + 'static,
     T: Serialize + Send + Sync + 'static,
 {
+    stream_until(first, sub, name, async move { shutdown.wait().await })
+}
+
+/// The same, ending when `stop` resolves.
+pub fn stream_until<K, T>(
+    first: Option<Event>,
+    sub: Subscription<K, T>,
+    name: fn(&T) -> &'static str,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static
+where
+    K: Clone + Eq + std::hash::Hash + Send + 'static,
+    T: Serialize + Send + Sync + 'static,
+{
     let live = stream::unfold(sub, move |mut sub| async move {
         let item = sub.rx.recv().await?;
         let event = to_event(name(&item.push), &item);
         Some((Ok(event), sub))
     });
-    stream::iter(first.map(Ok))
-        .chain(live)
-        .take_until(async move { shutdown.wait().await })
+    stream::iter(first.map(Ok)).chain(live).take_until(stop)
 }
 
 /// The agent's live stream. Opening it makes the agent reachable for offers; the ACD counts
-/// open streams and withdraws the agent's pending offers when the last one closes.
+/// open streams and withdraws the agent's pending offers when the last one closes. It ends
+/// with its login session (logout, expiry, an account change) or at shutdown. API tokens
+/// cannot open it: they read, they never make their user count as connected.
 #[tracing::instrument(skip_all, fields(agent = %user.user.id))]
 pub async fn agent_events_get(
     State(state): State<AppState>,
     user: AgentUser,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let Credential::Session { token_hash } = user.credential.clone() else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "API tokens cannot open the live event stream; log in to the workspace instead.",
+        ));
+    };
     let agent = user.user.id;
+    let session_end = state.hub.session_end(&token_hash, agent);
+    // The session may have ended between its lookup and the line above.
+    let hash = token_hash;
+    if state
+        .store
+        .read(move |txn| store::session(txn, &hash))
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "You are not logged in (or your session expired).",
+        ));
+    }
     let mut sub = state.hub.subscribe_agent(agent);
     let acd = state.acd.clone();
     sub.on_drop(move || acd.disconnected(agent));
@@ -80,11 +117,13 @@ pub async fn agent_events_get(
         active: snap.active,
     });
     let first = to_event("sync", &sync);
-    Ok(Sse::new(stream_of(
-        Some(first),
-        sub,
-        event_name,
-        state.shutdown.clone(),
-    ))
-    .keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    let shutdown = state.shutdown.clone();
+    let stop = async move {
+        tokio::select! {
+            _ = shutdown.wait() => {}
+            _ = session_end => {}
+        }
+    };
+    Ok(Sse::new(stream_until(Some(first), sub, event_name, stop))
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }

@@ -383,6 +383,22 @@ impl Events {
         }
     }
 
+    /// Waits until the server ends the stream, skipping whatever comes before; panics if it is
+    /// still open after `within`.
+    pub async fn assert_ends_within(&mut self, within: Duration, why: &str) {
+        let end = async {
+            while let Some(chunk) = self.stream.next().await {
+                if chunk.is_err() {
+                    break;
+                }
+            }
+        };
+        assert!(
+            tokio::time::timeout(within, end).await.is_ok(),
+            "the event stream stayed open after {why}"
+        );
+    }
+
     /// Skips events until one named `name` arrives.
     pub async fn next_named(&mut self, name: &str) -> Value {
         loop {

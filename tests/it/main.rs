@@ -40,6 +40,7 @@ mod search;
 mod search_page;
 mod search_rebuild;
 mod segments_stored;
+mod sessions;
 mod surveys;
 mod tabs;
 mod templates;

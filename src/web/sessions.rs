@@ -1,0 +1,75 @@
+//! How long login sessions live and how they end: an idle timeout and an absolute lifetime,
+//! a sweeper that removes the sessions past either, and ending every session of a user when
+//! their account changes. Ending a session also ends the event streams opened with it.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::config::AuthConfig;
+use crate::domain::UserId;
+use crate::state::AppState;
+use crate::store::{self, Session, StoreError};
+use crate::tasks::Tasks;
+
+/// How a request proved who it is.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    /// A browser's login session, by the SHA-256 of its cookie token.
+    Session { token_hash: String },
+    /// An API token: read-only, never a live workspace.
+    ApiToken,
+}
+
+/// How often the sweeper looks for sessions past their time.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Whether `session` is past its idle timeout or its absolute lifetime at `now`.
+pub fn is_over(session: &Session, auth: &AuthConfig, now: DateTime<Utc>) -> bool {
+    let idle = Duration::minutes(auth.session_idle_minutes as i64);
+    let max = Duration::hours(auth.session_max_hours as i64);
+    now - session.last_seen > idle || now - session.created_at > max
+}
+
+/// Removes every session past its time and ends their streams; how many ended.
+pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
+    let now = state.clock.now();
+    let auth = state.config.auth.clone();
+    let ended = state
+        .store
+        .write(move |txn| store::expire_sessions(txn, |s| is_over(s, &auth, now)))
+        .await?;
+    for hash in &ended {
+        state.hub.end_session(hash);
+    }
+    Ok(ended.len())
+}
+
+/// Ends every session of `user` (disabled, role or password changed) and their streams at
+/// once; the user logs in again.
+pub async fn end_all_of(state: &AppState, user: UserId) -> Result<(), StoreError> {
+    state
+        .store
+        .write(move |txn| store::delete_sessions_of(txn, user))
+        .await?;
+    state.hub.end_sessions_of(user);
+    Ok(())
+}
+
+/// Sweeps sessions every minute, so an idle or too old session's open stream ends soon after
+/// its time even when no request comes to notice it.
+pub fn spawn_sweeper(state: AppState, tasks: &mut Tasks) {
+    let shutdown = state.shutdown.clone();
+    tasks.spawn("session-sweeper", async move {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = shutdown.wait() => break,
+                _ = every.tick() => match sweep(&state).await {
+                    Ok(n) if n > 0 => tracing::info!(ended = n, "sessions past their time removed"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+                },
+            }
+        }
+    });
+}
