@@ -103,6 +103,14 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Set a user's password (Parley must not be running); prints a random one unless
+    /// --password-stdin is given. The user's sessions end.
+    Passwd {
+        username: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -144,6 +152,13 @@ fn main() -> ExitCode {
                     password_stdin,
                 },
         }) => runtime.block_on(user_add(config, &username, role, &name, password_stdin)),
+        Some(Command::User {
+            command:
+                UserCommand::Passwd {
+                    username,
+                    password_stdin,
+                },
+        }) => runtime.block_on(user_passwd(config, &username, password_stdin)),
         Some(Command::Token {
             command: TokenCommand::Create { user, label },
         }) => runtime.block_on(token_create(config, &user, &label)),
@@ -248,6 +263,39 @@ async fn wait_for_signal() {
     }
 }
 
+/// One line of standard input, or a new random password.
+fn password_from(stdin: bool) -> std::io::Result<String> {
+    if stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+    } else {
+        Ok(parley::bootstrap::random_password())
+    }
+}
+
+async fn user_passwd(
+    config: Config,
+    username: &str,
+    password_stdin: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let password = password_from(password_stdin)?;
+    let (store, writer) = parley::open_store(&config)?;
+    let result = parley::bootstrap::set_password(&store, username, &password).await;
+    drop(store);
+    writer.join().ok();
+    let user = result?;
+    println!(
+        "Set the password of {} \"{}\"; their sessions have ended.",
+        user.role.as_str(),
+        user.username
+    );
+    if !password_stdin {
+        println!("Password (shown only now): {password}");
+    }
+    Ok(())
+}
+
 async fn user_add(
     config: Config,
     username: &str,
@@ -255,13 +303,7 @@ async fn user_add(
     name: &str,
     password_stdin: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let password = if password_stdin {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line)?;
-        line.trim_end_matches(['\n', '\r']).to_owned()
-    } else {
-        parley::bootstrap::random_password()
-    };
+    let password = password_from(password_stdin)?;
     let (store, writer) = parley::open_store(&config)?;
     let user = parley::bootstrap::add_user(&store, username, name, role, &password).await?;
     drop(store);

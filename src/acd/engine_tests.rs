@@ -189,3 +189,40 @@ fn terminate_needs_the_owner() {
     assert!(e.terminate(A, WorkitemId(1), t(4)).is_ok());
     assert_eq!(e.phase(WorkitemId(1)), None);
 }
+
+#[test]
+fn a_released_agent_goes_offline_and_their_work_goes_to_others() {
+    let mut e = engine();
+    ready(&mut e, A, 1);
+    ready(&mut e, B, 2);
+    assert_eq!(offers(&e.enqueue(item(1, 0, 10), t(10))), vec![(A, 1)]);
+    e.accept(A, WorkitemId(1), t(11)).unwrap();
+    assert_eq!(offers(&e.enqueue(item(2, 0, 12), t(12))), vec![(B, 2)]);
+    assert_eq!(offers(&e.enqueue(item(3, 0, 13), t(13))), vec![(A, 3)]);
+
+    let fx = e.release_agent(A, "disabled", t(20));
+    assert!(fx.contains(&Effect::Returned {
+        agent: A,
+        workitem: WorkitemId(1),
+        reason: "disabled".into(),
+    }));
+    assert!(fx.contains(&Effect::Withdrawn {
+        agent: A,
+        workitem: WorkitemId(3),
+        reason: WithdrawReason::AgentLeft,
+    }));
+    // Both go to B, who has room; A gets nothing more.
+    let mut got = offers(&fx);
+    got.sort();
+    assert_eq!(got, vec![(B, 1), (B, 3)]);
+    let view = e.view(A);
+    assert_eq!(view.presence, Presence::Offline);
+    assert!(view.active.is_empty() && view.offers.is_empty());
+    assert_eq!(
+        e.phase(WorkitemId(1)),
+        Some(Phase::Offered {
+            agent: B,
+            expires_at: t(40)
+        })
+    );
+}

@@ -42,6 +42,10 @@ pub(crate) enum Command {
         agent: UserId,
         settings: AgentSettings,
     },
+    Release {
+        agent: UserId,
+        reason: String,
+    },
     QueueChanged {
         queue: Queue,
     },
@@ -124,6 +128,12 @@ impl Acd {
 
     pub fn configure(&self, agent: UserId, settings: AgentSettings) {
         self.send(Command::Configure { agent, settings });
+    }
+
+    /// Takes an agent out of routing (account disabled): their offers go to others and their
+    /// active workitems back to their queues, each with an event giving `reason`.
+    pub fn release(&self, agent: UserId, reason: String) {
+        self.send(Command::Release { agent, reason });
     }
 
     pub fn queue_changed(&self, queue: Queue) {

@@ -183,6 +183,10 @@ impl AcdTask {
                         .configure_agent(agent, &settings.queues, settings.capacity, now);
                 self.apply(fx);
             }
+            Command::Release { agent, reason } => {
+                let fx = self.engine.release_agent(agent, &reason, now);
+                self.apply(fx);
+            }
             Command::QueueChanged { queue } => {
                 self.engine.set_offer_timeout(
                     queue.id,
@@ -366,6 +370,21 @@ impl AcdTask {
                     durable.extend(
                         self.persist(workitem, EventKind::Terminated { agent: Some(agent) }),
                     );
+                    self.hub
+                        .push_agent(agent, AgentPush::Terminated { workitem });
+                }
+                Effect::Returned {
+                    agent,
+                    workitem,
+                    reason,
+                } => {
+                    durable.extend(self.persist(
+                        workitem,
+                        EventKind::Withdrawn {
+                            agent,
+                            reason: format!("back to the queue: {reason}"),
+                        },
+                    ));
                     self.hub
                         .push_agent(agent, AgentPush::Terminated { workitem });
                 }

@@ -45,6 +45,12 @@ pub enum Effect {
         agent: UserId,
         workitem: WorkitemId,
     },
+    /// An active workitem taken from its agent and put back in line, with why.
+    Returned {
+        agent: UserId,
+        workitem: WorkitemId,
+        reason: String,
+    },
     PresenceChanged {
         agent: UserId,
     },

@@ -78,6 +78,33 @@ pub async fn add_user(
     }
 }
 
+/// Sets the password of `username` and ends their sessions, in one transaction (the command
+/// line's `user passwd`, which runs with the server stopped).
+pub async fn set_password(
+    store: &Store,
+    username: &str,
+    password: &str,
+) -> Result<User, BootstrapError> {
+    crate::domain::validate_password(password).map_err(BootstrapError::Invalid)?;
+    let hash = crate::web::auth::hash_password(password.to_owned())
+        .await
+        .map_err(BootstrapError::Invalid)?;
+    let name = username.trim().to_ascii_lowercase();
+    let user = store
+        .write(move |txn| {
+            let Some(id) = store::user_id_by_name(txn, &name)? else {
+                return Ok(None);
+            };
+            store::delete_sessions_of(txn, id)?;
+            match store::change_user(txn, id, |u| u.password_hash = hash)? {
+                store::UserChange::Changed { after, .. } => Ok(Some(after)),
+                _ => Ok(None),
+            }
+        })
+        .await?;
+    user.ok_or_else(|| BootstrapError::Invalid(format!("there is no user \"{username}\"")))
+}
+
 /// On an empty store: an admin (and with `demo` two agents, a queue, an inbound campaign on
 /// the simulator number, a few named contacts and their past conversations). Returns the
 /// logins to print once.

@@ -41,7 +41,9 @@ pub use routing::{Campaign, CampaignKind, MAX_SEND_RATE, Queue, default_send_rat
 pub use sending_hours::SendingHours;
 pub use survey::{Answer, Question, QuestionKind, Survey, SurveyResponse};
 pub use template::{Audience, Template};
-pub use user::{AgentSettings, Role, User, validate_password, validate_username};
+pub use user::{
+    AgentSettings, MIN_PASSWORD_CHARS, Role, User, validate_password, validate_username,
+};
 pub use workitem::{
     DeliveryStatus, Direction, Event, EventKind, Message, Workitem, WorkitemState, preview,
 };

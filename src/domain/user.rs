@@ -86,10 +86,15 @@ pub fn validate_username(name: &str) -> Result<String, String> {
     Ok(name)
 }
 
+/// Fewest characters of a password.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
 /// Validates a new password.
 pub fn validate_password(password: &str) -> Result<(), String> {
-    if password.chars().count() < 10 {
-        return Err("password must be at least 10 characters".into());
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!(
+            "password must be at least {MIN_PASSWORD_CHARS} characters"
+        ));
     }
     if password.len() > 1024 {
         return Err("password is too long".into());

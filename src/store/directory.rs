@@ -53,12 +53,62 @@ pub fn user_by_name(txn: &ReadTransaction, username: &str) -> Result<Option<User
     get_json(&txn.open_table(USERS)?, "users", id)
 }
 
+/// The id of the user called `username`, inside a write.
+pub fn user_id_by_name(
+    txn: &WriteTransaction,
+    username: &str,
+) -> Result<Option<UserId>, StoreError> {
+    Ok(txn
+        .open_table(USERS_BY_NAME)?
+        .get(username)?
+        .map(|v| UserId(v.value())))
+}
+
 pub fn user(txn: &ReadTransaction, id: UserId) -> Result<Option<User>, StoreError> {
     get_json(&txn.open_table(USERS)?, "users", id.0)
 }
 
 pub fn all_users(txn: &ReadTransaction) -> Result<Vec<User>, StoreError> {
     all_json(&txn.open_table(USERS)?, "users")
+}
+
+/// Outcome of changing a user's account.
+pub enum UserChange {
+    Changed {
+        before: User,
+        after: User,
+    },
+    NoSuchUser,
+    /// Refused: no enabled admin would be left.
+    LastAdmin,
+}
+
+/// Changes user `id` with `change`, refusing (and writing nothing) when that would leave no
+/// enabled admin; checked in the same transaction, so two admins demoting each other at once
+/// cannot both succeed.
+pub fn change_user(
+    txn: &WriteTransaction,
+    id: UserId,
+    change: impl FnOnce(&mut User),
+) -> Result<UserChange, StoreError> {
+    let mut table = txn.open_table(USERS)?;
+    let Some(before): Option<User> = get_json(&table, "users", id.0)? else {
+        return Ok(UserChange::NoSuchUser);
+    };
+    let mut after = before.clone();
+    change(&mut after);
+    let is_admin = |u: &User| u.role == Role::Admin && !u.disabled;
+    if is_admin(&before) && !is_admin(&after) {
+        let others = all_json::<User>(&table, "users")?
+            .iter()
+            .filter(|u| u.id != id && is_admin(u))
+            .count();
+        if others == 0 {
+            return Ok(UserChange::LastAdmin);
+        }
+    }
+    put_json(&mut table, id.0, &after)?;
+    Ok(UserChange::Changed { before, after })
 }
 
 pub fn count_users(txn: &ReadTransaction) -> Result<u64, StoreError> {

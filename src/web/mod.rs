@@ -1,5 +1,6 @@
 //! The HTTP face: one router, per-area handlers, server-rendered pages.
 
+pub mod accounts;
 pub mod admin;
 pub mod admin_surveys;
 pub mod admin_templates;
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
             "/settings",
             get(settings::settings_get).post(settings::settings_post),
         )
+        .route("/settings/password", post(settings::password_post))
         .route("/api/events", get(sse::agent_events_get))
         .route("/api/workitems/{id}", get(workspace::workitem_get))
         .route(
@@ -169,6 +171,22 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/users/{id}/settings",
             post(admin::user_settings_post),
+        )
+        .route(
+            "/admin/users/{id}/role",
+            post(admin::accounts::user_role_post),
+        )
+        .route(
+            "/admin/users/{id}/disable",
+            post(admin::accounts::user_disable_post),
+        )
+        .route(
+            "/admin/users/{id}/enable",
+            post(admin::accounts::user_enable_post),
+        )
+        .route(
+            "/admin/users/{id}/password",
+            post(admin::accounts::user_password_post),
         )
         .route(
             "/admin/queues",

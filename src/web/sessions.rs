@@ -2,7 +2,10 @@
 //! a sweeper that removes the sessions past either, and ending every session of a user when
 //! their account changes. Ending a session also ends the event streams opened with it.
 
+use axum::http::HeaderValue;
 use chrono::{DateTime, Duration, Utc};
+
+use super::auth::{SESSION_COOKIE, random_token, set_cookie, token_hash};
 
 use crate::config::AuthConfig;
 use crate::domain::UserId;
@@ -72,4 +75,28 @@ pub fn spawn_sweeper(state: AppState, tasks: &mut Tasks) {
             }
         }
     });
+}
+
+/// Opens a new session for `user` (a new token every time, so a token planted before is
+/// worthless); the `Set-Cookie` value that gives it to the browser.
+pub async fn open(state: &AppState, user: UserId) -> Result<HeaderValue, StoreError> {
+    let token = random_token();
+    let now = state.clock.now();
+    let session = Session {
+        user,
+        csrf_token: random_token(),
+        created_at: now,
+        last_seen: now,
+    };
+    let hash = token_hash(&token);
+    state
+        .store
+        .write(move |txn| store::put_session(txn, &hash, &session))
+        .await?;
+    Ok(set_cookie(
+        SESSION_COOKIE,
+        &token,
+        state.config.secure_cookies(),
+        None,
+    ))
 }

@@ -1,18 +1,19 @@
 //! The user's settings page (`/settings`): the default SMS campaign used when an SMS starts
-//! from a contact, and whether offers play a sound.
+//! from a contact, whether offers play a sound, and their own password.
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::accounts::{AccountChange, change_account};
 use super::admin::{Notice, redirect_with_notice};
-use super::auth::AgentUser;
+use super::auth::{AgentUser, hash_password, verify_password};
 use super::error::PageError;
 use super::search_page::Choice;
 use super::views::render;
-use crate::domain::{Campaign, CampaignId};
+use crate::domain::{Campaign, CampaignId, MIN_PASSWORD_CHARS, validate_password};
 use crate::sms::compose::usable_campaigns;
 use crate::state::AppState;
 use crate::store::{self, UserPrefs};
@@ -25,6 +26,8 @@ pub struct SettingsPage {
     pub campaigns: Vec<Choice>,
     pub sound: bool,
     pub campaign_error: Option<String>,
+    pub password_error: Option<String>,
+    pub min_password_chars: usize,
     pub notice: Option<String>,
 }
 
@@ -59,6 +62,8 @@ fn page(
             .collect(),
         sound,
         campaign_error: None,
+        password_error: None,
+        min_password_chars: MIN_PASSWORD_CHARS,
         notice: None,
     }
 }
@@ -127,4 +132,70 @@ pub async fn settings_post(
         })
         .await?;
     Ok(redirect_with_notice("/settings", "Settings saved.").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PasswordInput {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+/// Changes the user's own password: the current one is required. Every session of the user
+/// ends (their other browsers are logged out); this browser gets a new one.
+#[tracing::instrument(skip_all, fields(user = %user.user.id))]
+pub async fn password_post(
+    State(state): State<AppState>,
+    user: AgentUser,
+    axum::Form(input): axum::Form<PasswordInput>,
+) -> Result<Response, PageError> {
+    let current_ok = verify_password(
+        input.current_password,
+        Some(user.user.password_hash.clone()),
+    )
+    .await;
+    let refusal = if !current_ok {
+        Some("Your current password is not right; nothing was changed.".to_owned())
+    } else if input.new_password != input.confirm_password {
+        Some("The two new passwords differ; nothing was changed.".to_owned())
+    } else {
+        validate_password(&input.new_password)
+            .err()
+            .map(|e| format!("The new {e}; nothing was changed."))
+    };
+    if let Some(message) = refusal {
+        let (campaigns, prefs) = load(&state, &user).await?;
+        let mut view = page(
+            &user,
+            &campaigns,
+            prefs.default_sms_campaign,
+            !prefs.mute_notifications,
+        );
+        view.password_error = Some(message);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)).into_response());
+    }
+    let hash = hash_password(input.new_password)
+        .await
+        .map_err(PageError::internal)?;
+    let me = user.user.id;
+    change_account(
+        &state,
+        me,
+        AccountChange::Password(hash),
+        &user.user.username,
+    )
+    .await
+    .map_err(PageError::internal)?;
+    let cookie = super::sessions::open(&state, me).await?;
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        redirect_with_notice(
+            "/settings",
+            "Password changed; your other sessions were logged out.",
+        ),
+    )
+        .into_response())
 }

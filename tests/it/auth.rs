@@ -309,7 +309,7 @@ async fn an_admin_adds_users_with_validation() {
     .await;
     assert_eq!(short.status(), 422);
     let html = short.text().await.unwrap();
-    assert!(html.contains("password must be at least 10 characters"));
+    assert!(html.contains("password must be at least 12 characters"));
     assert!(
         html.contains("Carol &#60;b&#62;Danvers&#60;/b&#62;") || html.contains("Carol &lt;b&gt;"),
         "kept and escaped"

@@ -156,6 +156,14 @@ impl TestServer {
 
     /// A browser-like client with a cookie jar, logged in as `username`.
     pub async fn login(&self, username: &str) -> Client {
+        match self.try_login(username, PASSWORD).await {
+            Ok(client) => client,
+            Err((status, _)) => panic!("login failed: {status}"),
+        }
+    }
+
+    /// Logs in with `password`: the client, or the refusal's status and page.
+    pub async fn try_login(&self, username: &str, password: &str) -> Result<Client, (u16, String)> {
         let client = Client::anonymous(&self.url);
         let page = client.get("/login").await;
         assert_eq!(page.status(), 200);
@@ -166,21 +174,15 @@ impl TestServer {
             .form(&[
                 ("_csrf", csrf.as_str()),
                 ("username", username),
-                ("password", PASSWORD),
+                ("password", password),
             ])
             .send()
             .await
             .unwrap();
-        assert!(
-            res.status().is_redirection(),
-            "login failed: {}",
-            res.status()
-        );
-        let me: Value = client.get("/api/me").await.json().await.unwrap();
-        Client {
-            csrf: me["csrf"].as_str().unwrap().to_owned(),
-            ..client
+        if !res.status().is_redirection() {
+            return Err((res.status().as_u16(), res.text().await.unwrap()));
         }
+        Ok(client.with_session_csrf().await)
     }
 
     /// Posts a Twilio inbound webhook, signed with the configured token.
@@ -250,6 +252,15 @@ impl Client {
                 .unwrap(),
             base: base.to_owned(),
             csrf: String::new(),
+        }
+    }
+
+    /// The same client with its session's CSRF token (after a login or a new session).
+    pub async fn with_session_csrf(self) -> Client {
+        let me: Value = self.get("/api/me").await.json().await.unwrap();
+        Client {
+            csrf: me["csrf"].as_str().unwrap().to_owned(),
+            ..self
         }
     }
 

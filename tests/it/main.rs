@@ -1,6 +1,7 @@
 //! Integration tests: the real server on an ephemeral port, a temp data dir, HTTP only.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed test should panic loudly
 
+mod accounts;
 mod acd;
 mod admin;
 mod admin_campaigns;

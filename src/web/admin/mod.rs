@@ -5,6 +5,7 @@
 //! Every form here is checked on the server; a refused save answers 422 with the page drawn
 //! again, everything typed kept and the reason next to the field.
 
+pub mod accounts;
 pub mod campaign_run;
 pub mod campaigns;
 pub mod classes;

@@ -1,4 +1,5 @@
 //! Users (`/admin`): add a user; set each user's queues, capacity and class of service.
+//! Role, disabling and password resets are in [`super::accounts`].
 
 use askama::Template;
 use axum::body::Bytes;
@@ -88,10 +89,12 @@ pub struct UsersView {
     pub error: Option<String>,
     pub notice: Option<String>,
     pub new_user: NewUserForm,
+    /// A password just reset: (user name, the new password), shown this once.
+    pub new_password: Option<(String, String)>,
 }
 
 /// The page; `typed` replaces one user's row with what was typed for it.
-async fn page(
+pub(super) async fn page(
     state: &AppState,
     me: &AdminUser,
     new_user: NewUserForm,
@@ -147,10 +150,11 @@ async fn page(
         error,
         notice,
         new_user,
+        new_password: None,
     })
 }
 
-fn refused(view: &UsersView) -> Response {
+pub(super) fn refused(view: &UsersView) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, render(view)).into_response()
 }
 
