@@ -1,5 +1,6 @@
 //! Plain data types and rules, no I/O.
 
+mod audit;
 mod campaign_run;
 mod consent;
 mod contact;
@@ -19,6 +20,7 @@ pub mod template;
 mod user;
 mod workitem;
 
+pub use audit::{AuditEntry, AuditKind};
 pub use campaign_run::{
     CampaignRun, LeadOutcome, LeadProgress, MinuteCounts, RunAction, RunState, RunStats, SkipReason,
 };

@@ -5,6 +5,7 @@
 //! does not stop at the disk's fsync rate. Reads run on the blocking pool.
 
 mod api_tokens;
+mod audit;
 mod campaign_runs;
 mod changes;
 mod classes;
@@ -41,6 +42,7 @@ use redb::{
 };
 
 pub use api_tokens::*;
+pub use audit::{AuditFilter, AuditPage, append_audit, audit_entries};
 pub use campaign_runs::*;
 pub use changes::*;
 pub use classes::*;
@@ -296,6 +298,7 @@ fn init(db: &Database) -> Result<(), StoreError> {
         txn.open_table(CAMPAIGN_MINUTES)?;
         txn.open_table(LEAD_PROGRESS)?;
         txn.open_table(CAMPAIGN_MESSAGES)?;
+        txn.open_table(AUDIT_LOG)?;
     }
     txn.commit()?;
     Ok(())

@@ -84,3 +84,5 @@ pub const CAMPAIGN_MINUTES: TableDefinition<(u64, i64), &[u8]> =
 pub const LEAD_PROGRESS: TableDefinition<u64, &[u8]> = TableDefinition::new("lead_progress");
 /// Message id → the lead a predictive campaign sent it to.
 pub const CAMPAIGN_MESSAGES: TableDefinition<u64, u64> = TableDefinition::new("campaign_messages");
+/// Sequence → one audit entry (who did what security-relevant act); appended, never changed.
+pub const AUDIT_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log");

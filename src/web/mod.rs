@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_surveys;
 pub mod admin_templates;
 mod api_tokens;
+pub mod audit;
 pub mod auth;
 pub mod consent_csv;
 pub mod contacts;
@@ -233,6 +234,8 @@ pub fn router(state: AppState) -> Router {
             get(admin::classes::classes_get).post(admin::classes::classes_post),
         )
         .route("/admin/classes/{id}", post(admin::classes::class_post))
+        .route("/admin/audit", get(admin::audit::audit_get))
+        .route("/admin/audit.csv", get(admin::audit::audit_csv_get))
         // API tokens.
         .route(
             "/admin/tokens",
@@ -251,10 +254,16 @@ pub fn router(state: AppState) -> Router {
             )
             .route("/simulator/events", get(simulator::events_get));
     }
-    let app = app.layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        auth::protect,
-    ));
+    // The audit layer sits inside `protect`, so it sees the session's user.
+    let app = app
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit::record,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::protect,
+        ));
     Router::new()
         .route("/webhooks/twilio/sms", post(webhooks::twilio_sms_post))
         .route(

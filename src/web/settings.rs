@@ -9,11 +9,12 @@ use serde::Deserialize;
 
 use super::accounts::{AccountChange, change_account};
 use super::admin::{Notice, redirect_with_notice};
+use super::audit::AuditNote;
 use super::auth::{AgentUser, hash_password, verify_password};
 use super::error::PageError;
 use super::search_page::Choice;
 use super::views::render;
-use crate::domain::{Campaign, CampaignId, MIN_PASSWORD_CHARS, validate_password};
+use crate::domain::{AuditKind, Campaign, CampaignId, MIN_PASSWORD_CHARS, validate_password};
 use crate::sms::compose::usable_campaigns;
 use crate::state::AppState;
 use crate::store::{self, UserPrefs};
@@ -190,12 +191,12 @@ pub async fn password_post(
     .await
     .map_err(PageError::internal)?;
     let cookie = super::sessions::open(&state, me).await?;
-    Ok((
+    let note = AuditNote::new(AuditKind::PasswordChanged, user.user.username.clone(), "");
+    Ok(note.on((
         [(header::SET_COOKIE, cookie)],
         redirect_with_notice(
             "/settings",
             "Password changed; your other sessions were logged out.",
         ),
-    )
-        .into_response())
+    )))
 }

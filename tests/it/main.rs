@@ -7,6 +7,7 @@ mod admin;
 mod admin_campaigns;
 mod admin_leads;
 mod api_tokens;
+mod audit;
 mod auth;
 mod browser;
 mod browser_campaign_run;

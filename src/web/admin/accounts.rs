@@ -3,14 +3,15 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use super::redirect_with_notice;
 use super::users::{NewUserForm, page, refused};
-use crate::domain::{Role, UserId};
+use crate::domain::{AuditKind, Role, UserId};
 use crate::state::AppState;
 use crate::web::accounts::{AccountChange, AccountError, change_account};
+use crate::web::audit::AuditNote;
 use crate::web::auth::{AdminUser, hash_password};
 use crate::web::error::PageError;
 use crate::web::views::render;
@@ -38,10 +39,20 @@ async fn apply(
     change: AccountChange,
     done: &str,
 ) -> Result<Response, PageError> {
+    let (kind, detail) = match &change {
+        AccountChange::Disable => (AuditKind::UserDisabled, String::new()),
+        AccountChange::Enable => (AuditKind::UserEnabled, String::new()),
+        AccountChange::Role(role) => (AuditKind::RoleChanged, format!("to {}", role.as_str())),
+        AccountChange::Password(_) => (AuditKind::PasswordReset, String::new()),
+    };
     match change_account(state, UserId(id), change, &me.user.username).await {
-        Ok(user) => Ok(
-            redirect_with_notice("/admin", &format!("{} {done}.", user.username)).into_response(),
-        ),
+        Ok(user) => {
+            let note = AuditNote::new(kind, user.username.clone(), detail);
+            Ok(note.on(redirect_with_notice(
+                "/admin",
+                &format!("{} {done}.", user.username),
+            )))
+        }
         Err(e) => refusal(state, me, e).await,
     }
 }
@@ -113,6 +124,7 @@ pub async fn user_password_post(
         Err(e) => return refusal(&state, &me, e).await,
     };
     let mut view = page(&state, &me, NewUserForm::default(), None, None, None).await?;
+    let note = AuditNote::new(AuditKind::PasswordReset, user.username.clone(), "");
     view.new_password = Some((user.username, password));
-    Ok(render(&view))
+    Ok(note.on(render(&view)))
 }

@@ -13,10 +13,12 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{AdminNav, Notice, redirect_with_notice};
+use crate::domain::AuditKind;
 use crate::domain::predictive::days_label;
 use crate::domain::{Campaign, CampaignId, CampaignKind, RunAction};
 use crate::state::AppState;
 use crate::store::{self, StoreError};
+use crate::web::audit::AuditNote;
 use crate::web::auth::AdminUser;
 use crate::web::error::PageError;
 use crate::web::views::render;
@@ -278,7 +280,12 @@ pub async fn campaign_run_post(
         Ok(_) => {
             state.scheduler.wake();
             let path = format!("/admin/campaigns/{campaign}/run");
-            Ok(redirect_with_notice(&path, done(action)).into_response())
+            let note = AuditNote::new(
+                AuditKind::CampaignRun,
+                before.campaign.name.clone(),
+                form.action.trim().to_owned(),
+            );
+            Ok(note.on(redirect_with_notice(&path, done(action))))
         }
         Err(why) => refused(&state, &me, id, why).await,
     }

@@ -11,9 +11,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{AdminNav, Notice, redirect_with_notice};
+use crate::domain::AuditKind;
 use crate::domain::{User, UserId};
 use crate::state::AppState;
 use crate::store;
+use crate::web::audit::AuditNote;
 use crate::web::auth::{AdminUser, create_api_token};
 use crate::web::error::PageError;
 use crate::web::tabs::info::Stamp;
@@ -175,12 +177,17 @@ pub async fn tokens_post(
     let token = create_api_token(&state.store, user.id, &label, state.clock.now()).await?;
     tracing::info!(for_user = %user.username, label = %label, "API token created");
     let mut view = page(&state, &me, String::new(), None).await?;
+    let note = AuditNote::new(
+        AuditKind::TokenCreated,
+        user.username.clone(),
+        label.clone(),
+    );
     view.created = Some(NewToken {
         token,
         label,
         user: user_label(&user),
     });
-    Ok(render(&view))
+    Ok(note.on(render(&view)))
 }
 
 /// Revokes a token at once: every request looks its token up in the store.
@@ -202,5 +209,12 @@ pub async fn token_revoke_post(
     };
     tracing::info!(label = %token.label, "API token revoked");
     let notice = format!("Revoked the token \"{}\"; it no longer works.", token.label);
-    Ok(redirect_with_notice("/admin/tokens", &notice).into_response())
+    let owner = state
+        .store
+        .read(move |txn| store::user(txn, token.user))
+        .await?
+        .map(|u| u.username)
+        .unwrap_or_default();
+    let note = AuditNote::new(AuditKind::TokenRevoked, owner, token.label);
+    Ok(note.on(redirect_with_notice("/admin/tokens", &notice)))
 }

@@ -10,12 +10,14 @@ use serde::Deserialize;
 
 use super::{AdminNav, Notice, redirect_with_notice};
 use crate::bootstrap::{self, BootstrapError};
+use crate::domain::AuditKind;
 use crate::domain::{
     AgentSettings, ClassId, ClassOfService, Queue, QueueId, Role, User, UserId, validate_password,
     validate_username,
 };
 use crate::state::AppState;
 use crate::store;
+use crate::web::audit::AuditNote;
 use crate::web::auth::AdminUser;
 use crate::web::error::PageError;
 use crate::web::views::render;
@@ -212,7 +214,15 @@ pub async fn users_post(
     };
     match result {
         Ok(user) => {
-            Ok(redirect_with_notice("/admin", &format!("Added {}", user.username)).into_response())
+            let note = AuditNote::new(
+                AuditKind::UserCreated,
+                user.username.clone(),
+                user.role.as_str(),
+            );
+            Ok(note.on(redirect_with_notice(
+                "/admin",
+                &format!("Added {}", user.username),
+            )))
         }
         Err(BootstrapError::Store(e)) => Err(PageError::internal(e)),
         Err(BootstrapError::Invalid(message)) => {

@@ -10,9 +10,11 @@ use serde::Deserialize;
 
 use super::info::Stamp;
 use super::{TabError, fragment, workitem_for};
+use crate::domain::AuditKind;
 use crate::domain::{CampaignId, ConsentEntry, ConsentSource, Contact, Permission};
 use crate::state::AppState;
 use crate::store;
+use crate::web::audit::AuditNote;
 use crate::web::auth::AgentUser;
 
 /// One ledger row as the tab lists it.
@@ -159,5 +161,15 @@ pub async fn consent_post(
     };
     let view =
         super::contact::render_tab(&state, &user, w.id.0, &contact, Some(notice.into())).await?;
-    Ok(fragment(StatusCode::OK, &view))
+    let note = AuditNote::new(
+        AuditKind::ConsentChanged,
+        contact.mobile.to_string(),
+        format!(
+            "{} in workitem {}{}",
+            if opted_out { "opted out" } else { "opted in" },
+            w.id,
+            if changed { "" } else { " (no change)" }
+        ),
+    );
+    Ok(note.on(fragment(StatusCode::OK, &view)))
 }
