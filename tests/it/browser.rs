@@ -381,6 +381,7 @@ async fn agent_and_customer_windows_run_the_core_loop() {
 
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
+    server.simulator_number(queue).await;
     let alice = server.add_agent("alice", &[queue], None).await;
     let url = &server.url;
 
@@ -440,7 +441,8 @@ async fn agent_and_customer_windows_run_the_core_loop() {
     })
     .await;
 
-    // 2. The customer's window: the phone simulator, live, texting in.
+    // 2. The customer's window (same browser, so already logged in): the phone simulator,
+    // live, texting in.
     let phone_window = c.new_window(false).await.expect("new window").handle;
     c.switch_to_window(phone_window.clone())
         .await

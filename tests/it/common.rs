@@ -522,6 +522,21 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// Gives [`OUR_NUMBER`] to an inbound campaign serving `queue` that sends through the
+    /// server's default provider (the simulator), so the simulator may text it.
+    pub async fn simulator_number(&self, queue: QueueId) -> parley::domain::CampaignId {
+        self.campaign(
+            "Support line",
+            parley::domain::CampaignKind::Inbound,
+            queue,
+            OUR_NUMBER,
+            |_| {},
+        )
+        .await
+    }
+}
+
 /// Opens the store of the data dir `dir` directly, as the CLI does (no server running).
 pub fn open_store_at(dir: &std::path::Path) -> (parley::store::Store, std::thread::JoinHandle<()>) {
     let config = parley::config::Config {

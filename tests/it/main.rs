@@ -40,6 +40,7 @@ mod search;
 mod search_page;
 mod search_rebuild;
 mod segments_stored;
+mod simulator_access;
 mod surveys;
 mod tabs;
 mod templates;
