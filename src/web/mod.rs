@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod error;
 pub mod login;
 pub mod outbound;
+pub mod redirect;
 pub mod search_api;
 pub mod search_page;
 pub mod settings;
