@@ -40,6 +40,7 @@ mod predictive_crash;
 mod search;
 mod search_page;
 mod search_rebuild;
+mod security_headers;
 mod segments_stored;
 mod simulator_access;
 mod surveys;
