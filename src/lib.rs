@@ -179,6 +179,11 @@ pub async fn run_with(
         shutdown.clone(),
         &mut tasks,
     );
+    let plain_http_on_lan =
+        web::plain_http::plain_http_on_lan(config.serves_https(), listener.local_addr()?);
+    if plain_http_on_lan {
+        tracing::warn!(addr = %listener.local_addr()?, "{}", web::plain_http::WARNING);
+    }
     let state = AppState {
         config: Arc::new(config),
         store,
@@ -190,6 +195,7 @@ pub async fn run_with(
         scheduler,
         clock,
         shutdown: shutdown.clone(),
+        plain_http_on_lan,
     };
     let app = web::router(state.clone());
     tracing::info!(addr = %listener.local_addr()?, "Parley is serving");

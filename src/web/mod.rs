@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod error;
 pub mod login;
 pub mod outbound;
+pub mod plain_http;
 pub mod redirect;
 pub mod search_api;
 pub mod search_page;
@@ -41,7 +42,7 @@ struct Assets;
 /// Every route. Webhooks sit outside the session/CSRF layer: they prove themselves with the
 /// provider's signature instead. Security headers wrap everything, fallback included.
 pub fn router(state: AppState) -> Router {
-    let headers = security_headers::SecurityHeaders::for_public_url(&state.config.public_url);
+    let headers = security_headers::SecurityHeaders::new(&state.config);
     let mut app = Router::new()
         .route("/", get(root_get))
         .route("/login", get(login::login_get).post(login::login_post))

@@ -22,11 +22,9 @@ pub struct SecurityHeaders {
 }
 
 impl SecurityHeaders {
-    pub fn for_public_url(public_url: &str) -> SecurityHeaders {
+    pub fn new(config: &crate::config::Config) -> SecurityHeaders {
         SecurityHeaders {
-            hsts: public_url
-                .get(..8)
-                .is_some_and(|s| s.eq_ignore_ascii_case("https://")),
+            hsts: config.serves_https(),
         }
     }
 }
@@ -58,17 +56,4 @@ pub async fn add(State(config): State<SecurityHeaders>, request: Request, next: 
         );
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::SecurityHeaders;
-
-    #[test]
-    fn hsts_only_behind_https() {
-        assert!(SecurityHeaders::for_public_url("https://sms.example.com").hsts);
-        assert!(SecurityHeaders::for_public_url("HTTPS://sms.example.com").hsts);
-        assert!(!SecurityHeaders::for_public_url("http://127.0.0.1:8080").hsts);
-        assert!(!SecurityHeaders::for_public_url("").hsts);
-    }
 }

@@ -35,6 +35,7 @@ mod notes;
 mod outbound_sms;
 mod outbox;
 mod outbox_crash;
+mod plain_http;
 mod predictive;
 mod predictive_crash;
 mod search;

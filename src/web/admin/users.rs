@@ -140,7 +140,7 @@ async fn page(
         })
         .collect();
     Ok(UsersView {
-        nav: AdminNav::new(me, "users"),
+        nav: AdminNav::new(state, me, "users"),
         users,
         queues,
         classes,
