@@ -322,7 +322,14 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.auth
             .secure_cookies
-            .unwrap_or_else(|| self.public_url.starts_with("https://"))
+            .unwrap_or_else(|| self.serves_https())
+    }
+
+    /// Browsers reach Parley over https (`public_url`, any case of the scheme).
+    pub fn serves_https(&self) -> bool {
+        self.public_url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
     }
 
     /// The Twilio auth token when Twilio webhooks are configured.
@@ -432,5 +439,17 @@ mod tests {
     fn twilio_provider_needs_credentials() {
         let err = Config::load(None, env(&[("PARLEY_SMS__PROVIDER", "twilio")])).unwrap_err();
         assert!(err.to_string().contains("account_sid"), "{err}");
+    }
+
+    #[test]
+    fn https_is_read_from_the_public_url() {
+        let with = |url: &str| Config {
+            public_url: url.into(),
+            ..Config::default()
+        };
+        assert!(with("https://sms.example.com").serves_https());
+        assert!(with("HTTPS://sms.example.com").serves_https());
+        assert!(!with("http://127.0.0.1:8080").serves_https());
+        assert!(!with("").serves_https());
     }
 }

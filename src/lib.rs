@@ -172,6 +172,11 @@ pub async fn run_with(
     );
     let (inbound, inbound_task) =
         sms::inbound::spawn(store.clone(), acd.clone(), hub.clone(), outbox.clone());
+    let plain_http_on_lan =
+        web::plain_http::plain_http_on_lan(config.serves_https(), listener.local_addr()?);
+    if plain_http_on_lan {
+        tracing::warn!(addr = %listener.local_addr()?, "{}", web::plain_http::WARNING);
+    }
     let state = AppState {
         config: Arc::new(config),
         store,
@@ -183,6 +188,7 @@ pub async fn run_with(
         scheduler,
         clock,
         shutdown: shutdown.clone(),
+        plain_http_on_lan,
     };
     web::sessions::spawn_sweeper(state.clone(), &mut tasks);
     let app = web::router(state.clone());

@@ -26,4 +26,6 @@ pub struct AppState {
     pub clock: Clock,
     /// Long-lived responses (SSE) end when this fires, so shutdown is not held up.
     pub shutdown: Shutdown,
+    /// Served unencrypted on a network address (decided at start): admins see a warning.
+    pub plain_http_on_lan: bool,
 }

@@ -39,7 +39,9 @@ pub use note::{MAX_NOTE_CHARS, Note, NoteError, validate_note_body};
 pub use permission::{ClassOfService, Permission, Permissions};
 pub use phone::{E164, PhoneError};
 pub use predictive::PredictiveSettings;
-pub use routing::{Campaign, CampaignKind, MAX_SEND_RATE, Queue, default_send_rate};
+pub use routing::{
+    Campaign, CampaignKind, MAX_SEND_RATE, Queue, default_send_rate, effective_provider,
+};
 pub use sending_hours::SendingHours;
 pub use survey::{Answer, Question, QuestionKind, Survey, SurveyResponse};
 pub use template::{Audience, Template};

@@ -96,6 +96,18 @@ impl Campaign {
     pub fn opt_out_reply(&self) -> String {
         text_or(&self.opt_out_text, || default_opt_out(Some(self)))
     }
+
+    /// The provider its numbers send through, with `default` the server's configured one.
+    pub fn sends_through<'a>(&'a self, default: &'a str) -> &'a str {
+        effective_provider(self.provider.as_deref(), default)
+    }
+}
+
+/// The provider a campaign's numbers send through: its own choice, else the server's default.
+/// The outbox picks providers by this rule, and the simulator decides which numbers it may
+/// act for by it.
+pub fn effective_provider<'a>(chosen: Option<&'a str>, default: &'a str) -> &'a str {
+    chosen.unwrap_or(default)
 }
 
 fn text_or(text: &str, default: impl FnOnce() -> String) -> String {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::outbound::Outbox;
+use super::simulator::NAME as SIMULATOR;
 use crate::acd::Acd;
 use crate::live::{Hub, PhonePush};
 use crate::store::{InboundSms, Ingested, Store, StoreError};
@@ -71,8 +72,8 @@ pub fn spawn(
 }
 
 /// Hands a stored message on: a new conversation to the ACD to route, a message on an open
-/// one to its agent, a keyword's answer to the outbox; and to any simulator tab showing the
-/// sender's phone.
+/// one to its agent, a keyword's answer to the outbox; and, when the simulator sent it, to any
+/// simulator tab showing the sender's phone (a real customer's texts never reach that page).
 fn route(acd: &Acd, hub: &Hub, outbox: &Outbox, sms: &InboundSms, ingested: &Ingested) {
     let Ingested::Stored {
         message,
@@ -84,15 +85,17 @@ fn route(acd: &Acd, hub: &Hub, outbox: &Outbox, sms: &InboundSms, ingested: &Ing
     else {
         return;
     };
-    hub.push_phone(
-        &sms.from,
-        PhonePush {
-            direction: message.direction,
-            our_number: sms.to.clone(),
-            body: message.body.clone(),
-            at: message.at,
-        },
-    );
+    if sms.provider == SIMULATOR {
+        hub.push_phone(
+            &sms.from,
+            PhonePush {
+                direction: message.direction,
+                our_number: sms.to.clone(),
+                body: message.body.clone(),
+                at: message.at,
+            },
+        );
+    }
     if *new_workitem && let Some(contact) = contact {
         acd.enqueue(workitem.clone(), contact.display_name());
     } else if !keyword.as_ref().is_some_and(|k| k.closed) {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
-use crate::domain::{DeliveryStatus, E164, MessageId};
+use crate::domain::{DeliveryStatus, E164, MessageId, effective_provider};
 
 /// One stored outbound message, ready to hand to a provider.
 #[derive(Clone, Debug)]
@@ -65,11 +65,9 @@ impl Providers {
 
     /// The provider a campaign chose (`None`: the default); `None` when it is not available.
     pub fn pick(&self, name: Option<&str>) -> Option<&Arc<dyn Provider>> {
-        match name {
-            None => Some(&self.default),
-            Some(n) => std::iter::once(&self.default)
-                .chain(&self.others)
-                .find(|p| p.name() == n),
-        }
+        let wanted = effective_provider(name, self.default.name());
+        std::iter::once(&self.default)
+            .chain(&self.others)
+            .find(|p| p.name() == wanted)
     }
 }

@@ -10,6 +10,9 @@ use crate::clock::Clock;
 use crate::domain::{DeliveryStatus, Direction};
 use crate::live::{Hub, PhonePush};
 
+/// The simulator's provider name, as campaigns and stored inbound messages spell it.
+pub const NAME: &str = "simulator";
+
 pub struct SimulatorProvider {
     pub hub: Arc<Hub>,
     pub clock: Clock,
@@ -17,7 +20,7 @@ pub struct SimulatorProvider {
 
 impl Provider for SimulatorProvider {
     fn name(&self) -> &'static str {
-        "simulator"
+        NAME
     }
 
     fn send<'a>(&'a self, sms: &'a OutboundSms) -> BoxFuture<'a, Result<SendReceipt, SendError>> {

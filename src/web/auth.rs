@@ -23,7 +23,7 @@ use super::sessions;
 pub use super::sessions::Credential;
 
 pub const SESSION_COOKIE: &str = "parley_session";
-/// Double-submit token for forms used before login (login, simulator).
+/// Double-submit token for forms used before login (the login page).
 pub const ANON_CSRF_COOKIE: &str = "parley_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "_csrf";
@@ -197,7 +197,7 @@ pub(super) fn is_safe(method: &Method) -> bool {
 /// Pages that work without a login and carry the pre-login token (also when logged in, so a
 /// session ending while they are open does not break them).
 fn uses_anon_csrf(path: &str) -> bool {
-    path == "/login" || path.starts_with("/simulator")
+    path == "/login"
 }
 
 /// Resolves the session for every request and refuses state-changing requests without the
@@ -283,8 +283,10 @@ fn form_urlencoded_find(bytes: &[u8], field: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// JSON endpoints: the API and the simulator page's calls.
 fn wants_json(parts: &Parts) -> bool {
-    parts.uri.path().starts_with("/api/")
+    let path = parts.uri.path();
+    path.starts_with("/api/") || path.starts_with("/simulator/")
 }
 
 /// Why a request was refused by a role extractor.

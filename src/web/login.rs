@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::auth::{self, LoginError, MaybeUser};
 use super::error::PageError;
+use super::redirect::safe_next;
 use super::views::{LoginView, render};
 use crate::state::AppState;
 
@@ -15,15 +16,6 @@ use crate::state::AppState;
 pub struct NextParam {
     #[serde(default)]
     next: String,
-}
-
-/// Only same-site paths: `//evil.example` or absolute URLs would make an open redirect.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_owned()
-    } else {
-        "/".to_owned()
-    }
 }
 
 #[tracing::instrument(skip_all)]

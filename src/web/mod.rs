@@ -12,8 +12,11 @@ pub mod contacts;
 pub mod error;
 pub mod login;
 pub mod outbound;
+pub mod plain_http;
+pub mod redirect;
 pub mod search_api;
 pub mod search_page;
+pub mod security_headers;
 pub mod sessions;
 pub mod settings;
 pub mod simulator;
@@ -40,8 +43,9 @@ use crate::state::AppState;
 struct Assets;
 
 /// Every route. Webhooks sit outside the session/CSRF layer: they prove themselves with the
-/// provider's signature instead.
+/// provider's signature instead. Security headers wrap everything, fallback included.
 pub fn router(state: AppState) -> Router {
+    let headers = security_headers::SecurityHeaders::new(&state.config);
     let mut app = Router::new()
         .route("/", get(root_get))
         .route("/login", get(login::login_get).post(login::login_post))
@@ -275,6 +279,10 @@ pub fn router(state: AppState) -> Router {
         .merge(app)
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            headers,
+            security_headers::add,
+        ))
 }
 
 async fn root_get(auth::MaybeUser(user): auth::MaybeUser) -> Redirect {

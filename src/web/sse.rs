@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use axum::http::StatusCode;
 
-use super::auth::{AgentUser, Credential};
+use super::auth::{AgentUser, Credential, SessionInfo};
 use super::error::ApiError;
 use crate::live::{AgentPush, Numbered, Subscription};
 use crate::state::AppState;
@@ -42,22 +42,8 @@ pub fn to_event<T: Serialize>(name: &str, item: &Numbered<T>) -> Event {
         .unwrap_or_else(|_| Event::default().comment("unserialisable push"))
 }
 
-/// Turns a subscription into an SSE body that ends on shutdown. The subscription moves into
-/// the stream, so the stream's end (client gone or shutdown) unregisters it.
-pub fn stream_of<K, T>(
-    first: Option<Event>,
-    sub: Subscription<K, T>,
-    name: fn(&T) -> &'static str,
-    shutdown: crate::tasks::Shutdown,
-) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static
-where
-    K: Clone + Eq + std::hash::Hash + Send + 'static,
-    T: Serialize + Send + Sync + 'static,
-{
-    stream_until(first, sub, name, async move { shutdown.wait().await })
-}
-
-/// The same, ending when `stop` resolves.
+/// Turns a subscription into an SSE body that ends when `stop` resolves. The subscription
+/// moves into the stream, so the stream's end (client gone, or `stop`) unregisters it.
 pub fn stream_until<K, T>(
     first: Option<Event>,
     sub: Subscription<K, T>,
@@ -76,25 +62,21 @@ where
     stream::iter(first.map(Ok)).chain(live).take_until(stop)
 }
 
-/// The agent's live stream. Opening it makes the agent reachable for offers; the ACD counts
-/// open streams and withdraws the agent's pending offers when the last one closes. It ends
-/// with its login session (logout, expiry, an account change) or at shutdown. API tokens
-/// cannot open it: they read, they never make their user count as connected.
-#[tracing::instrument(skip_all, fields(agent = %user.user.id))]
-pub async fn agent_events_get(
-    State(state): State<AppState>,
-    user: AgentUser,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let Credential::Session { token_hash } = user.credential.clone() else {
+/// What ends a stream opened with `user`'s login session: the session's end (logout,
+/// expiry, an account change) or shutdown. API tokens cannot open streams.
+pub async fn session_stop(
+    state: &AppState,
+    user: &SessionInfo,
+) -> Result<impl Future<Output = ()> + Send + 'static + use<>, ApiError> {
+    let Credential::Session { token_hash } = &user.credential else {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "API tokens cannot open the live event stream; log in to the workspace instead.",
         ));
     };
-    let agent = user.user.id;
-    let session_end = state.hub.session_end(&token_hash, agent);
+    let session_end = state.hub.session_end(token_hash, user.user.id);
     // The session may have ended between its lookup and the line above.
-    let hash = token_hash;
+    let hash = token_hash.clone();
     if state
         .store
         .read(move |txn| store::session(txn, &hash))
@@ -106,6 +88,26 @@ pub async fn agent_events_get(
             "You are not logged in (or your session expired).",
         ));
     }
+    let shutdown = state.shutdown.clone();
+    Ok(async move {
+        tokio::select! {
+            _ = shutdown.wait() => {}
+            _ = session_end => {}
+        }
+    })
+}
+
+/// The agent's live stream. Opening it makes the agent reachable for offers; the ACD counts
+/// open streams and withdraws the agent's pending offers when the last one closes. It ends
+/// with its login session (logout, expiry, an account change) or at shutdown. API tokens
+/// cannot open it: they read, they never make their user count as connected.
+#[tracing::instrument(skip_all, fields(agent = %user.user.id))]
+pub async fn agent_events_get(
+    State(state): State<AppState>,
+    user: AgentUser,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let agent = user.user.id;
+    let stop = session_stop(&state, &user).await?;
     let mut sub = state.hub.subscribe_agent(agent);
     let acd = state.acd.clone();
     sub.on_drop(move || acd.disconnected(agent));
@@ -117,13 +119,6 @@ pub async fn agent_events_get(
         active: snap.active,
     });
     let first = to_event("sync", &sync);
-    let shutdown = state.shutdown.clone();
-    let stop = async move {
-        tokio::select! {
-            _ = shutdown.wait() => {}
-            _ = session_end => {}
-        }
-    };
     Ok(Sse::new(stream_until(Some(first), sub, event_name, stop))
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }

@@ -50,6 +50,7 @@ pub struct SimulatorView {
     pub csrf: String,
     pub phone: String,
     pub our_number: String,
-    /// Our numbers a customer can text (from campaigns).
+    /// Our numbers the simulated customer can text: those of campaigns sending through the
+    /// simulator.
     pub numbers: Vec<(String, String)>,
 }

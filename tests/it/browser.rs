@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use parley::acd::Presence;
 use serde_json::{Value, json};
@@ -138,6 +139,8 @@ impl Driver {
                 ],
             }),
         );
+        // Console messages (CSP violations among them) for [`csp_violations`].
+        caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
         ClientBuilder::rustls()
             .expect("rustls")
             .capabilities(caps)
@@ -175,6 +178,81 @@ fn pids_with_arg(arg: &str) -> Vec<u32> {
                 .unwrap_or(false)
         })
         .collect()
+}
+
+/// `url::ParseError`, named through reqwest's `Url`.
+type UrlError = <reqwest::Url as std::str::FromStr>::Err;
+
+/// chromedriver's own command for the browser's console log (`POST /session/{id}/se/log`),
+/// which fantoccini does not wrap.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, UrlError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(json!({"type": "browser"}).to_string()),
+        )
+    }
+}
+
+/// The console messages logged since the last call (chromedriver hands each out once).
+async fn console_messages(c: &Client) -> Vec<String> {
+    let log = c
+        .issue_cmd(BrowserLog)
+        .await
+        .expect("read the browser's console log");
+    log.as_array()
+        .expect("log entries")
+        .iter()
+        .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Every Content-Security-Policy violation the browser reported in this session so far (on
+/// any page it showed). Chromium logs each as a console error; a marker logged last, and
+/// waited for, makes sure everything before it has arrived.
+pub(crate) async fn csp_violations(c: &Client) -> Vec<String> {
+    static CHECKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = CHECKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let marker = format!("parley-csp-check-{n}");
+    js(
+        c,
+        "console.error(arguments[0]); return null;",
+        vec![json!(marker)],
+    )
+    .await;
+    let mut seen: Vec<String> = Vec::new();
+    let deadline = Instant::now() + DEADLINE;
+    while !seen.iter().any(|m| m.contains(&marker)) {
+        assert!(
+            Instant::now() < deadline,
+            "the console log never showed {marker}: {seen:?}"
+        );
+        seen.extend(console_messages(c).await);
+        tokio::time::sleep(POLL).await;
+    }
+    seen.into_iter()
+        .filter(|m| m.contains("Content Security Policy"))
+        .collect()
+}
+
+/// Fails if the browser reported any CSP violation in this session.
+pub(crate) async fn assert_no_csp_violations(c: &Client) {
+    let found = csp_violations(c).await;
+    assert!(found.is_empty(), "CSP violations:\n{}", found.join("\n"));
 }
 
 /// Polls `check` every [`POLL`] until it gives `Some`, or panics naming `what` at the deadline.
@@ -381,6 +459,7 @@ async fn agent_and_customer_windows_run_the_core_loop() {
 
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
+    server.simulator_number(queue).await;
     let alice = server.add_agent("alice", &[queue], None).await;
     let url = &server.url;
 
@@ -440,7 +519,8 @@ async fn agent_and_customer_windows_run_the_core_loop() {
     })
     .await;
 
-    // 2. The customer's window: the phone simulator, live, texting in.
+    // 2. The customer's window (same browser, so already logged in): the phone simulator,
+    // live, texting in.
     let phone_window = c.new_window(false).await.expect("new window").handle;
     c.switch_to_window(phone_window.clone())
         .await
@@ -617,6 +697,7 @@ async fn agent_and_customer_windows_run_the_core_loop() {
     );
     assert_eq!(texts(&c, "#workitems li").await.len(), 1);
 
+    assert_no_csp_violations(&c).await;
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;

@@ -153,6 +153,8 @@ async fn an_admin_starts_pauses_and_resumes_a_campaign_and_watches_it_live() {
     assert_eq!(run_state(&server, id).await, RunState::Cancelled);
     assert!(texts(&c, "#run-actions form").await.is_empty());
 
+    crate::browser::assert_no_csp_violations(&c).await;
+
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;

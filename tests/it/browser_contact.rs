@@ -123,6 +123,8 @@ async fn contact_tab_keeps_typed_values_on_error_and_saves() {
         .expect("open the Data tab");
     wait_text(&c, "#panel-data dd", "Grace Hopper").await;
 
+    crate::browser::assert_no_csp_violations(&c).await;
+
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;

@@ -292,6 +292,8 @@ async fn history_shows_beside_and_in_its_tab_unfolds_transcripts_and_remembers_t
     .await;
     assert_eq!(range_of(&c, tab).await, json!("all"));
 
+    crate::browser::assert_no_csp_violations(&c).await;
+
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;

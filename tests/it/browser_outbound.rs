@@ -290,6 +290,8 @@ async fn outbound_sms_from_the_menu_opens_the_new_workitem_with_its_message() {
     )
     .await;
 
+    crate::browser::assert_no_csp_violations(&c).await;
+
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;
@@ -412,6 +414,8 @@ async fn sms_from_a_contact_uses_the_default_campaign_or_asks_for_one() {
         "a reload does not open it again"
     );
 
+    crate::browser::assert_no_csp_violations(&c).await;
+
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;
@@ -520,6 +524,8 @@ async fn an_opted_out_customer_is_warned_in_the_dialog_and_the_sms_tab() {
          && !document.getElementById('send').disabled;",
     )
     .await;
+
+    crate::browser::assert_no_csp_violations(&c).await;
 
     c.close().await.expect("close the browser");
     drop(driver);

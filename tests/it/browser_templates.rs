@@ -279,6 +279,8 @@ async fn an_agent_puts_a_filled_template_into_the_reply_box_without_sending() {
         "only the customer's message: {messages:?}"
     );
 
+    crate::browser::assert_no_csp_violations(&c).await;
+
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;

@@ -295,6 +295,8 @@ async fn emoji_go_in_at_the_caret_and_the_counter_and_insights_follow() {
         "the measures table"
     );
 
+    crate::browser::assert_no_csp_violations(&c).await;
+
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;

@@ -57,6 +57,21 @@ impl TestServer {
         tweak: impl FnOnce(&mut Config),
         provider: Option<Arc<dyn parley::sms::Provider>>,
     ) -> TestServer {
+        Self::boot("127.0.0.1:0", dir, tweak, provider).await
+    }
+
+    /// Boots listening on `bind` (e.g. `0.0.0.0:0`, every network), reached on 127.0.0.1.
+    pub async fn start_bound(bind: &str, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        Self::boot(bind, dir, tweak, None).await
+    }
+
+    async fn boot(
+        bind: &str,
+        dir: Arc<TempDir>,
+        tweak: impl FnOnce(&mut Config),
+        provider: Option<Arc<dyn parley::sms::Provider>>,
+    ) -> TestServer {
         // Server logs show with a failing test's output (PARLEY_LOG=debug for more).
         let _ = tracing_subscriber::fmt()
             .with_env_filter(
@@ -65,10 +80,9 @@ impl TestServer {
             )
             .with_test_writer()
             .try_init();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let listener = tokio::net::TcpListener::bind(bind).await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let url = format!("http://127.0.0.1:{port}");
         let mut config = config(&dir);
         config.public_url = url.clone();
         tweak(&mut config);
@@ -546,6 +560,21 @@ impl TestServer {
             })
             .await
             .expect("campaign")
+    }
+}
+
+impl TestServer {
+    /// Gives [`OUR_NUMBER`] to an inbound campaign serving `queue` that sends through the
+    /// server's default provider (the simulator), so the simulator may text it.
+    pub async fn simulator_number(&self, queue: QueueId) -> parley::domain::CampaignId {
+        self.campaign(
+            "Support line",
+            parley::domain::CampaignKind::Inbound,
+            queue,
+            OUR_NUMBER,
+            |_| {},
+        )
+        .await
     }
 }
 

@@ -12,19 +12,18 @@ const CUSTOMER: &str = "+14155550123";
 async fn text_offer_accept_reply_terminate_and_text_again() {
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
+    server.simulator_number(queue).await;
     server.add_agent("alice", &[queue], None).await;
     let alice = server.login("alice").await;
     let mut events = alice.events().await;
     alice.available().await;
 
-    // The customer's phone: its own live stream, then a text.
-    let phone = Client::anonymous(&server.url);
+    // The customer's phone (a logged-in demo user's simulator page, whose script uses the
+    // session's CSRF token): its own live stream, then a text.
+    let phone = server.login("alice").await;
     let page = phone.get(&format!("/simulator?phone={CUSTOMER}")).await;
     assert_eq!(page.status(), 200);
-    let phone = Client {
-        csrf: hidden_or_data_csrf(&page.text().await.unwrap()),
-        ..phone
-    };
+    assert_eq!(hidden_or_data_csrf(&page.text().await.unwrap()), phone.csrf);
     let mut phone_events = phone_stream(&phone).await;
     phone
         .post_ok(

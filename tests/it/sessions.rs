@@ -13,8 +13,12 @@ async fn logout_closes_the_open_event_stream_at_once() {
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
     server.add_agent("alice", &[queue], None).await;
+    server.simulator_number(queue).await;
     let alice = server.login("alice").await;
     let mut events = alice.events().await;
+    let phone = alice.get("/simulator/events?phone=%2B14155550123").await;
+    assert_eq!(phone.status(), 200);
+    let mut phone = Events::from_response(phone);
     // A second login of the same user keeps its own stream.
     let other_tab = server.login("alice").await;
     let mut other = other_tab.events().await;
@@ -22,6 +26,9 @@ async fn logout_closes_the_open_event_stream_at_once() {
     let (status, _, location) = alice.form_post("/logout", &[], true).await;
     assert_eq!((status, location.as_str()), (303, "/login"));
     events.assert_ends_within(AT_ONCE, "logout").await;
+    phone
+        .assert_ends_within(AT_ONCE, "logout (the simulator's stream)")
+        .await;
     assert_eq!(alice.get("/api/events").await.status(), 401);
 
     // The other login's stream goes on and still gets pushes.

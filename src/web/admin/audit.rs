@@ -111,7 +111,7 @@ pub async fn audit_get(
 ) -> Result<Response, PageError> {
     let selection = q.selection();
     let mut view = AuditView {
-        nav: AdminNav::new(&me, "audit"),
+        nav: AdminNav::new(&state, &me, "audit"),
         notice: None,
         error: None,
         from: q.from.trim().to_owned(),

@@ -113,7 +113,8 @@ async fn facts(state: &AppState, id: u64) -> Result<Result<RunFacts, String>, St
         .await
 }
 
-fn page(me: &AdminUser, facts: RunFacts, now: chrono::DateTime<chrono::Utc>) -> CampaignRunView {
+fn page(state: &AppState, me: &AdminUser, facts: RunFacts) -> CampaignRunView {
+    let now = state.clock.now();
     let (zone, zone_name) = campaign_zone(&facts.campaign);
     let s = &facts.settings;
     let at = |t| format!("{} ({zone_name})", local_time(t, zone));
@@ -138,7 +139,7 @@ fn page(me: &AdminUser, facts: RunFacts, now: chrono::DateTime<chrono::Utc>) -> 
         })
         .collect();
     CampaignRunView {
-        nav: AdminNav::new(me, "campaigns"),
+        nav: AdminNav::new(state, me, "campaigns"),
         notice: None,
         error: None,
         id: facts.campaign.id,
@@ -178,7 +179,7 @@ pub async fn campaign_run_get(
     Query(q): Query<Notice>,
 ) -> Result<Response, PageError> {
     let facts = facts(&state, id).await?.map_err(not_found)?;
-    let mut view = page(&me, facts, state.clock.now());
+    let mut view = page(&state, &me, facts);
     view.notice = q.notice;
     Ok(render(&view))
 }
@@ -299,7 +300,7 @@ async fn refused(
     why: String,
 ) -> Result<Response, PageError> {
     let facts = facts(state, id).await?.map_err(not_found)?;
-    let mut view = page(me, facts, state.clock.now());
+    let mut view = page(state, me, facts);
     view.error = Some(why);
     let html = view.render().map_err(PageError::internal)?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())

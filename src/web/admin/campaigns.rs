@@ -226,6 +226,7 @@ fn not_found() -> PageError {
 }
 
 fn list_view(
+    state: &AppState,
     me: &AdminUser,
     dir: &Directory,
     form: CampaignForm,
@@ -235,7 +236,7 @@ fn list_view(
     let mut campaigns: Vec<&Campaign> = dir.campaigns.iter().collect();
     campaigns.sort_by_key(|c| (c.name.to_lowercase(), c.id));
     CampaignsView {
-        nav: AdminNav::new(me, "campaigns"),
+        nav: AdminNav::new(state, me, "campaigns"),
         notice,
         error,
         rows: campaigns.iter().map(|c| CampaignRow::of(c, dir)).collect(),
@@ -245,6 +246,7 @@ fn list_view(
 }
 
 fn edit_view(
+    state: &AppState,
     me: &AdminUser,
     dir: &Directory,
     templates: &[Template],
@@ -262,7 +264,7 @@ fn edit_view(
         })
         .collect();
     CampaignView {
-        nav: AdminNav::new(me, "campaigns"),
+        nav: AdminNav::new(state, me, "campaigns"),
         notice: None,
         error,
         name: stored.name.clone(),
@@ -280,7 +282,7 @@ pub async fn campaigns_get(
 ) -> Result<Response, PageError> {
     let (dir, _) = directory(&state).await?;
     let form = CampaignForm::new(None, CampaignInput::blank(), CampaignErrors::default());
-    Ok(render(&list_view(&me, &dir, form, q.notice, None)))
+    Ok(render(&list_view(&state, &me, &dir, form, q.notice, None)))
 }
 
 #[tracing::instrument(skip_all, fields(campaign = id))]
@@ -294,7 +296,7 @@ pub async fn campaign_get(
     let typed = CampaignInput::of(stored);
     let form = CampaignForm::new(Some(stored.id), typed, CampaignErrors::default());
     Ok(render(&edit_view(
-        &me, &dir, &templates, stored, form, None,
+        &state, &me, &dir, &templates, stored, form, None,
     )))
 }
 
@@ -380,11 +382,11 @@ async fn save(
         Some(id) => {
             let stored = dir.campaign(id).ok_or_else(not_found)?;
             let error = Some("The campaign was not saved; see the fields marked below.".into());
-            edit_view(me, &dir, &templates, stored, form, error).render()
+            edit_view(state, me, &dir, &templates, stored, form, error).render()
         }
         None => {
             let error = Some("The campaign was not added; see the fields marked below.".into());
-            list_view(me, &dir, form, None, error).render()
+            list_view(state, me, &dir, form, None, error).render()
         }
     };
     match page {

@@ -102,7 +102,7 @@ async fn page(
         }
     }
     Ok(ClassesView {
-        nav: AdminNav::new(me, "classes"),
+        nav: AdminNav::new(state, me, "classes"),
         rows,
         new,
         permissions: Permission::ALL.to_vec(),

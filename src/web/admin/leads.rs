@@ -123,7 +123,7 @@ pub async fn leads_get(
         .read(move |txn| store::count_leads(txn, campaign.id))
         .await?;
     Ok(render(&LeadsView {
-        nav: AdminNav::new(&me, "campaigns"),
+        nav: AdminNav::new(&state, &me, "campaigns"),
         notice: None,
         error: None,
         id: campaign.id,

@@ -112,7 +112,7 @@ async fn page(
         }
     }
     Ok(QueuesView {
-        nav: AdminNav::new(me, "queues"),
+        nav: AdminNav::new(state, me, "queues"),
         rows,
         new,
         error,

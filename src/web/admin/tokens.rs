@@ -102,7 +102,7 @@ async fn page(
         .collect();
     choices.sort_by_key(|c| c.label.to_lowercase());
     Ok(TokensView {
-        nav: AdminNav::new(me, "tokens"),
+        nav: AdminNav::new(state, me, "tokens"),
         notice: None,
         error: None,
         rows,

@@ -145,7 +145,7 @@ pub(super) async fn page(
         })
         .collect();
     Ok(UsersView {
-        nav: AdminNav::new(me, "users"),
+        nav: AdminNav::new(state, me, "users"),
         users,
         queues,
         classes,
