@@ -9,6 +9,7 @@ mod admin_leads;
 mod api_tokens;
 mod audit;
 mod auth;
+mod authz;
 mod browser;
 mod browser_campaign_run;
 mod browser_contact;
