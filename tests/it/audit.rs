@@ -267,3 +267,54 @@ async fn the_page_filters_pages_and_exports_csv_for_admins_only() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn no_route_changes_or_removes_an_entry() {
+    let server = TestServer::start().await;
+    server.add_user("root", Role::Admin).await;
+    let root = server.login("root").await;
+    let (status, _, _) = root
+        .form_post(
+            "/admin/queues",
+            &[
+                ("name", "Sales"),
+                ("priority", "0"),
+                ("offer_timeout_secs", "20"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(status, 303);
+    let before = entries(&server).await;
+    assert_eq!(before.len(), 1);
+
+    let audit_routes: Vec<_> = parley::web::route_list(&server.state)
+        .into_iter()
+        .filter(|(_, p)| p.starts_with("/admin/audit"))
+        .collect();
+    assert!(!audit_routes.is_empty());
+    assert!(
+        audit_routes
+            .iter()
+            .all(|(m, _)| *m == axum::http::Method::GET),
+        "the audit log is read-only: {audit_routes:?}"
+    );
+    for method in ["POST", "PUT", "PATCH", "DELETE"] {
+        for path in ["/admin/audit", "/admin/audit.csv", "/admin/audit/1"] {
+            let res = root
+                .http
+                .request(method.parse().unwrap(), format!("{}{path}", server.url))
+                .header("X-CSRF-Token", &root.csrf)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                matches!(res.status().as_u16(), 404 | 405),
+                "{method} {path}: {}",
+                res.status()
+            );
+        }
+    }
+    assert_eq!(entries(&server).await, before, "nothing changed");
+    server.stop().await;
+}
