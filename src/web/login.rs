@@ -6,10 +6,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::audit::AuditNote;
 use super::auth::{self, LoginError, MaybeUser};
 use super::error::PageError;
 use super::redirect::safe_next;
 use super::views::{LoginView, render};
+use crate::domain::AuditKind;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -88,9 +90,19 @@ pub async fn login_post(
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn logout_post(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn logout_post(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+) -> Response {
     match auth::logout(&state, &headers).await {
-        Ok(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response(),
+        Ok(cookie) => {
+            let done = ([(header::SET_COOKIE, cookie)], Redirect::to("/login"));
+            match user {
+                Some(u) => AuditNote::new(AuditKind::Logout, u.user.username, "").on(done),
+                None => done.into_response(),
+            }
+        }
         Err(e) => PageError::internal(e).into_response(),
     }
 }
