@@ -196,12 +196,16 @@ pub async fn run_with(
     if let Some(ready) = options.ready {
         let _ = ready.send(state.clone());
     }
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown({
-            let shutdown = shutdown.clone();
-            async move { shutdown.wait().await }
-        })
-        .await;
+    // With connect info, handlers can see the peer's address (`web::client_addr`).
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown({
+        let shutdown = shutdown.clone();
+        async move { shutdown.wait().await }
+    })
+    .await;
     shutdown.trigger();
     hub.close_all();
     // Every handle must be gone before the inbound task and then the writer thread can finish

@@ -5,6 +5,7 @@ pub mod admin_surveys;
 pub mod admin_templates;
 mod api_tokens;
 pub mod auth;
+pub mod client_addr;
 pub mod consent_csv;
 pub mod contacts;
 pub mod error;
