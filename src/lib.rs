@@ -189,6 +189,7 @@ pub async fn run_with(
         outbox,
         scheduler,
         clock,
+        login_throttle: Default::default(),
         shutdown: shutdown.clone(),
     };
     let app = web::router(state.clone());

@@ -30,6 +30,7 @@ mod history;
 mod history_search;
 mod insights_tab;
 mod leads_import;
+mod login_throttle;
 mod notes;
 mod outbound_sms;
 mod outbox;
