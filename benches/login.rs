@@ -107,6 +107,7 @@ async fn run(settings: Settings) -> Res<()> {
         machine.cpu_model,
         settings.workers
     ));
+    say(&format!("load average before: {}", load_average()));
     let server = boot(temp.path()).await?;
     parley::bootstrap::add_user(&server.state.store, "agent", "Agent", Role::Agent, PASSWORD)
         .await?;
@@ -135,6 +136,7 @@ async fn run(settings: Settings) -> Res<()> {
         .await?
         .map_err(|_| "the flood thread panicked")??;
     server.stop().await?;
+    let load_after = load_average();
 
     let idle = summary(probed.idle);
     let during = summary(probed.flood);
@@ -148,7 +150,8 @@ async fn run(settings: Settings) -> Res<()> {
          GET /api/me during flood: p50 {} p95 {} p99 {} max {} ({} requests)\n\
          p99 flood / idle: {ratio:.2}x (target <= 2x: {})\n\
          bad logins during the flood: {} answered 401 ({:.0}/s; answer p50 {} p99 {}), \
-         {} answered 429 ({:.0}/s), {} other answers or errors; {} source addresses",
+         {} answered 429 ({:.0}/s), {} other answers or errors; {} source addresses\n\
+         load average after: {load_after}",
         machine.cpus,
         settings.workers,
         settings.idle,
@@ -176,6 +179,13 @@ async fn run(settings: Settings) -> Res<()> {
     );
     drop(temp);
     Ok(())
+}
+
+/// The 1, 5 and 15 minute load averages: other work on the machine skews every figure.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 fn on_own_runtime<T>(work: impl Future<Output = Res<T>>) -> Res<T> {
