@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod trusted_proxies;
+pub use trusted_proxies::TrustedProxies;
+
 /// Environment variables that share the prefix but are not configuration.
 const NOT_CONFIG: &[&str] = &["PARLEY_REQUIRE_BROWSER", "PARLEY_LOG", "PARLEY_BENCH"];
 
@@ -36,6 +39,9 @@ pub struct Config {
     /// The URL the outside world uses to reach this server. Twilio signs webhook requests with
     /// it, so it must match what is configured at the provider exactly.
     pub public_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for login throttling and
+    /// logs); a request from anyone else is the client itself.
+    pub trusted_proxies: TrustedProxies,
     pub auth: AuthConfig,
     pub acd: AcdConfig,
     pub sms: SmsConfig,
@@ -193,6 +199,7 @@ impl Default for Config {
             data_dir: PathBuf::from("parley-data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".into(),
+            trusted_proxies: TrustedProxies::default(),
             auth: AuthConfig::default(),
             acd: AcdConfig::default(),
             sms: SmsConfig::default(),
@@ -433,6 +440,33 @@ mod tests {
             Some("https://crm.example/contacts/A%2FB%207%26x?tab=1")
         );
         assert_eq!(c.crm.contact_url(""), None, "no id, no link");
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_a_list_or_one_env_string_and_bad_entries_are_named() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert!(c.trusted_proxies.is_empty(), "no one is trusted by default");
+        let c = Config::load(
+            None,
+            env(&[("PARLEY_TRUSTED_PROXIES", "10.0.0.1, 172.16.0.0/12")]),
+        )
+        .unwrap();
+        assert!(c.trusted_proxies.contains("172.20.1.1".parse().unwrap()));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("parley.toml");
+        std::fs::write(&file, "trusted_proxies = [\"::1\", \"10.0.0.0/8\"]\n").unwrap();
+        let c = Config::load(Some(&file), env(&[])).unwrap();
+        assert!(c.trusted_proxies.contains("::1".parse().unwrap()));
+        assert!(c.trusted_proxies.contains("10.9.9.9".parse().unwrap()));
+        std::fs::write(&file, "trusted_proxies = [\"10.0.0.1\", \"10.0.0.0/99\"]\n").unwrap();
+        let err = Config::load(Some(&file), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("\"10.0.0.0/99\""), "{err}");
+        let err = Config::load(
+            None,
+            env(&[("PARLEY_TRUSTED_PROXIES", "10.0.0.1;10.0.0.2")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("\"10.0.0.1;10.0.0.2\""), "{err}");
     }
 
     #[test]

@@ -187,6 +187,7 @@ pub async fn run_with(
         outbox,
         scheduler,
         clock,
+        login_throttle: Default::default(),
         shutdown: shutdown.clone(),
         plain_http_on_lan,
     };
@@ -196,6 +197,7 @@ pub async fn run_with(
     if let Some(ready) = options.ready {
         let _ = ready.send(state.clone());
     }
+    // With connect info, handlers can see the peer's address (`web::client_addr`).
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

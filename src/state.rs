@@ -1,11 +1,12 @@
 //! The handles every handler gets.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::acd::Acd;
 use crate::campaigns::scheduler::Scheduler;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::domain::login_throttle::LoginThrottle;
 use crate::live::Hub;
 use crate::search::SearchIndex;
 use crate::sms::inbound::Inbound;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub outbox: Outbox,
     pub scheduler: Scheduler,
     pub clock: Clock,
+    /// Failed-login counts; in memory only, so a restart forgets them (as it may).
+    pub login_throttle: Arc<Mutex<LoginThrottle>>,
     /// Long-lived responses (SSE) end when this fires, so shutdown is not held up.
     pub shutdown: Shutdown,
     /// Served unencrypted on a network address (decided at start): admins see a warning.

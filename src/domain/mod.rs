@@ -8,6 +8,7 @@ pub mod contact_form;
 mod csv;
 mod ids;
 mod lead;
+pub mod login_throttle;
 mod note;
 mod permission;
 mod phone;

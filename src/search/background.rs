@@ -3,6 +3,7 @@
 //! take turns on the cores with the store writer, the ACD and the request handlers, and every
 //! webhook waiting behind them pays in latency. Threads inherit the priority of the thread
 //! that starts them, so tantivy's indexing and merge threads started from here run lower too.
+//! Password hashing runs here too (`web::hash_limit`), for the same reason.
 
 /// Linux nice value: a thread at 10 gets about a tenth of a core that a busy normal thread
 /// also wants, and all of an idle one.
@@ -12,9 +13,14 @@ const NICE: i32 = 10;
 /// panic in `f`, or no thread to be had, panics the caller (the indexer reports it and
 /// stops; the store keeps every change for the next start).
 pub fn run<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    run_as("parley-index", f)
+}
+
+/// [`run`] on a thread called `name` (as profilers and `top -H` show it).
+pub fn run_as<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
-            .name("parley-index".into())
+            .name(name.into())
             .spawn_scoped(scope, || {
                 lower_priority();
                 f()
@@ -22,7 +28,7 @@ pub fn run<T: Send>(f: impl FnOnce() -> T + Send) -> T {
         match worker.map(|handle| handle.join()) {
             Ok(Ok(out)) => out,
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Err(e) => panic!("cannot start a background index thread: {e}"),
+            Err(e) => panic!("cannot start a background thread: {e}"),
         }
     })
 }

@@ -6,7 +6,7 @@
 //! commit the store sequence it reached, so after a crash it catches up from there. A missing,
 //! unreadable or out-of-step index is rebuilt at start.
 
-mod background;
+pub(crate) mod background;
 mod documents;
 mod indexer;
 mod query;

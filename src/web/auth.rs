@@ -32,9 +32,10 @@ const MAX_FORM_BYTES: usize = 256 * 1024;
 /// `last_seen` is refreshed at most this often, so reading pages does not write every time.
 const TOUCH_EVERY_SECS: i64 = 60;
 
+/// Hashes under the hashing limit (`hash_limit`), as [`verify_password`] does.
 pub async fn hash_password(password: String) -> Result<String, String> {
     use argon2::password_hash::PasswordHasher;
-    tokio::task::spawn_blocking(move || {
+    super::hash_limit::run(move || {
         argon2::Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
@@ -46,10 +47,11 @@ pub async fn hash_password(password: String) -> Result<String, String> {
 
 /// Checks a password against a stored hash. With no hash (unknown user) it still does the
 /// same work against a throwaway hash, so response time does not reveal which names exist.
+/// Waits for a hashing permit first (`hash_limit`), so a flood of logins queues here.
 pub async fn verify_password(password: String, hash: Option<String>) -> bool {
     use argon2::password_hash::{PasswordHasher, PasswordVerifier};
     static THROWAWAY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    tokio::task::spawn_blocking(move || {
+    super::hash_limit::run(move || {
         let argon = argon2::Argon2::default();
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| {

@@ -2,16 +2,19 @@
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Duration;
 use serde::Deserialize;
 
 use super::audit::AuditNote;
 use super::auth::{self, LoginError, MaybeUser};
+use super::client_addr::ClientAddr;
 use super::error::PageError;
 use super::redirect::safe_next;
 use super::views::{LoginView, render};
 use crate::domain::AuditKind;
+use crate::domain::User;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -53,29 +56,28 @@ pub struct LoginForm {
     next: String,
 }
 
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(client = %client))]
 pub async fn login_post(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(&form.next);
-    match auth::login(&state, &form.username, &form.password).await {
-        Ok((user, cookie)) => {
-            tracing::info!(user = %user.username, "logged in");
+    match throttled_login(&state, client, &form.username, &form.password).await {
+        Ok((_user, cookie)) => {
             let to = if next == "/" { "/".to_owned() } else { next };
             ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
         }
-        Err(LoginError::Store(e)) => PageError::internal(e).into_response(),
+        Err(Refused::Login(LoginError::Store(e))) => PageError::internal(e).into_response(),
         Err(e) => {
-            tracing::info!(user = %form.username.trim(), reason = %e, "login refused");
             let (csrf, _) = auth::anon_csrf(&state, &headers);
-            let status = if matches!(e, LoginError::Missing) {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::UNAUTHORIZED
+            let status = match e {
+                Refused::Login(LoginError::Missing) => StatusCode::BAD_REQUEST,
+                Refused::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+                Refused::Login(_) => StatusCode::UNAUTHORIZED,
             };
-            (
+            let page = (
                 status,
                 render(&LoginView {
                     csrf,
@@ -83,10 +85,87 @@ pub async fn login_post(
                     next,
                     error: Some(e.to_string()),
                 }),
-            )
-                .into_response()
+            );
+            match e {
+                Refused::Throttled(wait) => {
+                    ([(header::RETRY_AFTER, retry_after(wait))], page).into_response()
+                }
+                Refused::Login(_) => page.into_response(),
+            }
         }
     }
+}
+
+/// Why a login did not go through.
+#[derive(Debug, thiserror::Error)]
+enum Refused {
+    #[error(transparent)]
+    Login(#[from] LoginError),
+    #[error("Too many failed logins. Try again in {}.", in_words(*.0))]
+    Throttled(Duration),
+}
+
+/// One login attempt through the throttle (`domain::login_throttle`): a throttled attempt
+/// never reaches the password check. Every outcome passes through the `match` below once, with
+/// the name as typed and the client address: the place to record it.
+async fn throttled_login(
+    state: &AppState,
+    client: ClientAddr,
+    username: &str,
+    password: &str,
+) -> Result<(User, HeaderValue), Refused> {
+    let name = username.trim();
+    let throttle = || {
+        state
+            .login_throttle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    };
+    let allowed = throttle().attempt(name, client.0, state.clock.now());
+    let outcome = match allowed {
+        Ok(()) => auth::login(state, username, password)
+            .await
+            .map_err(Refused::from),
+        Err(wait) => Err(Refused::Throttled(wait)),
+    };
+    match &outcome {
+        Ok((user, _)) => {
+            throttle().succeeded(name, client.0);
+            tracing::info!(user = %user.username, %client, "logged in");
+        }
+        Err(Refused::Login(LoginError::Wrong)) => {
+            tracing::info!(user = %name, %client, "login refused: wrong name or password");
+        }
+        Err(Refused::Login(e)) => {
+            throttle().not_a_guess(name, client.0);
+            tracing::info!(user = %name, %client, reason = %e, "login refused");
+        }
+        Err(Refused::Throttled(wait)) => {
+            tracing::warn!(user = %name, %client, wait_secs = wait.num_seconds(), "login throttled");
+        }
+    }
+    outcome
+}
+
+/// `Retry-After` in whole seconds, rounded up so a client that obeys it is let through.
+fn retry_after(wait: Duration) -> HeaderValue {
+    let secs = (wait.num_milliseconds().max(0) as u64)
+        .div_ceil(1000)
+        .max(1);
+    HeaderValue::from(secs)
+}
+
+/// "45 seconds", "1 minute", "4 minutes" (rounded up).
+fn in_words(wait: Duration) -> String {
+    let secs = (wait.num_milliseconds().max(0) as u64)
+        .div_ceil(1000)
+        .max(1);
+    let (n, unit) = if secs < 60 {
+        (secs, "second")
+    } else {
+        (secs.div_ceil(60), "minute")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 #[tracing::instrument(skip_all)]
@@ -104,5 +183,21 @@ pub async fn logout_post(
             }
         }
         Err(e) => PageError::internal(e).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_are_rounded_up_in_the_header_and_the_message() {
+        assert_eq!(retry_after(Duration::milliseconds(59_001)), "60");
+        assert_eq!(retry_after(Duration::zero()), "1");
+        assert_eq!(in_words(Duration::seconds(1)), "1 second");
+        assert_eq!(in_words(Duration::milliseconds(44_500)), "45 seconds");
+        assert_eq!(in_words(Duration::seconds(60)), "1 minute");
+        assert_eq!(in_words(Duration::seconds(61)), "2 minutes");
+        assert_eq!(in_words(Duration::minutes(15)), "15 minutes");
     }
 }

@@ -278,6 +278,48 @@ impl Client {
         }
     }
 
+    /// A browser-like client whose connections come from `local` (on Linux any 127.x.y.z can
+    /// reach the server on 127.0.0.1), holding the login page's pre-login CSRF token.
+    pub async fn visitor_from(base: &str, local: std::net::IpAddr) -> Client {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(local)
+            .build()
+            .unwrap();
+        let page = http.get(format!("{base}/login")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        Client {
+            csrf: hidden_csrf(&page.text().await.unwrap()),
+            http,
+            base: base.to_owned(),
+        }
+    }
+
+    /// Posts the login form (with the pre-login token from [`Client::visitor_from`]); the raw
+    /// answer: 303 on success.
+    pub async fn try_login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.try_login_forwarded(username, password, None).await
+    }
+
+    /// The same, with an `X-Forwarded-For` header as a proxy would add.
+    pub async fn try_login_forwarded(
+        &self,
+        username: &str,
+        password: &str,
+        forwarded_for: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self.http.post(format!("{}/login", self.base)).form(&[
+            ("_csrf", self.csrf.as_str()),
+            ("username", username),
+            ("password", password),
+        ]);
+        if let Some(f) = forwarded_for {
+            req = req.header("X-Forwarded-For", f);
+        }
+        req.send().await.unwrap()
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.base))

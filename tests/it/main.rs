@@ -34,6 +34,7 @@ mod history_search;
 mod insights_tab;
 mod leads_import;
 mod login_redirect;
+mod login_throttle;
 mod notes;
 mod outbound_sms;
 mod outbox;

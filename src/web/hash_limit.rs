@@ -1,0 +1,83 @@
+//! Password hashing under its own concurrency limit and at a lower CPU priority. Argon2id
+//! spends ~19 MiB and tens of milliseconds of a core per call on purpose; on the shared
+//! blocking pool a flood of logins would start one per request, all at once, and every store
+//! read (which runs on the same pool) would wait for a core behind them. Here one hash runs per
+//! core but one (at least one), so a core stays free for everything else; further logins queue
+//! for a permit. Each hash runs on a thread of its own at nice 10 (`search::background`), so a
+//! request that wakes up takes its core at once. Measured in the login bench (README).
+
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::Semaphore;
+
+/// One permit per core but one. A process-wide static rather than part of `AppState` because hashing
+/// is also called where there is no state (creating users from the CLI and at start-up), and
+/// the cores it protects are the process's anyway.
+fn limiter() -> Arc<Semaphore> {
+    static LIMITER: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    LIMITER
+        .get_or_init(|| Arc::new(Semaphore::new(permits())))
+        .clone()
+}
+
+fn permits() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.saturating_sub(1).max(1)
+}
+
+/// Runs `work` (hashing) at the lower priority once a permit is free. The permit goes with
+/// the work, so a request given up while hashing still holds it until the hash is done.
+pub async fn run<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let permit = limiter()
+        .acquire_owned()
+        .await
+        .map_err(|e| format!("the hashing limiter is closed: {e}"))?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        crate::search::background::run_as("parley-hash", work)
+    })
+    .await
+    .map_err(|e| format!("the hashing task failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_hashes_run_at_once_than_there_are_permits() {
+        let permits = super::permits();
+        let running = std::sync::Arc::new(AtomicUsize::new(0));
+        let most = std::sync::Arc::new(AtomicUsize::new(0));
+        let calls = (0..4 * permits).map(|_| {
+            let (running, most) = (running.clone(), most.clone());
+            super::run(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                running.fetch_sub(1, Ordering::SeqCst);
+            })
+        });
+        for done in futures_util::future::join_all(calls).await {
+            done.unwrap();
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!(
+            most >= 1 && most <= permits,
+            "{most} at once, {permits} permits"
+        );
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod priority_tests {
+    #[tokio::test]
+    async fn hashing_runs_at_the_lower_priority() {
+        let own = || rustix::process::getpriority_process(Some(rustix::thread::gettid()));
+        let inside = super::run(move || own().unwrap()).await.unwrap();
+        assert!(inside >= 10, "nice {inside}");
+        assert!(own().unwrap() < 10, "the caller keeps its priority");
+    }
+}
