@@ -4,13 +4,12 @@
 //! successful change under `/admin/` is recorded too, named by its request, so an admin
 //! action added later is never missed.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::auth::{SessionInfo, is_safe};
+use super::client_addr::ClientAddr;
 use crate::domain::{AuditEntry, AuditKind, User, UserId};
 use crate::state::AppState;
 use crate::store;
@@ -59,11 +58,11 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         .extensions()
         .get::<SessionInfo>()
         .map(|i| (i.user.id, i.user.username.clone()));
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+    let (parts, body) = request.into_parts();
+    let client = ClientAddr::from_parts(&parts, &state.config.trusted_proxies)
+        .map(|c| c.to_string())
         .unwrap_or_default();
+    let request = Request::from_parts(parts, body);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;

@@ -64,10 +64,13 @@ pub async fn login_post(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(&form.next);
+    let name = form.username.trim().to_ascii_lowercase();
     match throttled_login(&state, client, &form.username, &form.password).await {
-        Ok((_user, cookie)) => {
+        Ok((user, cookie)) => {
             let to = if next == "/" { "/".to_owned() } else { next };
-            ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
+            AuditNote::new(AuditKind::LoginSucceeded, user.username.clone(), "")
+                .by(&user)
+                .on(([(header::SET_COOKIE, cookie)], Redirect::to(&to)))
         }
         Err(Refused::Login(LoginError::Store(e))) => PageError::internal(e).into_response(),
         Err(e) => {
@@ -87,10 +90,16 @@ pub async fn login_post(
                 }),
             );
             match e {
-                Refused::Throttled(wait) => {
-                    ([(header::RETRY_AFTER, retry_after(wait))], page).into_response()
+                Refused::Throttled(wait) => AuditNote::new(
+                    AuditKind::LoginThrottled,
+                    name,
+                    format!("told to wait {} s", wait.num_seconds()),
+                )
+                .on(([(header::RETRY_AFTER, retry_after(wait))], page)),
+                Refused::Login(LoginError::Missing) => page.into_response(),
+                Refused::Login(e) => {
+                    AuditNote::new(AuditKind::LoginFailed, name, e.to_string()).on(page)
                 }
-                Refused::Login(_) => page.into_response(),
             }
         }
     }

@@ -286,7 +286,7 @@ async fn no_route_changes_or_removes_an_entry() {
         .await;
     assert_eq!(status, 303);
     let before = entries(&server).await;
-    assert_eq!(before.len(), 1);
+    assert_eq!(before.len(), 2, "the login and the queue");
 
     let audit_routes: Vec<_> = parley::web::route_list(&server.state)
         .into_iter()
@@ -316,5 +316,50 @@ async fn no_route_changes_or_removes_an_entry() {
         }
     }
     assert_eq!(entries(&server).await, before, "nothing changed");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn logins_failures_throttling_and_logouts_are_recorded() {
+    let server = TestServer::start().await;
+    server.add_user("alice", Role::Agent).await;
+    let guesser = Client::visitor_from(&server.url, "127.0.0.3".parse().unwrap()).await;
+    for _ in 0..5 {
+        assert_eq!(
+            guesser.try_login("Alice", "wrong guess!").await.status(),
+            401
+        );
+    }
+    assert_eq!(guesser.try_login("alice", PASSWORD).await.status(), 429);
+    let alice = server.login("alice").await;
+    let (status, _, _) = alice.form_post("/logout", &[], true).await;
+    assert_eq!(status, 303);
+
+    let all = entries(&server).await;
+    let kinds: Vec<AuditKind> = all.iter().map(|e| e.kind).collect();
+    let mut want = vec![AuditKind::LoginFailed; 5];
+    want.extend([
+        AuditKind::LoginThrottled,
+        AuditKind::LoginSucceeded,
+        AuditKind::Logout,
+    ]);
+    assert_eq!(kinds, want);
+    for e in &all[..6] {
+        assert_eq!((e.actor, e.target.as_str()), (None, "alice"), "{e:?}");
+        assert_eq!(e.client, "127.0.0.3");
+    }
+    assert_eq!(all[0].detail, "Wrong user name or password.");
+    assert!(
+        all[5].detail.starts_with("told to wait"),
+        "{}",
+        all[5].detail
+    );
+    for e in &all[6..] {
+        assert_eq!(
+            (e.actor_name.as_str(), e.client.as_str()),
+            ("alice", "127.0.0.1")
+        );
+        assert!(e.actor.is_some());
+    }
     server.stop().await;
 }
