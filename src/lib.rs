@@ -15,12 +15,15 @@
 //!   messages them at their pace within their hours.
 //! - [`web`]: axum router, auth (sessions, argon2id, CSRF, roles), pages, API, SSE, webhooks.
 //! - [`bootstrap`]: first-run admin and the `--demo` data.
+//! - [`passwords`]: argon2id hashing under its own limit, random passwords.
+//! - [`background`]: work at a lower CPU priority (indexing, hashing).
 //! - [`clock`], [`tasks`], [`state`]: time, background tasks and shutdown, shared handles.
 //!
 //! Data flows one way: providers → store → ACD → hub → browsers; handlers send the ACD
 //! commands and never touch its state.
 
 pub mod acd;
+pub mod background;
 pub mod bootstrap;
 pub mod campaigns;
 pub mod clock;
@@ -28,6 +31,7 @@ pub mod config;
 pub mod domain;
 pub mod insights;
 pub mod live;
+pub mod passwords;
 pub mod search;
 pub mod sms;
 pub mod state;

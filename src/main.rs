@@ -270,7 +270,7 @@ fn password_from(stdin: bool) -> std::io::Result<String> {
         std::io::stdin().read_line(&mut line)?;
         Ok(line.trim_end_matches(['\n', '\r']).to_owned())
     } else {
-        Ok(parley::bootstrap::random_password())
+        Ok(parley::passwords::random_password())
     }
 }
 

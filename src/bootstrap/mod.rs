@@ -36,17 +36,6 @@ pub struct Credential {
     pub role: Role,
 }
 
-/// A random password of 16 letters and digits (about 95 bits).
-pub fn random_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 16];
-    rand::fill(&mut bytes);
-    bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect()
-}
-
 /// Hashes with argon2id and stores a new user.
 pub async fn add_user(
     store: &Store,
@@ -57,7 +46,7 @@ pub async fn add_user(
 ) -> Result<User, BootstrapError> {
     let username = crate::domain::validate_username(username).map_err(BootstrapError::Invalid)?;
     crate::domain::validate_password(password).map_err(BootstrapError::Invalid)?;
-    let hash = crate::web::auth::hash_password(password.to_owned())
+    let hash = crate::passwords::hash_password(password.to_owned())
         .await
         .map_err(BootstrapError::Invalid)?;
     let display = if display_name.trim().is_empty() {
@@ -86,7 +75,7 @@ pub async fn set_password(
     password: &str,
 ) -> Result<User, BootstrapError> {
     crate::domain::validate_password(password).map_err(BootstrapError::Invalid)?;
-    let hash = crate::web::auth::hash_password(password.to_owned())
+    let hash = crate::passwords::hash_password(password.to_owned())
         .await
         .map_err(BootstrapError::Invalid)?;
     let name = username.trim().to_ascii_lowercase();
@@ -113,7 +102,7 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
         return Ok(Vec::new());
     }
     let mut logins = Vec::new();
-    let password = random_password();
+    let password = crate::passwords::random_password();
     add_user(store, "admin", "Administrator", Role::Admin, &password).await?;
     logins.push(Credential {
         username: "admin".into(),
@@ -126,7 +115,7 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
     }
     let mut agents = Vec::new();
     for (username, name) in [("alice", "Alice Martin"), ("bob", "Bob Chen")] {
-        let password = random_password();
+        let password = crate::passwords::random_password();
         let user = add_user(store, username, name, Role::Agent, &password).await?;
         agents.push((user.id, user.display_name.clone()));
         let settings = AgentSettings {

@@ -117,7 +117,7 @@ async fn blocking(
     let search = search.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         // A commit starts the next indexing threads from here: they too run lower.
-        let result = super::background::run(|| f(&mut state, &search));
+        let result = crate::background::run_as("parley-index", || f(&mut state, &search));
         (state, result)
     })
     .await;

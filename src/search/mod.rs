@@ -6,7 +6,6 @@
 //! commit the store sequence it reached, so after a crash it catches up from there. A missing,
 //! unreadable or out-of-step index is rebuilt at start.
 
-pub(crate) mod background;
 mod documents;
 mod indexer;
 mod query;
@@ -118,7 +117,9 @@ impl SearchIndex {
             .map(|n| n.get().min(2))
             .unwrap_or(1);
         // Started from a background thread, so its indexing and merge threads run lower.
-        let writer = background::run(|| index.writer_with_num_threads(threads, WRITER_MEMORY))?;
+        let writer = crate::background::run_as("parley-index", || {
+            index.writer_with_num_threads(threads, WRITER_MEMORY)
+        })?;
         // Segments are searched in parallel: a query matching most of a large index (a
         // common phrase) then takes about half as long on two cores.
         let mut index = index;

@@ -32,47 +32,6 @@ const MAX_FORM_BYTES: usize = 256 * 1024;
 /// `last_seen` is refreshed at most this often, so reading pages does not write every time.
 const TOUCH_EVERY_SECS: i64 = 60;
 
-/// Hashes under the hashing limit (`hash_limit`), as [`verify_password`] does.
-pub async fn hash_password(password: String) -> Result<String, String> {
-    use argon2::password_hash::PasswordHasher;
-    super::hash_limit::run(move || {
-        argon2::Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| format!("cannot hash password: {e}"))
-    })
-    .await
-    .map_err(|e| format!("cannot hash password: {e}"))?
-}
-
-/// Checks a password against a stored hash. With no hash (unknown user) it still does the
-/// same work against a throwaway hash, so response time does not reveal which names exist.
-/// Waits for a hashing permit first (`hash_limit`), so a flood of logins queues here.
-pub async fn verify_password(password: String, hash: Option<String>) -> bool {
-    use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-    static THROWAWAY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    super::hash_limit::run(move || {
-        let argon = argon2::Argon2::default();
-        let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| {
-            THROWAWAY
-                .get_or_init(|| {
-                    argon
-                        .hash_password(random_token().as_bytes())
-                        .map(|h| h.to_string())
-                        .unwrap_or_default()
-                })
-                .clone()
-        });
-        let matches = argon
-            .verify_password(password.as_bytes(), hash.as_str())
-            .is_ok();
-        known && matches
-    })
-    .await
-    .unwrap_or(false)
-}
-
 /// 256 random bits, URL-safe.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
@@ -431,7 +390,7 @@ pub async fn login(
         .read(move |txn| store::user_by_name(txn, &name))
         .await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = verify_password(password.to_owned(), hash).await;
+    let ok = crate::passwords::verify_password(password.to_owned(), hash).await;
     let user = match (ok, user) {
         (true, Some(u)) if u.disabled => return Err(LoginError::Disabled),
         (true, Some(u)) => u,

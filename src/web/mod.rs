@@ -11,7 +11,6 @@ pub mod client_addr;
 pub mod consent_csv;
 pub mod contacts;
 pub mod error;
-mod hash_limit;
 pub mod login;
 pub mod outbound;
 pub mod plain_http;

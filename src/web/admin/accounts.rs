@@ -9,10 +9,11 @@ use serde::Deserialize;
 use super::redirect_with_notice;
 use super::users::{NewUserForm, page, refused};
 use crate::domain::{AuditKind, Role, UserId};
+use crate::passwords::{hash_password, random_password};
 use crate::state::AppState;
 use crate::web::accounts::{AccountChange, AccountError, change_account};
 use crate::web::audit::AuditNote;
-use crate::web::auth::{AdminUser, hash_password};
+use crate::web::auth::AdminUser;
 use crate::web::error::PageError;
 use crate::web::views::render;
 
@@ -108,7 +109,7 @@ pub async fn user_password_post(
     me: AdminUser,
     Path(id): Path<u64>,
 ) -> Result<Response, PageError> {
-    let password = crate::bootstrap::random_password();
+    let password = random_password();
     let hash = hash_password(password.clone())
         .await
         .map_err(PageError::internal)?;

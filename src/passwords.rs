@@ -1,9 +1,11 @@
-//! Password hashing under its own concurrency limit and at a lower CPU priority. Argon2id
+//! Passwords: argon2id hashing and checking, and new random passwords.
+//!
+//! Hashing runs under its own concurrency limit and at a lower CPU priority. Argon2id
 //! spends ~19 MiB and tens of milliseconds of a core per call on purpose; on the shared
 //! blocking pool a flood of logins would start one per request, all at once, and every store
 //! read (which runs on the same pool) would wait for a core behind them. Here one hash runs per
 //! core but one (at least one), so a core stays free for everything else; further logins queue
-//! for a permit. Each hash runs on a thread of its own at nice 10 (`search::background`), so a
+//! for a permit. Each hash runs on a thread of its own at nice 10 (`crate::background`), so a
 //! request that wakes up takes its core at once. Measured in the login bench (README).
 
 use std::sync::{Arc, OnceLock};
@@ -25,18 +27,67 @@ fn permits() -> usize {
     cores.saturating_sub(1).max(1)
 }
 
+/// Hashes `password` with argon2id (a PHC string).
+pub async fn hash_password(password: String) -> Result<String, String> {
+    use argon2::password_hash::PasswordHasher;
+    run(move || {
+        argon2::Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| format!("cannot hash password: {e}"))
+    })
+    .await
+    .map_err(|e| format!("cannot hash password: {e}"))?
+}
+
+/// Checks a password against a stored hash. With no hash (unknown user) it still does the
+/// same work against a throwaway hash, so response time does not reveal which names exist.
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+    static THROWAWAY: OnceLock<String> = OnceLock::new();
+    run(move || {
+        let argon = argon2::Argon2::default();
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| {
+            THROWAWAY
+                .get_or_init(|| {
+                    argon
+                        .hash_password(random_password().as_bytes())
+                        .map(|h| h.to_string())
+                        .unwrap_or_default()
+                })
+                .clone()
+        });
+        let matches = argon
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok();
+        known && matches
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A new random password: 16 characters from an alphabet without look-alikes (about 93 bits).
+pub fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 16];
+    rand::fill(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
 /// Runs `work` (hashing) at the lower priority once a permit is free. The permit goes with
 /// the work, so a request given up while hashing still holds it until the hash is done.
-pub async fn run<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, String> {
+async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
     let permit = limiter()
         .acquire_owned()
         .await
         .map_err(|e| format!("the hashing limiter is closed: {e}"))?;
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        crate::search::background::run_as("parley-hash", work)
+        crate::background::run_as("parley-hash", work)
     })
     .await
     .map_err(|e| format!("the hashing task failed: {e}"))

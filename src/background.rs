@@ -1,22 +1,19 @@
-//! Index work at a lower CPU priority. Indexing and merging segments are the server's largest
-//! CPU users after HTTP itself, and nothing waits on them; on a small box they would otherwise
-//! take turns on the cores with the store writer, the ACD and the request handlers, and every
-//! webhook waiting behind them pays in latency. Threads inherit the priority of the thread
-//! that starts them, so tantivy's indexing and merge threads started from here run lower too.
-//! Password hashing runs here too (`web::hash_limit`), for the same reason.
+//! Work at a lower CPU priority: search indexing and password hashing. Indexing and merging
+//! segments are the server's largest CPU users after HTTP itself, and nothing waits on them;
+//! on a small box they would otherwise take turns on the cores with the store writer, the ACD
+//! and the request handlers, and every webhook waiting behind them pays in latency. Threads
+//! inherit the priority of the thread that starts them, so tantivy's indexing and merge
+//! threads started from here run lower too. Password hashing (`passwords`) runs here for the
+//! same reason.
 
 /// Linux nice value: a thread at 10 gets about a tenth of a core that a busy normal thread
 /// also wants, and all of an idle one.
 const NICE: i32 = 10;
 
-/// Runs `f` on a thread of its own at the lower priority and returns what it returns. A
-/// panic in `f`, or no thread to be had, panics the caller (the indexer reports it and
-/// stops; the store keeps every change for the next start).
-pub fn run<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    run_as("parley-index", f)
-}
-
-/// [`run`] on a thread called `name` (as profilers and `top -H` show it).
+/// Runs `f` on a thread of its own called `name` (as profilers and `top -H` show it), at the
+/// lower priority, and returns what it returns. A panic in `f`, or no thread to be had,
+/// panics the caller (the indexer reports it and stops; the store keeps every change for the
+/// next start).
 pub fn run_as<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
@@ -56,7 +53,7 @@ mod tests {
     fn the_work_runs_lower_and_the_caller_stays_as_it_was() {
         let own = || rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap();
         let before = own();
-        let (inside, spawned) = super::run(|| {
+        let (inside, spawned) = super::run_as("test", || {
             // A thread started from the work inherits its priority (as tantivy's do).
             let spawned = std::thread::spawn(own).join().unwrap();
             (own(), spawned)
