@@ -10,6 +10,11 @@
 //! (target ≤ 2×), and the bad logins answered per second: `401` (hashed and refused) and `429`
 //! (throttled, never hashed).
 //!
+//! Between the two, a *floor*: the same password checks, as many at once as the flood keeps
+//! queued, run straight through `parley::passwords` with no HTTP and no login, while /api/me is
+//! timed again. Hashing must take its cores whatever Parley does, so p99(flood) ÷ p99(floor)
+//! is what the login path itself adds on top.
+//!
 //! The flood and the probe each run on a thread and runtime of their own, so neither waits on
 //! the other's tasks; the server gets the main runtime. All three share the machine's cores.
 //!
@@ -139,7 +144,9 @@ async fn run(settings: Settings) -> Res<()> {
     let load_after = load_average();
 
     let idle = summary(probed.idle);
+    let floor = summary(probed.floor);
     let during = summary(probed.flood);
+    let over_floor = during.p99.as_secs_f64() / floor.p99.as_secs_f64().max(1e-9);
     let secs = settings.flood.as_secs_f64();
     let ratio = during.p99.as_secs_f64() / idle.p99.as_secs_f64().max(1e-9);
     let mut refused = flooded.refused_times;
@@ -147,8 +154,10 @@ async fn run(settings: Settings) -> Res<()> {
     println!(
         "\nLogin flood ({} CPUs, {} workers, {:?} idle, {:?} flood after {:?} ramp-up)\n\
          GET /api/me idle:         p50 {} p95 {} p99 {} max {} ({} requests)\n\
+         GET /api/me hashing alone: p50 {} p95 {} p99 {} max {} ({} requests; the floor)\n\
          GET /api/me during flood: p50 {} p95 {} p99 {} max {} ({} requests)\n\
          p99 flood / idle: {ratio:.2}x (target <= 2x: {})\n\
+         p99 flood / floor: {over_floor:.2}x (what the login path adds to the hashing itself)\n\
          bad logins during the flood: {} answered 401 ({:.0}/s; answer p50 {} p99 {}), \
          {} answered 429 ({:.0}/s), {} other answers or errors; {} source addresses\n\
          load average after: {load_after}",
@@ -162,6 +171,11 @@ async fn run(settings: Settings) -> Res<()> {
         ms(idle.p99),
         ms(idle.max),
         idle.n,
+        ms(floor.p50),
+        ms(floor.p95),
+        ms(floor.p99),
+        ms(floor.max),
+        floor.n,
         ms(during.p50),
         ms(during.p95),
         ms(during.p99),
@@ -300,6 +314,7 @@ async fn flood_worker(flood: Arc<Flood>, url: String) -> Res<Vec<Duration>> {
 
 struct Probed {
     idle: Vec<Duration>,
+    floor: Vec<Duration>,
     flood: Vec<Duration>,
     /// Flood answers while `flood` was measured.
     refused: u64,
@@ -319,6 +334,29 @@ async fn probe_run(
     // Warm the connection and the code paths.
     probe(&http, &url, Duration::from_millis(500)).await?;
     let idle_times = probe(&http, &url, idle).await?;
+    let floor_times = {
+        let hashing = std::sync::Arc::new(AtomicBool::new(true));
+        let checks: Vec<_> = (0..8)
+            .map(|_| {
+                let hashing = hashing.clone();
+                tokio::spawn(async move {
+                    let hash = parley::passwords::hash_password(PASSWORD.into()).await?;
+                    while hashing.load(Ordering::SeqCst) {
+                        parley::passwords::verify_password("wrong".into(), Some(hash.clone()))
+                            .await;
+                    }
+                    Ok::<_, String>(())
+                })
+            })
+            .collect();
+        tokio::time::sleep(ramp).await;
+        let times = probe(&http, &url, idle).await?;
+        hashing.store(false, Ordering::SeqCst);
+        for check in checks {
+            check.await??;
+        }
+        times
+    };
     flood.start.store(true, Ordering::SeqCst);
     tokio::time::sleep(ramp).await;
     let before = flood.counts();
@@ -326,6 +364,7 @@ async fn probe_run(
     let after = flood.counts();
     Ok(Probed {
         idle: idle_times,
+        floor: floor_times,
         flood: flood_times,
         refused: after[0] - before[0],
         throttled: after[1] - before[1],
