@@ -30,8 +30,9 @@ pub fn run_as<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// Lowers the calling thread's priority to nice 10 (never raises it).
 #[cfg(target_os = "linux")]
-fn lower_priority() {
+pub fn lower_priority() {
     // On Linux the nice value belongs to the thread, so this leaves the rest of the process
     // as it is.
     let thread = Some(rustix::thread::gettid());
@@ -40,12 +41,12 @@ fn lower_priority() {
     if current < NICE
         && let Err(e) = rustix::process::setpriority_process(thread, NICE)
     {
-        tracing::debug!(error = %e, "cannot lower the index thread's priority");
+        tracing::debug!(error = %e, "cannot lower a background thread's priority");
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn lower_priority() {}
+pub fn lower_priority() {}
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {

@@ -1,25 +1,52 @@
 //! Passwords: argon2id hashing and checking, and new random passwords.
 //!
-//! Hashing runs under its own concurrency limit and at a lower CPU priority. Argon2id
-//! spends ~19 MiB and tens of milliseconds of a core per call on purpose; on the shared
-//! blocking pool a flood of logins would start one per request, all at once, and every store
-//! read (which runs on the same pool) would wait for a core behind them. Here one hash runs per
-//! core but one (at least one), so a core stays free for everything else; further logins queue
-//! for a permit. Each hash runs on a thread of its own at nice 10 (`crate::background`), so a
-//! request that wakes up takes its core at once. Measured in the login bench (README).
+//! Hashing runs on its own threads, at a lower CPU priority. Argon2id spends ~19 MiB and tens
+//! of milliseconds of a core per call on purpose; on the shared blocking pool a flood of
+//! logins would start one per request, all at once, and every store read (which runs on the
+//! same pool) would wait for a core behind them. Here one hash runs per core but one (at
+//! least one), so a core stays free for everything else; further logins queue. The hashing
+//! threads run at nice 10 (`crate::background`), so a request that wakes up takes its core at
+//! once. Measured in the login bench (README).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use tokio::sync::Semaphore;
+type Job = Box<dyn FnOnce() + Send>;
 
-/// One permit per core but one. A process-wide static rather than part of `AppState` because hashing
-/// is also called where there is no state (creating users from the CLI and at start-up), and
-/// the cores it protects are the process's anyway.
-fn limiter() -> Arc<Semaphore> {
-    static LIMITER: OnceLock<Arc<Semaphore>> = OnceLock::new();
-    LIMITER
-        .get_or_init(|| Arc::new(Semaphore::new(permits())))
-        .clone()
+/// The hashing threads' queue: one thread per core but one, started on first use and kept, so
+/// a login costs no thread start (a new thread per hash, with its stack and argon2's 19 MiB
+/// mapped and unmapped each time, held up the other threads of the process). A process-wide
+/// static rather than part of `AppState` because hashing is also called where there is no
+/// state (creating users from the CLI and at start-up), and the cores it protects are the
+/// process's anyway.
+fn queue() -> &'static std::sync::mpsc::Sender<Job> {
+    static QUEUE: OnceLock<std::sync::mpsc::Sender<Job>> = OnceLock::new();
+    QUEUE.get_or_init(|| {
+        // Logins wait here for their turn.
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..permits() {
+            let rx = rx.clone();
+            let started = std::thread::Builder::new()
+                .name(format!("parley-hash-{i}"))
+                .spawn(move || {
+                    crate::background::lower_priority();
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(e) = started {
+                tracing::error!(error = %e, "cannot start a hashing thread");
+            }
+        }
+        tx
+    })
 }
 
 fn permits() -> usize {
@@ -78,19 +105,16 @@ pub fn random_password() -> String {
         .collect()
 }
 
-/// Runs `work` (hashing) at the lower priority once a permit is free. The permit goes with
-/// the work, so a request given up while hashing still holds it until the hash is done.
+/// Runs `work` (hashing) on a hashing thread, at the lower priority, once one is free.
 async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
-    let permit = limiter()
-        .acquire_owned()
-        .await
-        .map_err(|e| format!("the hashing limiter is closed: {e}"))?;
-    tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        crate::background::run_as("parley-hash", work)
-    })
-    .await
-    .map_err(|e| format!("the hashing task failed: {e}"))
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(work());
+    });
+    queue()
+        .send(job)
+        .map_err(|_| "the hashing threads are gone".to_owned())?;
+    rx.await.map_err(|_| "the hashing thread failed".to_owned())
 }
 
 #[cfg(test)]
