@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use parley::config::Config;
-use parley::domain::Role;
+use parley::domain::{AuditKind, Role};
 use parley::tasks::Shutdown;
 
 #[derive(Parser)]
@@ -281,7 +281,18 @@ async fn user_passwd(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let password = password_from(password_stdin)?;
     let (store, writer) = parley::open_store(&config)?;
-    let result = parley::bootstrap::set_password(&store, username, &password).await;
+    let mut result = parley::bootstrap::set_password(&store, username, &password).await;
+    if let Ok(user) = &result
+        && let Err(e) = parley::bootstrap::audit_command_line(
+            &store,
+            AuditKind::PasswordReset,
+            &user.username,
+            "",
+        )
+        .await
+    {
+        result = Err(e.into());
+    }
     drop(store);
     writer.join().ok();
     let user = result?;
@@ -306,6 +317,13 @@ async fn user_add(
     let password = password_from(password_stdin)?;
     let (store, writer) = parley::open_store(&config)?;
     let user = parley::bootstrap::add_user(&store, username, name, role, &password).await?;
+    parley::bootstrap::audit_command_line(
+        &store,
+        AuditKind::UserCreated,
+        &user.username,
+        user.role.as_str(),
+    )
+    .await?;
     drop(store);
     writer.join().ok();
     println!(
@@ -333,6 +351,8 @@ async fn token_create(
         .ok_or_else(|| format!("there is no user \"{username}\""))?;
     let token =
         parley::web::auth::create_api_token(&store, user.id, label, chrono::Utc::now()).await?;
+    parley::bootstrap::audit_command_line(&store, AuditKind::TokenCreated, &user.username, label)
+        .await?;
     drop(store);
     writer.join().ok();
     println!(

@@ -94,6 +94,28 @@ pub async fn set_password(
     user.ok_or_else(|| BootstrapError::Invalid(format!("there is no user \"{username}\"")))
 }
 
+/// Records an act done with the command line (which runs on the server's machine, with the
+/// server stopped) in the audit log.
+pub async fn audit_command_line(
+    store: &Store,
+    kind: crate::domain::AuditKind,
+    target: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
+    let entry = crate::domain::AuditEntry {
+        at: Utc::now(),
+        actor: None,
+        actor_name: "(command line)".into(),
+        client: "local".into(),
+        kind,
+        target: target.to_owned(),
+        detail: detail.to_owned(),
+    };
+    store
+        .write(move |txn| store::append_audit(txn, &entry).map(|_| ()))
+        .await
+}
+
 /// On an empty store: an admin (and with `demo` two agents, a queue, an inbound campaign on
 /// the simulator number, a few named contacts and their past conversations). Returns the
 /// logins to print once.

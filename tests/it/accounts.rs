@@ -314,5 +314,22 @@ async fn user_passwd_sets_a_password_from_the_command_line() {
         .try_login("carol", "from the command line")
         .await
         .expect("the new password works");
+    let audit = server
+        .state
+        .store
+        .read(|txn| {
+            parley::store::audit_entries(txn, &parley::store::AuditFilter::default(), None, 100)
+        })
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .entries
+            .iter()
+            .any(|(_, e)| e.kind == parley::domain::AuditKind::PasswordReset
+                && e.actor_name == "(command line)"
+                && e.target == "carol"),
+        "the command line's reset is in the audit log"
+    );
     server.stop().await;
 }
