@@ -396,20 +396,7 @@ pub async fn login(
         (true, Some(u)) => u,
         _ => return Err(LoginError::Wrong),
     };
-    let token = random_token();
-    let now = state.clock.now();
-    let session = Session {
-        user: user.id,
-        csrf_token: random_token(),
-        created_at: now,
-        last_seen: now,
-    };
-    let hash = token_hash(&token);
-    state
-        .store
-        .write(move |txn| store::put_session(txn, &hash, &session))
-        .await?;
-    let cookie = set_cookie(SESSION_COOKIE, &token, state.config.secure_cookies(), None);
+    let cookie = sessions::open(state, user.id).await?;
     Ok((user, cookie))
 }
 

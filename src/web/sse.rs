@@ -1,16 +1,16 @@
 //! Server-sent event streams: one per agent workspace tab, one per simulated phone tab.
 //! Each stream opens with a full `sync` (so a reconnect, with or without `Last-Event-ID`,
-//! always resynchronises), sends keep-alives, and ends when the server shuts down.
+//! always resynchronises), sends keep-alives, and ends when its login session ends or the
+//! server shuts down.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Serialize;
-
-use axum::http::StatusCode;
 
 use super::auth::{AgentUser, Credential, SessionInfo};
 use super::error::ApiError;
