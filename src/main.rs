@@ -190,13 +190,21 @@ async fn serve(
     if let Some(addr) = listen {
         config.listen = addr;
     }
-    {
+    // Whether any campaign sends through the simulator, so its page exists.
+    let simulated = {
         let (store, writer) = parley::open_store(&config)?;
         let logins = parley::bootstrap::first_run(&store, demo).await?;
+        let default = config.sms.provider.name();
+        let simulated = store
+            .read(parley::store::all_campaigns)
+            .await?
+            .iter()
+            .any(|c| c.sends_through(default) == parley::sms::simulator::NAME);
         drop(store);
         writer.join().ok();
         print_logins(&logins, demo);
-    }
+        simulated
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -210,9 +218,13 @@ async fn serve(
         }
     });
     let url = format!("http://{}", listener.local_addr()?);
-    println!(
-        "Parley is running at {url}  (agents: {url}/workspace, customer phone: {url}/simulator)"
-    );
+    if simulated {
+        println!(
+            "Parley is running at {url}  (agents: {url}/workspace, customer phone: {url}/simulator)"
+        );
+    } else {
+        println!("Parley is running at {url}  (agents: {url}/workspace)");
+    }
     parley::run(config, listener, shutdown).await?;
     Ok(())
 }
