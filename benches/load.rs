@@ -131,31 +131,7 @@ impl Settings {
 }
 
 fn main() -> std::process::ExitCode {
-    let settings = match Settings::from_env() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("load bench: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("load bench: cannot start tokio: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run(settings)) {
-        Ok(true) => std::process::ExitCode::SUCCESS,
-        Ok(false) => std::process::ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("\nload bench FAILED: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    bench_main("load", Settings::from_env(), run)
 }
 
 /// Runs every part; returns whether the data checks held (targets only report).

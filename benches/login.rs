@@ -74,30 +74,9 @@ impl Settings {
 }
 
 fn main() -> std::process::ExitCode {
-    let settings = match Settings::from_env() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("login bench: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("login bench: cannot start tokio: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run(settings)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("\nlogin bench FAILED: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    bench_main("login", Settings::from_env(), |s| async {
+        run(s).await.map(|()| true)
+    })
 }
 
 async fn run(settings: Settings) -> Res<()> {

@@ -43,7 +43,7 @@ mod report;
 #[path = "search/topics.rs"]
 mod topics;
 
-use common::{Res, say};
+use common::{Res, bench_main, say};
 
 pub struct Settings {
     quick: bool,
@@ -126,30 +126,9 @@ impl Settings {
 }
 
 fn main() -> std::process::ExitCode {
-    let settings = match Settings::from_env() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("search bench: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("search bench: cannot start tokio: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run(settings)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("\nsearch bench FAILED: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    bench_main("search", Settings::from_env(), |s| async {
+        run(s).await.map(|()| true)
+    })
 }
 
 /// North American numbers in the NPA-555 exchange (the fictional 555-01XX block first within

@@ -1,4 +1,4 @@
-//! What the load and search benchmarks share: the machine's facts, signed Twilio webhooks over
+//! What the benchmarks share: their `main`, the machine's facts, signed Twilio webhooks over
 //! a minimal keep-alive HTTP/1.1 client, the in-process server, logging in, and percentiles.
 #![allow(dead_code)] // each bench uses part of it
 
@@ -23,6 +23,45 @@ pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const OUR_NUMBER: &str = "+14155550100";
 pub const WEBHOOK_PATH: &str = "/webhooks/twilio/sms";
 pub const PASSWORD: &str = "bench-password-0123";
+
+/// A bench's `main`: reads its settings, runs it on a multi-threaded runtime, and turns the
+/// outcome into the exit code (2: bad options or no runtime; 1: failed, or its checks did not
+/// hold).
+pub fn bench_main<S, F>(
+    name: &str,
+    settings: Res<S>,
+    run: impl FnOnce(S) -> F,
+) -> std::process::ExitCode
+where
+    F: Future<Output = Res<bool>>,
+{
+    use std::process::ExitCode;
+    let settings = match settings {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{name} bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{name} bench: cannot start tokio: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(settings)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("\n{name} bench FAILED: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 pub fn say(line: &str) {
     eprintln!("{line}");
