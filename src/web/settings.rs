@@ -70,19 +70,24 @@ fn page(
     }
 }
 
+/// The page with the user's settings as stored.
+async fn stored_page(state: &AppState, user: &AgentUser) -> Result<SettingsPage, PageError> {
+    let (campaigns, prefs) = load(state, user).await?;
+    Ok(page(
+        user,
+        &campaigns,
+        prefs.default_sms_campaign,
+        !prefs.mute_notifications,
+    ))
+}
+
 #[tracing::instrument(skip_all, fields(user = %user.user.id))]
 pub async fn settings_get(
     State(state): State<AppState>,
     user: AgentUser,
     Query(q): Query<Notice>,
 ) -> Result<Response, PageError> {
-    let (campaigns, prefs) = load(&state, &user).await?;
-    let mut view = page(
-        &user,
-        &campaigns,
-        prefs.default_sms_campaign,
-        !prefs.mute_notifications,
-    );
+    let mut view = stored_page(&state, &user).await?;
     view.notice = q.notice;
     Ok(render(&view))
 }
@@ -169,13 +174,7 @@ pub async fn password_post(
             .map(|e| format!("The new {e}; nothing was changed."))
     };
     if let Some(message) = refusal {
-        let (campaigns, prefs) = load(&state, &user).await?;
-        let mut view = page(
-            &user,
-            &campaigns,
-            prefs.default_sms_campaign,
-            !prefs.mute_notifications,
-        );
+        let mut view = stored_page(&state, &user).await?;
         view.password_error = Some(message);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)).into_response());
     }

@@ -274,23 +274,11 @@ async fn user_passwd_sets_a_password_from_the_command_line() {
     let dir = server.stop().await;
 
     let run = |input: &str| {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parley"))
-            .args(["--data-dir"])
-            .arg(dir.path())
-            .args(["user", "passwd", "carol", "--password-stdin"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        parley_command(
+            dir.path(),
+            &["user", "passwd", "carol", "--password-stdin"],
+            input,
+        )
     };
     let short = run("short\n");
     assert!(!short.status.success());

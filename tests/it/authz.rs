@@ -182,13 +182,7 @@ async fn call(who: &Who, method: &Method, path: &str, csrf: bool) -> (u16, Strin
         };
     }
     let res = req.send().await.unwrap();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (res.status().as_u16(), location)
+    (res.status().as_u16(), location(&res))
 }
 
 fn meets(expected: &Expect, status: u16, location: &str) -> bool {

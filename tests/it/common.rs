@@ -358,12 +358,7 @@ impl Client {
             .send()
             .await
             .unwrap();
-        let location = res
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let location = location(&res);
         (res.status().as_u16(), res.text().await.unwrap(), location)
     }
 
@@ -635,4 +630,46 @@ pub async fn close_store(store: parley::store::Store, writer: std::thread::JoinH
     tokio::task::spawn_blocking(move || writer.join().unwrap())
         .await
         .unwrap();
+}
+
+/// The real binary on the data dir `data_dir` (quiet logs), to run a command or the server.
+pub fn parley_binary(data_dir: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_parley"));
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .env("PARLEY_LOG", "warn");
+    cmd
+}
+
+/// Runs a command of the binary to completion with `stdin` as its input; its output.
+pub fn parley_command(
+    data_dir: &std::path::Path,
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = parley_binary(data_dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A response's `Location` header, or "" without one.
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }

@@ -1,8 +1,8 @@
 //! The index is derived data: after a kill between store commit and index commit it catches up
 //! at start; a missing, corrupt or `parley reindex`ed index answers exactly as before.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use parley::domain::Role;
@@ -13,30 +13,9 @@ use crate::search::{enc, until};
 
 const PUBLIC: &str = "http://parley.test";
 
-fn parley(data_dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_parley"));
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .env("PARLEY_LOG", "warn");
-    cmd
-}
-
 /// Runs a CLI command to completion and returns its stdout.
 fn run_cli(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
-    let mut child = parley(data_dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = parley_command(data_dir, args, stdin);
     assert!(
         out.status.success(),
         "parley {args:?}: {}",
@@ -47,7 +26,7 @@ fn run_cli(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
 
 /// Starts the real binary; returns it and its URL.
 fn start_binary(data_dir: &std::path::Path, commit_interval_ms: u64) -> (Child, String) {
-    let mut child = parley(data_dir)
+    let mut child = parley_binary(data_dir)
         .args(["--listen", "127.0.0.1:0"])
         .env("PARLEY_SMS__TWILIO__AUTH_TOKEN", TWILIO_TOKEN)
         .env("PARLEY_PUBLIC_URL", PUBLIC)
