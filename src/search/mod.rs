@@ -21,7 +21,10 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 
 pub use documents::{IndexDoc, contact_text, survey_text};
 pub use indexer::spawn as spawn_indexer;
-pub use query::*;
+pub use query::{
+    Highlighted, Hit, MAX_QUERY_CHARS, MAX_RESULT_DEPTH, RawHit, SearchPage, SearchRequest, Sort,
+    direction_code,
+};
 pub use rebuild::{rebuild, reindex};
 pub use schema::{DocKind, Fields, SCHEMA_VERSION};
 

@@ -41,28 +41,63 @@ use redb::{
     Database, ReadTransaction, ReadableDatabase, ReadableTable, TableHandle, WriteTransaction,
 };
 
-pub use api_tokens::*;
+pub use api_tokens::{ApiToken, all_api_tokens, api_token, delete_api_token, put_api_token};
 pub use audit::{AuditFilter, AuditPage, append_audit, audit_entries};
-pub use campaign_runs::*;
-pub use changes::*;
-pub use classes::*;
+pub use campaign_runs::{
+    CANCELLED, LeadMessage, LeadSent, campaign_minutes, campaign_run, campaign_stats, change_run,
+    count_refused, finish_run, lead_progress, pending_leads, queue_lead_messages,
+    running_campaigns, skip_leads,
+};
+pub use changes::{Change, changes_after, last_change_seq, prune_changes, record_change};
+pub use classes::{SavedClass, all_classes, class, permissions_of, put_class, save_class};
 pub use codec::{all_json, decode, get_json, next_id};
-pub use consent::*;
-pub use contacts::*;
-pub use conversations::*;
-pub use directory::*;
-pub use history::*;
-pub use inbound::*;
-pub use leads::*;
-pub use notes::*;
-pub use outbound::*;
-pub use outbox::*;
-pub use prefs::*;
-pub use queues::*;
-pub use sessions::*;
-pub use surveys::*;
-pub use tables::*;
-pub use templates::*;
+pub use consent::{change_consent, consent_ledger, consent_ledger_all, consent_of, opted_out_in};
+pub use contacts::{ContactRefused, create_contact, search_contacts, update_contact};
+pub use conversations::{
+    append_event, events_of, insert_outbound, insert_past_reply, message, messages_of,
+    messages_with, open_workitems, route_step, workitem,
+};
+pub use directory::{
+    NewCampaign, NewUser, UserChange, agent_settings, all_agent_settings, all_campaigns,
+    all_queues, all_users, campaign, change_user, contact, contact_by_phone, count_users,
+    find_or_create_contact, insert_campaign, insert_queue, insert_user, put_agent_settings, queue,
+    save_campaign, set_contact_name, user, user_by_name, user_id_by_name,
+};
+pub use history::{
+    HistoryDetail, HistoryEntry, HistoryItem, HistoryKind, HistoryPage, HistoryQuery, HistoryRange,
+    WorkitemSummary, history_detail, history_page,
+};
+pub use inbound::{InboundSms, Ingested, KeywordOutcome, PROVIDERS, ingest_inbound, ingest_many};
+pub use leads::{Imported, campaign_leads, count_leads, insert_leads, lead, lead_field_names};
+pub use notes::{add_note, note, notes_of};
+pub use outbound::{
+    OutboundRefusal, StartedOutbound, campaign_in, contact_in, customer_has_written, start_outbound,
+};
+pub use outbox::{
+    Claim, INTERRUPTED, OPTED_OUT, OutboxEntry, PreparedSend, SendOutcome, claim_send, due_outbox,
+    fail_interrupted_sends, next_outbox_due, prepare_send, record_delivery_status, record_send,
+};
+pub use prefs::{UserPrefs, update_user_prefs, user_prefs};
+pub use queues::{SavedQueue, same_name, save_queue};
+pub use sessions::{
+    Session, delete_session, delete_sessions_of, expire_sessions, put_session, session,
+};
+pub use surveys::{
+    SavedResponse, all_surveys, campaign_survey, next_survey_id, put_survey, save_survey_response,
+    set_campaign_survey, survey, survey_response,
+};
+pub use tables::{
+    AGENT_SETTINGS, API_TOKENS, AUDIT_LOG, CAMPAIGN_LEAD_FIELDS, CAMPAIGN_LEADS, CAMPAIGN_MESSAGES,
+    CAMPAIGN_MINUTES, CAMPAIGN_NUMBERS, CAMPAIGN_RUNS, CAMPAIGN_STATS, CAMPAIGNS, CHANGES, CLASSES,
+    CONSENT, CONSENT_BY_PHONE, CONSENT_LEDGER, CONTACTS, CONTACTS_BY_PHONE, EVENTS,
+    EVENTS_BY_WORKITEM, LEAD_PROGRESS, LEADS, LEADS_BY_NUMBER, MESSAGES, MESSAGES_BY_WORKITEM,
+    META, NOTES, NOTES_BY_CONTACT, OPEN_WORKITEMS, OUTBOX, PROVIDER_IDS, PROVIDER_IDS_V1, QUEUES,
+    SESSIONS, SURVEY_RESPONSES, SURVEYS, TEMPLATES, USER_PREFS, USERS, USERS_BY_NAME, WORKITEMS,
+    WORKITEMS_BY_CONTACT,
+};
+pub use templates::{
+    SavedTemplate, TemplateFields, all_templates, delete_template, put_template, template,
+};
 pub use txn::Txn;
 pub use writer::{BatchStats, Pending, SLOW_SYNC};
 
