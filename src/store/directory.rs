@@ -79,8 +79,8 @@ pub enum UserChange {
         after: User,
     },
     NoSuchUser,
-    /// Refused: no enabled admin would be left.
-    LastAdmin,
+    /// Refused: no enabled admin would be left (the user's name).
+    LastAdmin(String),
 }
 
 /// Changes user `id` with `change`, refusing (and writing nothing) when that would leave no
@@ -104,7 +104,7 @@ pub fn change_user(
             .filter(|u| u.id != id && is_admin(u))
             .count();
         if others == 0 {
-            return Ok(UserChange::LastAdmin);
+            return Ok(UserChange::LastAdmin(before.username));
         }
     }
     put_json(&mut table, id.0, &after)?;

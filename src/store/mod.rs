@@ -80,7 +80,7 @@ pub use outbox::{
 pub use prefs::{UserPrefs, update_user_prefs, user_prefs};
 pub use queues::{SavedQueue, same_name, save_queue};
 pub use sessions::{
-    Session, delete_session, delete_sessions_of, expire_sessions, put_session, session,
+    Session, any_session, delete_session, delete_sessions_of, expire_sessions, put_session, session,
 };
 pub use surveys::{
     SavedResponse, all_surveys, campaign_survey, next_survey_id, put_survey, save_survey_response,

@@ -57,6 +57,20 @@ pub fn delete_sessions_of(txn: &WriteTransaction, user: UserId) -> Result<(), St
     Ok(())
 }
 
+/// Whether any session is one `over` picks.
+pub fn any_session(
+    txn: &ReadTransaction,
+    over: impl Fn(&Session) -> bool,
+) -> Result<bool, StoreError> {
+    for row in txn.open_table(SESSIONS)?.iter()? {
+        let (_, v) = row?;
+        if over(&decode::<Session>("sessions", v.value())?) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Removes the sessions `over` picks; their token hashes.
 pub fn expire_sessions(
     txn: &WriteTransaction,

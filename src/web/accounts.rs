@@ -35,7 +35,6 @@ pub async fn change_account(
     change: AccountChange,
     by: &str,
 ) -> Result<User, AccountError> {
-    let name_of = |u: &User| u.username.clone();
     let outcome = state
         .store
         .write(move |txn| {
@@ -50,15 +49,7 @@ pub async fn change_account(
     let (before, after) = match outcome {
         UserChange::Changed { before, after } => (before, after),
         UserChange::NoSuchUser => return Err(AccountError::NoSuchUser),
-        UserChange::LastAdmin => {
-            let name = state
-                .store
-                .read(move |txn| store::user(txn, user))
-                .await?
-                .map(|u| name_of(&u))
-                .unwrap_or_default();
-            return Err(AccountError::LastAdmin(name));
-        }
+        UserChange::LastAdmin(name) => return Err(AccountError::LastAdmin(name)),
     };
     let ends_sessions = (after.disabled && !before.disabled)
         || after.role != before.role
