@@ -1,15 +1,9 @@
-// A predictive campaign's run page: asks before a cancel (it is final), and fetches the live
+// A predictive campaign's run page (page.js asks before a cancel): fetches the live
 // part (counters, expected finish, chart) again every 2 seconds. When the run's state changed
 // meanwhile (finished, or changed in another window) the page is loaded again, so its buttons
 // match the state.
 "use strict";
 (function () {
-  for (const form of document.querySelectorAll("form[data-confirm]")) {
-    form.addEventListener("submit", (event) => {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-    });
-  }
-
   const live = document.getElementById("run-live");
   if (!live) return;
   const status = document.getElementById("run-live-status");

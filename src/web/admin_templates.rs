@@ -16,6 +16,7 @@ use crate::domain::template::{
 use crate::domain::{Audience, Campaign, CampaignId, Template, TemplateId, User, UserId};
 use crate::state::AppState;
 use crate::store::{self, SavedTemplate, TemplateFields};
+use crate::web::nav::Nav;
 
 /// A checkbox: a campaign or an agent.
 pub struct Choice {
@@ -118,9 +119,10 @@ impl TemplateForm {
 #[derive(askama::Template)]
 #[template(path = "admin_templates.html")]
 pub struct AdminTemplatesView {
-    pub csrf: String,
-    pub me: User,
+    pub nav: Nav,
     pub notice: Option<String>,
+    /// Admin pages' shared error line; this page puts errors next to their fields instead.
+    pub error: Option<String>,
     pub templates: Vec<TemplateRow>,
     pub form: TemplateForm,
     pub errors: FieldErrors,
@@ -166,6 +168,7 @@ fn user_label(u: &User) -> String {
 }
 
 fn view(
+    state: &AppState,
     me: &AdminUser,
     dir: &Directory,
     notice: Option<String>,
@@ -227,8 +230,8 @@ fn view(
         })
         .collect();
     AdminTemplatesView {
-        csrf: me.csrf().to_owned(),
-        me: me.user.clone(),
+        nav: Nav::admin(state, me, "templates"),
+        error: None,
         notice,
         templates,
         form,
@@ -283,6 +286,7 @@ pub async fn templates_get(
 ) -> Result<Response, PageError> {
     let dir = directory(&state).await?;
     let v = view(
+        &state,
         &me,
         &dir,
         q.notice,
@@ -307,7 +311,7 @@ pub async fn template_get(
         .find(|t| t.id == id)
         .ok_or_else(not_found)?;
     let form = TemplateForm::of(t);
-    let v = view(&me, &dir, None, form, FieldErrors::default());
+    let v = view(&state, &me, &dir, None, form, FieldErrors::default());
     Ok(page(StatusCode::OK, &v))
 }
 
@@ -384,7 +388,7 @@ async fn save(
         }
     }
     if errors.any() {
-        let v = view(me, &dir, None, form, errors);
+        let v = view(state, me, &dir, None, form, errors);
         return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &v));
     }
     let mut campaigns: Vec<CampaignId> = form.campaigns.iter().copied().map(CampaignId).collect();
@@ -424,7 +428,7 @@ async fn save(
                 ..FieldErrors::default()
             };
             let dir = directory(state).await?;
-            let v = view(me, &dir, None, form, errors);
+            let v = view(state, me, &dir, None, form, errors);
             Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &v))
         }
     }

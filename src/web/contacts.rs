@@ -12,9 +12,10 @@ use super::auth::AgentUser;
 use super::error::PageError;
 use super::views::render;
 use crate::domain::contact_form::{custom_key_field, custom_value_field};
-use crate::domain::{ChannelPreference, Contact, ContactForm, FieldErrors, Permission, Role, User};
+use crate::domain::{ChannelPreference, Contact, ContactForm, FieldErrors, Permission};
 use crate::state::AppState;
 use crate::store::{self, ContactRefused};
+use crate::web::nav::{self, Nav};
 
 /// Contacts per page on `/contacts`.
 pub const PAGE_SIZE: usize = 25;
@@ -118,9 +119,7 @@ pub struct ContactRow {
 #[derive(Template)]
 #[template(path = "contacts.html")]
 pub struct ContactsView {
-    pub csrf: String,
-    pub me: User,
-    pub is_admin: bool,
+    pub nav: Nav,
     /// The user may send outbound SMS (the rows' SMS links).
     pub may_send: bool,
     pub q: String,
@@ -199,9 +198,7 @@ async fn page(
         .collect();
     let add_open = !fields.errors.is_empty();
     Ok(ContactsView {
-        csrf: me.csrf().to_owned(),
-        me: me.user.clone(),
-        is_admin: me.user.role == Role::Admin,
+        nav: Nav::new(me, nav::CONTACTS, "Contacts"),
         may_send: me.may(crate::domain::Permission::OutboundSend),
         prev_url: (page > 1).then(|| list_url(&q, page - 1)),
         next_url: (page < pages).then(|| list_url(&q, page + 1)),

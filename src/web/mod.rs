@@ -12,6 +12,7 @@ pub mod consent_csv;
 pub mod contacts;
 pub mod error;
 pub mod login;
+pub mod nav;
 pub mod outbound;
 pub mod plain_http;
 pub mod redirect;

@@ -14,10 +14,11 @@ use super::auth::{SessionInfo, SupervisorUser};
 use super::error::PageError;
 use super::search_api::SearchParams;
 use super::tabs::info::Stamp;
-use crate::domain::{Direction, MessageId, NoteId, Permission, Role, User, UserId};
+use crate::domain::{Direction, MessageId, NoteId, Permission, UserId};
 use crate::search::{DocKind, Hit, MAX_RESULT_DEPTH, SearchError, SearchPage, SearchRequest};
 use crate::state::AppState;
 use crate::store;
+use crate::web::nav::{self, Nav};
 
 /// One option of a drop-down.
 pub struct Choice {
@@ -56,9 +57,7 @@ pub struct Results {
 #[derive(Template)]
 #[template(path = "search.html")]
 pub struct SearchView {
-    pub csrf: String,
-    pub me: User,
-    pub is_admin: bool,
+    pub nav: Nav,
     /// What was typed, shown again in the form.
     pub q: String,
     pub from: String,
@@ -218,9 +217,7 @@ pub async fn search_page_get(
         .filter_map(|(n, v)| Some((n, v.clone()?)).filter(|(_, v)| !v.trim().is_empty()))
         .collect();
     let view = SearchView {
-        csrf: me.csrf().to_owned(),
-        is_admin: me.user.role == Role::Admin,
-        me: me.user.clone(),
+        nav: Nav::new(&me, nav::SEARCH, "Search"),
         q: params.q.clone(),
         from: text(&params.from),
         to: text(&params.to),

@@ -19,12 +19,12 @@ use crate::passwords::{hash_password, verify_password};
 use crate::sms::compose::usable_campaigns;
 use crate::state::AppState;
 use crate::store::{self, UserPrefs};
+use crate::web::nav::{self, Nav};
 
 #[derive(Template)]
 #[template(path = "settings.html")]
 pub struct SettingsPage {
-    pub csrf: String,
-    pub username: String,
+    pub nav: Nav,
     pub campaigns: Vec<Choice>,
     pub sound: bool,
     pub campaign_error: Option<String>,
@@ -52,8 +52,7 @@ fn page(
     sound: bool,
 ) -> SettingsPage {
     SettingsPage {
-        csrf: user.csrf().to_owned(),
-        username: user.user.username.clone(),
+        nav: Nav::new(user, nav::SETTINGS, "Settings"),
         campaigns: campaigns
             .iter()
             .map(|c| Choice {

@@ -13,9 +13,10 @@ use super::error::PageError;
 use super::tabs::history_detail::{AnswerLine, TranscriptLine, detail_view};
 use super::tabs::info::{InformationTab, Stamp, information};
 use super::views::render;
-use crate::domain::{Permission, Role, User, WorkitemId};
+use crate::domain::{Permission, WorkitemId};
 use crate::state::AppState;
 use crate::store::{self, HistoryDetail, HistoryKind};
+use crate::web::nav::Nav;
 
 /// One message of the transcript, with its id for the `#m<id>` anchor.
 pub struct Line {
@@ -44,9 +45,7 @@ pub struct SurveyBlock {
 #[derive(Template)]
 #[template(path = "transcript.html")]
 pub struct TranscriptView {
-    pub csrf: String,
-    pub me: User,
-    pub is_admin: bool,
+    pub nav: Nav,
     pub info: InformationTab,
     pub customer: String,
     /// `/contacts?q=<mobile>`: the customer on the contacts page.
@@ -134,9 +133,7 @@ pub async fn transcript_get(
     let mobile: String =
         form_urlencoded::byte_serialize(contact.mobile.as_str().as_bytes()).collect();
     let view = TranscriptView {
-        csrf: me.csrf().to_owned(),
-        is_admin: me.user.role == Role::Admin,
-        me: me.user.clone(),
+        nav: Nav::new(&me, "", format!("Workitem #{}", w.id)),
         info: information(&state, &w).await?,
         customer: contact.display_name(),
         contact_url: format!("/contacts?q={mobile}"),

@@ -40,6 +40,7 @@ pub struct LoginView {
 #[derive(Template)]
 #[template(path = "workspace.html")]
 pub struct WorkspaceView {
+    pub nav: super::nav::Nav,
     pub csrf: String,
     pub user: User,
 }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::auth::AgentUser;
 use super::error::ApiError;
+use super::nav::{self, Nav};
 use super::views::{WorkspaceView, render};
 use crate::acd::Presence;
 use crate::domain::{Message, Permission, Role, Workitem, WorkitemId};
@@ -33,6 +34,7 @@ fn workitem_id(raw: &str) -> Result<WorkitemId, ApiError> {
 #[tracing::instrument(skip_all, fields(agent = %user.user.id))]
 pub async fn workspace_get(user: AgentUser) -> Response {
     render(&WorkspaceView {
+        nav: Nav::new(&user, nav::WORKSPACE, "Workspace"),
         csrf: user.csrf().to_owned(),
         user: user.0.user,
     })

@@ -249,6 +249,23 @@ pub(crate) async fn csp_violations(c: &Client) -> Vec<String> {
         .collect()
 }
 
+/// A state worth a look: saved to `target/browser-<name>.png` for a person, and checked by
+/// axe-core ([`crate::axe`]).
+pub(crate) async fn snapshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/browser-{name}.png"));
+    std::fs::create_dir_all(path.parent().expect("target dir")).expect("target dir");
+    std::fs::write(&path, png).expect("save screenshot");
+    crate::axe::assert_accessible(c, name).await;
+}
+
+/// The checks every browser test ends with: the page it ends on passes axe-core
+/// ([`crate::axe`]), and the browser reported no CSP violation on any page it showed.
+pub(crate) async fn assert_page_clean(c: &Client, what: &str) {
+    crate::axe::assert_accessible(c, what).await;
+    assert_no_csp_violations(c).await;
+}
+
 /// Fails if the browser reported any CSP violation in this session.
 pub(crate) async fn assert_no_csp_violations(c: &Client) {
     let found = csp_violations(c).await;
@@ -564,10 +581,7 @@ async fn agent_and_customer_windows_run_the_core_loop() {
         "offer overflows the viewport {viewport:?}: {x},{y} {w}x{h}"
     );
     assert_page_fits(&c).await;
-    let shot = c.screenshot().await.expect("screenshot");
-    let shot_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-offer.png");
-    std::fs::create_dir_all(shot_path.parent().expect("target dir")).expect("target dir");
-    std::fs::write(&shot_path, shot).expect("save screenshot");
+    snapshot(&c, "offer").await;
 
     offer
         .find(Locator::Css(".accept"))
@@ -613,6 +627,30 @@ async fn agent_and_customer_windows_run_the_core_loop() {
         json!(""),
         "the composer empties after sending"
     );
+    // Every tab of the workitem, drawn, passes axe-core; then back to the conversation.
+    for tab in [
+        "contact",
+        "notes",
+        "survey",
+        "insights",
+        "data",
+        "information",
+        "events",
+        "history",
+    ] {
+        click(&c, &format!("#tab-{tab}")).await;
+        wait_js(
+            &c,
+            &format!("the {tab} tab to be drawn"),
+            &format!(
+                "const p = document.getElementById('panel-{tab}'); \
+                 return !p.hidden && p.children.length > 0;"
+            ),
+        )
+        .await;
+        crate::axe::assert_accessible(&c, &format!("the workspace's {tab} tab")).await;
+    }
+    click(&c, "#tab-sms").await;
     // Marks this page, to prove later that nothing reloaded it.
     js(&c, "window.parleyTestMark = 1; return null;", vec![]).await;
 
@@ -697,13 +735,12 @@ async fn agent_and_customer_windows_run_the_core_loop() {
     );
     assert_eq!(texts(&c, "#workitems li").await.len(), 1);
 
-    assert_no_csp_violations(&c).await;
+    assert_page_clean(&c, "the end of browser").await;
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;
     eprintln!(
-        "browser test took {:.1} s; screenshot in {}",
+        "browser test took {:.1} s; screenshot in target/browser-offer.png",
         started.elapsed().as_secs_f64(),
-        shot_path.display()
     );
 }

@@ -135,10 +135,7 @@ async fn an_admin_starts_pauses_and_resumes_a_campaign_and_watches_it_live() {
         vec![],
     )
     .await;
-    let shot = c.screenshot().await.expect("screenshot");
-    let shot_path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-campaign-run.png");
-    std::fs::write(&shot_path, shot).expect("save screenshot");
+    crate::browser::snapshot(&c, "campaign-run").await;
 
     // Cancel asks first: saying no keeps it running; saying yes cancels it.
     click(&c, "#run-cancel button").await;
@@ -153,7 +150,7 @@ async fn an_admin_starts_pauses_and_resumes_a_campaign_and_watches_it_live() {
     assert_eq!(run_state(&server, id).await, RunState::Cancelled);
     assert!(texts(&c, "#run-actions form").await.is_empty());
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_campaign_run").await;
 
     c.close().await.expect("close the browser");
     drop(driver);

@@ -123,7 +123,7 @@ async fn contact_tab_keeps_typed_values_on_error_and_saves() {
         .expect("open the Data tab");
     wait_text(&c, "#panel-data dd", "Grace Hopper").await;
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_contact").await;
 
     c.close().await.expect("close the browser");
     drop(driver);

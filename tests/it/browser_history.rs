@@ -292,7 +292,7 @@ async fn history_shows_beside_and_in_its_tab_unfolds_transcripts_and_remembers_t
     .await;
     assert_eq!(range_of(&c, tab).await, json!("all"));
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_history").await;
 
     c.close().await.expect("close the browser");
     drop(driver);

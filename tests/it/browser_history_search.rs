@@ -83,5 +83,5 @@ async fn history_search_marks_the_words_and_unfolds_the_conversation() {
          return !p.querySelector('mark') && !!p.querySelector('.history-workitem');",
     )
     .await;
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_history_search").await;
 }

@@ -153,6 +153,6 @@ async fn an_admin_maps_previews_and_imports_a_lead_list_with_live_progress() {
         leads[0].fields,
         vec![("plan".to_owned(), "gold".to_owned())]
     );
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_leads").await;
     c.close().await.expect("close the browser");
 }

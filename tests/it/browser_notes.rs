@@ -192,7 +192,7 @@ async fn notes_tab_hides_the_form_without_notes_create_and_adds_notes_on_top() {
         "the form is empty again"
     );
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_notes").await;
 
     c.close().await.expect("close the browser");
     drop(driver);

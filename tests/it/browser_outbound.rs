@@ -124,14 +124,6 @@ async fn open_from_menu(c: &Browser) {
     wait_dialog(c, true).await;
 }
 
-/// Saves what the browser shows to `target/browser-<name>.png`, for a person to look at.
-async fn screenshot(c: &Browser, name: &str) {
-    let png = c.screenshot().await.expect("screenshot");
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/browser-{name}.png"));
-    std::fs::write(path, png).expect("save screenshot");
-}
-
 /// The workitem the workspace has open, once it shows `body` in its SMS tab.
 async fn open_workitem_showing(c: &Browser, body: &str) -> u64 {
     wait_text(c, "#messages li.bubble.out .body", body).await;
@@ -247,7 +239,7 @@ async fn outbound_sms_from_the_menu_opens_the_new_workitem_with_its_message() {
         json!("Hi Grace, your renewal is due.")
     );
     wait_text(&c, "#outbound-segments", "1 SMS").await;
-    screenshot(&c, "outbound-dialog").await;
+    crate::browser::snapshot(&c, "outbound-dialog").await;
 
     // OK: the dialog closes and the new workitem is open, active and alice's.
     click(&c, "#outbound-ok").await;
@@ -290,7 +282,7 @@ async fn outbound_sms_from_the_menu_opens_the_new_workitem_with_its_message() {
     )
     .await;
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_outbound").await;
 
     c.close().await.expect("close the browser");
     drop(driver);
@@ -325,7 +317,7 @@ async fn sms_from_a_contact_uses_the_default_campaign_or_asks_for_one() {
     assert_eq!(value(&c, "outbound-to").await, json!(CUSTOMER));
     assert_eq!(value(&c, "outbound-campaign").await, json!(""));
     wait_text(&c, "#outbound-campaign-hint", "Choose the campaign").await;
-    screenshot(&c, "outbound-from-contact").await;
+    crate::browser::snapshot(&c, "outbound-from-contact").await;
     wait_js(
         &c,
         "the campaign select to have the focus",
@@ -414,7 +406,7 @@ async fn sms_from_a_contact_uses_the_default_campaign_or_asks_for_one() {
         "a reload does not open it again"
     );
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_outbound #2").await;
 
     c.close().await.expect("close the browser");
     drop(driver);
@@ -474,7 +466,7 @@ async fn an_opted_out_customer_is_warned_in_the_dialog_and_the_sms_tab() {
         "Automatic reply",
     )
     .await;
-    screenshot(&c, "opted-out-sms-tab").await;
+    crate::browser::snapshot(&c, "opted-out-sms-tab").await;
     assert_eq!(
         texts(&c, "#messages li.bubble.out:not(.auto) .auto-label").await,
         Vec::<String>::new(),
@@ -499,7 +491,7 @@ async fn an_opted_out_customer_is_warned_in_the_dialog_and_the_sms_tab() {
         "return document.getElementById('outbound-ok').disabled;",
     )
     .await;
-    screenshot(&c, "outbound-opted-out").await;
+    crate::browser::snapshot(&c, "outbound-opted-out").await;
     // Another number is fine again.
     type_into(&c, "#outbound-to", "+14155550199").await;
     wait_js(
@@ -525,7 +517,7 @@ async fn an_opted_out_customer_is_warned_in_the_dialog_and_the_sms_tab() {
     )
     .await;
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_outbound #3").await;
 
     c.close().await.expect("close the browser");
     drop(driver);

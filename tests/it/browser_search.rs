@@ -80,7 +80,7 @@ async fn a_supervisor_searches_and_opens_the_conversation() {
         "the hit's workitem"
     );
     assert_eq!(url.fragment(), Some(format!("m{message}").as_str()));
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_search").await;
     c.close().await.expect("close the browser");
     server.stop().await;
 }

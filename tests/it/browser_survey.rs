@@ -135,7 +135,7 @@ async fn the_survey_tab_refuses_a_missing_answer_in_place_and_keeps_saved_answer
     expected["q1"] = json!("Ann");
     assert_eq!(form_state(&c).await, expected, "answers shown again");
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_survey").await;
 
     c.close().await.expect("close the browser");
     drop(driver);

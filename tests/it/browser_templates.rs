@@ -239,10 +239,7 @@ async fn an_agent_puts_a_filled_template_into_the_reply_box_without_sending() {
     )
     .await;
     open_window(&c).await;
-    let shot = c.screenshot().await.expect("screenshot");
-    let shot_path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-templates.png");
-    std::fs::write(&shot_path, shot).expect("save screenshot");
+    crate::browser::snapshot(&c, "templates").await;
     let list = wait_for(&c, "#templates-list").await;
     list.send_keys(&Key::Down).await.expect("arrow down");
     wait_js(
@@ -279,7 +276,7 @@ async fn an_agent_puts_a_filled_template_into_the_reply_box_without_sending() {
         "only the customer's message: {messages:?}"
     );
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_templates").await;
 
     c.close().await.expect("close the browser");
     drop(driver);

@@ -182,10 +182,7 @@ async fn emoji_go_in_at_the_caret_and_the_counter_and_insights_follow() {
     open_picker(&c).await;
     let recent = texts(&c, "#emoji-recent button.emoji").await;
     assert_eq!(recent.first(), Some(&emoji), "recently used: {recent:?}");
-    let shot = c.screenshot().await.expect("screenshot");
-    let shot_path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-emoji-picker.png");
-    std::fs::write(&shot_path, shot).expect("save screenshot");
+    crate::browser::snapshot(&c, "emoji-picker").await;
     wait_for(&c, "#emoji-search")
         .await
         .send_keys(&Key::Escape)
@@ -295,7 +292,7 @@ async fn emoji_go_in_at_the_caret_and_the_counter_and_insights_follow() {
         "the measures table"
     );
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_workspace_tools").await;
 
     c.close().await.expect("close the browser");
     drop(driver);

@@ -615,6 +615,25 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// Boots on a data dir filled by `--demo` (its agents, campaigns, contacts and history),
+    /// every demo login's password set to [`PASSWORD`].
+    pub async fn start_demo() -> TestServer {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let (store, writer) = open_store_at(dir.path());
+        let logins = parley::bootstrap::first_run(&store, true)
+            .await
+            .expect("demo data");
+        for login in logins {
+            parley::bootstrap::set_password(&store, &login.username, PASSWORD)
+                .await
+                .expect("demo password");
+        }
+        close_store(store, writer).await;
+        Self::start_in(dir, |_| {}).await
+    }
+}
+
 /// Opens the store of the data dir `dir` directly, as the CLI does (no server running).
 pub fn open_store_at(dir: &std::path::Path) -> (parley::store::Store, std::thread::JoinHandle<()>) {
     let config = parley::config::Config {

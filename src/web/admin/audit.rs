@@ -2,6 +2,7 @@
 //! filters (dates, actor, kind), paging, and the same selection as CSV (`/admin/audit.csv`).
 //! Read-only: no route changes or removes an entry.
 
+use crate::web::nav::Nav;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
@@ -9,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::AdminNav;
 use crate::domain::{AuditEntry, AuditKind, csv_cell};
 use crate::state::AppState;
 use crate::store::{self, AuditFilter};
@@ -82,7 +82,7 @@ pub struct KindChoice {
 #[derive(Template)]
 #[template(path = "admin/audit.html")]
 pub struct AuditView {
-    pub nav: AdminNav,
+    pub nav: Nav,
     pub notice: Option<String>,
     pub error: Option<String>,
     pub from: String,
@@ -111,7 +111,7 @@ pub async fn audit_get(
 ) -> Result<Response, PageError> {
     let selection = q.selection();
     let mut view = AuditView {
-        nav: AdminNav::new(&state, &me, "audit"),
+        nav: Nav::admin(&state, &me, "audit"),
         notice: None,
         error: None,
         from: q.from.trim().to_owned(),

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{AdminNav, Notice, redirect_with_notice};
+use super::{Notice, redirect_with_notice};
 use crate::domain::AuditKind;
 use crate::domain::predictive::days_label;
 use crate::domain::{Campaign, CampaignId, CampaignKind, RunAction};
@@ -21,6 +21,7 @@ use crate::store::{self, StoreError};
 use crate::web::audit::AuditNote;
 use crate::web::auth::AdminUser;
 use crate::web::error::PageError;
+use crate::web::nav::Nav;
 use crate::web::views::render;
 use live::{LivePart, RunFacts, campaign_zone, local_time};
 
@@ -36,7 +37,7 @@ pub struct ActionButton {
 #[derive(askama::Template)]
 #[template(path = "admin/campaign_run.html")]
 pub struct CampaignRunView {
-    pub nav: AdminNav,
+    pub nav: Nav,
     pub notice: Option<String>,
     pub error: Option<String>,
     pub id: CampaignId,
@@ -139,7 +140,7 @@ fn page(state: &AppState, me: &AdminUser, facts: RunFacts) -> CampaignRunView {
         })
         .collect();
     CampaignRunView {
-        nav: AdminNav::new(state, me, "campaigns"),
+        nav: Nav::admin(state, me, "campaigns"),
         notice: None,
         error: None,
         id: facts.campaign.id,

@@ -10,12 +10,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{AdminNav, MAX_NAME_CHARS, Notice, redirect_with_notice};
+use super::{MAX_NAME_CHARS, Notice, redirect_with_notice};
 use crate::domain::{Campaign, CampaignId, MAX_SEND_RATE, QueueId, Template, TemplateId};
 use crate::state::AppState;
 use crate::store::{self, NewCampaign};
 use crate::web::auth::AdminUser;
 use crate::web::error::PageError;
+use crate::web::nav::Nav;
 use crate::web::views::render;
 use check::{
     CampaignErrors, CampaignInput, Directory, KINDS, MAX_REPLY_CHARS, kind_label, kind_name,
@@ -180,7 +181,7 @@ fn zone_or_utc(zone: &str) -> &str {
 #[derive(askama::Template)]
 #[template(path = "admin/campaigns.html")]
 pub struct CampaignsView {
-    pub nav: AdminNav,
+    pub nav: Nav,
     pub notice: Option<String>,
     pub error: Option<String>,
     pub rows: Vec<CampaignRow>,
@@ -200,7 +201,7 @@ pub struct TemplateLink {
 #[derive(askama::Template)]
 #[template(path = "admin/campaign.html")]
 pub struct CampaignView {
-    pub nav: AdminNav,
+    pub nav: Nav,
     pub notice: Option<String>,
     pub error: Option<String>,
     /// The stored name (the form may hold a refused one).
@@ -236,7 +237,7 @@ fn list_view(
     let mut campaigns: Vec<&Campaign> = dir.campaigns.iter().collect();
     campaigns.sort_by_key(|c| (c.name.to_lowercase(), c.id));
     CampaignsView {
-        nav: AdminNav::new(state, me, "campaigns"),
+        nav: Nav::admin(state, me, "campaigns"),
         notice,
         error,
         rows: campaigns.iter().map(|c| CampaignRow::of(c, dir)).collect(),
@@ -264,7 +265,7 @@ fn edit_view(
         })
         .collect();
     CampaignView {
-        nav: AdminNav::new(state, me, "campaigns"),
+        nav: Nav::admin(state, me, "campaigns"),
         notice: None,
         error,
         name: stored.name.clone(),

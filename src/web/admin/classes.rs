@@ -9,12 +9,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{AdminNav, Notice, redirect_with_notice, validate_name};
+use super::{Notice, redirect_with_notice, validate_name};
 use crate::domain::{ClassId, ClassOfService, Permission};
 use crate::state::AppState;
 use crate::store::{self, SavedClass};
 use crate::web::auth::AdminUser;
 use crate::web::error::PageError;
+use crate::web::nav::Nav;
 use crate::web::views::render;
 
 /// Why a class was refused, per field.
@@ -75,7 +76,7 @@ impl ClassForm {
 #[derive(Template)]
 #[template(path = "admin/classes.html")]
 pub struct ClassesView {
-    pub nav: AdminNav,
+    pub nav: Nav,
     pub rows: Vec<ClassForm>,
     pub new: ClassForm,
     pub permissions: Vec<Permission>,
@@ -102,7 +103,7 @@ async fn page(
         }
     }
     Ok(ClassesView {
-        nav: AdminNav::new(state, me, "classes"),
+        nav: Nav::admin(state, me, "classes"),
         rows,
         new,
         permissions: Permission::ALL.to_vec(),

@@ -10,13 +10,13 @@
 mod jobs;
 mod sheet;
 
+use crate::web::nav::Nav;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::AdminNav;
 use crate::campaigns::import::{RowError, errors_csv};
 use crate::campaigns::leads;
 use crate::domain::{Campaign, CampaignId, CampaignKind};
@@ -34,7 +34,7 @@ const REASONS_SHOWN: usize = 5;
 #[derive(askama::Template)]
 #[template(path = "admin/leads.html")]
 pub struct LeadsView {
-    pub nav: AdminNav,
+    pub nav: Nav,
     pub notice: Option<String>,
     pub error: Option<String>,
     pub id: CampaignId,
@@ -123,7 +123,7 @@ pub async fn leads_get(
         .read(move |txn| store::count_leads(txn, campaign.id))
         .await?;
     Ok(render(&LeadsView {
-        nav: AdminNav::new(&state, &me, "campaigns"),
+        nav: Nav::admin(&state, &me, "campaigns"),
         notice: None,
         error: None,
         id: campaign.id,

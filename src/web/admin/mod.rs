@@ -17,35 +17,10 @@ pub mod users;
 
 use axum::response::Redirect;
 
-use crate::state::AppState;
-
 pub use users::{admin_get, user_settings_post, users_post};
 
 /// Longest name of a queue, campaign or class of service, in characters.
 pub const MAX_NAME_CHARS: usize = 60;
-
-/// The top bar and the admin menu, shared by every admin page (`admin/layout.html`).
-pub struct AdminNav {
-    pub csrf: String,
-    pub username: String,
-    /// The menu entry of this page: `users`, `queues`, `campaigns`, `classes` or `tokens`.
-    pub section: &'static str,
-    /// Said on every admin page while Parley is served over plain HTTP on the network.
-    pub plain_http_warning: Option<&'static str>,
-}
-
-impl AdminNav {
-    pub fn new(state: &AppState, me: &super::auth::AdminUser, section: &'static str) -> AdminNav {
-        AdminNav {
-            csrf: me.csrf().to_owned(),
-            username: me.user.username.clone(),
-            section,
-            plain_http_warning: state
-                .plain_http_on_lan
-                .then_some(super::plain_http::WARNING),
-        }
-    }
-}
 
 /// `?notice=...` after a successful save (post/redirect/get).
 #[derive(serde::Deserialize, Default)]

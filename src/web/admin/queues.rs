@@ -7,12 +7,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{AdminNav, Notice, redirect_with_notice, validate_name};
+use super::{Notice, redirect_with_notice, validate_name};
 use crate::domain::{Queue, QueueId};
 use crate::state::AppState;
 use crate::store::{self, SavedQueue};
 use crate::web::auth::AdminUser;
 use crate::web::error::PageError;
+use crate::web::nav::Nav;
 use crate::web::views::render;
 
 pub const PRIORITY_RANGE: std::ops::RangeInclusive<i32> = -100..=100;
@@ -82,7 +83,7 @@ impl QueueForm {
 #[derive(Template)]
 #[template(path = "admin/queues.html")]
 pub struct QueuesView {
-    pub nav: AdminNav,
+    pub nav: Nav,
     pub rows: Vec<QueueForm>,
     pub new: QueueForm,
     pub error: Option<String>,
@@ -112,7 +113,7 @@ async fn page(
         }
     }
     Ok(QueuesView {
-        nav: AdminNav::new(state, me, "queues"),
+        nav: Nav::admin(state, me, "queues"),
         rows,
         new,
         error,

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{AdminNav, Notice, redirect_with_notice};
+use super::{Notice, redirect_with_notice};
 use crate::domain::AuditKind;
 use crate::domain::{User, UserId};
 use crate::state::AppState;
@@ -18,6 +18,7 @@ use crate::store;
 use crate::web::audit::AuditNote;
 use crate::web::auth::{AdminUser, create_api_token};
 use crate::web::error::PageError;
+use crate::web::nav::Nav;
 use crate::web::tabs::info::Stamp;
 use crate::web::views::render;
 
@@ -50,7 +51,7 @@ pub struct NewToken {
 #[derive(Template)]
 #[template(path = "admin/tokens.html")]
 pub struct TokensView {
-    pub nav: AdminNav,
+    pub nav: Nav,
     pub notice: Option<String>,
     pub error: Option<String>,
     pub rows: Vec<TokenRow>,
@@ -102,7 +103,7 @@ async fn page(
         .collect();
     choices.sort_by_key(|c| c.label.to_lowercase());
     Ok(TokensView {
-        nav: AdminNav::new(state, me, "tokens"),
+        nav: Nav::admin(state, me, "tokens"),
         notice: None,
         error: None,
         rows,

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{AdminNav, Notice, redirect_with_notice};
+use super::{Notice, redirect_with_notice};
 use crate::bootstrap::{self, BootstrapError};
 use crate::domain::AuditKind;
 use crate::domain::{
@@ -20,6 +20,7 @@ use crate::store;
 use crate::web::audit::AuditNote;
 use crate::web::auth::AdminUser;
 use crate::web::error::PageError;
+use crate::web::nav::Nav;
 use crate::web::views::render;
 
 /// Largest capacity an admin may give an agent.
@@ -83,7 +84,7 @@ impl Default for NewUserForm {
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 pub struct UsersView {
-    pub nav: AdminNav,
+    pub nav: Nav,
     pub users: Vec<UserRow>,
     pub queues: Vec<Queue>,
     pub classes: Vec<ClassOfService>,
@@ -145,7 +146,7 @@ pub(super) async fn page(
         })
         .collect();
     Ok(UsersView {
-        nav: AdminNav::new(state, me, "users"),
+        nav: Nav::admin(state, me, "users"),
         users,
         queues,
         classes,

@@ -16,9 +16,10 @@ use editor::{Refused, parse_editor, plan};
 use super::auth::AdminUser;
 use super::error::PageError;
 use super::views::render;
-use crate::domain::{CampaignId, Question, QuestionKind, Survey, SurveyId, User};
+use crate::domain::{CampaignId, Question, QuestionKind, Survey, SurveyId};
 use crate::state::AppState;
 use crate::store;
+use crate::web::nav::Nav;
 
 #[derive(Deserialize, Default)]
 pub struct Notice {
@@ -48,9 +49,9 @@ pub struct CampaignRow {
 #[derive(Template)]
 #[template(path = "admin_surveys.html")]
 pub struct AdminSurveysView {
-    pub csrf: String,
-    pub me: User,
+    pub nav: Nav,
     pub notice: Option<String>,
+    pub error: Option<String>,
     pub surveys: Vec<SurveyRow>,
     pub campaigns: Vec<CampaignRow>,
 }
@@ -101,8 +102,9 @@ impl QuestionRow {
 #[derive(Template)]
 #[template(path = "admin_survey_editor.html")]
 pub struct SurveyEditorView {
-    pub csrf: String,
-    pub me: User,
+    pub nav: Nav,
+    /// Admin pages' shared error line; the editor puts errors next to their fields instead.
+    pub error: Option<String>,
     /// Where the form posts: `/admin/surveys/new` or `/admin/surveys/{id}`.
     pub action: String,
     pub title: String,
@@ -172,8 +174,8 @@ async fn list_view(
         })
         .collect();
     Ok(AdminSurveysView {
-        csrf: me.csrf().to_owned(),
-        me: me.user.clone(),
+        nav: Nav::admin(state, me, "surveys"),
+        error: None,
         notice,
         surveys,
         campaigns,
@@ -236,8 +238,8 @@ fn encode(s: &str) -> String {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn survey_new_get(me: AdminUser) -> Response {
-    let view = editor_view(&me, None, "New survey".into(), None);
+pub async fn survey_new_get(State(state): State<AppState>, me: AdminUser) -> Response {
+    let view = editor_view(&state, &me, None, "New survey".into(), None);
     render(&SurveyEditorView {
         rows: vec![QuestionRow::blank(1)],
         ..view
@@ -252,7 +254,7 @@ pub async fn survey_edit_get(
     Query(q): Query<Notice>,
 ) -> Result<Response, PageError> {
     let survey = stored_survey(&state, &id).await?;
-    let view = editor_view(&me, Some(survey.id), survey.name.clone(), q.notice);
+    let view = editor_view(&state, &me, Some(survey.id), survey.name.clone(), q.notice);
     Ok(render(&SurveyEditorView {
         name: survey.name.clone(),
         rows: survey
@@ -275,14 +277,15 @@ async fn stored_survey(state: &AppState, raw_id: &str) -> Result<Survey, PageErr
 }
 
 fn editor_view(
+    state: &AppState,
     me: &AdminUser,
     id: Option<SurveyId>,
     title: String,
     notice: Option<String>,
 ) -> SurveyEditorView {
     SurveyEditorView {
-        csrf: me.csrf().to_owned(),
-        me: me.user.clone(),
+        nav: Nav::admin(state, me, "surveys"),
+        error: None,
         action: match id {
             Some(id) => format!("/admin/surveys/{id}"),
             None => "/admin/surveys/new".into(),
@@ -330,7 +333,7 @@ async fn save(
         .as_ref()
         .map(|s| s.name.clone())
         .unwrap_or_else(|| "New survey".into());
-    let view = editor_view(me, id, title, None);
+    let view = editor_view(state, me, id, title, None);
     if form.add {
         let mut rows = form.rows;
         rows.push(QuestionRow::blank(rows.len() + 1));
