@@ -34,7 +34,7 @@
   function fmtTime(iso) {
     const d = new Date(iso);
     const now = new Date();
-    const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
     return d.toDateString() === now.toDateString() ? time : d.toLocaleDateString() + " " + time;
   }
 

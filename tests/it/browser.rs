@@ -611,8 +611,15 @@ async fn agent_and_customer_windows_run_the_core_loop() {
     )
     .await;
     let stamps = texts(&c, "#messages li.bubble.in time").await;
+    // 24-hour time, as everywhere in Parley: "14:05:09", never "02:05:09 PM".
     assert!(
-        stamps.len() == 1 && !stamps[0].is_empty(),
+        stamps.len() == 1
+            && stamps[0].len() == 8
+            && stamps[0].chars().enumerate().all(|(i, ch)| if i % 3 == 2 {
+                ch == ':'
+            } else {
+                ch.is_ascii_digit()
+            }),
         "time stamps: {stamps:?}"
     );
     type_and_enter(&c, "#reply", "Sorry to hear that! Let me check.").await;
