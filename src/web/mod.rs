@@ -2,8 +2,6 @@
 
 pub mod accounts;
 pub mod admin;
-pub mod admin_surveys;
-pub mod admin_templates;
 mod api_tokens;
 pub mod audit;
 pub mod auth;
@@ -16,6 +14,7 @@ pub mod nav;
 pub mod outbound;
 pub mod plain_http;
 pub mod redirect;
+pub mod response_templates_api;
 mod routes;
 pub mod search_api;
 pub mod search_page;
@@ -25,7 +24,6 @@ pub mod settings;
 pub mod simulator;
 pub mod sse;
 pub mod tabs;
-pub mod templates_api;
 pub mod transcript;
 pub mod views;
 pub mod webhooks;

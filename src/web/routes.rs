@@ -59,7 +59,7 @@ fn routes(state: &AppState) -> (Routes, Routes) {
         .get("/api/workitems/{id}", workspace::workitem_get)
         .get(
             "/api/workitems/{id}/templates",
-            templates_api::workitem_templates_get,
+            response_templates_api::workitem_templates_get,
         )
         .post("/api/workitems/{id}/accept", workspace::accept_post)
         .post("/api/workitems/{id}/reject", workspace::reject_post)
@@ -121,23 +121,32 @@ fn routes(state: &AppState) -> (Routes, Routes) {
         .post("/contacts", contacts::contacts_post)
         .get("/admin", admin::admin_get)
         // Surveys: the builder and the survey of each campaign.
-        .get("/admin/surveys", admin_surveys::surveys_get)
-        .get("/admin/surveys/new", admin_surveys::survey_new_get)
-        .post("/admin/surveys/new", admin_surveys::survey_new_post)
-        .get("/admin/surveys/{id}", admin_surveys::survey_edit_get)
-        .post("/admin/surveys/{id}", admin_surveys::survey_edit_post)
+        .get("/admin/surveys", admin::surveys::surveys_get)
+        .get("/admin/surveys/new", admin::surveys::survey_new_get)
+        .post("/admin/surveys/new", admin::surveys::survey_new_post)
+        .get("/admin/surveys/{id}", admin::surveys::survey_edit_get)
+        .post("/admin/surveys/{id}", admin::surveys::survey_edit_post)
         .post(
             "/admin/surveys/campaigns/{id}",
-            admin_surveys::campaign_survey_post,
+            admin::surveys::campaign_survey_post,
         )
         // Response templates.
-        .get("/admin/templates", admin_templates::templates_get)
-        .post("/admin/templates", admin_templates::templates_post)
-        .get("/admin/templates/{id}", admin_templates::template_get)
-        .post("/admin/templates/{id}", admin_templates::template_post)
+        .get("/admin/templates", admin::response_templates::templates_get)
+        .post(
+            "/admin/templates",
+            admin::response_templates::templates_post,
+        )
+        .get(
+            "/admin/templates/{id}",
+            admin::response_templates::template_get,
+        )
+        .post(
+            "/admin/templates/{id}",
+            admin::response_templates::template_post,
+        )
         .post(
             "/admin/templates/{id}/delete",
-            admin_templates::template_delete_post,
+            admin::response_templates::template_delete_post,
         )
         .post("/admin/users", admin::users_post)
         .post("/admin/users/{id}/settings", admin::user_settings_post)

@@ -1,6 +1,7 @@
 //! Administration (admins only): users with their queues, capacity and class of service
 //! (`/admin`), queues (`/admin/queues`), campaigns (`/admin/campaigns`), classes of service
-//! (`/admin/classes`), API tokens (`/admin/tokens`) and the audit log (`/admin/audit`).
+//! (`/admin/classes`), response templates (`/admin/templates`), surveys (`/admin/surveys`),
+//! API tokens (`/admin/tokens`) and the audit log (`/admin/audit`).
 //!
 //! Every form here is checked on the server; a refused save answers 422 with the page drawn
 //! again, everything typed kept and the reason next to the field.
@@ -12,6 +13,8 @@ pub mod campaigns;
 pub mod classes;
 pub mod leads;
 pub mod queues;
+pub mod response_templates;
+pub mod surveys;
 pub mod tokens;
 pub mod users;
 

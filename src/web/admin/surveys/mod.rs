@@ -7,25 +7,19 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 mod editor;
 
 use editor::{Refused, parse_editor, plan};
 
-use super::auth::AdminUser;
-use super::error::PageError;
-use super::views::render;
+use super::Notice;
 use crate::domain::{CampaignId, Question, QuestionKind, Survey, SurveyId};
 use crate::state::AppState;
 use crate::store;
+use crate::web::auth::AdminUser;
+use crate::web::error::PageError;
 use crate::web::nav::Nav;
-
-#[derive(Deserialize, Default)]
-pub struct Notice {
-    #[serde(default)]
-    notice: Option<String>,
-}
+use crate::web::views::render;
 
 /// One survey in the list.
 pub struct SurveyRow {
@@ -47,7 +41,7 @@ pub struct CampaignRow {
 }
 
 #[derive(Template)]
-#[template(path = "admin_surveys.html")]
+#[template(path = "admin/surveys.html")]
 pub struct AdminSurveysView {
     pub nav: Nav,
     pub notice: Option<String>,
@@ -100,7 +94,7 @@ impl QuestionRow {
 }
 
 #[derive(Template)]
-#[template(path = "admin_survey_editor.html")]
+#[template(path = "admin/survey_editor.html")]
 pub struct SurveyEditorView {
     pub nav: Nav,
     /// Admin pages' shared error line; the editor puts errors next to their fields instead.

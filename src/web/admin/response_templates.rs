@@ -5,17 +5,17 @@ use askama::Template as _;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde::Deserialize;
+use axum::response::{Html, IntoResponse, Response};
 
-use super::auth::AdminUser;
-use super::error::PageError;
+use super::Notice;
 use crate::domain::template::{
     MAX_BODY_CHARS, MAX_NAME_CHARS, PLACEHOLDERS, validate_body, validate_name,
 };
 use crate::domain::{Audience, Campaign, CampaignId, Template, TemplateId, User, UserId};
 use crate::state::AppState;
 use crate::store::{self, SavedTemplate, TemplateFields};
+use crate::web::auth::AdminUser;
+use crate::web::error::PageError;
 use crate::web::nav::Nav;
 
 /// A checkbox: a campaign or an agent.
@@ -117,7 +117,7 @@ impl TemplateForm {
 }
 
 #[derive(askama::Template)]
-#[template(path = "admin_templates.html")]
+#[template(path = "admin/response_templates.html")]
 pub struct AdminTemplatesView {
     pub nav: Nav,
     pub notice: Option<String>,
@@ -267,14 +267,7 @@ fn template_id(raw: &str) -> Result<TemplateId, PageError> {
 }
 
 fn redirect_with_notice(notice: &str) -> Response {
-    let q: String = form_urlencoded::byte_serialize(notice.as_bytes()).collect();
-    Redirect::to(&format!("/admin/templates?notice={q}")).into_response()
-}
-
-#[derive(Deserialize, Default)]
-pub struct Notice {
-    #[serde(default)]
-    notice: Option<String>,
+    super::redirect_with_notice("/admin/templates", notice).into_response()
 }
 
 /// The list and an empty form for a new template.
