@@ -2,11 +2,12 @@
 //! which offer; the task around it (`task.rs`) persists the resulting steps and pushes them.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::domain::{QueueId, UserId, WorkitemId};
 use chrono::{DateTime, Duration, Utc};
 
+use super::floor::{Floor, FloorAgent, FloorQueue, FloorWorkitem};
 use super::types::*;
 
 struct Item {
@@ -32,6 +33,8 @@ type WaitingKey = (Reverse<i32>, DateTime<Utc>, WorkitemId);
 struct Agent {
     presence: Presence,
     away_reason: Option<String>,
+    /// When the presence (or away reason) last changed.
+    state_since: DateTime<Utc>,
     queues: HashSet<QueueId>,
     capacity: u32,
     /// Open workspace tabs (SSE streams); offers go only to agents with at least one.
@@ -48,6 +51,7 @@ impl Agent {
         Agent {
             presence: Presence::Offline,
             away_reason: None,
+            state_since: now,
             queues: HashSet::new(),
             capacity,
             connections: 0,
@@ -163,12 +167,16 @@ impl Engine {
         if a.presence != Presence::Available && presence == Presence::Available {
             a.idle_since = now;
         }
-        a.presence = presence;
-        a.away_reason = if presence == Presence::Away {
+        let away_reason = if presence == Presence::Away {
             away_reason
         } else {
             None
         };
+        if a.presence != presence || a.away_reason != away_reason {
+            a.state_since = now;
+        }
+        a.presence = presence;
+        a.away_reason = away_reason;
         let mut effects = vec![Effect::PresenceChanged { agent }];
         if presence != Presence::Available {
             effects.extend(self.withdraw_offers_of(agent, now));
@@ -212,6 +220,9 @@ impl Engine {
         let Some(a) = self.agents.get_mut(&agent) else {
             return Vec::new();
         };
+        if a.presence != Presence::Offline {
+            a.state_since = now;
+        }
         a.presence = Presence::Offline;
         a.away_reason = None;
         let mut active: Vec<WorkitemId> = a.active.drain().collect();
@@ -356,6 +367,81 @@ impl Engine {
                 offers: Vec::new(),
                 active: Vec::new(),
             },
+        }
+    }
+
+    /// Every known agent's state and work, and each queue's line, ordered by id; `card` names
+    /// a workitem's customer and queue.
+    pub fn floor(
+        &self,
+        now: DateTime<Utc>,
+        card: impl Fn(WorkitemId, QueueId) -> (String, String),
+    ) -> Floor {
+        let mut queues: BTreeMap<QueueId, FloorQueue> = BTreeMap::new();
+        fn line(queues: &mut BTreeMap<QueueId, FloorQueue>, id: QueueId) -> &mut FloorQueue {
+            queues.entry(id).or_insert(FloorQueue {
+                id,
+                waiting: 0,
+                oldest_waiting: None,
+                offers_out: 0,
+                available_agents: 0,
+            })
+        }
+        for item in self.items.values() {
+            let q = line(&mut queues, item.routable.queue);
+            match item.phase {
+                Phase::Queued => {
+                    q.waiting += 1;
+                    let at = item.routable.created_at;
+                    q.oldest_waiting = Some(q.oldest_waiting.map_or(at, |o| o.min(at)));
+                }
+                Phase::Offered { .. } => q.offers_out += 1,
+                Phase::Active { .. } => {}
+            }
+        }
+        let mut agents: Vec<FloorAgent> = self
+            .agents
+            .iter()
+            .map(|(id, a)| {
+                if a.presence == Presence::Available && a.connections > 0 {
+                    for q in &a.queues {
+                        line(&mut queues, *q).available_agents += 1;
+                    }
+                }
+                let mut active: Vec<FloorWorkitem> = a
+                    .active
+                    .iter()
+                    .filter_map(|w| self.items.get(w))
+                    .map(|item| {
+                        let r = &item.routable;
+                        let (customer, queue_name) = card(r.id, r.queue);
+                        FloorWorkitem {
+                            id: r.id,
+                            customer,
+                            queue: r.queue,
+                            queue_name,
+                            created_at: r.created_at,
+                        }
+                    })
+                    .collect();
+                active.sort_by_key(|w| w.id);
+                FloorAgent {
+                    id: *id,
+                    presence: a.presence,
+                    away_reason: a.away_reason.clone(),
+                    since: a.state_since,
+                    connected: a.connections > 0,
+                    capacity: a.capacity,
+                    offers: a.offers.len(),
+                    active,
+                }
+            })
+            .collect();
+        agents.sort_by_key(|a| a.id);
+        Floor {
+            at: now,
+            agents,
+            queues: queues.into_values().collect(),
         }
     }
 

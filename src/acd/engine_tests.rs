@@ -226,3 +226,57 @@ fn a_released_agent_goes_offline_and_their_work_goes_to_others() {
         })
     );
 }
+
+#[test]
+fn the_floor_shows_states_work_and_each_queues_line() {
+    let mut e = engine();
+    ready(&mut e, A, 1);
+    e.configure_agent(B, &[Q], Some(1), t(2));
+    e.set_presence(B, Presence::Away, Some("Lunch".into()), t(3));
+    // The same state again keeps its start; a new reason starts it anew.
+    e.set_presence(B, Presence::Away, Some("Lunch".into()), t(4));
+    e.enqueue(item(1, 0, 10), t(10));
+    e.accept(A, WorkitemId(1), t(11)).expect("accept");
+    // A (capacity 3) is offered 2 and 3; 4 waits behind nobody free.
+    e.set_presence(A, Presence::Available, None, t(12));
+    e.enqueue(item(2, 0, 20), t(20));
+    e.enqueue(item(3, 0, 21), t(21));
+    e.enqueue(item(4, 0, 22), t(22));
+    let floor = e.floor(t(30), |w, _| (format!("customer {w}"), "Support".into()));
+    assert_eq!(floor.at, t(30));
+    let [a, b] = &floor.agents[..] else {
+        panic!("two agents: {:?}", floor.agents);
+    };
+    assert_eq!(
+        (a.id, a.presence, a.since, a.connected),
+        (A, Presence::Available, t(1), true)
+    );
+    assert_eq!((a.capacity, a.offers), (3, 2));
+    assert_eq!(a.active.len(), 1);
+    assert_eq!(
+        (
+            a.active[0].id,
+            a.active[0].customer.as_str(),
+            a.active[0].queue_name.as_str()
+        ),
+        (WorkitemId(1), "customer 1", "Support")
+    );
+    assert_eq!(a.active[0].created_at, t(10));
+    assert_eq!(
+        (b.presence, b.away_reason.as_deref(), b.since, b.connected),
+        (Presence::Away, Some("Lunch"), t(3), false)
+    );
+    assert_eq!(
+        floor.queues,
+        vec![FloorQueue {
+            id: Q,
+            waiting: 1,
+            oldest_waiting: Some(t(22)),
+            offers_out: 2,
+            available_agents: 1,
+        }]
+    );
+    e.set_presence(B, Presence::Away, Some("Meeting".into()), t(40));
+    let floor = e.floor(t(41), |_, _| (String::new(), String::new()));
+    assert_eq!(floor.agents[1].since, t(40));
+}

@@ -2,14 +2,16 @@
 //! through an `Acd` handle and get answers back; it pushes offers to agents through the hub.
 
 mod engine;
+mod floor;
 mod task;
 mod types;
 
 pub use engine::Engine;
+pub use floor::{Floor, FloorAgent, FloorQueue, FloorWorkitem};
 pub use task::{AgentSnapshot, spawn};
 pub use types::{AcdError, AgentView, Effect, Phase, Presence, Routable, WithdrawReason};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::domain::{AgentSettings, Message, Queue, UserId, Workitem, WorkitemId};
 use crate::live::WorkitemCard;
@@ -80,12 +82,24 @@ pub(crate) enum Command {
         agent: UserId,
         reply: oneshot::Sender<AgentSnapshot>,
     },
+    Floor {
+        reply: oneshot::Sender<Floor>,
+    },
+}
+
+impl Command {
+    /// Whether the command only reads (so the floor cannot have changed).
+    fn reads_only(&self) -> bool {
+        matches!(self, Command::Snapshot { .. } | Command::Floor { .. })
+    }
 }
 
 /// A cloneable handle for sending the ACD commands.
 #[derive(Clone)]
 pub struct Acd {
     tx: mpsc::UnboundedSender<Command>,
+    /// Bumped after every change of routing state; watchers read the floor again.
+    floor_version: watch::Receiver<u64>,
 }
 
 impl Acd {
@@ -197,5 +211,15 @@ impl Acd {
 
     pub async fn snapshot(&self, agent: UserId) -> Result<AgentSnapshot, AcdCallError> {
         self.ask(|reply| Command::Snapshot { agent, reply }).await
+    }
+
+    /// Every agent's state and work and every queue's line, as routing sees them now.
+    pub async fn floor(&self) -> Result<Floor, AcdCallError> {
+        self.ask(|reply| Command::Floor { reply }).await
+    }
+
+    /// Changes whenever the floor may have changed (many changes may show as one).
+    pub fn floor_changes(&self) -> watch::Receiver<u64> {
+        self.floor_version.clone()
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::engine::Engine;
 use super::types::{Effect, Phase, Routable, WithdrawReason};
@@ -33,6 +33,7 @@ struct AcdTask {
     store: Store,
     hub: Arc<Hub>,
     clock: Clock,
+    floor_version: watch::Sender<u64>,
 }
 
 /// Rebuilds routing state from the store and starts the task.
@@ -80,6 +81,7 @@ pub fn spawn(
         store,
         hub,
         clock,
+        floor_version: watch::Sender::new(0),
     };
     let mut requeued = 0;
     for w in open {
@@ -118,8 +120,9 @@ pub fn spawn(
     );
     let (tx, rx) = mpsc::unbounded_channel();
     task.queue_names = queue_names;
+    let floor_version = task.floor_version.subscribe();
     tasks.spawn("acd", task.run(rx, shutdown));
-    Ok(Acd { tx })
+    Ok(Acd { tx, floor_version })
 }
 
 fn routable(w: &crate::domain::Workitem) -> Routable {
@@ -139,7 +142,13 @@ impl AcdTask {
             tokio::select! {
                 _ = shutdown.wait() => break,
                 cmd = rx.recv() => match cmd {
-                    Some(cmd) => self.handle(cmd),
+                    Some(cmd) => {
+                        let changes = !cmd.reads_only();
+                        self.handle(cmd);
+                        if changes {
+                            self.floor_version.send_modify(|v| *v += 1);
+                        }
+                    }
                     None => break,
                 },
                 _ = async {
@@ -149,6 +158,9 @@ impl AcdTask {
                     }
                 } => {
                     let fx = self.engine.tick(self.clock.now());
+                    if !fx.is_empty() {
+                        self.floor_version.send_modify(|v| *v += 1);
+                    }
                     self.apply(fx);
                 }
             }
@@ -312,6 +324,19 @@ impl AcdTask {
                     offers,
                     active,
                 });
+            }
+            Command::Floor { reply } => {
+                let cards = &self.cards;
+                let queue_names = &self.queue_names;
+                let floor = self.engine.floor(now, |w, q| {
+                    let customer = cards
+                        .get(&w)
+                        .map(|c| c.customer_name.clone())
+                        .unwrap_or_default();
+                    let queue = queue_names.get(&q).cloned().unwrap_or_default();
+                    (customer, queue)
+                });
+                let _ = reply.send(floor);
             }
         }
     }

@@ -154,6 +154,14 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
             role: Role::Agent,
         });
     }
+    // A supervisor, for the wallboard and search.
+    let password = crate::passwords::random_password();
+    add_user(store, "sam", "Sam Rivera", Role::Supervisor, &password).await?;
+    logins.push(Credential {
+        username: "sam".into(),
+        password,
+        role: Role::Supervisor,
+    });
     let number = E164::parse(DEMO_NUMBER).map_err(|e| BootstrapError::Invalid(e.to_string()))?;
     let campaign_number = number.clone();
     let created = store

@@ -105,6 +105,12 @@ impl From<StoreError> for PageError {
     }
 }
 
+impl From<AcdCallError> for PageError {
+    fn from(e: AcdCallError) -> Self {
+        PageError::internal(e)
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let page = super::views::ErrorView {

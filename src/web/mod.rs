@@ -23,6 +23,7 @@ pub mod sessions;
 pub mod settings;
 pub mod simulator;
 pub mod sse;
+pub mod supervisor;
 pub mod tabs;
 pub mod transcript;
 pub mod views;

@@ -11,6 +11,7 @@ use super::auth::SessionInfo;
 pub const WORKSPACE: &str = "workspace";
 pub const CONTACTS: &str = "contacts";
 pub const SEARCH: &str = "search";
+pub const SUPERVISOR: &str = "supervisor";
 pub const ADMIN: &str = "admin";
 pub const SETTINGS: &str = "settings";
 
@@ -61,8 +62,8 @@ impl Nav {
         self.role == Role::Admin
     }
 
-    /// Search is for supervisors and admins.
-    pub fn sees_search(&self) -> bool {
+    /// Search and the wallboard are for supervisors and admins.
+    pub fn supervises(&self) -> bool {
         self.role.at_least(Role::Supervisor)
     }
 

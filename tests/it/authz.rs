@@ -63,7 +63,12 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         }
         "/api/outbound" => Perm(OutboundSend),
         "/api/outbound/templates" => Perm(TemplatesUse),
-        "/api/search" | "/search" | "/workitems/{id}" => Role(UserRole::Supervisor),
+        "/api/search"
+        | "/search"
+        | "/workitems/{id}"
+        | "/supervisor"
+        | "/api/supervisor/floor"
+        | "/api/supervisor/events" => Role(UserRole::Supervisor),
         "/api/workitems/{id}" => WorkitemOrSupervisor,
         "/api/workitems/{id}/templates" => WorkitemOrSupervisorPerm(TemplatesUse),
         "/api/workitems/{id}/accept"
@@ -111,7 +116,9 @@ fn expect(who: &Who, rule: Rule, method: &Method, path: &str) -> Expect {
         matches!(rule, Rule::Signed) || path == "/healthz" || path.starts_with("/static/");
     if who.bearer.is_some() && !outside_sessions {
         let readable = *method == Method::GET && path.starts_with("/api/");
-        if !readable || path == "/api/events" {
+        // Live streams are for login sessions only.
+        let stream = ["/api/events", "/api/supervisor/events"].contains(&path);
+        if !readable || stream {
             return Forbidden;
         }
     }

@@ -8,7 +8,7 @@ async fn demo_has_logins_campaign_templates_and_a_survey() {
     let (db, writer) = store::Store::open(&dir.path().join(parley::DB_FILE)).unwrap();
     let logins = parley::bootstrap::first_run(&db, true).await.unwrap();
     let names: Vec<&str> = logins.iter().map(|l| l.username.as_str()).collect();
-    assert_eq!(names, ["admin", "alice", "bob"]);
+    assert_eq!(names, ["admin", "alice", "bob", "sam"]);
     assert!(logins.iter().all(|l| l.password.len() >= 16));
     let (campaigns, templates, surveys, contacts, alice_prefs) = db
         .read(|txn| {

@@ -1,0 +1,254 @@
+//! The floor joined with names from the store: as JSON for the API, and as rows for the
+//! wallboard (`templates/supervisor/floor.html`, drawn on the page and for each live update).
+
+use std::collections::{HashMap, HashSet};
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::acd::{AcdCallError, Floor, FloorAgent, FloorQueue, Presence};
+use crate::domain::{Queue, QueueId, User, UserId, WorkitemId};
+use crate::state::AppState;
+use crate::store;
+use crate::web::tabs::human_duration;
+
+/// What the floor needs from the store: names, and who is an agent.
+struct Directory {
+    users: Vec<User>,
+    /// Users assigned to at least one queue.
+    assigned: HashSet<UserId>,
+    queues: Vec<Queue>,
+}
+
+async fn directory(state: &AppState) -> Result<Directory, AcdCallError> {
+    Ok(state
+        .store
+        .read(|txn| {
+            let assigned = store::all_agent_settings(txn)?
+                .into_iter()
+                .filter(|(_, s)| !s.queues.is_empty())
+                .map(|(id, _)| id)
+                .collect();
+            Ok(Directory {
+                users: store::all_users(txn)?,
+                assigned,
+                queues: store::all_queues(txn)?,
+            })
+        })
+        .await?)
+}
+
+#[derive(Serialize)]
+pub struct FloorJson {
+    pub at: DateTime<Utc>,
+    pub agents: Vec<AgentJson>,
+    pub queues: Vec<QueueJson>,
+}
+
+#[derive(Serialize)]
+pub struct AgentJson {
+    pub id: UserId,
+    pub username: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub floor: FloorAgent,
+}
+
+#[derive(Serialize)]
+pub struct QueueJson {
+    pub name: String,
+    #[serde(flatten)]
+    pub line: FloorQueue,
+}
+
+impl FloorJson {
+    /// Every enabled user who is assigned to a queue or has work, and every queue.
+    pub async fn load(state: &AppState) -> Result<FloorJson, AcdCallError> {
+        let floor = state.acd.floor().await?;
+        let dir = directory(state).await?;
+        Ok(join(floor, dir))
+    }
+}
+
+fn join(floor: Floor, dir: Directory) -> FloorJson {
+    let mut known: HashMap<UserId, FloorAgent> =
+        floor.agents.into_iter().map(|a| (a.id, a)).collect();
+    let mut agents: Vec<AgentJson> = dir
+        .users
+        .into_iter()
+        .filter_map(|u| {
+            let seen = known.remove(&u.id);
+            let busy = seen
+                .as_ref()
+                .is_some_and(|a| !a.active.is_empty() || a.presence != Presence::Offline);
+            if !(busy || (!u.disabled && dir.assigned.contains(&u.id))) {
+                return None;
+            }
+            let floor = seen.unwrap_or_else(|| FloorAgent {
+                id: u.id,
+                presence: Presence::Offline,
+                away_reason: None,
+                since: floor.at,
+                connected: false,
+                capacity: 0,
+                offers: 0,
+                active: Vec::new(),
+            });
+            Some(AgentJson {
+                id: u.id,
+                name: if u.display_name.is_empty() {
+                    u.username.clone()
+                } else {
+                    u.display_name
+                },
+                username: u.username,
+                floor,
+            })
+        })
+        .collect();
+    agents.sort_by_key(|a| a.name.to_lowercase());
+    let mut lines: HashMap<QueueId, FloorQueue> =
+        floor.queues.into_iter().map(|q| (q.id, q)).collect();
+    let mut queues: Vec<QueueJson> = dir
+        .queues
+        .into_iter()
+        .map(|q| QueueJson {
+            line: lines.remove(&q.id).unwrap_or(FloorQueue {
+                id: q.id,
+                waiting: 0,
+                oldest_waiting: None,
+                offers_out: 0,
+                available_agents: 0,
+            }),
+            name: q.name,
+        })
+        .collect();
+    queues.sort_by_key(|q| q.name.to_lowercase());
+    FloorJson {
+        at: floor.at,
+        agents,
+        queues,
+    }
+}
+
+/// The wallboard's two tables, drawn in one piece.
+#[derive(Template)]
+#[template(path = "supervisor/floor.html")]
+pub struct FloorView {
+    pub at: String,
+    pub agents: Vec<AgentRow>,
+    pub queues: Vec<QueueRow>,
+}
+
+pub struct AgentRow {
+    pub id: UserId,
+    pub name: String,
+    /// "available", "away" or "offline", for the row's style.
+    pub presence: &'static str,
+    /// "Available", "Away: Lunch", "Offline".
+    pub state: String,
+    pub since: Since,
+    pub workspace_open: bool,
+    pub active: usize,
+    pub capacity: u32,
+    pub offers: usize,
+    pub workitems: Vec<WorkitemRow>,
+}
+
+pub struct WorkitemRow {
+    pub id: WorkitemId,
+    pub customer: String,
+    pub queue: String,
+    pub since: Since,
+}
+
+pub struct QueueRow {
+    pub id: QueueId,
+    pub name: String,
+    pub waiting: usize,
+    pub longest_wait: Option<Since>,
+    pub offers_out: usize,
+    pub available_agents: usize,
+}
+
+/// A moment shown as the time passed since it, which the page keeps counting.
+pub struct Since {
+    pub iso: String,
+    pub text: String,
+}
+
+impl Since {
+    fn new(at: DateTime<Utc>, now: DateTime<Utc>) -> Since {
+        Since {
+            iso: at.to_rfc3339(),
+            text: human_duration(now - at),
+        }
+    }
+}
+
+impl FloorView {
+    pub async fn load(state: &AppState) -> Result<FloorView, AcdCallError> {
+        Ok(FloorView::from(FloorJson::load(state).await?))
+    }
+}
+
+impl From<FloorJson> for FloorView {
+    fn from(f: FloorJson) -> FloorView {
+        let now = f.at;
+        FloorView {
+            at: now.to_rfc3339(),
+            agents: f
+                .agents
+                .into_iter()
+                .map(|a| {
+                    let fl = a.floor;
+                    let (presence, state) = match fl.presence {
+                        Presence::Available => ("available", "Available".to_owned()),
+                        Presence::Away => (
+                            "away",
+                            match &fl.away_reason {
+                                Some(r) if !r.is_empty() => format!("Away: {r}"),
+                                _ => "Away".to_owned(),
+                            },
+                        ),
+                        Presence::Offline => ("offline", "Offline".to_owned()),
+                    };
+                    AgentRow {
+                        id: a.id,
+                        name: a.name,
+                        presence,
+                        state,
+                        since: Since::new(fl.since, now),
+                        workspace_open: fl.connected,
+                        active: fl.active.len(),
+                        capacity: fl.capacity,
+                        offers: fl.offers,
+                        workitems: fl
+                            .active
+                            .into_iter()
+                            .map(|w| WorkitemRow {
+                                id: w.id,
+                                customer: w.customer,
+                                queue: w.queue_name,
+                                since: Since::new(w.created_at, now),
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+            queues: f
+                .queues
+                .into_iter()
+                .map(|q| QueueRow {
+                    id: q.line.id,
+                    name: q.name,
+                    waiting: q.line.waiting,
+                    longest_wait: q.line.oldest_waiting.map(|at| Since::new(at, now)),
+                    offers_out: q.line.offers_out,
+                    available_agents: q.line.available_agents,
+                })
+                .collect(),
+        }
+    }
+}

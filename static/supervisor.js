@@ -1,0 +1,47 @@
+// The wallboard: redrawn by the server on every change of the floor (`floor` events carry
+// the new tables), while the page keeps the "for" and "longest wait" times counting.
+"use strict";
+(function () {
+  const board = document.getElementById("wallboard");
+  const floor = document.getElementById("floor");
+  const status = document.getElementById("floor-status");
+  /** The server's time of the board minus ours: times are counted on the server's clock. */
+  let skew = 0;
+
+  function human(secs) {
+    secs = Math.max(0, Math.floor(secs));
+    if (secs < 60) return secs + " s";
+    if (secs < 3600) return Math.floor(secs / 60) + " min " + (secs % 60) + " s";
+    return Math.floor(secs / 3600) + " h " + Math.floor((secs % 3600) / 60) + " min";
+  }
+
+  function syncClock() {
+    const body = document.getElementById("floor-body");
+    if (body) skew = Date.parse(body.dataset.at) - Date.now();
+  }
+
+  function tick() {
+    const now = Date.now() + skew;
+    for (const t of floor.querySelectorAll("time.since")) {
+      t.textContent = human((now - Date.parse(t.dateTime)) / 1000);
+    }
+  }
+
+  syncClock();
+  setInterval(tick, 1000);
+
+  const events = new EventSource(board.dataset.src);
+  events.addEventListener("floor", (e) => {
+    floor.innerHTML = JSON.parse(e.data).html;
+    syncClock();
+    tick();
+    board.dataset.live = "1";
+    status.textContent = "Live.";
+    status.classList.remove("error");
+  });
+  events.addEventListener("error", () => {
+    board.dataset.live = "0";
+    status.textContent = "Connection lost; reconnecting…";
+    status.classList.add("error");
+  });
+})();
