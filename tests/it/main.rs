@@ -3,6 +3,7 @@
 
 mod accounts;
 mod acd;
+mod activity;
 mod admin;
 mod admin_campaigns;
 mod admin_leads;
@@ -17,10 +18,14 @@ mod browser_history;
 mod browser_history_search;
 mod browser_leads;
 mod browser_notes;
+mod browser_notifications;
 mod browser_outbound;
+mod browser_reconnect;
+mod browser_responsive;
 mod browser_search;
 mod browser_survey;
 mod browser_templates;
+mod browser_workitem_list;
 mod browser_workspace_tools;
 mod campaign_run_page;
 mod common;
