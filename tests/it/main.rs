@@ -34,6 +34,7 @@ mod contacts;
 mod core_loop;
 mod crash;
 mod demo;
+mod favicon;
 mod history;
 mod history_search;
 mod insights_tab;
