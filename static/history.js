@@ -94,10 +94,27 @@
     p.textContent = "Select a workitem to see its customer's history.";
     side.replaceChildren(p);
   }
+  // On narrower screens the panel folds away (the History tab shows the same): it loads only
+  // while it is on screen, and catches up when the window grows enough to show it.
+  const panel = document.getElementById("history-side");
+  let sideWorkitem = null;   // the workitem the panel should show
+  let sideLoaded = null;     // the workitem it was last loaded for
+  function loadSide() {
+    if (sideWorkitem === null || sideLoaded === sideWorkitem) return;
+    if (!panel || getComputedStyle(panel).display === "none") return;
+    sideLoaded = sideWorkitem;
+    load(side, timelineUrl(sideWorkitem, "side"));
+  }
   document.addEventListener("parley:workitem-opened", (ev) => {
-    load(side, timelineUrl(ev.detail.workitem, "side"));
+    sideWorkitem = ev.detail.workitem;
+    sideLoaded = null;
+    loadSide();
   });
-  document.addEventListener("parley:workitem-closed", sideEmpty);
+  document.addEventListener("parley:workitem-closed", () => {
+    sideWorkitem = sideLoaded = null;
+    sideEmpty();
+  });
+  window.addEventListener("resize", loadSide);
 
   // ---- range: saved for the agent, then every host showing this workitem follows ----
   document.addEventListener("change", async (ev) => {

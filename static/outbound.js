@@ -1,7 +1,8 @@
 // The Outbound SMS dialog: the agent starts a conversation (from the user menu, or from a
 // contact's SMS button with the number filled in). To offers contacts as you type and warns
 // at once when the number opted out; the campaign is the agent's default unless they choose;
-// a template can fill the message. OK sends; the new workitem then opens in the workspace.
+// a template (found by name or text in its search box) can fill the message. Send sends; the
+// new workitem then opens in the workspace.
 "use strict";
 (function () {
   const ws = window.ParleyWorkspace;
@@ -11,6 +12,7 @@
   const to = $("outbound-to"), matches = $("outbound-matches"), consent = $("outbound-consent");
   const campaign = $("outbound-campaign"), hint = $("outbound-campaign-hint");
   const templateButton = $("outbound-template"), templates = $("outbound-templates");
+  const templateSearchRow = $("outbound-template-search-row"), templateSearch = $("outbound-template-search");
   const body = $("outbound-body"), segments = $("outbound-segments");
   const error = $("outbound-error"), ok = $("outbound-ok");
   /** How long typing must pause before To is looked up. */
@@ -154,8 +156,45 @@
   // ---- templates of the chosen campaign (all the agent's when none is chosen) ----
   function closeTemplates() {
     templates.hidden = true;
+    templateSearchRow.hidden = true;
     templateButton.setAttribute("aria-expanded", "false");
   }
+
+  /** Shows only the templates whose name or text holds what is typed in the search box. */
+  function filterTemplates() {
+    const query = templateSearch.value.trim();
+    let shown = 0;
+    for (const li of templates.querySelectorAll("li[data-name]")) {
+      li.hidden = !window.ParleyTemplateSearch.matches({ name: li.dataset.name, text: li.dataset.text }, query);
+      if (!li.hidden) shown++;
+    }
+    const none = $("outbound-template-none");
+    if (none) {
+      none.textContent = "No template matches “" + query + "”.";
+      none.hidden = shown > 0 || templates.querySelectorAll("li[data-name]").length === 0;
+    }
+  }
+  templateSearch.addEventListener("input", filterTemplates);
+  templateSearch.addEventListener("keydown", (ev) => {
+    const first = templates.querySelector("li[data-name]:not([hidden]) button");
+    // Enter takes the first match (it never sends the SMS from here); Down goes into the list.
+    if (ev.key === "Enter" && !ev.isComposing) {
+      ev.preventDefault();
+      if (first) first.click();
+    } else if (ev.key === "ArrowDown" && first) {
+      ev.preventDefault();
+      first.focus();
+    }
+  });
+  templates.addEventListener("keydown", (ev) => {
+    if (ev.key !== "ArrowDown" && ev.key !== "ArrowUp") return;
+    const items = [...templates.querySelectorAll("li[data-name]:not([hidden]) button")];
+    const i = items.indexOf(document.activeElement);
+    if (i < 0) return;
+    ev.preventDefault();
+    if (ev.key === "ArrowUp" && i === 0) templateSearch.focus();
+    else items[Math.min(items.length - 1, Math.max(0, i + (ev.key === "ArrowDown" ? 1 : -1)))].focus();
+  });
 
   async function openTemplates() {
     const query = new URLSearchParams({ campaign: campaign.value, to: to.value.trim() });
@@ -164,6 +203,8 @@
       const res = await ws.api("GET", "/api/outbound/templates?" + query);
       for (const t of res.templates) {
         const li = document.createElement("li");
+        li.dataset.name = t.name;
+        li.dataset.text = t.text;
         const b = document.createElement("button");
         b.type = "button";
         b.id = "outbound-template-" + t.id;
@@ -178,6 +219,12 @@
         li.className = "muted";
         li.textContent = campaign.value ? "This campaign has no templates." : "There are no templates for you.";
         templates.append(li);
+      } else {
+        const none = document.createElement("li");
+        none.id = "outbound-template-none";
+        none.className = "muted";
+        none.hidden = true;
+        templates.append(none);
       }
     } catch (e) {
       const li = document.createElement("li");
@@ -185,10 +232,12 @@
       li.textContent = e.message;
       templates.append(li);
     }
+    templateSearch.value = "";
+    filterTemplates();
     templates.hidden = false;
+    templateSearchRow.hidden = templates.querySelectorAll("li[data-name]").length === 0;
     templateButton.setAttribute("aria-expanded", "true");
-    const first = templates.querySelector("button");
-    if (first) first.focus();
+    if (!templateSearchRow.hidden) templateSearch.focus();
   }
 
   function useTemplate(text) {

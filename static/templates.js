@@ -1,6 +1,7 @@
 // Response templates in the workspace: the composer's button (with the number of templates
-// this agent may use in the open workitem) and the window to pick one. OK puts the filled text
-// into the reply box at the caret; nothing is sent until the agent sends.
+// this agent may use in the open workitem) and the window to pick one, with a search box that
+// narrows the list by name and text as you type. OK puts the filled text into the reply box at
+// the caret; nothing is sent until the agent sends.
 "use strict";
 (function () {
   const ws = window.ParleyWorkspace;
@@ -9,7 +10,8 @@
   const badge = button.querySelector(".badge");
 
   let templates = [];   // of the open workitem: {id, name, text}, by name
-  let selected = 0;
+  let shown = [];       // those matching the search box
+  let selected = 0;     // index into `shown`
 
   // ---- the window, built once ----
   const dialog = document.createElement("dialog");
@@ -19,6 +21,18 @@
   const title = document.createElement("h2");
   title.id = "templates-title";
   title.textContent = "Response templates";
+  const searchRow = document.createElement("p");
+  searchRow.className = "template-search";
+  const searchLabel = document.createElement("label");
+  searchLabel.htmlFor = "templates-search";
+  searchLabel.textContent = "Search templates";
+  const search = document.createElement("input");
+  search.type = "search";
+  search.id = "templates-search";
+  search.autocomplete = "off";
+  search.placeholder = "Name or words of the text";
+  search.setAttribute("aria-controls", "templates-list");
+  searchRow.append(searchLabel, search);
   const body = document.createElement("div");
   body.className = "templates-body";
   const listbox = document.createElement("ul");
@@ -50,7 +64,7 @@
   cancel.id = "templates-cancel";
   cancel.textContent = "Cancel";
   actions.append(ok, cancel);
-  dialog.append(title, body, empty, error, actions);
+  dialog.append(title, searchRow, body, empty, error, actions);
   document.body.append(dialog);
 
   // ---- the count on the button ----
@@ -98,10 +112,12 @@
     if (dialog.open) dialog.close();
   });
 
-  // ---- the list ----
+  // ---- the list, narrowed by the search box ----
   function renderList() {
     listbox.replaceChildren();
-    templates.forEach((t, i) => {
+    const query = search.value.trim();
+    shown = templates.filter((t) => window.ParleyTemplateSearch.matches(t, query));
+    shown.forEach((t, i) => {
       const li = document.createElement("li");
       li.id = "template-option-" + t.id;
       li.setAttribute("role", "option");
@@ -110,12 +126,24 @@
       li.addEventListener("dblclick", () => { select(i); accept(); });
       listbox.append(li);
     });
-    const none = templates.length === 0;
-    empty.hidden = !none;
-    body.hidden = none;
-    ok.disabled = none;
-    select(Math.min(selected, Math.max(templates.length - 1, 0)));
+    empty.textContent = templates.length === 0
+      ? "There are no templates for this conversation."
+      : "No template matches “" + query + "”.";
+    empty.hidden = shown.length > 0;
+    body.hidden = templates.length === 0;
+    searchRow.hidden = templates.length === 0;
+    ok.disabled = shown.length === 0;
+    select(Math.min(selected, Math.max(shown.length - 1, 0)));
   }
+
+  search.addEventListener("input", () => { selected = 0; renderList(); });
+  // Up and Down choose in the list while the search box keeps the focus; Enter is OK.
+  search.addEventListener("keydown", (ev) => {
+    const to = { ArrowDown: selected + 1, ArrowUp: selected - 1 }[ev.key];
+    if (to === undefined || shown.length === 0) return;
+    ev.preventDefault();
+    select(Math.max(0, Math.min(shown.length - 1, to)));
+  });
 
   function select(i) {
     selected = i;
@@ -123,7 +151,7 @@
     for (let k = 0; k < items.length; k++) {
       items[k].setAttribute("aria-selected", k === i ? "true" : "false");
     }
-    const t = templates[i];
+    const t = shown[i];
     preview.value = t ? t.text : "";
     if (t) {
       listbox.setAttribute("aria-activedescendant", "template-option-" + t.id);
@@ -134,7 +162,7 @@
   }
 
   listbox.addEventListener("keydown", (ev) => {
-    const last = templates.length - 1;
+    const last = shown.length - 1;
     const to = { ArrowDown: selected + 1, ArrowUp: selected - 1, Home: 0, End: last }[ev.key];
     if (to === undefined || last < 0) return;
     ev.preventDefault();
@@ -149,7 +177,7 @@
   });
 
   function accept() {
-    const t = templates[selected];
+    const t = shown[selected];
     dialog.close();
     if (t) ws.insertAtCursor(t.text);
   }
@@ -166,8 +194,9 @@
     if (button.hidden) return;
     error.hidden = !error.textContent;
     selected = 0;
+    search.value = "";
     renderList();
     dialog.showModal();
-    listbox.focus();
+    (templates.length ? search : cancel).focus();
   });
 })();

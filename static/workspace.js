@@ -6,8 +6,6 @@
   const $ = (id) => document.getElementById(id);
   const state = {
     offers: new Map(),     // workitem id -> {card, expires_at}
-    items: new Map(),      // workitem id -> card (active)
-    unread: new Map(),     // workitem id -> count
     current: null,         // open workitem id
     messages: new Map(),   // message id -> message (of the open workitem)
     // Delivery statuses pushed while the open workitem was loading, for messages it did not
@@ -15,7 +13,6 @@
     earlyStatus: new Map(), // message id -> {status, error}
     lastCustomerAt: null,
     optedOut: false,       // the open workitem's customer opted out: the composer is locked
-    sound: false,          // play a beep on each offer (the agent's setting)
   };
 
   async function api(method, path, body) {
@@ -110,9 +107,8 @@
     try {
       const res = await api("POST", "/api/workitems/" + id + "/accept");
       state.offers.delete(id);
-      state.items.set(id, res.workitem);
       renderOffers();
-      renderList();
+      list.add(res.workitem);
       openWorkitem(id);
     } catch (e) {
       if (el) showError(el.querySelector(".error"), e.message);
@@ -137,35 +133,15 @@
     if (ev.key === "r" || ev.key === "R") { ev.preventDefault(); rejectOffer(first); }
   });
 
-  // ---- workitem list ----
-  function renderList() {
-    const ul = $("workitems");
-    ul.replaceChildren();
-    for (const [id, c] of state.items) {
-      const li = document.createElement("li");
-      const b = document.createElement("button");
-      b.type = "button";
-      b.className = "item" + (state.current === id ? " current" : "");
-      b.id = "item-" + id;
-      const name = document.createElement("strong");
-      name.textContent = c.customer_name;
-      const p = document.createElement("span");
-      p.className = "muted";
-      p.textContent = c.preview;
-      b.append(name, p);
-      const n = state.unread.get(id) || 0;
-      if (n > 0) {
-        const badge = document.createElement("span");
-        badge.className = "badge";
-        badge.textContent = n;
-        b.append(badge);
-      }
-      b.onclick = () => openWorkitem(id);
-      li.append(b);
-      ul.append(li);
-    }
-    $("no-workitems").hidden = state.items.size > 0;
-  }
+  // ---- workitem list (workitem_list.js) ----
+  const list = window.ParleyWorkitemList({
+    ul: $("workitems"),
+    empty: $("no-workitems"),
+    agent: app.dataset.agent,
+    api,
+    onOpen: (id) => openWorkitem(id),
+    fmtDuration,
+  });
 
   // ---- dialog ----
   function renderMessage(m) {
@@ -252,14 +228,17 @@
     panel.prepend(p);
   }
 
-  function openTab(name) {
+  // `keepFocus`: moving along the tab row by keyboard leaves the focus on the tabs.
+  function openTab(name, keepFocus) {
     state.tab = name;
     for (const b of document.querySelectorAll(".tabs [role=tab]")) {
       b.setAttribute("aria-selected", b.dataset.tab === name ? "true" : "false");
       b.tabIndex = b.dataset.tab === name ? 0 : -1;
+      // The tab row scrolls sideways on narrow screens: the chosen tab is always in view.
+      if (b.dataset.tab === name) b.scrollIntoView({ block: "nearest", inline: "nearest" });
     }
     for (const p of document.querySelectorAll(".tab-panel")) p.hidden = p.id !== "panel-" + name;
-    if (name === "sms") { $("reply").focus(); return; }
+    if (name === "sms") { if (!keepFocus) $("reply").focus(); return; }
     const panel = $("panel-" + name);
     panel.dataset.tab = name;
     panel.replaceChildren();
@@ -269,12 +248,15 @@
   for (const b of document.querySelectorAll(".tabs [role=tab]")) {
     b.addEventListener("click", () => openTab(b.dataset.tab));
     b.addEventListener("keydown", (ev) => {
-      if (ev.key !== "ArrowRight" && ev.key !== "ArrowLeft") return;
       const tabs = [...document.querySelectorAll(".tabs [role=tab]")];
-      const i = tabs.indexOf(b) + (ev.key === "ArrowRight" ? 1 : -1);
-      const next = tabs[(i + tabs.length) % tabs.length];
+      const here = tabs.indexOf(b);
+      const to = { ArrowRight: here + 1, ArrowLeft: here - 1, Home: 0, End: tabs.length - 1 }[ev.key];
+      if (to === undefined) return;
+      // The row itself would scroll on these keys too, away from the tab just chosen.
+      ev.preventDefault();
+      const next = tabs[(to + tabs.length) % tabs.length];
       next.focus();
-      openTab(next.dataset.tab);
+      openTab(next.dataset.tab, true);
     });
   }
 
@@ -324,14 +306,13 @@
   async function openWorkitem(id) {
     const switching = state.current !== id;
     state.current = id;
-    state.unread.delete(id);
     state.messages.clear();
     state.earlyStatus.clear();
     $("messages").replaceChildren();
     $("dialog").hidden = false;
     $("dialog-empty").hidden = true;
     showError($("dialog-error"), "");
-    renderList();
+    list.show(id);
     try {
       const d = await api("GET", "/api/workitems/" + id);
       if (state.current !== id) return;
@@ -358,6 +339,7 @@
   function closeDialog() {
     state.current = null;
     state.messages.clear();
+    list.show(null);
     $("dialog").hidden = true;
     $("dialog-empty").hidden = false;
     document.dispatchEvent(new CustomEvent("parley:workitem-closed"));
@@ -393,6 +375,7 @@
       $("reply").dispatchEvent(new Event("input", { bubbles: true }));
       state.messages.set(res.message.id, res.message);
       renderMessage(res.message);
+      list.message(res.message);
       updateWaiting();
       showError($("dialog-error"), "");
     } catch (e) {
@@ -413,8 +396,7 @@
     if (!id) return;
     try {
       await api("POST", "/api/workitems/" + id + "/terminate");
-      state.items.delete(id);
-      renderList();
+      list.remove(id);
       closeDialog();
     } catch (e) {
       showError($("dialog-error"), e.message);
@@ -442,43 +424,6 @@
   $("presence").addEventListener("change", setPresence);
   $("away-reason").addEventListener("change", setPresence);
 
-  // ---- the offer sound: a short beep made on the spot (no file, no network) ----
-  let audio = null;
-  function audioContext() {
-    const Ctx = window.AudioContext || window.webkitAudioContext;
-    if (!audio && Ctx) audio = new Ctx();
-    return audio;
-  }
-  // Browsers start audio suspended until the page is used; the first click or key unlocks it.
-  function unlockAudio() {
-    try {
-      const ctx = state.sound && audioContext();
-      if (ctx && ctx.state === "suspended") ctx.resume().catch(() => {});
-    } catch (_) { /* no audio here */ }
-  }
-  document.addEventListener("pointerdown", unlockAudio);
-  document.addEventListener("keydown", unlockAudio);
-
-  function beep() {
-    try {
-      const ctx = audioContext();
-      if (!ctx) return;
-      if (ctx.state === "suspended") ctx.resume().catch(() => {});
-      const t = ctx.currentTime;
-      const osc = ctx.createOscillator();
-      const gain = ctx.createGain();
-      osc.frequency.value = 880;
-      gain.gain.setValueAtTime(0.0001, t);
-      gain.gain.exponentialRampToValueAtTime(0.2, t + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.25);
-      osc.connect(gain).connect(ctx.destination);
-      osc.start(t);
-      osc.stop(t + 0.3);
-    } catch (_) { /* autoplay policy or no audio device: the offer card is enough */ }
-  }
-
-  window.ParleyWorkspace.me.then((me) => { state.sound = !!me.sound; }, () => {});
-
   // ---- live stream ----
   function connect() {
     const es = new EventSource("/api/events");
@@ -502,24 +447,26 @@
       showPresence(d.view);
       state.offers.clear();
       for (const o of d.offers) state.offers.set(o.workitem.id, o);
-      state.items.clear();
-      for (const c of d.active) state.items.set(c.id, c);
       renderOffers();
-      renderList();
-      if (state.current && !state.items.has(state.current)) closeDialog();
+      list.sync(d.active);
+      if (state.current && !list.has(state.current)) closeDialog();
       else if (state.current) openWorkitem(state.current);
       app.dataset.live = "1";
     });
     on("offer", (o) => {
       state.offers.set(o.workitem.id, o);
       renderOffers();
-      if (state.sound) beep();
+      // The offer's sound and browser notification (offer_alerts.js).
+      document.dispatchEvent(new CustomEvent("parley:offer", { detail: o }));
     });
     on("offer_withdrawn", (d) => { state.offers.delete(d.workitem); renderOffers(); });
-    on("assigned", (d) => { state.items.set(d.workitem.id, d.workitem); renderList(); });
+    on("assigned", (d) => {
+      // Accepted in another tab: its card here is out of date.
+      if (state.offers.delete(d.workitem.id)) renderOffers();
+      list.add(d.workitem);
+    });
     on("terminated", (d) => {
-      state.items.delete(d.workitem);
-      renderList();
+      list.remove(d.workitem);
       if (state.current === d.workitem) closeDialog();
     });
     on("presence", (d) => showPresence(d.view));
@@ -529,10 +476,8 @@
         state.messages.set(m.id, m);
         renderMessage(m);
         updateWaiting();
-      } else if (state.items.has(m.workitem) && m.direction === "in") {
-        state.unread.set(m.workitem, (state.unread.get(m.workitem) || 0) + 1);
-        renderList();
       }
+      list.message(m);
     });
     on("consent", (d) => { if (d.workitem === state.current) reloadConsent(d.workitem); });
     on("message_status", (d) => {

@@ -1,5 +1,6 @@
 //! Plain data types and rules, no I/O.
 
+mod activity;
 mod audit;
 mod campaign_run;
 mod consent;
@@ -21,6 +22,7 @@ pub mod template;
 mod user;
 mod workitem;
 
+pub use activity::{Activity, MessageMark};
 pub use audit::{AuditEntry, AuditKind};
 pub use campaign_run::{
     CampaignRun, LeadOutcome, LeadProgress, MinuteCounts, RunAction, RunState, RunStats, SkipReason,

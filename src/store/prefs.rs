@@ -19,6 +19,10 @@ pub struct UserPrefs {
     /// Whether a new offer plays a sound (on unless turned off).
     #[serde(default)]
     pub mute_notifications: bool,
+    /// Whether a new offer shows a browser notification while the workspace tab is not in
+    /// front (off unless turned on: the browser must be asked for permission first).
+    #[serde(default)]
+    pub notify_offers: bool,
 }
 
 /// A user's choices (the defaults when they never chose anything).

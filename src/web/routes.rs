@@ -59,6 +59,7 @@ fn routes(state: &AppState) -> (Routes, Routes) {
         .post("/settings", settings::settings_post)
         .post("/settings/password", settings::password_post)
         .get("/api/events", sse::agent_events_get)
+        .get("/api/activity", workspace::activity_get)
         .get("/api/workitems/{id}", workspace::workitem_get)
         .get(
             "/api/workitems/{id}/templates",

@@ -1,5 +1,6 @@
 //! The user's settings page (`/settings`): the default SMS campaign used when an SMS starts
-//! from a contact, whether offers play a sound, and their own password.
+//! from a contact, whether offers play a sound or show a browser notification, and their own
+//! password.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -27,6 +28,8 @@ pub struct SettingsPage {
     pub nav: Nav,
     pub campaigns: Vec<Choice>,
     pub sound: bool,
+    /// Offers show a browser notification while the workspace is in the background.
+    pub notify: bool,
     pub campaign_error: Option<String>,
     pub password_error: Option<String>,
     pub min_password_chars: usize,
@@ -45,11 +48,18 @@ async fn load(state: &AppState, user: &AgentUser) -> Result<(Vec<Campaign>, User
         .await?)
 }
 
+/// How offers reach the agent besides their card.
+#[derive(Clone, Copy)]
+struct Alerts {
+    sound: bool,
+    notify: bool,
+}
+
 fn page(
     user: &AgentUser,
     campaigns: &[Campaign],
     chosen: Option<CampaignId>,
-    sound: bool,
+    alerts: Alerts,
 ) -> SettingsPage {
     SettingsPage {
         nav: Nav::new(user, nav::SETTINGS, "Settings"),
@@ -61,7 +71,8 @@ fn page(
                 selected: Some(c.id) == chosen,
             })
             .collect(),
-        sound,
+        sound: alerts.sound,
+        notify: alerts.notify,
         campaign_error: None,
         password_error: None,
         min_password_chars: MIN_PASSWORD_CHARS,
@@ -76,7 +87,10 @@ async fn stored_page(state: &AppState, user: &AgentUser) -> Result<SettingsPage,
         user,
         &campaigns,
         prefs.default_sms_campaign,
-        !prefs.mute_notifications,
+        Alerts {
+            sound: !prefs.mute_notifications,
+            notify: prefs.notify_offers,
+        },
     ))
 }
 
@@ -98,6 +112,9 @@ pub struct SettingsInput {
     /// Present (`on`) when the box is ticked.
     #[serde(default)]
     sound: Option<String>,
+    /// Present (`on`) when the notification box is ticked.
+    #[serde(default)]
+    notify: Option<String>,
 }
 
 #[tracing::instrument(skip_all, fields(user = %user.user.id))]
@@ -107,7 +124,10 @@ pub async fn settings_post(
     axum::Form(input): axum::Form<SettingsInput>,
 ) -> Result<Response, PageError> {
     let (campaigns, _) = load(&state, &user).await?;
-    let sound = input.sound.is_some();
+    let alerts = Alerts {
+        sound: input.sound.is_some(),
+        notify: input.notify.is_some(),
+    };
     let raw = input.default_campaign.trim();
     let chosen = if raw.is_empty() {
         Ok(None)
@@ -122,7 +142,7 @@ pub async fn settings_post(
     let chosen = match chosen {
         Ok(c) => c,
         Err(e) => {
-            let mut view = page(&user, &campaigns, None, sound);
+            let mut view = page(&user, &campaigns, None, alerts);
             view.campaign_error = Some(e.to_owned());
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)).into_response());
         }
@@ -133,7 +153,8 @@ pub async fn settings_post(
         .write(move |txn| {
             store::update_user_prefs(txn, me, |p| {
                 p.default_sms_campaign = chosen;
-                p.mute_notifications = !sound;
+                p.mute_notifications = !alerts.sound;
+                p.notify_offers = alerts.notify;
             })
         })
         .await?;

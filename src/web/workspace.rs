@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::nav::{self, Nav};
 use super::views::{WorkspaceView, render};
 use crate::acd::Presence;
-use crate::domain::{Message, Permission, Role, Workitem, WorkitemId};
+use crate::domain::{Activity, Message, Permission, Role, Workitem, WorkitemId};
 use crate::live::AgentPush;
 use crate::sms::outbound;
 use crate::state::AppState;
@@ -58,6 +58,7 @@ pub async fn me_get(
         "role": u.role,
         "csrf": user.csrf(),
         "sound": !prefs.mute_notifications,
+        "notify": prefs.notify_offers,
         "may_send_outbound": user.may(Permission::OutboundSend),
     })))
 }
@@ -143,6 +144,29 @@ pub async fn workitem_get(
         return Err(ApiError::not_found("No such workitem."));
     }
     Ok(Json(json!(detail)))
+}
+
+/// How each of the agent's active workitems stands (`Activity`: the customer's latest
+/// message, our latest, how many the customer sent), by workitem id: the list orders itself,
+/// shows the customer's wait and counts unread messages from it, after every (re)connect.
+#[tracing::instrument(skip_all, fields(agent = %user.user.id))]
+pub async fn activity_get(
+    State(state): State<AppState>,
+    user: AgentUser,
+) -> Result<Json<Value>, ApiError> {
+    let active = state.acd.snapshot(user.user.id).await?.view.active;
+    let activity = state
+        .store
+        .read(move |txn| {
+            let mut out = serde_json::Map::new();
+            for id in active {
+                let activity = Activity::of(&store::messages_of(txn, id)?);
+                out.insert(id.to_string(), json!(activity));
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(json!({ "activity": activity })))
 }
 
 #[tracing::instrument(skip_all, fields(agent = %user.user.id, workitem = %id))]

@@ -43,6 +43,7 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         "/webhooks/twilio/sms" | "/webhooks/twilio/status" => Signed,
         "/workspace"
         | "/api/me"
+        | "/api/activity"
         | "/api/presence"
         | "/api/outbound/options"
         | "/api/outbound/contacts"

@@ -120,6 +120,12 @@ impl Driver {
 
     /// A new browser session in a fresh profile.
     pub(crate) async fn browser(&self, chromium: &Path) -> Client {
+        self.browser_with_prefs(chromium, json!({})).await
+    }
+
+    /// The same with Chromium profile preferences set, e.g.
+    /// `{"profile.default_content_setting_values.notifications": 1}` (allow notifications).
+    pub(crate) async fn browser_with_prefs(&self, chromium: &Path, prefs: Value) -> Client {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -137,6 +143,7 @@ impl Driver {
                     "--window-size=1280,800",
                     format!("--user-data-dir={}", self.profile.path().display()),
                 ],
+                "prefs": prefs,
             }),
         );
         // Console messages (CSP violations among them) for [`csp_violations`].
@@ -206,6 +213,67 @@ impl WebDriverCompatibleCommand for BrowserLog {
             Some(json!({"type": "browser"}).to_string()),
         )
     }
+}
+
+/// chromedriver's passage to the DevTools protocol (`POST /session/{id}/goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, UrlError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(json!({"cmd": self.cmd, "params": self.params}).to_string()),
+        )
+    }
+}
+
+/// Runs DevTools protocol command `cmd` in the current window; its result.
+pub(crate) async fn cdp(c: &Client, cmd: &str, params: Value) -> Value {
+    c.issue_cmd(Cdp {
+        cmd: cmd.to_owned(),
+        params,
+    })
+    .await
+    .unwrap_or_else(|e| panic!("DevTools command {cmd} failed: {e}"))
+}
+
+/// Runs `script` in every page the current window opens from now on, before the page's own
+/// scripts (to watch what they call).
+pub(crate) async fn before_page_scripts(c: &Client, script: &str) {
+    cdp(
+        c,
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": script }),
+    )
+    .await;
+}
+
+/// Resizes the browser window and waits until the page has the new width.
+pub(crate) async fn set_window(c: &Client, width: u32, height: u32) {
+    c.set_window_size(width, height)
+        .await
+        .expect("resize the window");
+    wait_js(
+        c,
+        &format!("the page to be {width} px wide"),
+        &format!("return window.innerWidth === {width};"),
+    )
+    .await;
 }
 
 /// The console messages logged since the last call (chromedriver hands each out once).
@@ -415,6 +483,22 @@ pub(crate) fn catch_up_clock(server: &TestServer) {
     if lag > chrono::Duration::zero() {
         server.clock.advance(lag);
     }
+}
+
+/// Customer `from` texts `body` to [`OUR_NUMBER`] through the signed webhook (message id
+/// `sid`), with the server's clock caught up with the browser's.
+pub(crate) async fn customer_texts_from(server: &TestServer, sid: &str, from: &str, body: &str) {
+    catch_up_clock(server);
+    let res = server.twilio_sms(sid, from, body).await;
+    assert_eq!(res.status(), 200, "webhook for {sid}");
+}
+
+/// Accepts the one offer on screen with its button; its workitem id, once its dialog is open.
+pub(crate) async fn accept_offer(c: &Client) -> u64 {
+    let id = the_offer(c).await;
+    click(c, &format!("#offer-{id} .accept")).await;
+    wait_for(c, &format!("#item-{id}.current")).await;
+    id
 }
 
 /// The customer's window texts `body`; returns once the simulator shows it sent.

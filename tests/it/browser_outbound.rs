@@ -1,18 +1,19 @@
 //! Outbound SMS in a real browser: the dialog from the user menu (contact look-up, campaign,
-//! template, a refused send that keeps what was typed, then the new workitem open with its
+//! template search, a refused send that keeps what was typed, then the new workitem open with its
 //! message and live delivery status); the SMS button of the Contact tab with and without a
 //! default campaign; the opt-out warning in the dialog and in the SMS tab, whose composer
 //! locks and unlocks live. Skips like `browser.rs` without Chromium (fails instead with
 //! `PARLEY_REQUIRE_BROWSER=1`).
 
 use fantoccini::Client as Browser;
+use fantoccini::key::Key;
 use parley::domain::{CampaignId, CampaignKind, ContactUpdate, E164, QueueId, TemplateId};
 use parley::store;
 use serde_json::{Value, json};
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, click, js, log_in, log_in_available, texts, the_offer,
-    type_into, wait_for, wait_js, wait_text,
+    Driver, browser_tools, catch_up_clock, click, js, log_in, log_in_available, poll, texts,
+    the_offer, type_into, wait_for, wait_js, wait_text,
 };
 use crate::common::*;
 
@@ -149,7 +150,7 @@ async fn outbound_sms_from_the_menu_opens_the_new_workitem_with_its_message() {
     let queue = server.default_queue().await;
     let renewals = outbound_campaign(&server, queue, "Renewals", OUT_NUMBER).await;
     let winback = outbound_campaign(&server, queue, "Winback", OTHER_NUMBER).await;
-    let offer = template(
+    template(
         &server,
         "Renewal offer",
         "Hi {first_name}, your renewal is due.",
@@ -157,6 +158,13 @@ async fn outbound_sms_from_the_menu_opens_the_new_workitem_with_its_message() {
     )
     .await;
     template(&server, "Come back", "We miss you", vec![winback]).await;
+    template(
+        &server,
+        "Payment link",
+        "Pay here: https://pay.example",
+        vec![renewals],
+    )
+    .await;
     contact(&server, "Grace", "Hopper", CUSTOMER).await;
     let alice = server.add_agent("alice", &[queue], None).await;
     log_in(&c, &server, "alice").await;
@@ -220,7 +228,8 @@ async fn outbound_sms_from_the_menu_opens_the_new_workitem_with_its_message() {
     assert_eq!(value(&c, "outbound-to").await, json!(CUSTOMER));
     assert_eq!(value(&c, "outbound-body").await, json!("Hello there"));
 
-    // The campaign chosen, its templates only; the chosen one fills the message for Grace.
+    // The campaign chosen, its templates only; a search finds one by its text, and Enter in
+    // the search box puts the first match into the message (it sends nothing).
     wait_for(&c, "#outbound-campaign")
         .await
         .select_by_value(&renewals.0.to_string())
@@ -231,17 +240,58 @@ async fn outbound_sms_from_the_menu_opens_the_new_workitem_with_its_message() {
     wait_text(&c, "#outbound-templates button", "Renewal offer").await;
     assert_eq!(
         texts(&c, "#outbound-templates button").await,
-        ["Renewal offer"]
+        ["Payment link", "Renewal offer"]
     );
-    click(&c, &format!("#outbound-template-{}", offer.0)).await;
+    wait_js(
+        &c,
+        "the labelled template search to have the focus",
+        "const s = document.getElementById('outbound-template-search'); \
+         return document.activeElement === s && s.labels[0].textContent === 'Search templates';",
+    )
+    .await;
+    let shown = "#outbound-templates li:not([hidden]) button";
+    for (typed, want) in [
+        ("pay", vec!["Payment link"]),
+        ("zzz", vec![]),
+        ("DUE", vec!["Renewal offer"]),
+    ] {
+        type_into(&c, "#outbound-template-search", typed).await;
+        let want2 = want.clone();
+        let b = &c;
+        poll(&format!("the templates for {typed:?}"), move || {
+            let want = want2.clone();
+            async move { (texts(b, shown).await == want).then_some(()) }
+        })
+        .await;
+        let none = eval(
+            &c,
+            "(e => e.hidden ? null : e.textContent)(document.getElementById('outbound-template-none'))",
+        )
+        .await;
+        let expected = want
+            .is_empty()
+            .then(|| format!("No template matches “{typed}”."));
+        assert_eq!(none, json!(expected), "the no-match line for {typed:?}");
+    }
+    wait_for(&c, "#outbound-template-search")
+        .await
+        .send_keys(&Key::Enter)
+        .await
+        .expect("Enter");
     assert_eq!(
         value(&c, "outbound-body").await,
         json!("Hi Grace, your renewal is due.")
     );
+    wait_dialog(&c, true).await;
+    assert!(fake.sent().is_empty(), "Enter in the search sent the SMS");
+    assert_eq!(
+        eval(&c, "document.getElementById('outbound-ok').textContent").await,
+        json!("Send")
+    );
     wait_text(&c, "#outbound-segments", "1 SMS").await;
     crate::browser::snapshot(&c, "outbound-dialog").await;
 
-    // OK: the dialog closes and the new workitem is open, active and alice's.
+    // Send: the dialog closes and the new workitem is open, active and alice's.
     click(&c, "#outbound-ok").await;
     wait_dialog(&c, false).await;
     let id = open_workitem_showing(&c, "Hi Grace, your renewal is due.").await;
@@ -487,7 +537,7 @@ async fn an_opted_out_customer_is_warned_in_the_dialog_and_the_sms_tab() {
     );
     wait_js(
         &c,
-        "OK to be disabled",
+        "Send to be disabled",
         "return document.getElementById('outbound-ok').disabled;",
     )
     .await;

@@ -263,6 +263,75 @@ async fn an_agent_puts_a_filled_template_into_the_reply_box_without_sending() {
     let after = 3 + filled.len();
     assert_eq!(caret, json!([after, after, true]), "caret after the insert");
 
+    // The search box, labelled and focused on opening, narrows the list by name or text.
+    open_window(&c).await;
+    wait_js(
+        &c,
+        "the labelled search box to have the focus",
+        "const s = document.getElementById('templates-search'); \
+         return document.activeElement === s && s.labels.length === 1 \
+           && s.labels[0].textContent === 'Search templates';",
+    )
+    .await;
+    for (typed, want) in [
+        ("thanks", vec!["Closing"]),
+        ("GREET", vec!["Greeting"]),
+        ("spring sale", vec!["Greeting"]),
+        ("zzz", vec![]),
+        ("", vec!["Closing", "Greeting"]),
+    ] {
+        if typed.is_empty() {
+            // Clearing a field sends no input event; deleting by key does ("zzz" was last).
+            let search = wait_for(&c, "#templates-search").await;
+            for _ in 0..3 {
+                search.send_keys(&Key::Backspace).await.expect("backspace");
+            }
+        } else {
+            crate::browser::type_into(&c, "#templates-search", typed).await;
+        }
+        let b = &c;
+        let want2 = want.clone();
+        poll(&format!("the list for {typed:?}"), move || {
+            let want = want2.clone();
+            async move { (texts(b, "#templates-list [role=option]").await == want).then_some(()) }
+        })
+        .await;
+        let state = js(
+            &c,
+            "return [document.getElementById('templates-ok').disabled, \
+               !document.getElementById('templates-empty').hidden];",
+            vec![],
+        )
+        .await;
+        assert_eq!(
+            state,
+            json!([want.is_empty(), want.is_empty()]),
+            "OK and the no-match line for {typed:?}"
+        );
+        if want.is_empty() {
+            assert_eq!(
+                texts(&c, "#templates-empty").await,
+                [format!("No template matches “{typed}”.")]
+            );
+        }
+    }
+    crate::browser::type_into(&c, "#templates-search", "thanks").await;
+    let search = wait_for(&c, "#templates-search").await;
+    wait_js(
+        &c,
+        "Closing alone to be selected",
+        "const o = document.querySelectorAll('#templates-list [role=option]'); \
+         return o.length === 1 && o[0].getAttribute('aria-selected') === 'true';",
+    )
+    .await;
+    search.send_keys(&Key::Escape).await.expect("Escape");
+    if dialog_open(&c).await {
+        // The first Escape may only empty the search box.
+        search.send_keys(&Key::Escape).await.expect("Escape");
+    }
+    wait_closed(&c).await;
+    assert_eq!(reply(&c).await, json!(expected), "a search changes nothing");
+
     // Nothing was sent: no outbound bubble, and the server holds only the customer's text.
     assert!(texts(&c, "#messages li.bubble.out").await.is_empty());
     let workitem = parley::domain::WorkitemId(id);

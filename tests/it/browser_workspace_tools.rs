@@ -11,8 +11,8 @@ use fantoccini::key::Key;
 use serde_json::{Value, json};
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, click, js, log_in_available, poll, texts, the_offer,
-    wait_for, wait_js, wait_text,
+    Driver, accept_offer, browser_tools, click, customer_texts_from, js, log_in_available, poll,
+    texts, wait_for, wait_js, wait_text,
 };
 use crate::common::*;
 
@@ -20,17 +20,7 @@ const CUSTOMER: &str = "+14155550123";
 
 /// The customer texts `body` through the signed webhook.
 async fn customer_texts(server: &TestServer, sid: &str, body: &str) {
-    catch_up_clock(server);
-    let res = server.twilio_sms(sid, CUSTOMER, body).await;
-    assert_eq!(res.status(), 200, "webhook for {sid}");
-}
-
-/// Accepts the one offer on screen; its workitem id, once its dialog is open.
-async fn accept_offer(c: &Browser) -> u64 {
-    let id = the_offer(c).await;
-    click(c, &format!("#offer-{id} .accept")).await;
-    wait_for(c, &format!("#item-{id}.current")).await;
-    id
+    customer_texts_from(server, sid, CUSTOMER, body).await;
 }
 
 /// The reply box's text and caret (as UTF-16 offsets, like the DOM).

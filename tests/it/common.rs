@@ -66,6 +66,21 @@ impl TestServer {
         Self::boot(bind, dir, tweak, None).await
     }
 
+    /// Boots again where a stopped server was: on its port (so browsers find it at the same
+    /// URL with the same cookies) and its data dir.
+    pub async fn restart(port: u16, dir: Arc<TempDir>) -> TestServer {
+        Self::boot(&format!("127.0.0.1:{port}"), dir, |_| {}, None).await
+    }
+
+    /// The port this server listens on.
+    pub fn port(&self) -> u16 {
+        self.url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("port in the URL")
+    }
+
     async fn boot(
         bind: &str,
         dir: Arc<TempDir>,

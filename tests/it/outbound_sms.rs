@@ -363,6 +363,29 @@ async fn the_dialogs_choices_default_campaign_templates_and_contacts() {
         !page.contains("id=\"sound\" name=\"sound\" value=\"on\" checked"),
         "sound now off"
     );
+    let me: serde_json::Value = alice.get("/api/me").await.json().await.unwrap();
+    assert_eq!(
+        (&me["sound"], &me["notify"]),
+        (&json!(false), &json!(false))
+    );
+
+    // The offer notification is off until ticked; ticked, the workspace learns it.
+    let (status, _, _) = alice
+        .form_post(
+            "/settings",
+            &[
+                ("default_campaign", &campaign.0.to_string()),
+                ("sound", "on"),
+                ("notify", "on"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(status, 303);
+    let me: serde_json::Value = alice.get("/api/me").await.json().await.unwrap();
+    assert_eq!((&me["sound"], &me["notify"]), (&json!(true), &json!(true)));
+    let page = alice.get("/settings").await.text().await.unwrap();
+    assert!(page.contains("id=\"notify\" name=\"notify\" value=\"on\" checked"));
 
     // Templates: the campaign's own and the ones for every campaign; all without a campaign.
     server
