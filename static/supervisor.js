@@ -25,6 +25,12 @@
     for (const t of floor.querySelectorAll("time.since")) {
       t.textContent = human((now - Date.parse(t.dateTime)) / 1000);
     }
+    // A customer's wait turns red once it passes its queue's service level.
+    for (const li of floor.querySelectorAll("li[data-sla-secs]")) {
+      const t = li.querySelector(".waiting-for time");
+      const late = !!t && (now - Date.parse(t.dateTime)) / 1000 > Number(li.dataset.slaSecs);
+      li.classList.toggle("past-sla", late);
+    }
   }
 
   syncClock();

@@ -43,7 +43,8 @@ pub use permission::{ClassOfService, Permission, Permissions};
 pub use phone::{E164, PhoneError};
 pub use predictive::PredictiveSettings;
 pub use routing::{
-    Campaign, CampaignKind, MAX_SEND_RATE, Queue, default_send_rate, effective_provider,
+    Campaign, CampaignKind, DEFAULT_SLA_SECS, MAX_SEND_RATE, Queue, default_send_rate,
+    effective_provider,
 };
 pub use sending_hours::SendingHours;
 pub use survey::{Answer, Question, QuestionKind, Survey, SurveyResponse};

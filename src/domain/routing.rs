@@ -13,6 +13,17 @@ pub struct Queue {
     pub priority: i32,
     /// Seconds an agent has to accept an offer before it goes to the next agent.
     pub offer_timeout_secs: u64,
+    /// The service level: a customer should have an answer within this many seconds of
+    /// writing. The wallboard marks waits past it.
+    #[serde(default = "default_sla_secs")]
+    pub sla_secs: u64,
+}
+
+/// A new queue's service level, in seconds.
+pub const DEFAULT_SLA_SECS: u64 = 60;
+
+fn default_sla_secs() -> u64 {
+    DEFAULT_SLA_SECS
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]

@@ -149,6 +149,7 @@ pub fn insert_queue(
         name: name.to_owned(),
         priority,
         offer_timeout_secs,
+        sla_secs: crate::domain::DEFAULT_SLA_SECS,
     };
     put_json(&mut txn.open_table(QUEUES)?, queue.id.0, &queue)?;
     Ok(queue)

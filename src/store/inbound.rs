@@ -431,6 +431,7 @@ impl<'t> Tables<'t> {
                     name: "Unrouted".into(),
                     priority: 0,
                     offer_timeout_secs: 20,
+                    sla_secs: crate::domain::DEFAULT_SLA_SECS,
                 },
             },
         };

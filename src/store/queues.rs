@@ -24,6 +24,7 @@ pub fn save_queue(
     name: &str,
     priority: i32,
     offer_timeout_secs: u64,
+    sla_secs: u64,
 ) -> Result<SavedQueue, StoreError> {
     let mut exists = false;
     {
@@ -38,14 +39,14 @@ pub fn save_queue(
             }
         }
     }
-    let Some(id) = id else {
-        return insert_queue(txn, name, priority, offer_timeout_secs).map(SavedQueue::Saved);
+    let id = match id {
+        Some(_) if !exists => return Ok(SavedQueue::Missing),
+        Some(id) => id,
+        None => insert_queue(txn, name, priority, offer_timeout_secs)?.id,
     };
-    if !exists {
-        return Ok(SavedQueue::Missing);
-    }
     let queue = Queue {
         id,
+        sla_secs,
         name: name.to_owned(),
         priority,
         offer_timeout_secs,

@@ -45,6 +45,7 @@ fn queue_form<'a>(name: &'a str, priority: &'a str, timeout: &'a str) -> Vec<(&'
         ("name", name),
         ("priority", priority),
         ("offer_timeout_secs", timeout),
+        ("sla_secs", "60"),
     ]
 }
 
@@ -135,6 +136,27 @@ async fn queues_are_added_and_edited_and_every_rule_is_checked() {
             all[1].offer_timeout_secs
         ),
         ("vip", -100, 5)
+    );
+    // The service level: 5 s to a day, shown on the wallboard.
+    for bad in ["4", "86401", "soon", ""] {
+        let mut fields = queue_form("vip", "-100", "5");
+        fields.retain(|(k, _)| *k != "sla_secs");
+        fields.push(("sla_secs", bad));
+        let (status, html) = form(&root, &vip_path, &fields).await;
+        assert_eq!(status, 422, "{bad:?}");
+        assert!(
+            html.contains("The service level must be a whole number of seconds from 5 to 86400")
+        );
+    }
+    let mut fields = queue_form("vip", "-100", "5");
+    fields.retain(|(k, _)| *k != "sla_secs");
+    fields.push(("sla_secs", "90"));
+    assert_eq!(form(&root, &vip_path, &fields).await.0, 303);
+    assert_eq!(queues(&server).await[1].sla_secs, 90);
+    assert_eq!(
+        queues(&server).await[0].sla_secs,
+        60,
+        "a new queue's default"
     );
     let (status, _) = form(&root, "/admin/queues/999", &queue_form("Ghost", "0", "20")).await;
     assert_eq!(status, 404);
@@ -398,6 +420,7 @@ async fn agents_and_supervisors_are_refused_every_admin_route() {
                 ("name", "Mallory".into()),
                 ("priority", "100".into()),
                 ("offer_timeout_secs", "5".into()),
+                ("sla_secs", "60".into()),
             ],
         ),
         (
@@ -407,6 +430,7 @@ async fn agents_and_supervisors_are_refused_every_admin_route() {
                 ("name", "Mallory".into()),
                 ("priority", "100".into()),
                 ("offer_timeout_secs", "5".into()),
+                ("sla_secs", "60".into()),
             ],
         ),
         (

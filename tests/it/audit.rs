@@ -64,6 +64,7 @@ async fn admin_acts_are_recorded_with_actor_and_target() {
                 ("name", "Sales"),
                 ("priority", "0"),
                 ("offer_timeout_secs", "20"),
+                ("sla_secs", "60"),
             ],
             true,
         )
@@ -280,6 +281,7 @@ async fn no_route_changes_or_removes_an_entry() {
                 ("name", "Sales"),
                 ("priority", "0"),
                 ("offer_timeout_secs", "20"),
+                ("sla_secs", "60"),
             ],
             true,
         )

@@ -112,6 +112,26 @@ async fn the_floor_follows_states_work_and_the_line() {
         (Some(1), Some(0))
     );
 
+    // The customer has waited since their text; past the queue's service level (60 s by
+    // default) the wait is marked; an answer ends it.
+    let waiting = &agent(&f, "alice")["waiting"][0];
+    assert_eq!(
+        (waiting["workitem"].as_u64(), waiting["past_sla"].as_bool()),
+        (Some(first), Some(false))
+    );
+    assert_eq!(f["queues"][0]["sla_secs"], 60);
+    server.advance(61);
+    let f = floor(&sam).await;
+    assert_eq!(agent(&f, "alice")["waiting"][0]["past_sla"], true);
+    alice
+        .post_ok(
+            &format!("/api/workitems/{first}/messages"),
+            json!({"body": "On it!"}),
+        )
+        .await;
+    let f = floor(&sam).await;
+    assert_eq!(agent(&f, "alice")["waiting"], json!([]));
+
     // Away with a reason, since a new time.
     server.advance(30);
     alice

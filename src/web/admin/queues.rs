@@ -18,6 +18,8 @@ use crate::web::views::render;
 
 pub const PRIORITY_RANGE: std::ops::RangeInclusive<i32> = -100..=100;
 pub const OFFER_TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 5..=600;
+/// A service level from 5 seconds to a day.
+pub const SLA_RANGE: std::ops::RangeInclusive<u64> = 5..=86_400;
 
 /// Why a queue was refused, per field.
 #[derive(Default)]
@@ -25,11 +27,15 @@ pub struct QueueErrors {
     pub name: Option<String>,
     pub priority: Option<String>,
     pub offer_timeout: Option<String>,
+    pub sla: Option<String>,
 }
 
 impl QueueErrors {
     fn any(&self) -> bool {
-        self.name.is_some() || self.priority.is_some() || self.offer_timeout.is_some()
+        self.name.is_some()
+            || self.priority.is_some()
+            || self.offer_timeout.is_some()
+            || self.sla.is_some()
     }
 }
 
@@ -40,6 +46,7 @@ pub struct QueueForm {
     pub name: String,
     pub priority: String,
     pub offer_timeout: String,
+    pub sla: String,
     pub errors: QueueErrors,
 }
 
@@ -50,6 +57,7 @@ impl QueueForm {
             name: q.name.clone(),
             priority: q.priority.to_string(),
             offer_timeout: q.offer_timeout_secs.to_string(),
+            sla: q.sla_secs.to_string(),
             errors: QueueErrors::default(),
         }
     }
@@ -60,6 +68,7 @@ impl QueueForm {
             name: String::new(),
             priority: "0".into(),
             offer_timeout: default_timeout.to_string(),
+            sla: crate::domain::DEFAULT_SLA_SECS.to_string(),
             errors: QueueErrors::default(),
         }
     }
@@ -92,6 +101,8 @@ pub struct QueuesView {
     pub max_priority: i32,
     pub min_timeout: u64,
     pub max_timeout: u64,
+    pub min_sla: u64,
+    pub max_sla: u64,
 }
 
 /// The page; `typed` replaces the stored queue of the same id (or the new-queue form).
@@ -122,6 +133,8 @@ async fn page(
         max_priority: *PRIORITY_RANGE.end(),
         min_timeout: *OFFER_TIMEOUT_RANGE.start(),
         max_timeout: *OFFER_TIMEOUT_RANGE.end(),
+        min_sla: *SLA_RANGE.start(),
+        max_sla: *SLA_RANGE.end(),
     })
 }
 
@@ -142,6 +155,8 @@ pub struct QueueInput {
     priority: String,
     #[serde(default)]
     offer_timeout_secs: String,
+    #[serde(default)]
+    sla_secs: String,
 }
 
 /// What a valid form stores.
@@ -149,6 +164,7 @@ struct ValidQueue {
     name: String,
     priority: i32,
     offer_timeout_secs: u64,
+    sla_secs: u64,
 }
 
 fn validate(input: &QueueInput) -> Result<ValidQueue, QueueErrors> {
@@ -178,12 +194,26 @@ fn validate(input: &QueueInput) -> Result<ValidQueue, QueueErrors> {
             None
         }
     };
-    match (name, priority, offer_timeout_secs) {
-        (Some(name), Some(priority), Some(offer_timeout_secs)) if !errors.any() => Ok(ValidQueue {
-            name,
-            priority,
-            offer_timeout_secs,
-        }),
+    let sla_secs = match input.sla_secs.trim().parse::<u64>() {
+        Ok(t) if SLA_RANGE.contains(&t) => Some(t),
+        _ => {
+            errors.sla = Some(format!(
+                "The service level must be a whole number of seconds from {} to {}.",
+                SLA_RANGE.start(),
+                SLA_RANGE.end()
+            ));
+            None
+        }
+    };
+    match (name, priority, offer_timeout_secs, sla_secs) {
+        (Some(name), Some(priority), Some(offer_timeout_secs), Some(sla_secs)) if !errors.any() => {
+            Ok(ValidQueue {
+                name,
+                priority,
+                offer_timeout_secs,
+                sla_secs,
+            })
+        }
         _ => Err(errors),
     }
 }
@@ -227,6 +257,7 @@ async fn save(
                         &valid.name,
                         valid.priority,
                         valid.offer_timeout_secs,
+                        valid.sla_secs,
                     )
                 })
                 .await?;
@@ -264,17 +295,23 @@ async fn save(
         });
     }
     let what = if id.is_some() { "saved" } else { "added" };
-    let summary = [&errors.name, &errors.priority, &errors.offer_timeout]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let summary = [
+        &errors.name,
+        &errors.priority,
+        &errors.offer_timeout,
+        &errors.sla,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect::<Vec<_>>()
+    .join(" ");
     let typed = QueueForm {
         id,
         name: input.name,
         priority: input.priority,
         offer_timeout: input.offer_timeout_secs,
+        sla: input.sla_secs,
         errors,
     };
     let error = Some(format!("The queue was not {what}. {summary}"));

@@ -8,32 +8,46 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::acd::{AcdCallError, Floor, FloorAgent, FloorQueue, Presence};
-use crate::domain::{Queue, QueueId, User, UserId, WorkitemId};
+use crate::domain::{Activity, Queue, QueueId, User, UserId, WorkitemId};
 use crate::state::AppState;
 use crate::store;
 use crate::web::tabs::human_duration;
 
-/// What the floor needs from the store: names, and who is an agent.
+/// What the floor needs from the store: names, who is an agent, and since when each active
+/// workitem's customer has been waiting for an answer.
 struct Directory {
     users: Vec<User>,
     /// Users assigned to at least one queue.
     assigned: HashSet<UserId>,
     queues: Vec<Queue>,
+    waiting_since: HashMap<WorkitemId, DateTime<Utc>>,
 }
 
-async fn directory(state: &AppState) -> Result<Directory, AcdCallError> {
+async fn directory(state: &AppState, floor: &Floor) -> Result<Directory, AcdCallError> {
+    let active: Vec<WorkitemId> = floor
+        .agents
+        .iter()
+        .flat_map(|a| a.active.iter().map(|w| w.id))
+        .collect();
     Ok(state
         .store
-        .read(|txn| {
+        .read(move |txn| {
             let assigned = store::all_agent_settings(txn)?
                 .into_iter()
                 .filter(|(_, s)| !s.queues.is_empty())
                 .map(|(id, _)| id)
                 .collect();
+            let mut waiting_since = HashMap::new();
+            for id in active {
+                if let Some(at) = Activity::of(&store::messages_of(txn, id)?).waiting_since() {
+                    waiting_since.insert(id, at);
+                }
+            }
             Ok(Directory {
                 users: store::all_users(txn)?,
                 assigned,
                 queues: store::all_queues(txn)?,
+                waiting_since,
             })
         })
         .await?)
@@ -53,11 +67,22 @@ pub struct AgentJson {
     pub name: String,
     #[serde(flatten)]
     pub floor: FloorAgent,
+    /// For each active workitem (by id, as in `active`): since when its customer has been
+    /// waiting for an answer, and whether that is past the queue's service level.
+    pub waiting: Vec<Waiting>,
+}
+
+#[derive(Serialize)]
+pub struct Waiting {
+    pub workitem: WorkitemId,
+    pub since: DateTime<Utc>,
+    pub past_sla: bool,
 }
 
 #[derive(Serialize)]
 pub struct QueueJson {
     pub name: String,
+    pub sla_secs: u64,
     #[serde(flatten)]
     pub line: FloorQueue,
 }
@@ -66,12 +91,18 @@ impl FloorJson {
     /// Every enabled user who is assigned to a queue or has work, and every queue.
     pub async fn load(state: &AppState) -> Result<FloorJson, AcdCallError> {
         let floor = state.acd.floor().await?;
-        let dir = directory(state).await?;
+        let dir = directory(state, &floor).await?;
         Ok(join(floor, dir))
     }
 }
 
 fn join(floor: Floor, dir: Directory) -> FloorJson {
+    let sla: HashMap<QueueId, i64> = dir
+        .queues
+        .iter()
+        .map(|q| (q.id, q.sla_secs as i64))
+        .collect();
+    let now = floor.at;
     let mut known: HashMap<UserId, FloorAgent> =
         floor.agents.into_iter().map(|a| (a.id, a)).collect();
     let mut agents: Vec<AgentJson> = dir
@@ -95,7 +126,24 @@ fn join(floor: Floor, dir: Directory) -> FloorJson {
                 offers: 0,
                 active: Vec::new(),
             });
+            let waiting = floor
+                .active
+                .iter()
+                .filter_map(|w| {
+                    let since = *dir.waiting_since.get(&w.id)?;
+                    let limit = sla
+                        .get(&w.queue)
+                        .copied()
+                        .unwrap_or(crate::domain::DEFAULT_SLA_SECS as i64);
+                    Some(Waiting {
+                        workitem: w.id,
+                        since,
+                        past_sla: (now - since).num_seconds() > limit,
+                    })
+                })
+                .collect();
             Some(AgentJson {
+                waiting,
                 id: u.id,
                 name: if u.display_name.is_empty() {
                     u.username.clone()
@@ -114,6 +162,7 @@ fn join(floor: Floor, dir: Directory) -> FloorJson {
         .queues
         .into_iter()
         .map(|q| QueueJson {
+            sla_secs: q.sla_secs,
             line: lines.remove(&q.id).unwrap_or(FloorQueue {
                 id: q.id,
                 waiting: 0,
@@ -161,6 +210,11 @@ pub struct WorkitemRow {
     pub customer: String,
     pub queue: String,
     pub since: Since,
+    /// Since when the customer has been waiting for an answer (none: answered).
+    pub waiting: Option<Since>,
+    pub past_sla: bool,
+    /// The queue's service level, so the page can mark the wait once it passes it.
+    pub sla_secs: u64,
 }
 
 pub struct QueueRow {
@@ -196,12 +250,15 @@ impl FloorView {
 impl From<FloorJson> for FloorView {
     fn from(f: FloorJson) -> FloorView {
         let now = f.at;
+        let sla: HashMap<QueueId, u64> = f.queues.iter().map(|q| (q.line.id, q.sla_secs)).collect();
         FloorView {
             at: now.to_rfc3339(),
             agents: f
                 .agents
                 .into_iter()
                 .map(|a| {
+                    let waiting: HashMap<WorkitemId, Waiting> =
+                        a.waiting.into_iter().map(|w| (w.workitem, w)).collect();
                     let fl = a.floor;
                     let (presence, state) = match fl.presence {
                         Presence::Available => ("available", "Available".to_owned()),
@@ -228,6 +285,12 @@ impl From<FloorJson> for FloorView {
                             .active
                             .into_iter()
                             .map(|w| WorkitemRow {
+                                waiting: waiting.get(&w.id).map(|x| Since::new(x.since, now)),
+                                past_sla: waiting.get(&w.id).is_some_and(|x| x.past_sla),
+                                sla_secs: sla
+                                    .get(&w.queue)
+                                    .copied()
+                                    .unwrap_or(crate::domain::DEFAULT_SLA_SECS),
                                 id: w.id,
                                 customer: w.customer,
                                 queue: w.queue_name,
