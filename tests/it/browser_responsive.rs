@@ -1,7 +1,8 @@
 //! The workspace on a tablet (820×1180) and a laptop (1366×900) in a real browser: the reply
 //! box fills its column and is at least 300 px wide, Send and Terminate are in view and take
 //! clicks, the tabs stay on one row (scrolling sideways, reachable by keyboard) and no tab
-//! panel, nor the page, scrolls sideways. Below 1200 px the history panel folds away.
+//! panel, nor the page, scrolls sideways (for an admin, whose top bar has the most links).
+//! Below 1200 px the history panel folds away.
 //!
 //! Skips (loudly) without Chromium, like `browser.rs`, whose harness it uses.
 
@@ -151,7 +152,10 @@ async fn the_workspace_fits_a_tablet_and_a_laptop() {
     let c = driver.browser(&chromium).await;
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
-    let alice = server.add_agent("alice", &[queue], None).await;
+    // An admin: the top bar then carries every link it has.
+    let alice = server
+        .add_agent_as("alice", parley::domain::Role::Admin, &[queue], None)
+        .await;
     log_in_available(&c, &server, &alice).await;
     // A long word with no place to break, to tempt the bubbles and the list into widening.
     let long = format!("Order{} arrived broken", "X".repeat(120));

@@ -160,7 +160,19 @@ impl TestServer {
         queues: &[QueueId],
         capacity: Option<u32>,
     ) -> User {
-        let user = self.add_user(username, Role::Agent).await;
+        self.add_agent_as(username, Role::Agent, queues, capacity)
+            .await
+    }
+
+    /// A user of `role` who also takes workitems from `queues`.
+    pub async fn add_agent_as(
+        &self,
+        username: &str,
+        role: Role,
+        queues: &[QueueId],
+        capacity: Option<u32>,
+    ) -> User {
+        let user = self.add_user(username, role).await;
         let settings = AgentSettings {
             queues: queues.to_vec(),
             capacity,
