@@ -32,6 +32,7 @@ mod demo;
 mod history;
 mod history_search;
 mod insights_tab;
+mod live_consent;
 mod leads_import;
 mod login_redirect;
 mod login_throttle;
