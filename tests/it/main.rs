@@ -50,6 +50,7 @@ mod security_headers;
 mod segments_stored;
 mod sessions;
 mod simulator_access;
+mod simulator_numbers;
 mod surveys;
 mod tabs;
 mod templates;
