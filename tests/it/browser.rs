@@ -385,7 +385,7 @@ pub(crate) async fn wait_js(c: &Client, what: &str, script: &str) {
 }
 
 /// Types `text` into the field `css` and presses Enter.
-async fn type_and_enter(c: &Client, css: &str, text: &str) {
+pub(crate) async fn type_and_enter(c: &Client, css: &str, text: &str) {
     let field = wait_for(c, css).await;
     field.send_keys(text).await.expect("typing");
     field.send_keys(&Key::Enter).await.expect("pressing Enter");
@@ -401,7 +401,7 @@ pub(crate) fn catch_up_clock(server: &TestServer) {
 }
 
 /// The customer's window texts `body`; returns once the simulator shows it sent.
-async fn customer_texts(c: &Client, server: &TestServer, body: &str) {
+pub(crate) async fn customer_texts(c: &Client, server: &TestServer, body: &str) {
     catch_up_clock(server);
     type_and_enter(c, "#sim-body", body).await;
     wait_text(c, "#sim-messages li.bubble.out .body", body).await;
