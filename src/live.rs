@@ -11,7 +11,8 @@ use tokio::sync::{mpsc, watch};
 
 use crate::acd::{AgentView, WithdrawReason};
 use crate::domain::{
-    DeliveryStatus, E164, Message, MessageId, QueueId, UserId, Workitem, WorkitemId, WorkitemState,
+    Consent, DeliveryStatus, E164, Message, MessageId, QueueId, UserId, Workitem, WorkitemId,
+    WorkitemState,
 };
 
 /// Pushes buffered per stream; a client this far behind is dropped and resyncs on reconnect.
@@ -76,13 +77,54 @@ pub enum AgentPush {
     Terminated {
         workitem: WorkitemId,
     },
-    /// The customer of this workitem opted out or back in: the workspace reloads its warning.
-    Consent {
-        workitem: WorkitemId,
-    },
+    /// A number opted out or back in. Sent to every open workspace, since any agent may have
+    /// a conversation with that number open, or be about to text it.
+    Consent(ConsentCard),
     Presence {
         view: AgentView,
     },
+}
+
+/// A number's consent as every screen shows it: whether it opted out and, if so, since when,
+/// how, and the one warning sentence shown for it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ConsentCard {
+    pub phone: E164,
+    pub opted_out: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<DateTime<Utc>>,
+    /// `keyword`, `agent`, `import`, `api` or `carrier`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'static str>,
+    /// The keyword or carrier code, or empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+impl ConsentCard {
+    /// `consent` is the number's consent now (`None`: it never changed, messages are welcome).
+    pub fn new(phone: &E164, consent: Option<&Consent>) -> ConsentCard {
+        match consent.filter(|c| c.opted_out) {
+            Some(c) => ConsentCard {
+                phone: phone.clone(),
+                opted_out: true,
+                since: Some(c.since),
+                source: Some(c.source.kind()),
+                detail: Some(c.source.detail()),
+                warning: c.warning(),
+            },
+            None => ConsentCard {
+                phone: phone.clone(),
+                opted_out: false,
+                since: None,
+                source: None,
+                detail: None,
+                warning: None,
+            },
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -207,6 +249,18 @@ impl Hub {
     pub fn push_agent(&self, agent: UserId, push: AgentPush) {
         let item = self.numbered(push);
         send_all(&self.agents, &agent, item);
+    }
+
+    /// Tells every open workspace that `phone`'s consent is now `consent`: each shows or
+    /// clears the warning on its conversations with that number and in its outbound dialog.
+    /// Agents may look up any number's consent anyway, so this tells no one anything new.
+    pub fn consent_changed(&self, phone: &E164, consent: &Consent) {
+        let item = self.numbered(AgentPush::Consent(ConsentCard::new(phone, Some(consent))));
+        let mut map = lock(&self.agents);
+        for list in map.values_mut() {
+            // A full or closed stream is cut off; its client reconnects and resyncs.
+            list.retain(|(_, tx)| tx.try_send(item.clone()).is_ok());
+        }
     }
 
     /// A push meant for one stream only (the sync that opens it).

@@ -244,9 +244,12 @@ fn print_logins(logins: &[parley::bootstrap::Credential], demo: bool) {
     }
     if demo {
         println!(
-            "Demo: text the center from {} on the simulator page; our number is {}.",
+            "Demo: text the center from {} on the simulator page. Our numbers: {} (Support \
+             line), {} (Follow-ups, outbound), {} (Spring offer, predictive).",
             parley::bootstrap::DEMO_CUSTOMER,
-            parley::bootstrap::DEMO_NUMBER
+            parley::bootstrap::DEMO_NUMBER,
+            parley::bootstrap::DEMO_OUTBOUND_NUMBER,
+            parley::bootstrap::DEMO_PREDICTIVE_NUMBER,
         );
     }
     println!();

@@ -19,6 +19,7 @@
   const DEBOUNCE_MS = 250;
 
   let optedOut = false;
+  let checked = null;  // the number To was last checked as (E.164), to match live changes
   let sending = false;
   let lookups = 0;   // numbers each look-up, so a slow answer never overwrites a newer one
 
@@ -88,11 +89,24 @@
       if (res.ok) found = await res.json();
     }
     if (mine !== consentChecks) return;
+    checked = found ? found.phone : null;
+    showConsent(found);
+  }
+
+  function showConsent(found) {
     optedOut = !!(found && found.opted_out);
     say(consent, optedOut ? found.warning : "");
     to.setAttribute("aria-invalid", optedOut ? "true" : "false");
     updateOk();
   }
+
+  // A number opted out or back in while the dialog is open with it: warn (or stop warning) at
+  // once. The workspace passes on its stream's `consent` events.
+  document.addEventListener("parley:consent", (ev) => {
+    if (!dialog.open || !checked || ev.detail.phone !== checked) return;
+    consentChecks++;   // an answer still on its way was read before this change
+    showConsent(ev.detail);
+  });
 
   const lookUpLater = debounce(lookUpContacts);
   const checkConsentLater = debounce(() => { checkConsent().catch(() => {}); });
@@ -308,8 +322,10 @@
       say(consent, "");
       ws.open(res.workitem.id);
     } catch (e) {
-      // Everything typed stays; the agent corrects and tries again.
+      // Everything typed stays; the agent corrects and tries again. A refusal may be an
+      // opt-out that has just happened: the warning shows too.
       say(error, e.message);
+      checkConsent().catch(() => {});
     } finally {
       sending = false;
       updateOk();

@@ -1,4 +1,6 @@
-// Parley customer-phone simulator: text the center and see its replies live.
+// Parley customer-phone simulator: text the center and see its replies live. "Texting" offers
+// every number of every campaign that sends through the simulator and, like a phone's thread,
+// follows the last of them that wrote, so an answer reaches the conversation it answers.
 "use strict";
 (function () {
   const root = document.querySelector("main.phone");
@@ -27,18 +29,25 @@
     t.dateTime = m.at;
     t.textContent = fmtTime(m.at);
     li.append(body, t);
-    if ($("sim-to").options.length > 1 && m.our_number) {
-      const from = document.createElement("small");
-      from.className = "from";
-      from.textContent = (m.direction === "in" ? "to " : "from ") + m.our_number;
-      li.append(from);
-    }
+    // Which of our numbers each message went to or came from, as the phone would show it.
+    const ours = document.createElement("small");
+    ours.className = "from";
+    ours.textContent = (m.direction === "in" ? "to " : "from ") + numberName(m.our_number);
+    li.append(ours);
     $("sim-messages").append(li);
     li.scrollIntoView({ block: "end" });
     // Like a phone's threads: answering goes to the number that wrote last.
-    if (m.direction === "out" && [...$("sim-to").options].some((o) => o.value === m.our_number)) {
-      $("sim-to").value = m.our_number;
-    }
+    if (m.direction === "out" && ourOption(m.our_number)) $("sim-to").value = m.our_number;
+  }
+
+  function ourOption(number) {
+    return [...$("sim-to").options].find((o) => o.value === number);
+  }
+
+  /** "Follow-ups (+14155550101)" for one of the picker's numbers, else the number alone. */
+  function numberName(number) {
+    const o = ourOption(number);
+    return o ? o.dataset.name + " (" + number + ")" : number;
   }
 
   async function use(number) {

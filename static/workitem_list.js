@@ -158,6 +158,8 @@ window.ParleyWorkitemList = function (opts) {
 
   return {
     has: (id) => items.has(id),
+    /** The card of one of the agent's workitems (customer, queue...), or undefined. */
+    card: (id) => items.get(id) && items.get(id).card,
     /** Every active workitem, as a (re)connect's `sync` lists them. */
     sync(cards) {
       const ids = new Set(cards.map((c) => c.id));

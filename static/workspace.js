@@ -282,11 +282,12 @@
     loadPanel(panel, a.href);
   });
 
-  // An opted-out customer gets nothing more: the warning shows above a locked composer.
+  // An opted-out customer gets nothing more: the warning (the server's one sentence, the same
+  // in the outbound dialog and in a refused send) shows above a locked composer.
   function showConsent(consent) {
     state.optedOut = !!(consent && consent.opted_out);
     const warning = $("sms-consent");
-    warning.textContent = state.optedOut ? (consent.warning || "This customer opted out of messages.") : "";
+    warning.textContent = state.optedOut ? consent.warning : "";
     warning.hidden = !state.optedOut;
     for (const id of ["reply", "send", "templates-button", "emoji-button"]) $(id).disabled = state.optedOut;
   }
@@ -380,6 +381,8 @@
       showError($("dialog-error"), "");
     } catch (e) {
       showError($("dialog-error"), e.message);
+      // A refusal may be an opt-out that has just happened: show it where it belongs.
+      reloadConsent(state.current);
     } finally {
       $("send").disabled = state.optedOut;
       $("reply").focus();
@@ -479,7 +482,13 @@
       }
       list.message(m);
     });
-    on("consent", (d) => { if (d.workitem === state.current) reloadConsent(d.workitem); });
+    // A number opted out or back in (a keyword on any of our numbers, or an agent): every
+    // conversation with it, and the outbound dialog, follow at once.
+    on("consent", (d) => {
+      const open = state.current === null ? undefined : list.card(state.current);
+      if (open && open.customer === d.phone) showConsent(d);
+      document.dispatchEvent(new CustomEvent("parley:consent", { detail: d }));
+    });
     on("message_status", (d) => {
       const m = state.messages.get(d.message);
       if (m) { m.status = d.status; m.error = d.error; renderMessage(m); }

@@ -231,12 +231,48 @@ async fn outbound_campaign(store: &Store, queue: QueueId) -> Result<CampaignId, 
             store::save_campaign(txn, c)
         })
         .await?;
-    match created {
-        NewCampaign::Created(c) => Ok(c.id),
-        NewCampaign::NumberTaken(n) => Err(BootstrapError::Invalid(format!(
-            "{n} already belongs to a campaign"
-        ))),
+    let id = match created {
+        NewCampaign::Created(c) => c.id,
+        NewCampaign::NumberTaken(n) => {
+            return Err(BootstrapError::Invalid(format!(
+                "{n} already belongs to a campaign"
+            )));
+        }
+    };
+    store.write(move |txn| follow_up_templates(txn, id)).await?;
+    Ok(id)
+}
+
+/// Two templates for the outbound campaign, so an agent can start a conversation from one.
+fn follow_up_templates(
+    txn: &redb::WriteTransaction,
+    campaign: CampaignId,
+) -> Result<(), StoreError> {
+    let templates = [
+        (
+            "Check-in",
+            "Hi {first_name}, this is {agent_name} from {campaign}. Is everything all right \
+             with your order? Just reply to this message.",
+        ),
+        (
+            "Delivery update",
+            "Hi {first_name}, good news: your order is on its way. Reply here if you have any \
+             questions. {agent_name}",
+        ),
+    ];
+    for (name, body) in templates {
+        store::put_template(
+            txn,
+            None,
+            store::TemplateFields {
+                name: name.into(),
+                body: body.into(),
+                campaigns: vec![campaign],
+                audience: Audience::Everyone,
+            },
+        )?;
     }
+    Ok(())
 }
 
 /// Response templates and a survey on the demo campaign, so every workspace tool has content.

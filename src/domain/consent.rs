@@ -125,6 +125,39 @@ pub struct Consent {
     pub source: ConsentSource,
 }
 
+impl ConsentEntry {
+    /// The number's consent once this entry is recorded.
+    pub fn consent(&self) -> Consent {
+        Consent {
+            opted_out: self.opted_out,
+            since: self.at,
+            source: self.source.clone(),
+        }
+    }
+}
+
+impl Consent {
+    /// The one sentence every screen shows for an opted-out number (the workspace's banner,
+    /// the outbound dialog, a refused send), or `None` when messages are welcome.
+    pub fn warning(&self) -> Option<String> {
+        if !self.opted_out {
+            return None;
+        }
+        let how = match &self.source {
+            ConsentSource::Keyword { word } => format!("texted {word}"),
+            ConsentSource::Agent { .. } => "asked an agent".to_owned(),
+            ConsentSource::Import => "opt-out imported".to_owned(),
+            ConsentSource::Api => "recorded through the API".to_owned(),
+            ConsentSource::Carrier { code } => format!("carrier error {code}"),
+        };
+        Some(format!(
+            "This customer opted out of messages on {} ({how}). Nothing can be sent to them \
+             until they text START.",
+            self.since.format("%Y-%m-%d %H:%M UTC"),
+        ))
+    }
+}
+
 /// Carrier error codes that mean the number must not be messaged again until it opts in:
 /// Twilio 21610 (the recipient replied STOP to the carrier) and 30004/30005/30006 (blocked,
 /// unknown or unreachable destination).
@@ -175,6 +208,39 @@ mod tests {
         ] {
             assert_eq!(Keyword::of(body), None, "{body:?}");
         }
+    }
+
+    #[test]
+    fn one_warning_sentence_only_for_an_opted_out_number() {
+        let at = DateTime::parse_from_rfc3339("2026-12-05T02:37:09Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let entry = |opted_out, source| ConsentEntry {
+            phone: E164::parse("+14155550123").unwrap(),
+            at,
+            opted_out,
+            source,
+            campaign: None,
+        };
+        let stop = ConsentSource::Keyword {
+            word: "STOP".into(),
+        };
+        assert_eq!(
+            entry(true, stop.clone()).consent().warning().as_deref(),
+            Some(
+                "This customer opted out of messages on 2026-12-05 02:37 UTC (texted STOP). \
+                 Nothing can be sent to them until they text START."
+            )
+        );
+        assert_eq!(entry(false, stop).consent().warning(), None);
+        let by_agent = entry(true, ConsentSource::Agent { user: UserId(7) });
+        assert!(
+            by_agent
+                .consent()
+                .warning()
+                .unwrap()
+                .contains("(asked an agent)")
+        );
     }
 
     #[test]

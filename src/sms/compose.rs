@@ -28,7 +28,7 @@ pub enum ComposeError {
     NotAllowed(String),
     #[error("the campaign “{0}” has no number to send from; ask an administrator to add one")]
     NoNumber(String),
-    #[error("the customer opted out of messages on {} ({})", .0.since.format("%Y-%m-%d %H:%M UTC"), .0.source.kind())]
+    #[error("{}", .0.warning().unwrap_or_default())]
     OptedOut(Consent),
     #[error(
         "outside the campaign's sending hours ({hours}, {zone} time); the next allowed time is {}",

@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::outbound::Outbox;
 use super::simulator::NAME as SIMULATOR;
 use crate::acd::Acd;
+use crate::domain::{Consent, ConsentSource, Keyword};
 use crate::live::{Hub, PhonePush};
 use crate::store::{InboundSms, Ingested, Store, StoreError};
 
@@ -110,14 +111,15 @@ fn route(acd: &Acd, hub: &Hub, outbox: &Outbox, sms: &InboundSms, ingested: &Ing
             acd.customer_message(workitem.id, reply.clone());
         }
     }
-    if outcome.consent_changed
-        && let Some(agent) = workitem.agent.filter(|_| !outcome.closed)
-    {
-        hub.push_agent(
-            agent,
-            crate::live::AgentPush::Consent {
-                workitem: workitem.id,
+    if outcome.consent_changed {
+        // Every open workspace learns it, whichever of our numbers the keyword came to.
+        let consent = Consent {
+            opted_out: matches!(outcome.keyword, Keyword::OptOut(_)),
+            since: sms.received_at,
+            source: ConsentSource::Keyword {
+                word: outcome.keyword.word().to_owned(),
             },
-        );
+        };
+        hub.consent_changed(&sms.from, &consent);
     }
 }

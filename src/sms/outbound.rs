@@ -23,7 +23,7 @@ pub enum ReplyError {
     NotYours,
     #[error("no such workitem")]
     UnknownWorkitem,
-    #[error("the customer opted out of messages on {} ({})", .0.since.format("%Y-%m-%d %H:%M UTC"), .0.source.kind())]
+    #[error("{}", .0.warning().unwrap_or_default())]
     OptedOut(Consent),
     #[error("{0}")]
     QuietHours(String),
@@ -114,4 +114,23 @@ fn quiet_hours_for_reply(
         contact.as_ref(),
         at,
     ))
+}
+
+/// After a carrier's error code that opts a number out (see
+/// [`crate::domain::carrier_code_blocks`]): tells every open workspace the consent of the
+/// customer of `workitem`, as a keyword or an agent's change does.
+pub async fn announce_carrier_opt_out(store: &Store, hub: &crate::live::Hub, workitem: WorkitemId) {
+    let found = store
+        .read(move |txn| {
+            let Some(w) = store::workitem(txn, workitem)? else {
+                return Ok(None);
+            };
+            Ok(store::consent_of(txn, &w.customer)?.map(|c| (w.customer, c)))
+        })
+        .await;
+    match found {
+        Ok(Some((phone, consent))) if consent.opted_out => hub.consent_changed(&phone, &consent),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "consent not announced"),
+    }
 }

@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::outbound::Outbox;
+use super::outbound::{Outbox, announce_carrier_opt_out};
 use super::provider::{OutboundSms, Providers, SendError};
 use super::rate::Bucket;
 use crate::clock::Clock;
-use crate::domain::{E164, Message, MessageId};
+use crate::domain::{E164, Message, MessageId, carrier_code_blocks};
 use crate::live::{AgentPush, Hub};
 use crate::store::{self, Claim, OutboxEntry, PreparedSend, SendOutcome, Store, StoreError};
 use crate::tasks::{Shutdown, Tasks};
@@ -224,12 +224,17 @@ impl Sender {
 
     async fn record(&self, id: MessageId, outcome: SendOutcome) -> Result<(), StoreError> {
         let now = self.clock.now();
+        let blocks =
+            matches!(&outcome, SendOutcome::Failed { code: Some(c), .. } if carrier_code_blocks(c));
         let updated = self
             .store
             .write(move |txn| store::record_send(txn, id, &outcome, now))
             .await?;
         if let Some(m) = updated {
             self.push_status(&m).await;
+            if blocks {
+                announce_carrier_opt_out(&self.store, &self.hub, m.workitem).await;
+            }
         }
         Ok(())
     }

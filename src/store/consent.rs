@@ -36,11 +36,7 @@ impl<'t> ConsentTables<'t> {
         }
         self.ledger.insert(id, encode(entry).as_slice())?;
         self.by_phone.insert(entry.phone.as_str(), id)?;
-        let consent = Consent {
-            opted_out: entry.opted_out,
-            since: entry.at,
-            source: entry.source.clone(),
-        };
+        let consent = entry.consent();
         self.current
             .insert(entry.phone.as_str(), encode(&consent).as_slice())?;
         Ok(true)

@@ -11,6 +11,7 @@ use super::auth::AgentUser;
 use super::error::ApiError;
 use crate::domain::template::{Values, fill};
 use crate::domain::{CampaignId, E164, Permission};
+use crate::live::ConsentCard;
 use crate::sms::compose::{Compose, ComposeError, usable_campaigns};
 use crate::state::AppState;
 use crate::store;
@@ -39,7 +40,11 @@ impl From<ComposeError> for ApiError {
 fn capitalised(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        Some(first) => {
+            // A message that is already a sentence (the opt-out warning) keeps its stop.
+            let stop = if s.ends_with('.') { "" } else { "." };
+            format!("{}{}{stop}", first.to_uppercase(), chars.as_str())
+        }
         None => String::new(),
     }
 }
@@ -179,27 +184,10 @@ pub async fn consent_get(
     Ok(Json(consent_json(&phone, consent.as_ref())))
 }
 
-/// A number's consent as the workspace shows it.
+/// A number's consent as the workspace shows it (`GET /api/consent`, a workitem's consent, the
+/// `consent` event): the same fields and the same warning everywhere.
 pub fn consent_json(phone: &E164, consent: Option<&crate::domain::Consent>) -> Value {
-    match consent {
-        Some(c) if c.opted_out => json!({
-            "phone": phone,
-            "opted_out": true,
-            "since": c.since,
-            "source": c.source.kind(),
-            "detail": c.source.detail(),
-            "warning": format!(
-                "This customer opted out of messages on {} ({}{}). Nothing can be sent to them until they text START.",
-                c.since.format("%Y-%m-%d %H:%M UTC"),
-                c.source.kind(),
-                match c.source.detail() {
-                    d if d.is_empty() => String::new(),
-                    d => format!(" {d}"),
-                }
-            ),
-        }),
-        _ => json!({"phone": phone, "opted_out": false}),
-    }
+    json!(ConsentCard::new(phone, consent))
 }
 
 #[derive(Deserialize)]

@@ -6,8 +6,9 @@ use axum::extract::{FromRequest, OriginalUri, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::domain::{DeliveryStatus, E164};
+use crate::domain::{DeliveryStatus, E164, carrier_code_blocks};
 use crate::live::AgentPush;
+use crate::sms::outbound::announce_carrier_opt_out;
 use crate::sms::twilio;
 use crate::state::AppState;
 use crate::store::{self, InboundSms};
@@ -154,6 +155,7 @@ pub async fn twilio_status_post(
     let error = param(&params, "ErrorCode")
         .filter(|c| !c.is_empty())
         .map(str::to_owned);
+    let blocks = error.as_deref().is_some_and(carrier_code_blocks);
     let sid = sid.to_owned();
     let now = state.clock.now();
     let updated = state
@@ -168,6 +170,9 @@ pub async fn twilio_status_post(
         .await;
     match updated {
         Ok(Some(m)) => {
+            if blocks {
+                announce_carrier_opt_out(&state.store, &state.hub, m.workitem).await;
+            }
             let agent = state
                 .store
                 .read(move |txn| store::workitem(txn, m.workitem))

@@ -356,12 +356,19 @@ where
     }
 }
 
+/// Clicks the element matching `css`. Live lists redraw their items, so an element found a
+/// moment ago may be gone: then the click is tried again on the new one, until the deadline.
 pub(crate) async fn click(c: &Client, css: &str) {
-    wait_for(c, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        match wait_for(c, css).await.click().await {
+            Ok(()) => return,
+            Err(e) if e.to_string().contains("stale element") && Instant::now() < deadline => {
+                tokio::time::sleep(POLL).await;
+            }
+            Err(e) => panic!("cannot click {css}: {e}"),
+        }
+    }
 }
 
 /// Replaces the value of the field matching `css` with `text`, typed as keys.
@@ -470,7 +477,7 @@ pub(crate) async fn wait_js(c: &Client, what: &str, script: &str) {
 }
 
 /// Types `text` into the field `css` and presses Enter.
-async fn type_and_enter(c: &Client, css: &str, text: &str) {
+pub(crate) async fn type_and_enter(c: &Client, css: &str, text: &str) {
     let field = wait_for(c, css).await;
     field.send_keys(text).await.expect("typing");
     field.send_keys(&Key::Enter).await.expect("pressing Enter");
@@ -502,7 +509,7 @@ pub(crate) async fn accept_offer(c: &Client) -> u64 {
 }
 
 /// The customer's window texts `body`; returns once the simulator shows it sent.
-async fn customer_texts(c: &Client, server: &TestServer, body: &str) {
+pub(crate) async fn customer_texts(c: &Client, server: &TestServer, body: &str) {
     catch_up_clock(server);
     type_and_enter(c, "#sim-body", body).await;
     wait_text(c, "#sim-messages li.bubble.out .body", body).await;

@@ -16,14 +16,14 @@ use crate::campaign_run_page::{add_leads, run_state, spring};
 use crate::common::*;
 
 /// The number shown in the counter `id`.
-async fn shown(c: &Browser, id: &str) -> u64 {
+pub(crate) async fn shown(c: &Browser, id: &str) -> u64 {
     let t = texts(c, &format!("#{id}")).await;
     t.first()
         .and_then(|t| t.parse().ok())
         .unwrap_or_else(|| panic!("#{id} shows {t:?}"))
 }
 
-async fn messaged(server: &TestServer, id: CampaignId) -> u64 {
+pub(crate) async fn messaged(server: &TestServer, id: CampaignId) -> u64 {
     server
         .state
         .store
@@ -34,7 +34,7 @@ async fn messaged(server: &TestServer, id: CampaignId) -> u64 {
 }
 
 /// Moves the clock a second at a time until the store counts `want` messaged leads.
-async fn advance_until_messaged(server: &TestServer, id: CampaignId, want: u64) {
+pub(crate) async fn advance_until_messaged(server: &TestServer, id: CampaignId, want: u64) {
     let deadline = std::time::Instant::now() + DEADLINE;
     while messaged(server, id).await < want {
         assert!(
@@ -47,7 +47,7 @@ async fn advance_until_messaged(server: &TestServer, id: CampaignId, want: u64) 
 }
 
 /// Waits until the page's counter `id` shows at least `want` (the live part refreshed).
-async fn wait_shown_at_least(c: &Browser, id: &str, want: u64) -> u64 {
+pub(crate) async fn wait_shown_at_least(c: &Browser, id: &str, want: u64) -> u64 {
     poll(
         &format!("#{id} to show {want} or more"),
         move || async move {

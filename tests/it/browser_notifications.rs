@@ -182,7 +182,7 @@ async fn offers_notify_in_the_background_once_allowed_on_the_settings_page() {
     assert_ne!(second, first);
     assert_eq!(notes(&c).await.len(), 1, "a notification though in front");
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_notifications").await;
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;

@@ -92,7 +92,7 @@ async fn contact(server: &TestServer, first: &'static str, last: &'static str, m
 }
 
 /// What the page script `expr` evaluates to (e.g. a field's value).
-async fn eval(c: &Browser, expr: &str) -> Value {
+pub(crate) async fn eval(c: &Browser, expr: &str) -> Value {
     js(c, &format!("return {expr};"), vec![]).await
 }
 
@@ -100,7 +100,7 @@ async fn value(c: &Browser, id: &str) -> Value {
     eval(c, &format!("document.getElementById('{id}').value")).await
 }
 
-async fn wait_dialog(c: &Browser, open: bool) {
+pub(crate) async fn wait_dialog(c: &Browser, open: bool) {
     wait_js(
         c,
         if open {
@@ -114,7 +114,7 @@ async fn wait_dialog(c: &Browser, open: bool) {
 }
 
 /// Opens the dialog from the user menu, once /api/me has shown the button.
-async fn open_from_menu(c: &Browser) {
+pub(crate) async fn open_from_menu(c: &Browser) {
     wait_js(
         c,
         "the Outbound SMS button in the user menu",
@@ -126,7 +126,7 @@ async fn open_from_menu(c: &Browser) {
 }
 
 /// The workitem the workspace has open, once it shows `body` in its SMS tab.
-async fn open_workitem_showing(c: &Browser, body: &str) -> u64 {
+pub(crate) async fn open_workitem_showing(c: &Browser, body: &str) -> u64 {
     wait_text(c, "#messages li.bubble.out .body", body).await;
     let id = eval(
         c,
@@ -564,6 +564,29 @@ async fn an_opted_out_customer_is_warned_in_the_dialog_and_the_sms_tab() {
         "return document.getElementById('sms-consent').hidden \
          && !document.getElementById('reply').disabled \
          && !document.getElementById('send').disabled;",
+    )
+    .await;
+
+    // A STOP to another of our numbers, outside this conversation, locks it live all the
+    // same; START there unlocks it.
+    server
+        .twilio_sms_to("SMstop2", CUSTOMER, OTHER_NUMBER, "STOP")
+        .await;
+    wait_text(&c, "#sms-consent", "opted out").await;
+    wait_js(
+        &c,
+        "the SMS tab to lock",
+        "return document.getElementById('reply').disabled;",
+    )
+    .await;
+    server
+        .twilio_sms_to("SMstart2", CUSTOMER, OTHER_NUMBER, "START")
+        .await;
+    wait_js(
+        &c,
+        "the SMS tab to unlock again",
+        "return document.getElementById('sms-consent').hidden \
+         && !document.getElementById('reply').disabled;",
     )
     .await;
 

@@ -106,7 +106,7 @@ async fn the_banner_shows_while_the_server_is_away_and_the_workspace_resyncs_aft
         json!(3)
     );
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_reconnect").await;
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;

@@ -64,11 +64,8 @@ async fn check_layout(c: &Browser, width: u32, height: u32) {
     let what = format!("{width}×{height}");
     set_window(c, width, height).await;
     click(c, "#tab-sms").await;
-    // For a person to look at.
-    let shot = c.screenshot().await.expect("screenshot");
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("target/browser-workspace-{width}.png"));
-    std::fs::write(path, shot).expect("save screenshot");
+    // For a person to look at, and for axe-core at this size.
+    crate::browser::snapshot(c, &format!("workspace-{width}")).await;
 
     // The reply box: wide, and filling its row up to the tools and Send.
     let v = js(
@@ -196,7 +193,7 @@ async fn the_workspace_fits_a_tablet_and_a_laptop() {
 
     check_layout(&c, 1366, 900).await;
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_responsive").await;
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;

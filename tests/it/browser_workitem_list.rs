@@ -243,7 +243,7 @@ async fn offers_by_key_and_a_list_by_latest_activity_with_waits_and_unread_badge
     })
     .await;
 
-    crate::browser::assert_no_csp_violations(&c).await;
+    crate::browser::assert_page_clean(&c, "the end of browser_workitem_list").await;
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;

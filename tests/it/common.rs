@@ -397,6 +397,28 @@ impl Client {
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
+    /// Posts a form from inside a workspace tab, as the workspace script does (CSRF header).
+    pub async fn tab_post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("X-CSRF-Token", &self.csrf)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Accepts the next offer on `events`; its workitem id.
+    pub async fn accept_next(&self, events: &mut Events) -> u64 {
+        let id = events.offer().await;
+        self.post_ok(
+            &format!("/api/workitems/{id}/accept"),
+            serde_json::json!({}),
+        )
+        .await;
+        id
+    }
+
     pub async fn available(&self) {
         self.post_ok(
             "/api/presence",
@@ -643,15 +665,15 @@ impl TestServer {
 }
 
 impl TestServer {
-    /// Boots on a data dir filled by `--demo` (its agents, campaigns, contacts and history),
-    /// every demo login's password set to [`PASSWORD`].
+    /// Boots on a data dir filled as `parley --demo` fills it (users, campaigns, contacts,
+    /// history, the predictive campaign), every demo login's password set to [`PASSWORD`].
     pub async fn start_demo() -> TestServer {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let (store, writer) = open_store_at(dir.path());
         let logins = parley::bootstrap::first_run(&store, true)
             .await
             .expect("demo data");
-        for login in logins {
+        for login in &logins {
             parley::bootstrap::set_password(&store, &login.username, PASSWORD)
                 .await
                 .expect("demo password");

@@ -20,15 +20,6 @@ async fn ledger(server: &TestServer, phone: &str) -> Vec<ConsentEntry> {
         .unwrap()
 }
 
-/// The workitem id of the next offer, accepted.
-async fn accept_next(alice: &Client, events: &mut Events) -> u64 {
-    let id = events.offer().await;
-    alice
-        .post_ok(&format!("/api/workitems/{id}/accept"), json!({}))
-        .await;
-    id
-}
-
 #[tokio::test]
 async fn stop_opts_out_once_and_a_later_yes_opts_back_in() {
     let (server, fake) = TestServer::start_faked(vec![]).await;
@@ -137,7 +128,7 @@ async fn an_opted_out_customer_gets_nothing_from_any_send_path() {
     let mut events = alice.events().await;
     alice.available().await;
     server.twilio_sms("SM1", CUSTOMER, "hi, a question").await;
-    let id = accept_next(&alice, &mut events).await;
+    let id = alice.accept_next(&mut events).await;
     let queued = alice
         .post_ok(
             &format!("/api/workitems/{id}/messages"),
@@ -150,7 +141,10 @@ async fn an_opted_out_customer_gets_nothing_from_any_send_path() {
     // STOP inside the conversation: the agent sees it and learns of the opt-out.
     server.twilio_sms("SM2", CUSTOMER, "STOP").await;
     let consent = events.next_named("consent").await;
-    assert_eq!(consent["workitem"], id);
+    assert_eq!(
+        (&consent["phone"], &consent["opted_out"]),
+        (&json!(CUSTOMER), &json!(true))
+    );
 
     // The agent's reply is refused, also when crafted by hand.
     let res = alice
@@ -202,7 +196,7 @@ async fn carrier_codes_for_opted_out_or_unreachable_numbers_update_the_ledger() 
 
     // 21610 on send: the message fails and the number is opted out by the carrier.
     server.twilio_sms("SM1", CUSTOMER, "hello").await;
-    let id = accept_next(&alice, &mut events).await;
+    let id = alice.accept_next(&mut events).await;
     alice
         .post_ok(
             &format!("/api/workitems/{id}/messages"),
@@ -211,6 +205,17 @@ async fn carrier_codes_for_opted_out_or_unreachable_numbers_update_the_ledger() 
         .await;
     let failed = events.next_named("message_status").await;
     assert_eq!(failed["status"], "failed");
+    // Every open workspace learns it at once.
+    let consent = events.next_named("consent").await;
+    assert_eq!(consent["phone"], CUSTOMER);
+    assert_eq!(consent["source"], "carrier");
+    assert!(
+        consent["warning"]
+            .as_str()
+            .unwrap()
+            .contains("(carrier error 21610)"),
+        "{consent}"
+    );
     let entries = ledger(&server, CUSTOMER).await;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].source.kind(), "carrier");
@@ -225,7 +230,7 @@ async fn carrier_codes_for_opted_out_or_unreachable_numbers_update_the_ledger() 
 
     // 30006 in a delivery report does the same for another number.
     server.twilio_sms("SM2", OTHER, "hello too").await;
-    let other = accept_next(&alice, &mut events).await;
+    let other = alice.accept_next(&mut events).await;
     alice
         .post_ok(
             &format!("/api/workitems/{other}/messages"),
@@ -247,23 +252,16 @@ async fn carrier_codes_for_opted_out_or_unreachable_numbers_update_the_ledger() 
         )
         .await;
     assert_eq!(res.status(), 200);
+    let consent = events.next_named("consent").await;
+    assert_eq!(
+        (&consent["phone"], &consent["detail"]),
+        (&json!(OTHER), &json!("30006"))
+    );
     let entries = ledger(&server, OTHER).await;
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0].source.detail(), "30006");
     // Codes that say nothing about consent change nothing.
     assert_eq!(ledger(&server, "+14155550100").await.len(), 0);
-}
-
-/// Posts a form from inside a tab, as the workspace script does.
-async fn post_form(client: &Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    client
-        .http
-        .post(format!("{}{path}", client.base))
-        .header("X-CSRF-Token", &client.csrf)
-        .form(form)
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -276,7 +274,7 @@ async fn the_contact_tab_shows_the_ledger_records_an_agents_change_and_exports_c
     let mut events = alice.events().await;
     alice.available().await;
     server.twilio_sms("SM1", CUSTOMER, "hello").await;
-    let id = accept_next(&alice, &mut events).await;
+    let id = alice.accept_next(&mut events).await;
     server.twilio_sms("SM2", CUSTOMER, "stop").await;
     events.next_named("consent").await;
 
@@ -297,12 +295,12 @@ async fn the_contact_tab_shows_the_ledger_records_an_agents_change_and_exports_c
     assert_eq!(detail["consent"]["opted_out"], true);
 
     // The customer agrees again on the phone: the agent records it.
-    let res = post_form(
-        &alice,
-        &format!("/workspace/workitems/{id}/consent"),
-        &[("change", "opt_in")],
-    )
-    .await;
+    let res = alice
+        .tab_post(
+            &format!("/workspace/workitems/{id}/consent"),
+            &[("change", "opt_in")],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let tab = res.text().await.unwrap();
     assert!(
@@ -311,12 +309,12 @@ async fn the_contact_tab_shows_the_ledger_records_an_agents_change_and_exports_c
     );
     assert!(tab.contains("agent alice"), "{tab}");
     assert!(!tab.contains("id=\"consent-warning\""));
-    let res = post_form(
-        &alice,
-        &format!("/workspace/workitems/{id}/consent"),
-        &[("change", "maybe")],
-    )
-    .await;
+    let res = alice
+        .tab_post(
+            &format!("/workspace/workitems/{id}/consent"),
+            &[("change", "maybe")],
+        )
+        .await;
     assert_eq!(res.status(), 400);
     assert_eq!(ledger(&server, CUSTOMER).await.len(), 2);
 

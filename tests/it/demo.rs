@@ -50,7 +50,11 @@ async fn demo_has_logins_campaign_templates_and_a_survey() {
     assert_eq!(follow_ups.kind, parley::domain::CampaignKind::Outbound);
     assert_eq!(follow_ups.quiet_hours, None);
     assert_eq!(alice_prefs.default_sms_campaign, Some(follow_ups.id));
-    assert_eq!(templates.len(), 3);
+    // Three for the support line, two for the outbound campaign (README demo step 7).
+    assert_eq!(templates.len(), 5);
+    let per_campaign = |id| templates.iter().filter(|t| t.campaigns == [id]).count();
+    assert_eq!(per_campaign(campaigns[0].id), 3);
+    assert_eq!(per_campaign(follow_ups.id), 2);
     for t in &templates {
         assert!(
             parley::domain::template::placeholders_in(&t.body).is_ok(),

@@ -64,7 +64,6 @@ impl ConsentView {
                 ))
             })
             .await?;
-        let json = crate::web::outbound::consent_json(&contact.mobile, consent.as_ref());
         let rows = ledger
             .iter()
             .rev()
@@ -81,8 +80,8 @@ impl ConsentView {
         let phone: String =
             form_urlencoded::byte_serialize(contact.mobile.as_str().as_bytes()).collect();
         Ok(ConsentView {
-            opted_out: consent.is_some_and(|c| c.opted_out),
-            warning: json["warning"].as_str().map(str::to_owned),
+            opted_out: consent.as_ref().is_some_and(|c| c.opted_out),
+            warning: consent.as_ref().and_then(|c| c.warning()),
             rows,
             csv_url: format!("/consent.csv?phone={phone}"),
             can_change: user.may(Permission::ContactsEdit),
@@ -145,14 +144,13 @@ pub async fn consent_post(
         source: ConsentSource::Agent { user: user.user.id },
         campaign: w.campaign,
     };
+    let consent = entry.consent();
     let changed = state
         .store
         .write(move |txn| store::change_consent(txn, &entry))
         .await?;
-    if changed && let Some(agent) = w.agent {
-        state
-            .hub
-            .push_agent(agent, crate::live::AgentPush::Consent { workitem: w.id });
+    if changed {
+        state.hub.consent_changed(&contact.mobile, &consent);
     }
     let notice = match (changed, opted_out) {
         (true, true) => "Opted out: nothing more will be sent to this customer.",
