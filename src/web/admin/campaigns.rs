@@ -4,6 +4,7 @@
 
 mod check;
 mod predictive;
+mod times;
 
 use askama::Template as _;
 use axum::extract::{Path, Query, State};
