@@ -24,6 +24,7 @@ mod browser_search;
 mod browser_survey;
 mod browser_templates;
 mod browser_workspace_tools;
+mod campaign_list;
 mod campaign_run_page;
 mod common;
 mod compliance;
