@@ -36,6 +36,7 @@ mod history;
 mod history_search;
 mod insights_tab;
 mod leads_import;
+mod leads_list;
 mod login_redirect;
 mod login_throttle;
 mod notes;
