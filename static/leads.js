@@ -150,6 +150,14 @@
       errorsLink.href = jobUrl + "/errors.csv";
       errorsLink.hidden = false;
     }
+    const show = document.getElementById("import-show");
+    if (show && job.added > 0) {
+      // An address of its own, so following it loads the list again even when only the
+      // fragment would differ from this page's.
+      show.href = base + "?status=all&imported=" + encodeURIComponent(job.total) + "-" +
+        Date.now() + "#lead-list";
+      show.hidden = false;
+    }
     const count = document.getElementById("lead-count");
     if (count && job.added > 0) {
       const before = parseInt(count.textContent, 10) || 0;

@@ -23,6 +23,17 @@ pub enum RunState {
 }
 
 impl RunState {
+    /// The state in one lower-case word, as stored (pages mark their state with it).
+    pub fn key(self) -> &'static str {
+        match self {
+            RunState::Ready => "ready",
+            RunState::Running => "running",
+            RunState::Paused => "paused",
+            RunState::Cancelled => "cancelled",
+            RunState::Finished => "finished",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             RunState::Ready => "Not started",

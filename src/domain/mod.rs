@@ -37,7 +37,7 @@ pub use ids::{
     CampaignId, ClassId, ContactId, EventId, LeadId, MessageId, NoteId, QueueId, SurveyId,
     TemplateId, UserId, WorkitemId,
 };
-pub use lead::Lead;
+pub use lead::{Lead, LeadFilter, LeadStatus};
 pub use note::{MAX_NOTE_CHARS, Note, NoteError, validate_note_body};
 pub use permission::{ClassOfService, Permission, Permissions};
 pub use phone::{E164, PhoneError};

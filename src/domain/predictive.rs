@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sending_hours::SendingHours;
 use super::template::{fill_with, words_in};
-use super::{CampaignId, Lead};
+use super::{CampaignId, ChannelPreference, Lead};
 
 /// Longest message: ten SMS parts, as for agents' replies.
 pub const MAX_MESSAGE_CHARS: usize = 1600;
@@ -40,6 +40,16 @@ pub struct PredictiveSettings {
 }
 
 impl PredictiveSettings {
+    /// Whether the campaign messages leads preferring `channel` (the scheduler skips the
+    /// others).
+    pub fn messages_channel(&self, channel: ChannelPreference) -> bool {
+        match channel {
+            ChannelPreference::Sms => true,
+            ChannelPreference::Unknown => self.include_unknown_channel,
+            _ => false,
+        }
+    }
+
     /// What a new predictive campaign starts from: 09:00–20:00, every day, 60 a minute.
     pub fn new() -> PredictiveSettings {
         PredictiveSettings {

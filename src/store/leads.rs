@@ -6,8 +6,12 @@ use redb::{ReadTransaction, WriteTransaction};
 
 use super::campaign_runs::count_lead_channels;
 use super::codec::{get_json, next_id, put_json};
+use super::conversations::message;
 use super::*;
-use crate::domain::{CampaignId, ChannelPreference, Contact, Lead, LeadId};
+use crate::domain::{
+    CampaignId, ChannelPreference, Contact, DeliveryStatus, Lead, LeadFilter, LeadId, LeadOutcome,
+    LeadProgress, PredictiveSettings,
+};
 
 /// What became of one lead handed to [`insert_leads`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,4 +156,120 @@ pub fn count_leads(txn: &ReadTransaction, campaign: CampaignId) -> Result<u64, S
         .open_multimap_table(CAMPAIGN_LEADS)?
         .get(campaign.0)?
         .len())
+}
+
+/// Where a page of a campaign's leads starts (keyset paging by lead id, which follows the
+/// import order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeadCursor {
+    First,
+    /// The leads after this one.
+    After(LeadId),
+    /// The leads before this one (the page before a page starting with it).
+    Before(LeadId),
+}
+
+/// One lead on a page, with what became of it.
+#[derive(Clone, Debug)]
+pub struct LeadRow {
+    pub lead: Lead,
+    pub progress: Option<LeadProgress>,
+    /// The status of its message, when it was messaged.
+    pub delivery: Option<DeliveryStatus>,
+}
+
+#[derive(Debug)]
+pub struct LeadPage {
+    pub rows: Vec<LeadRow>,
+    /// Whether leads matching the filter come before and after this page.
+    pub earlier: bool,
+    pub later: bool,
+}
+
+/// At most `per_page` of the campaign's leads matching `filter`, in import order, from
+/// `cursor`. It walks the campaign's lead ids (no lead is read to skip it), looks at the
+/// progress only when the filter asks, and reads the leads of the page alone (plus, for the
+/// not-yet-reached filters, those whose channel decides).
+pub fn lead_page(
+    txn: &ReadTransaction,
+    campaign: CampaignId,
+    filter: LeadFilter,
+    settings: &PredictiveSettings,
+    cursor: LeadCursor,
+    per_page: usize,
+) -> Result<LeadPage, StoreError> {
+    let leads = txn.open_table(LEADS)?;
+    let progress = txn.open_table(LEAD_PROGRESS)?;
+    let ids = txn.open_multimap_table(CAMPAIGN_LEADS)?.get(campaign.0)?;
+    let backwards = matches!(cursor, LeadCursor::Before(_));
+    let ids: Box<dyn Iterator<Item = _>> = if backwards {
+        Box::new(ids.rev())
+    } else {
+        Box::new(ids)
+    };
+    let mut found: Vec<(u64, Option<LeadProgress>, Option<Lead>)> = Vec::new();
+    for id in ids {
+        let id = id?.value();
+        match cursor {
+            LeadCursor::After(after) if id <= after.0 => continue,
+            LeadCursor::Before(before) if id >= before.0 => continue,
+            _ => {}
+        }
+        let p: Option<LeadProgress> = if filter == LeadFilter::All {
+            None
+        } else {
+            get_json(&progress, "lead_progress", id)?
+        };
+        let mut lead = None;
+        let mut eligible = true;
+        if p.is_none() && filter.needs_channel() {
+            let Some(l) = get_json::<Lead>(&leads, "leads", id)? else {
+                continue;
+            };
+            eligible = settings.messages_channel(l.channel);
+            lead = Some(l);
+        }
+        if !filter.matches(p.as_ref(), eligible) {
+            continue;
+        }
+        found.push((id, p, lead));
+        if found.len() > per_page {
+            break;
+        }
+    }
+    let more = found.len() > per_page;
+    found.truncate(per_page);
+    if backwards {
+        found.reverse();
+    }
+    let mut rows = Vec::with_capacity(found.len());
+    for (id, p, lead) in found {
+        let Some(lead) =
+            lead.map_or_else(|| get_json::<Lead>(&leads, "leads", id), |l| Ok(Some(l)))?
+        else {
+            continue;
+        };
+        let p = match p {
+            Some(p) => Some(p),
+            None => get_json(&progress, "lead_progress", id)?,
+        };
+        let delivery = match p.as_ref().map(|p| p.outcome) {
+            Some(LeadOutcome::Messaged(m)) => message(txn, m)?.map(|m| m.status),
+            _ => None,
+        };
+        rows.push(LeadRow {
+            lead,
+            progress: p,
+            delivery,
+        });
+    }
+    Ok(LeadPage {
+        rows,
+        earlier: if backwards {
+            more
+        } else {
+            cursor != LeadCursor::First
+        },
+        later: if backwards { true } else { more },
+    })
 }

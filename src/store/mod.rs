@@ -68,7 +68,10 @@ pub use history::{
     WorkitemSummary, history_detail, history_page,
 };
 pub use inbound::{InboundSms, Ingested, KeywordOutcome, PROVIDERS, ingest_inbound, ingest_many};
-pub use leads::{Imported, campaign_leads, count_leads, insert_leads, lead, lead_field_names};
+pub use leads::{
+    Imported, LeadCursor, LeadPage, LeadRow, campaign_leads, count_leads, insert_leads, lead,
+    lead_field_names, lead_page,
+};
 pub use notes::{add_note, note, notes_of};
 pub use outbound::{
     OutboundRefusal, StartedOutbound, campaign_in, contact_in, customer_has_written, start_outbound,

@@ -433,12 +433,12 @@ async fn every_refusal_answers_422_keeps_what_was_typed_and_stores_nothing() {
         (
             "hours_start",
             Some("25:00"),
-            "“25:00” is not a time of day (HH:MM)",
+            "“25:00” is not a time of day (HH:MM, 24-hour)",
         ),
         (
             "hours_end",
             Some("late"),
-            "“late” is not a time of day (HH:MM)",
+            "“late” is not a time of day (HH:MM, 24-hour)",
         ),
         (
             "hours_end",
@@ -698,7 +698,8 @@ async fn a_predictive_campaign_saves_its_message_schedule_hours_days_pace_and_re
     let spring = with(&spring, "time_zone", Some("Europe/Berlin"));
     let fields: Vec<(&'static str, &str)> = vec![
         ("p_message", "Hi {first_name}, spring deals at {campaign}!"),
-        ("p_starts_at", "2026-12-01T09:00"),
+        // The form's own format, and the one of the old datetime-local inputs.
+        ("p_starts_at", "2026-12-01 09:00"),
         ("p_ends_at", "2026-12-24T18:00"),
         ("p_hours_start", "10:00"),
         ("p_hours_end", "19:30"),
@@ -739,8 +740,12 @@ async fn a_predictive_campaign_saves_its_message_schedule_hours_days_pace_and_re
         .await
         .unwrap();
     assert!(
-        html.contains("value=\"2026-12-01T09:00\""),
+        html.contains("value=\"2026-12-01 09:00\""),
         "shown in the campaign's zone"
+    );
+    assert!(
+        html.contains("value=\"2026-12-24 18:00\""),
+        "shown with a space"
     );
     assert!(html.contains("value=\"mon, fri\""));
 
@@ -784,6 +789,12 @@ async fn a_predictive_campaign_saves_its_message_schedule_hours_days_pace_and_re
         ),
         ("p_starts_at", "tomorrow", "is not a date and time"),
         (
+            "p_starts_at",
+            "12/01/2026 9:00 AM",
+            "is not a date and time (YYYY-MM-DD HH:MM, 24-hour)",
+        ),
+        ("p_hours_start", "9:30 PM", "(HH:MM, 24-hour)"),
+        (
             "p_hours_end",
             "10:00",
             "the start and end of the sending hours are the same",
@@ -817,4 +828,86 @@ async fn a_predictive_campaign_saves_its_message_schedule_hours_days_pace_and_re
         "Your {plan} plan",
         "nothing stored"
     );
+}
+
+#[tokio::test]
+async fn times_are_24_hour_text_fields_and_each_kind_shows_its_own_fields() {
+    let server = TestServer::start().await;
+    let q = server.default_queue().await;
+    let root = admin(&server).await;
+    let html = root.get("/admin/campaigns").await.text().await.unwrap();
+    assert!(!html.contains("type=\"time\"") && !html.contains("datetime-local"));
+    let input = |name: &str| {
+        let at = html
+            .find(&format!("name=\"{name}\""))
+            .unwrap_or_else(|| panic!("no {name}"));
+        html[at..at + html[at..].find('>').unwrap()].to_owned()
+    };
+    for name in ["hours_start", "hours_end", "p_hours_start", "p_hours_end"] {
+        let i = input(name);
+        for want in [
+            "inputmode=\"numeric\"",
+            "placeholder=\"HH:MM\"",
+            "pattern=\"",
+        ] {
+            assert!(i.contains(want), "{name} lacks {want}: {i}");
+        }
+    }
+    for name in ["p_starts_at", "p_ends_at"] {
+        assert!(input(name).contains("placeholder=\"YYYY-MM-DD HH:MM\""));
+    }
+    assert!(html.contains("24-hour, HH:MM"));
+    // Which hours are which, and which kind each part is for (the script hides the others).
+    for want in [
+        "Agents' sending hours",
+        "When agents may start a conversation",
+        "Leads' allowed hours",
+        "When this campaign may message its leads by itself",
+        "<fieldset data-kinds=\"outbound\"",
+        "data-kinds=\"outbound predictive\"",
+        "data-kinds=\"predictive\"",
+        "<script src=\"/static/campaign_form.js\"></script>",
+    ] {
+        assert!(html.contains(want), "lacks {want}");
+    }
+    let script = root.get("/static/campaign_form.js").await;
+    assert_eq!(script.status(), 200);
+    assert!(script.text().await.unwrap().contains("data-kinds"));
+
+    // A 12-hour time is refused next to its field, as typed.
+    let outbound = with(
+        &campaign_form("Renewals", q, "+14155550102"),
+        "kind",
+        Some("outbound"),
+    );
+    let twelve = with(&outbound, "hours_start", Some("9:30 PM"));
+    let (status, body, _) = post(&root, "/admin/campaigns", &twelve).await;
+    assert_eq!(status, 422);
+    assert!(
+        unescape(&body).contains(
+            "id=\"campaign-new-hours-error\" data-kinds=\"outbound\">“9:30 PM” is not a time of \
+             day (HH:MM, 24-hour)."
+        ),
+        "{body}"
+    );
+    assert!(body.contains("value=\"9:30 PM\""));
+    // One digit for the hour is read, and shown back with two.
+    let early = with(&outbound, "hours_start", Some("9:05"));
+    assert_eq!(post(&root, "/admin/campaigns", &early).await.0, 303);
+    let saved = campaigns(&server).await.pop().unwrap();
+    assert_eq!(
+        saved.quiet_hours,
+        Some(SendingHours::parse("09:05", "21:00").unwrap())
+    );
+    let html = root
+        .get(&format!("/admin/campaigns/{}", saved.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("name=\"hours_start\" value=\"09:05\""),
+        "{html}"
+    );
+    server.stop().await;
 }

@@ -468,6 +468,19 @@ pub(crate) async fn wait_text(c: &Client, css: &str, needle: &str) -> Vec<String
     .await
 }
 
+/// Whether the element `css` is drawn: it exists, and neither it nor a container is hidden
+/// (the `hidden` attribute, or `display: none`).
+pub(crate) async fn is_shown(c: &Client, css: &str) -> bool {
+    js(
+        c,
+        "const e = document.querySelector(arguments[0]); \
+         return !!e && e.getClientRects().length > 0;",
+        vec![json!(css)],
+    )
+    .await
+        == json!(true)
+}
+
 /// Waits until `script` returns true.
 pub(crate) async fn wait_js(c: &Client, what: &str, script: &str) {
     poll(what, move || async move {

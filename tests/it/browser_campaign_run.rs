@@ -1,18 +1,19 @@
 //! A predictive campaign's run page in a real browser: an admin opens it from the campaign
 //! list, starts the campaign and watches the counters rise without a reload as the manual
 //! clock moves, pauses it (nothing more is messaged while the clock moves on), resumes it
-//! (more sends), and cancels it after saying no once to the browser's question. Skips like
+//! (more sends), and cancels it after saying no once to the browser's question. The campaign
+//! list starts and pauses a campaign from its row, the campaign form shows only the fields
+//! of the kind chosen, and the edit page leads to the run page. Skips like
 //! `browser.rs` without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
 
 use fantoccini::Client as Browser;
-use parley::domain::{CampaignId, Role, RunState};
-use parley::store;
+use parley::domain::{Role, RunState};
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, click, js, log_in_to, poll, texts, wait_for, wait_text,
+    Driver, browser_tools, click, is_shown, js, log_in_to, poll, texts, wait_for, wait_text,
 };
-use crate::campaign_run_page::{add_leads, run_state, spring};
+use crate::campaign_run_page::{add_leads, advance_until_messaged, messaged, run_state, spring};
 use crate::common::*;
 
 /// The number shown in the counter `id`.
@@ -21,29 +22,6 @@ pub(crate) async fn shown(c: &Browser, id: &str) -> u64 {
     t.first()
         .and_then(|t| t.parse().ok())
         .unwrap_or_else(|| panic!("#{id} shows {t:?}"))
-}
-
-pub(crate) async fn messaged(server: &TestServer, id: CampaignId) -> u64 {
-    server
-        .state
-        .store
-        .read(move |txn| store::campaign_stats(txn, id))
-        .await
-        .expect("stats")
-        .messaged
-}
-
-/// Moves the clock a second at a time until the store counts `want` messaged leads.
-pub(crate) async fn advance_until_messaged(server: &TestServer, id: CampaignId, want: u64) {
-    let deadline = std::time::Instant::now() + DEADLINE;
-    while messaged(server, id).await < want {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "fewer than {want} leads messaged"
-        );
-        server.advance(1);
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
 }
 
 /// Waits until the page's counter `id` shows at least `want` (the live part refreshed).
@@ -152,6 +130,121 @@ async fn an_admin_starts_pauses_and_resumes_a_campaign_and_watches_it_live() {
 
     crate::browser::assert_page_clean(&c, "the end of browser_campaign_run").await;
 
+    c.close().await.expect("close the browser");
+    drop(driver);
+    server.stop().await;
+}
+
+/// Chooses `kind` in the Kind select of the form `form` (the change event fires).
+async fn choose_kind(c: &Browser, form: &str, kind: &str) {
+    wait_for(c, &format!("{form} select[name=kind]"))
+        .await
+        .select_by_value(kind)
+        .await
+        .expect("choose a kind");
+}
+
+/// Which of the form's kind-specific parts are drawn: (agents' hours, zone, predictive).
+async fn parts_shown(c: &Browser, form: &str) -> (bool, bool, bool) {
+    (
+        is_shown(c, &format!("{form} fieldset[data-kinds=outbound]")).await,
+        is_shown(
+            c,
+            &format!("{form} label[data-kinds='outbound predictive']"),
+        )
+        .await,
+        is_shown(c, &format!("{form} fieldset[data-kinds=predictive]")).await,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_campaign_pages_show_the_run_and_the_form_only_the_chosen_kinds_fields() {
+    let Some((driver_path, chromium)) = browser_tools() else {
+        return;
+    };
+    let (server, _fake) = TestServer::start_faked(vec![]).await;
+    server.add_user("root", Role::Admin).await;
+    let id = spring(&server, 60.0, |_| {}).await;
+    add_leads(&server, id, 30).await;
+
+    let driver = Driver::start(&driver_path).await;
+    let c = driver.browser(&chromium).await;
+    log_in_to(&c, &server, "/login", "root", "nav.admin-nav").await;
+    c.goto(&format!("{}/admin/campaigns", server.url))
+        .await
+        .expect("open");
+
+    // The new-campaign form follows its Kind select.
+    let form = "#campaign-new";
+    wait_for(&c, form).await;
+    assert_eq!(
+        parts_shown(&c, form).await,
+        (false, false, false),
+        "inbound"
+    );
+    choose_kind(&c, form, "outbound").await;
+    assert_eq!(parts_shown(&c, form).await, (true, true, false), "outbound");
+    choose_kind(&c, form, "predictive").await;
+    assert_eq!(
+        parts_shown(&c, form).await,
+        (false, true, true),
+        "predictive"
+    );
+    crate::axe::assert_accessible(&c, "the campaign list with a predictive form").await;
+    choose_kind(&c, form, "inbound").await;
+    assert_eq!(
+        parts_shown(&c, form).await,
+        (false, false, false),
+        "inbound again"
+    );
+
+    // The row's run: start and pause it from the list.
+    let progress = format!("#campaign-progress-{id}");
+    wait_text(&c, &progress, "Not started · 30 leads").await;
+    click(&c, &format!("#campaign-start-{id} button")).await;
+    wait_text(&c, "#notice", "Spring offer: Started").await;
+    wait_text(&c, &progress, "Running · ").await;
+    assert_eq!(run_state(&server, id).await, RunState::Running);
+    advance_until_messaged(&server, id, 2).await;
+    c.refresh().await.expect("reload");
+    let line = wait_text(&c, &progress, " of 30 messaged").await;
+    assert!(!line[0].starts_with("Running · 0 "), "{line:?}");
+    crate::browser::snapshot(&c, "campaign-list").await;
+    click(&c, &format!("#campaign-pause-{id} button")).await;
+    wait_text(&c, &progress, "Paused · ").await;
+    wait_for(&c, &format!("#campaign-resume-{id} button")).await;
+    assert_eq!(run_state(&server, id).await, RunState::Paused);
+
+    // The edit page: its predictive fields, its run, and the way to the run page.
+    c.goto(&format!("{}/admin/campaigns/{id}", server.url))
+        .await
+        .expect("open");
+    let form = format!("#campaign-{id}");
+    wait_for(&c, &form).await;
+    assert_eq!(parts_shown(&c, &form).await, (false, true, true));
+    wait_text(&c, "#campaign-run-summary", "Paused · ").await;
+    let stored = server
+        .state
+        .store
+        .read(move |txn| parley::store::campaign(txn, id))
+        .await
+        .expect("read")
+        .and_then(|c| c.predictive)
+        .expect("predictive settings");
+    assert_eq!(
+        js(
+            &c,
+            "return document.querySelector(arguments[0] + ' [name=p_hours_start]').value;",
+            vec![json!(form)]
+        )
+        .await,
+        json!(stored.hours.start.format("%H:%M").to_string()),
+        "24-hour times in a text field"
+    );
+    click(&c, "#campaign-run").await;
+    wait_text(&c, "#run-state", "Paused").await;
+
+    crate::browser::assert_page_clean(&c, "the end of the campaign pages test").await;
     c.close().await.expect("close the browser");
     drop(driver);
     server.stop().await;

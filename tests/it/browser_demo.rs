@@ -18,8 +18,9 @@ use crate::browser::{
     log_in_available, log_in_to, poll, texts, the_offer, type_and_enter, type_into, wait_for,
     wait_js, wait_text,
 };
-use crate::browser_campaign_run::{advance_until_messaged, wait_shown_at_least};
+use crate::browser_campaign_run::wait_shown_at_least;
 use crate::browser_outbound::{eval, open_from_menu, open_workitem_showing, wait_dialog};
+use crate::campaign_run_page::advance_until_messaged;
 use crate::common::*;
 
 const DANA: &str = "+14155550123";
@@ -382,10 +383,10 @@ async fn step_8_predictive(
     a.wait()
         .at_most(DEADLINE)
         .for_element(Locator::XPath(
-            "//tr[td/a[normalize-space()='Spring offer']]//a[normalize-space()='Run']",
+            "//tr[td/a[normalize-space()='Spring offer']]//a[normalize-space()='Run page']",
         ))
         .await
-        .expect("Spring offer's Run link")
+        .expect("Spring offer's Run page link")
         .click()
         .await
         .expect("open Run");

@@ -1,14 +1,20 @@
 //! Importing a lead list in a real browser: an admin chooses a CSV file, sees the guessed
 //! mapping (no phone column) with the reason, maps the columns in the page, imports, and sees
-//! the progress reach the end, the counts and the link to the refused rows. Skips like
+//! the progress reach the end, the counts, the link to the refused rows and the new leads in
+//! the list; then pages through a longer list and filters it by status. Skips like
 //! `browser.rs` without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
 
 use fantoccini::Client as Browser;
-use parley::domain::{Campaign, CampaignId, CampaignKind, Role};
+use parley::domain::{Campaign, CampaignId, CampaignKind, ChannelPreference, Role};
 use parley::store;
 use serde_json::{Value, json};
 
-use crate::browser::{Driver, browser_tools, click, js, log_in_to, wait_for, wait_js, wait_text};
+use crate::browser::{
+    Driver, browser_tools, click, js, log_in_to, texts, wait_for, wait_js, wait_text,
+};
+use crate::campaign_run_page::{
+    act_ok, add_leads, add_leads_preferring, advance_until_messaged, spring,
+};
 use crate::common::*;
 
 const LIST: &str = "Tel,Name,Plan\n+14155550101,Ana,gold\n12,Ben,x\n+14155550103,Cy,silver\n";
@@ -153,6 +159,68 @@ async fn an_admin_maps_previews_and_imports_a_lead_list_with_live_progress() {
         leads[0].fields,
         vec![("plan".to_owned(), "gold".to_owned())]
     );
+    // The new leads are in the list once asked for.
+    click(&c, "#import-show").await;
+    wait_text(&c, "#leads tbody", "Cy").await;
+    let listed = texts(&c, "#leads tbody tr td:nth-child(2)").await;
+    assert_eq!(listed, ["Ana", "Cy"]);
     crate::browser::assert_page_clean(&c, "the end of browser_leads").await;
     c.close().await.expect("close the browser");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_pages_through_the_leads_and_filters_them() {
+    let Some((driver_path, chromium)) = browser_tools() else {
+        return;
+    };
+    let (server, _fake) = TestServer::start_faked(vec![]).await;
+    server.add_user("root", Role::Admin).await;
+    let id = spring(&server, 60.0, |_| {}).await;
+    add_leads(&server, id, 60).await;
+    add_leads_preferring(&server, id, 2, ChannelPreference::Email).await;
+
+    let driver = Driver::start(&driver_path).await;
+    let c = driver.browser(&chromium).await;
+    log_in_to(&c, &server, "/login", "root", "nav.admin-nav").await;
+    c.goto(&format!("{}/admin/campaigns/{id}/leads", server.url))
+        .await
+        .expect("open");
+    wait_text(&c, "#lead-count", "62 leads.").await;
+    assert_eq!(texts(&c, "#leads tbody tr").await.len(), 50);
+    wait_text(&c, "#lead-shown", "50 shown of 62").await;
+    crate::browser::snapshot(&c, "leads-list").await;
+
+    // The next page holds the last 12; the first page link goes back.
+    click(&c, "#leads-next").await;
+    wait_text(&c, "#lead-shown", "12 shown of 62").await;
+    assert_eq!(texts(&c, "#leads tbody tr").await.len(), 12);
+    let statuses = texts(&c, "#leads .lead-status").await;
+    assert_eq!(statuses[11], "Not eligible: skipped when the campaign runs");
+    click(&c, "#leads-first").await;
+    wait_text(&c, "#lead-shown", "50 shown of 62").await;
+
+    // Filtered: the two leads the campaign will not message, with the reason.
+    click(&c, "#filter-not_eligible").await;
+    wait_text(&c, "#lead-shown", "2 shown of 2").await;
+    assert_eq!(
+        texts(&c, "#leads .lead-reason").await,
+        ["prefers email", "prefers email"]
+    );
+    assert!(texts(&c, "#lead-pager a").await.is_empty());
+    crate::axe::assert_accessible(&c, "the leads list filtered").await;
+
+    // Started and some leads messaged: the Messaged filter shows them.
+    act_ok(&server.login("root").await, id, "start").await;
+    advance_until_messaged(&server, id, 2).await;
+    c.goto(&format!(
+        "{}/admin/campaigns/{id}/leads?status=messaged",
+        server.url
+    ))
+    .await
+    .expect("open");
+    wait_text(&c, "#leads .lead-status", "Messaged · ").await;
+    crate::browser::assert_page_clean(&c, "the end of the leads list test").await;
+    c.close().await.expect("close the browser");
+    drop(driver);
+    server.stop().await;
 }

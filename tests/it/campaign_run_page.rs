@@ -33,7 +33,7 @@ pub(crate) async fn add_leads(server: &TestServer, campaign: CampaignId, n: usiz
 }
 
 /// Stores `n` leads preferring `channel`, numbered on from the campaign's lead count.
-async fn add_leads_preferring(
+pub(crate) async fn add_leads_preferring(
     server: &TestServer,
     campaign: CampaignId,
     n: usize,
@@ -74,6 +74,30 @@ pub(crate) async fn run_state(server: &TestServer, campaign: CampaignId) -> RunS
         .state
 }
 
+/// How many of the campaign's leads the store counts as messaged.
+pub(crate) async fn messaged(server: &TestServer, id: CampaignId) -> u64 {
+    server
+        .state
+        .store
+        .read(move |txn| store::campaign_stats(txn, id))
+        .await
+        .expect("stats")
+        .messaged
+}
+
+/// Moves the clock a second at a time until the store counts `want` messaged leads.
+pub(crate) async fn advance_until_messaged(server: &TestServer, id: CampaignId, want: u64) {
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while messaged(server, id).await < want {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "fewer than {want} leads messaged"
+        );
+        server.advance(1);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// The number in the element `id="{id}"` of `html`.
 pub(crate) fn counter(html: &str, id: &str) -> u64 {
     let marker = format!("id=\"{id}\">");
@@ -88,18 +112,23 @@ pub(crate) fn counter(html: &str, id: &str) -> u64 {
 }
 
 /// (status, body, Location) of the page's form for `action`, with or without the CSRF field.
-async fn act(client: &Client, id: CampaignId, action: &str, csrf: bool) -> (u16, String, String) {
+pub(crate) async fn act(
+    client: &Client,
+    id: CampaignId,
+    action: &str,
+    csrf: bool,
+) -> (u16, String, String) {
     let path = format!("/admin/campaigns/{id}/run");
     client.form_post(&path, &[("action", action)], csrf).await
 }
 
-async fn text(client: &Client, path: &str) -> (u16, String) {
+pub(crate) async fn text(client: &Client, path: &str) -> (u16, String) {
     let res = client.get(path).await;
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
 /// Posts `action`, follows the redirect; the page drawn after it.
-async fn act_ok(client: &Client, id: CampaignId, action: &str) -> String {
+pub(crate) async fn act_ok(client: &Client, id: CampaignId, action: &str) -> String {
     let (status, body, location) = act(client, id, action, true).await;
     assert_eq!(status, 303, "{action}: {body}");
     assert!(

@@ -250,6 +250,17 @@ impl TestServer {
             .await
     }
 
+    /// Posts a Twilio delivery report (`delivered`, `undelivered`, …) for the message the
+    /// provider knows as `sid`, signed with the configured token.
+    pub async fn twilio_status(&self, sid: &str, status: &str) -> reqwest::Response {
+        let params = vec![
+            ("MessageSid".to_owned(), sid.to_owned()),
+            ("MessageStatus".to_owned(), status.to_owned()),
+        ];
+        self.signed_post("/webhooks/twilio/status", &params, None)
+            .await
+    }
+
     /// Posts form `params` to `path` with a signature made with `token` (default: the right one).
     pub async fn signed_post(
         &self,

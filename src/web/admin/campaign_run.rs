@@ -67,6 +67,16 @@ pub struct CampaignRunLiveView {
 pub struct RunForm {
     #[serde(default)]
     pub action: String,
+    /// `list` when posted from the campaign list, which the answer then goes back to;
+    /// anything else goes back to the run page.
+    #[serde(default)]
+    pub back: String,
+}
+
+impl RunForm {
+    fn back_to_list(&self) -> bool {
+        self.back == "list"
+    }
 }
 
 fn not_found(message: impl Into<String>) -> PageError {
@@ -99,13 +109,10 @@ async fn facts(state: &AppState, id: u64) -> Result<Result<RunFacts, String>, St
                 )));
             };
             let run = store::campaign_run(txn, id)?;
-            let since = run
-                .started_at
-                .map_or(i64::MAX, |t| t.timestamp().div_euclid(60));
             Ok(Ok(RunFacts {
                 stats: store::campaign_stats(txn, id)?,
                 leads: store::count_leads(txn, id)?,
-                minutes: store::campaign_minutes(txn, id, since)?,
+                minutes: store::campaign_minutes(txn, id, i64::MIN)?,
                 campaign,
                 settings,
                 run,
@@ -253,13 +260,8 @@ pub async fn campaign_run_post(
 ) -> Result<Response, PageError> {
     let before = facts(&state, id).await?.map_err(not_found)?;
     let Some(action) = RunAction::parse(form.action.trim()) else {
-        return refused(
-            &state,
-            &me,
-            id,
-            "Choose start, pause, resume or cancel.".into(),
-        )
-        .await;
+        let why = "Choose start, pause, resume or cancel.".to_owned();
+        return refused(&state, &me, id, &form, why).await;
     };
     let campaign = before.campaign.id;
     let (leads, waiting) = (before.leads, before.stats.waiting(before.leads));
@@ -281,25 +283,38 @@ pub async fn campaign_run_post(
     match outcome {
         Ok(_) => {
             state.scheduler.wake();
-            let path = format!("/admin/campaigns/{campaign}/run");
+            let name = before.campaign.name.clone();
             let note = AuditNote::new(
                 AuditKind::CampaignRun,
-                before.campaign.name.clone(),
+                name.clone(),
                 form.action.trim().to_owned(),
             );
-            Ok(note.on(redirect_with_notice(&path, done(action))))
+            let back = if form.back_to_list() {
+                let notice = format!("{name}: {}", done(action));
+                redirect_with_notice("/admin/campaigns", &notice)
+            } else {
+                let path = format!("/admin/campaigns/{campaign}/run");
+                redirect_with_notice(&path, done(action))
+            };
+            Ok(note.on(back))
         }
-        Err(why) => refused(&state, &me, id, why).await,
+        Err(why) => refused(&state, &me, id, &form, why).await,
     }
 }
 
-/// The page drawn again with `why`, answered 422.
+/// The page the form came from (the run page or the campaign list) drawn again with `why`,
+/// answered 422.
 async fn refused(
     state: &AppState,
     me: &AdminUser,
     id: u64,
+    form: &RunForm,
     why: String,
 ) -> Result<Response, PageError> {
+    if form.back_to_list() {
+        let name = facts(state, id).await?.map_err(not_found)?.campaign.name;
+        return super::campaigns::list_refused(state, me, format!("{name}: {why}")).await;
+    }
     let facts = facts(state, id).await?.map_err(not_found)?;
     let mut view = page(state, me, facts);
     view.error = Some(why);

@@ -4,6 +4,10 @@
 
 mod check;
 mod predictive;
+mod runs;
+mod times;
+
+use std::collections::HashMap;
 
 use askama::Template as _;
 use axum::extract::{Path, Query, State};
@@ -22,6 +26,7 @@ use check::{
     CampaignErrors, CampaignInput, Directory, KINDS, MAX_REPLY_CHARS, kind_label, kind_name,
     kind_value, new_campaign,
 };
+pub use runs::RunSummary;
 
 /// A campaign's form: as stored, or as typed when the save was refused.
 pub struct CampaignForm {
@@ -150,11 +155,18 @@ pub struct CampaignRow {
     pub send_rate: String,
     /// The sending hours with the zone used for customers without one.
     pub hours: String,
+    /// A predictive campaign's run; `None` for the other kinds.
+    pub run: Option<RunSummary>,
 }
 
 impl CampaignRow {
-    fn of(c: &Campaign, dir: &Directory) -> CampaignRow {
+    fn of(
+        c: &Campaign,
+        dir: &Directory,
+        runs: &mut HashMap<CampaignId, RunSummary>,
+    ) -> CampaignRow {
         CampaignRow {
+            run: runs.remove(&c.id),
             id: c.id,
             name: c.name.clone(),
             kind: kind_name(c.kind),
@@ -209,13 +221,30 @@ pub struct CampaignView {
     pub form: CampaignForm,
     pub choices: Choices,
     pub templates: Vec<TemplateLink>,
+    /// The stored campaign's run, when it is predictive.
+    pub run: Option<RunSummary>,
 }
 
-async fn directory(state: &AppState) -> Result<(Directory, Vec<Template>), PageError> {
+/// What the pages show: the directory, the templates, and each predictive campaign's run.
+struct Read {
+    dir: Directory,
+    templates: Vec<Template>,
+    runs: HashMap<CampaignId, RunSummary>,
+}
+
+async fn directory(state: &AppState) -> Result<Read, PageError> {
     let providers = state.config.sms.available_providers();
     Ok(state
         .store
-        .read(move |txn| Ok((Directory::read(txn, providers)?, store::all_templates(txn)?)))
+        .read(move |txn| {
+            let dir = Directory::read(txn, providers)?;
+            let runs = runs::read(txn, &dir.campaigns)?;
+            Ok(Read {
+                templates: store::all_templates(txn)?,
+                dir,
+                runs,
+            })
+        })
         .await?)
 }
 
@@ -229,18 +258,23 @@ fn not_found() -> PageError {
 fn list_view(
     state: &AppState,
     me: &AdminUser,
-    dir: &Directory,
+    read: Read,
     form: CampaignForm,
     notice: Option<String>,
     error: Option<String>,
 ) -> CampaignsView {
+    let Read { dir, mut runs, .. } = read;
+    let dir = &dir;
     let mut campaigns: Vec<&Campaign> = dir.campaigns.iter().collect();
     campaigns.sort_by_key(|c| (c.name.to_lowercase(), c.id));
     CampaignsView {
         nav: Nav::admin(state, me, "campaigns"),
         notice,
         error,
-        rows: campaigns.iter().map(|c| CampaignRow::of(c, dir)).collect(),
+        rows: campaigns
+            .iter()
+            .map(|c| CampaignRow::of(c, dir, &mut runs))
+            .collect(),
         form,
         choices: Choices::of(dir),
     }
@@ -249,12 +283,17 @@ fn list_view(
 fn edit_view(
     state: &AppState,
     me: &AdminUser,
-    dir: &Directory,
-    templates: &[Template],
-    stored: &Campaign,
+    read: Read,
+    id: CampaignId,
     form: CampaignForm,
     error: Option<String>,
-) -> CampaignView {
+) -> Result<CampaignView, PageError> {
+    let Read {
+        dir,
+        templates,
+        mut runs,
+    } = read;
+    let stored = dir.campaign(id).ok_or_else(not_found)?;
     let templates = templates
         .iter()
         .filter(|t| t.campaigns.is_empty() || t.campaigns.contains(&stored.id))
@@ -264,15 +303,16 @@ fn edit_view(
             everywhere: t.campaigns.is_empty(),
         })
         .collect();
-    CampaignView {
+    Ok(CampaignView {
         nav: Nav::admin(state, me, "campaigns"),
         notice: None,
         error,
         name: stored.name.clone(),
         form,
-        choices: Choices::of(dir),
+        choices: Choices::of(&dir),
         templates,
-    }
+        run: runs.remove(&id),
+    })
 }
 
 #[tracing::instrument(skip_all)]
@@ -281,9 +321,23 @@ pub async fn campaigns_get(
     me: AdminUser,
     Query(q): Query<Notice>,
 ) -> Result<Response, PageError> {
-    let (dir, _) = directory(&state).await?;
+    let read = directory(&state).await?;
     let form = CampaignForm::new(None, CampaignInput::blank(), CampaignErrors::default());
-    Ok(render(&list_view(&state, &me, &dir, form, q.notice, None)))
+    Ok(render(&list_view(&state, &me, read, form, q.notice, None)))
+}
+
+/// The list drawn again with `error` (an action of a row's button refused), answered 422.
+pub async fn list_refused(
+    state: &AppState,
+    me: &AdminUser,
+    error: String,
+) -> Result<Response, PageError> {
+    let read = directory(state).await?;
+    let form = CampaignForm::new(None, CampaignInput::blank(), CampaignErrors::default());
+    let html = list_view(state, me, read, form, None, Some(error))
+        .render()
+        .map_err(PageError::internal)?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(html)).into_response())
 }
 
 #[tracing::instrument(skip_all, fields(campaign = id))]
@@ -292,13 +346,15 @@ pub async fn campaign_get(
     me: AdminUser,
     Path(id): Path<u64>,
 ) -> Result<Response, PageError> {
-    let (dir, templates) = directory(&state).await?;
-    let stored = dir.campaign(CampaignId(id)).ok_or_else(not_found)?;
-    let typed = CampaignInput::of(stored);
-    let form = CampaignForm::new(Some(stored.id), typed, CampaignErrors::default());
-    Ok(render(&edit_view(
-        &state, &me, &dir, &templates, stored, form, None,
-    )))
+    let read = directory(&state).await?;
+    let id = CampaignId(id);
+    let stored = read.dir.campaign(id).ok_or_else(not_found)?;
+    let form = CampaignForm::new(
+        Some(id),
+        CampaignInput::of(stored),
+        CampaignErrors::default(),
+    );
+    Ok(render(&edit_view(&state, &me, read, id, form, None)?))
 }
 
 /// Creates a campaign.
@@ -377,17 +433,16 @@ async fn save(
         Outcome::Missing => return Err(not_found()),
         Outcome::Refused(errors) => errors,
     };
-    let (dir, templates) = directory(state).await?;
+    let read = directory(state).await?;
     let form = CampaignForm::new(id, input, errors);
     let page = match id {
         Some(id) => {
-            let stored = dir.campaign(id).ok_or_else(not_found)?;
             let error = Some("The campaign was not saved; see the fields marked below.".into());
-            edit_view(state, me, &dir, &templates, stored, form, error).render()
+            edit_view(state, me, read, id, form, error)?.render()
         }
         None => {
             let error = Some("The campaign was not added; see the fields marked below.".into());
-            list_view(state, me, &dir, form, None, error).render()
+            list_view(state, me, read, form, None, error).render()
         }
     };
     match page {

@@ -1,5 +1,5 @@
-//! A predictive campaign's leads (`/admin/campaigns/{id}/leads`): the count, and importing a
-//! CSV list in two steps. The page's script sends the file as the request body (with the
+//! A predictive campaign's leads (`/admin/campaigns/{id}/leads`): the list (`list.rs`: paged,
+//! filtered by status), and importing a CSV list in two steps. The page's script sends the file as the request body (with the
 //! CSRF header); the browser keeps the file, so nothing is stored between the steps.
 //! 1. `POST .../preview[?map=...]`: the mapping (one select per column), the first rows and
 //!    how many rows would be refused, as an HTML fragment.
@@ -8,12 +8,13 @@
 //!    rows once finished.
 
 mod jobs;
+mod list;
 mod sheet;
 
 use crate::web::nav::Nav;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
@@ -40,6 +41,7 @@ pub struct LeadsView {
     pub id: CampaignId,
     pub name: String,
     pub count: u64,
+    pub list: list::LeadList,
     pub max_mb: usize,
     pub max_bytes: usize,
 }
@@ -116,19 +118,26 @@ pub async fn leads_get(
     State(state): State<AppState>,
     me: AdminUser,
     Path(id): Path<u64>,
+    Query(query): Query<list::ListQuery>,
 ) -> Result<Response, PageError> {
     let campaign = predictive(&state, id).await?.map_err(page_404)?;
-    let count = state
+    let notice = query.notice.clone();
+    let (count, list, campaign) = state
         .store
-        .read(move |txn| store::count_leads(txn, campaign.id))
+        .read(move |txn| {
+            let count = store::count_leads(txn, campaign.id)?;
+            let list = list::read(txn, &campaign, count, &query)?;
+            Ok((count, list, campaign))
+        })
         .await?;
     Ok(render(&LeadsView {
         nav: Nav::admin(&state, &me, "campaigns"),
-        notice: None,
+        notice,
         error: None,
         id: campaign.id,
         name: campaign.name,
         count,
+        list,
         max_mb: MAX_FILE_BYTES / (1024 * 1024),
         max_bytes: MAX_FILE_BYTES,
     }))

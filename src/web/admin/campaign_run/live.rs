@@ -16,7 +16,7 @@ pub struct RunFacts {
     pub run: CampaignRun,
     pub stats: RunStats,
     pub leads: u64,
-    /// Per-minute counts since the run started.
+    /// Every per-minute count the campaign has (its sends, deliveries and replies).
     pub minutes: Vec<(i64, MinuteCounts)>,
 }
 
@@ -31,6 +31,11 @@ pub struct LivePart {
     pub waiting: u64,
     /// Messaged, by status, replied, opted out.
     pub stats: RunStats,
+    /// Sent, delivered and replied in all, counted as the chart counts them (its per-minute
+    /// counts summed), so a tile never contradicts the chart.
+    pub sent: u64,
+    pub delivered: u64,
+    pub replied: u64,
     pub skipped_total: u64,
     /// (reason, leads)
     pub skipped: Vec<(String, u64)>,
@@ -44,16 +49,6 @@ pub struct LivePart {
     /// The server's time of this reading.
     pub as_of: String,
     pub chart: ChartView,
-}
-
-fn state_key(state: RunState) -> &'static str {
-    match state {
-        RunState::Ready => "ready",
-        RunState::Running => "running",
-        RunState::Paused => "paused",
-        RunState::Cancelled => "cancelled",
-        RunState::Finished => "finished",
-    }
 }
 
 /// The campaign's zone (UTC when it has none) and its name.
@@ -75,21 +70,35 @@ impl LivePart {
         let s = &facts.stats;
         let unknown_too = facts.settings.include_unknown_channel;
         let waiting = s.eligible_waiting(facts.leads, unknown_too);
-        let chart_end = now.max(facts.run.started_at.unwrap_or(now));
+        // The chart covers every minute counted, from the first run's first send on.
+        let first_counted = facts
+            .minutes
+            .first()
+            .and_then(|(m, _)| DateTime::from_timestamp(m * 60, 0));
+        let chart_from = match (facts.run.started_at, first_counted) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let chart_end = now.max(chart_from.unwrap_or(now));
+        let total =
+            |f: fn(&MinuteCounts) -> u32| facts.minutes.iter().map(|(_, c)| u64::from(f(c))).sum();
         LivePart {
-            state: state_key(facts.run.state),
+            state: facts.run.state.key(),
             state_label: facts.run.state.label(),
             leads: facts.leads,
             eligible: s.eligible(facts.leads, unknown_too),
             waiting,
             stats: s.clone(),
+            sent: total(|c| c.sent),
+            delivered: total(|c| c.delivered),
+            replied: total(|c| c.replied),
             skipped_total: s.skipped_total(),
             skipped: s.skipped.iter().map(|(k, v)| (k.clone(), *v)).collect(),
             refused_total: s.refused.values().sum(),
             refused: s.refused.iter().map(|(k, v)| (k.clone(), *v)).collect(),
             eta: eta_text(facts, waiting, zone, now),
             as_of: now.with_timezone(&zone).format("%H:%M:%S").to_string(),
-            chart: chart::chart(&facts.minutes, facts.run.started_at, chart_end, zone),
+            chart: chart::chart(&facts.minutes, chart_from, chart_end, zone),
             zone: zone_name,
         }
     }

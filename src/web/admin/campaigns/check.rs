@@ -7,6 +7,7 @@ use redb::{ReadTransaction, WriteTransaction};
 use serde::Deserialize;
 
 use super::predictive::{self, PredictiveErrors, PredictiveInput};
+use super::times;
 use crate::domain::contact_form::parse_time_zone;
 use crate::domain::{
     Campaign, CampaignId, CampaignKind, E164, MAX_SEND_RATE, Queue, QueueId, SendingHours, Survey,
@@ -97,8 +98,8 @@ impl CampaignInput {
             opt_out_text: c.opt_out_text.clone(),
             send_rate: c.send_rate.to_string(),
             limit_hours: c.quiet_hours.map(|_| "on".into()),
-            hours_start: hours.start.format("%H:%M").to_string(),
-            hours_end: hours.end.format("%H:%M").to_string(),
+            hours_start: times::show_time(hours.start),
+            hours_end: times::show_time(hours.end),
             time_zone: c.time_zone.clone(),
             provider: c.provider.clone().unwrap_or_default(),
             predictive: PredictiveInput::of(c),
@@ -382,7 +383,7 @@ fn hours(input: &CampaignInput) -> Result<Option<SendingHours>, String> {
     if input.limit_hours.is_none() {
         return Ok(None);
     }
-    SendingHours::parse(&input.hours_start, &input.hours_end)
+    times::parse_hours(&input.hours_start, &input.hours_end)
         .map(Some)
         .map_err(|e| sentence(&e))
 }

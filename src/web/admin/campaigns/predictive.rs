@@ -1,20 +1,21 @@
 //! The predictive part of the campaign form: the leads' message, schedule, allowed hours and
 //! days, pace and the inbound campaign for replies. Checked only for predictive campaigns.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use super::times;
 use crate::domain::predictive::{check_message, days_label, parse_days};
 use crate::domain::sending_hours::zone;
-use crate::domain::{Campaign, CampaignId, CampaignKind, PredictiveSettings, SendingHours};
+use crate::domain::{Campaign, CampaignId, CampaignKind, PredictiveSettings};
 
 /// The predictive fields as typed.
 #[derive(Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct PredictiveInput {
     pub p_message: String,
-    /// `YYYY-MM-DDTHH:MM` in the campaign's zone (a `datetime-local` input); empty: none.
+    /// `YYYY-MM-DD HH:MM` in the campaign's zone (`YYYY-MM-DDTHH:MM` too); empty: none.
     pub p_starts_at: String,
     pub p_ends_at: String,
     pub p_hours_start: String,
@@ -36,15 +37,15 @@ impl PredictiveInput {
         let p = c.predictive.clone().unwrap_or_default();
         let zone = campaign_zone(&c.time_zone);
         let local = |at: Option<DateTime<Utc>>| {
-            at.map(|t| t.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string())
+            at.map(|t| times::show_date_time(t.with_timezone(&zone).naive_local()))
                 .unwrap_or_default()
         };
         PredictiveInput {
             p_message: p.message.clone(),
             p_starts_at: local(p.starts_at),
             p_ends_at: local(p.ends_at),
-            p_hours_start: p.hours.start.format("%H:%M").to_string(),
-            p_hours_end: p.hours.end.format("%H:%M").to_string(),
+            p_hours_start: times::show_time(p.hours.start),
+            p_hours_end: times::show_time(p.hours.end),
             p_days: days_label(&p.days),
             p_per_minute: p.per_minute.to_string(),
             p_pace_unit: "minute".into(),
@@ -123,7 +124,7 @@ pub fn check(
     // Left empty, the hours and the pace keep their defaults (09:00–20:00, 60 a minute).
     let (start, end) = (input.p_hours_start.trim(), input.p_hours_end.trim());
     if !(start.is_empty() && end.is_empty()) {
-        match SendingHours::parse(start, end) {
+        match times::parse_hours(start, end) {
             Ok(h) => p.hours = h,
             Err(m) => e.hours = Some(format!("Allowed hours: {m}.")),
         }
@@ -178,14 +179,13 @@ pub fn check(
     }
 }
 
-/// A `datetime-local` value read in `zone`; empty is `None`.
+/// A `YYYY-MM-DD HH:MM` value read in `zone`; empty is `None`.
 fn local_time(raw: &str, zone: Tz) -> Result<Option<DateTime<Utc>>, String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
-    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-        .map_err(|_| format!("“{raw}” is not a date and time (YYYY-MM-DDTHH:MM)."))?;
+    let naive = times::parse_date_time(raw).map_err(|m| format!("{m}."))?;
     zone.from_local_datetime(&naive)
         .earliest()
         .map(|t| Some(t.with_timezone(&Utc)))
