@@ -36,11 +36,51 @@
   syncClock();
   setInterval(tick, 1000);
 
+  // Setting an agent's state: the form sits outside the redrawn tables, so nothing typed is
+  // lost when the board changes; its agent list follows the board.
+  const force = document.getElementById("force-state");
+  function refreshAgents() {
+    if (!force) return;
+    const select = document.getElementById("force-agent");
+    const chosen = select.value;
+    select.replaceChildren(...[...floor.querySelectorAll("tr[data-agent]")].map((row) => {
+      const o = document.createElement("option");
+      o.value = row.dataset.agent;
+      o.textContent = row.dataset.name;
+      o.selected = o.value === chosen;
+      return o;
+    }));
+  }
+  if (force) {
+    force.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const error = document.getElementById("force-error");
+      const agent = document.getElementById("force-agent").value;
+      const reason = document.getElementById("force-reason");
+      let message = "";
+      try {
+        const res = await fetch("/api/supervisor/agents/" + encodeURIComponent(agent) + "/presence", {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": board.dataset.csrf },
+          body: JSON.stringify({ presence: document.getElementById("force-presence").value, reason: reason.value }),
+        });
+        if (res.ok) reason.value = "";
+        else message = ((await res.json().catch(() => ({}))).error) || "The state was not set (" + res.status + ").";
+      } catch (err) {
+        message = "The server could not be reached; the state was not set.";
+      }
+      error.textContent = message;
+      error.hidden = !message;
+    });
+  }
+
   const events = new EventSource(board.dataset.src);
   events.addEventListener("floor", (e) => {
     floor.innerHTML = JSON.parse(e.data).html;
     syncClock();
     tick();
+    refreshAgents();
     board.dataset.live = "1";
     status.textContent = "Live.";
     status.classList.remove("error");

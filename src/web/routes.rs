@@ -48,6 +48,10 @@ fn routes(state: &AppState) -> (Routes, Routes) {
         .get("/supervisor", supervisor::wallboard_get)
         .get("/api/supervisor/floor", supervisor::floor_get)
         .get("/api/supervisor/events", supervisor::events_get)
+        .post(
+            "/api/supervisor/agents/{id}/presence",
+            supervisor::force_state_post,
+        )
         .get("/workitems/{id}", transcript::transcript_get)
         .post("/api/presence", workspace::presence_post)
         .post("/api/outbound", outbound::outbound_post)

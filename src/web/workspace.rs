@@ -18,10 +18,11 @@ use crate::sms::outbound;
 use crate::state::AppState;
 use crate::store;
 
-/// Longest away reason accepted.
-const MAX_REASON_CHARS: usize = 100;
+/// Longest away reason accepted, in characters.
+pub const MAX_REASON_CHARS: usize = 100;
 
-fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+/// A JSON request body, or 400 saying what is wrong with it.
+pub fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     json.map(|Json(v)| v)
         .map_err(|e| ApiError::bad_request(format!("Invalid request: {}", e.body_text())))
 }

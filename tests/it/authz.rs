@@ -69,7 +69,8 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         | "/workitems/{id}"
         | "/supervisor"
         | "/api/supervisor/floor"
-        | "/api/supervisor/events" => Role(UserRole::Supervisor),
+        | "/api/supervisor/events"
+        | "/api/supervisor/agents/{id}/presence" => Role(UserRole::Supervisor),
         "/api/workitems/{id}" => WorkitemOrSupervisor,
         "/api/workitems/{id}/templates" => WorkitemOrSupervisorPerm(TemplatesUse),
         "/api/workitems/{id}/accept"

@@ -61,6 +61,13 @@ async fn the_wallboard_changes_live_as_an_agent_goes_available_and_a_customer_te
         "the page reloaded instead of changing live"
     );
     crate::browser::snapshot(&c, "wallboard").await;
+
+    // Sam sets alice Away with a reason from the board; her workspace's stream says so.
+    crate::browser::type_into(&c, "#force-reason", "Coaching").await;
+    crate::browser::click(&c, "#force-submit").await;
+    wait_text(&c, &row, "Away: Coaching").await;
+    let presence = events.next_named("presence").await;
+    assert_eq!(presence["view"]["away_reason"], "Coaching");
     assert_page_clean(&c, "the wallboard").await;
     c.close().await.expect("close");
 }

@@ -221,3 +221,76 @@ async fn the_wallboard_stream_redraws_after_each_change() {
         .assert_ends_within(std::time::Duration::from_secs(1), "logout")
         .await;
 }
+
+#[tokio::test]
+async fn a_supervisor_sets_an_agent_away_or_offline_and_the_agent_sees_it() {
+    let server = TestServer::start().await;
+    let queue = server.default_queue().await;
+    let alice_user = server.add_agent("alice", &[queue], None).await;
+    server
+        .add_user("sam", parley::domain::Role::Supervisor)
+        .await;
+    let sam = server.login("sam").await;
+    let alice = server.login("alice").await;
+    let mut events = alice.events().await;
+    alice.available().await;
+    events.next_named("presence").await;
+
+    // A customer's offer is out to alice when sam sets her Away: it is withdrawn at once.
+    assert_eq!(
+        server
+            .twilio_sms("SM1", "+14155550001", "hello")
+            .await
+            .status(),
+        200
+    );
+    let offered = events.offer().await;
+    let path = format!("/api/supervisor/agents/{}/presence", alice_user.id);
+    let res = sam
+        .post(&path, json!({"presence": "away", "reason": " Coaching "}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let presence = events.next_named("presence").await;
+    assert_eq!(presence["view"]["presence"], "away");
+    assert_eq!(presence["view"]["away_reason"], "Coaching");
+    let withdrawn = events.next_named("offer_withdrawn").await;
+    assert_eq!(withdrawn["workitem"], offered);
+    let f = floor(&sam).await;
+    assert_eq!(agent(&f, "alice")["away_reason"], "Coaching");
+
+    // Offline drops the reason.
+    let res = sam
+        .post(&path, json!({"presence": "offline", "reason": "x"}))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        events.next_named("presence").await["view"]["presence"],
+        "offline"
+    );
+
+    // Refused: Available (only the agent does that), a long reason, a bad state, nobody.
+    for (body, status, says) in [
+        (json!({"presence": "available"}), 400, "only the agent"),
+        (
+            json!({"presence": "away", "reason": "r".repeat(101)}),
+            400,
+            "too long",
+        ),
+        (json!({"presence": "asleep"}), 400, "Invalid request"),
+    ] {
+        let res = sam.post(&path, body.clone()).await;
+        assert_eq!(res.status(), status, "{body}");
+        let text = res.text().await.unwrap();
+        assert!(text.contains(says), "{body}: {text}");
+    }
+    let res = sam
+        .post(
+            "/api/supervisor/agents/999/presence",
+            json!({"presence": "away"}),
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    // An agent may not do it to a colleague.
+    let res = alice.post(&path, json!({"presence": "offline"})).await;
+    assert_eq!(res.status(), 403);
+}

@@ -3,6 +3,7 @@
 //! over server-sent events (`/api/supervisor/events`) and as JSON (`/api/supervisor/floor`).
 
 mod floor_view;
+mod force_state;
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use super::views::render;
 use crate::state::AppState;
 
 pub use floor_view::{FloorJson, FloorView};
+pub use force_state::force_state_post;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
