@@ -63,6 +63,15 @@ pub(crate) fn browser_tools() -> Option<(PathBuf, PathBuf)> {
     }
 }
 
+/// A fresh headless Chromium, driven through its own chromedriver; None (after saying so
+/// loudly) when the tools are missing and not required.
+pub(crate) async fn open_browser() -> Option<(Driver, Client)> {
+    let (driver_path, chromium) = browser_tools()?;
+    let driver = Driver::start(&driver_path).await;
+    let c = driver.browser(&chromium).await;
+    Some((driver, c))
+}
+
 fn on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|dir| dir.join(name))

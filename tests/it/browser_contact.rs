@@ -6,8 +6,8 @@ use fantoccini::Locator;
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, js, log_in_available, texts, the_offer, type_into,
-    wait_for, wait_js, wait_text,
+    catch_up_clock, js, log_in_available, open_browser, texts, the_offer, type_into, wait_for,
+    wait_js, wait_text,
 };
 use crate::common::*;
 
@@ -26,11 +26,9 @@ async fn value(c: &fantoccini::Client, css: &str) -> String {
 
 #[tokio::test]
 async fn contact_tab_keeps_typed_values_on_error_and_saves() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
     let alice = server.add_agent("alice", &[queue], None).await;

@@ -11,8 +11,8 @@ use parley::store::{self, InboundSms, Ingested};
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, click, js, log_in_available, texts, the_offer, wait_for,
-    wait_js, wait_text,
+    catch_up_clock, click, js, log_in_available, open_browser, texts, the_offer, wait_for, wait_js,
+    wait_text,
 };
 use crate::common::*;
 
@@ -75,11 +75,9 @@ async fn range_of(c: &Client, host: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn history_shows_beside_and_in_its_tab_unfolds_transcripts_and_remembers_the_range() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
     let alice = server.add_agent("alice", &[queue], None).await;

@@ -6,19 +6,17 @@ use chrono::Duration;
 use fantoccini::key::Key;
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, click, log_in_available, texts, the_offer, type_into,
-    wait_for, wait_js, wait_text,
+    catch_up_clock, click, log_in_available, open_browser, texts, the_offer, type_into, wait_for,
+    wait_js, wait_text,
 };
 use crate::browser_history::{CUSTOMER, past_conversation};
 use crate::common::*;
 
 #[tokio::test]
 async fn history_search_marks_the_words_and_unfolds_the_conversation() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((_driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
     let alice = server.add_agent("alice", &[queue], None).await;

@@ -11,8 +11,8 @@ use parley::store;
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, js, log_in, set_presence, texts, the_offer, wait_for,
-    wait_js, wait_text,
+    catch_up_clock, js, log_in, open_browser, set_presence, texts, the_offer, wait_for, wait_js,
+    wait_text,
 };
 use crate::common::*;
 
@@ -67,11 +67,9 @@ async fn accept_and_open_notes(c: &Client, server: &TestServer, sid: &str, text:
 
 #[tokio::test]
 async fn notes_tab_hides_the_form_without_notes_create_and_adds_notes_on_top() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
     let reader = agent_with(&server, "rita", queue, &[Permission::NotesRead]).await;

@@ -10,8 +10,8 @@ use fantoccini::Client as Browser;
 use serde_json::json;
 
 use crate::browser::{
-    Driver, before_page_scripts, browser_tools, cdp, click, customer_texts_from, js, log_in,
-    set_presence, the_offer, wait_for, wait_js,
+    before_page_scripts, cdp, click, customer_texts_from, js, log_in, open_browser, set_presence,
+    the_offer, wait_for, wait_js,
 };
 use crate::common::*;
 
@@ -54,11 +54,9 @@ async fn on_one_line(c: &Browser, id: &str) -> bool {
 
 #[tokio::test]
 async fn offers_notify_in_the_background_once_allowed_on_the_settings_page() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     before_page_scripts(&c, WATCH_NOTIFICATIONS).await;
     let server = TestServer::start().await;
     let queue = server.default_queue().await;

@@ -12,8 +12,8 @@ use parley::store;
 use serde_json::{Value, json};
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, click, js, log_in, log_in_available, poll, texts,
-    the_offer, type_into, wait_for, wait_js, wait_text,
+    catch_up_clock, click, js, log_in, log_in_available, open_browser, poll, texts, the_offer,
+    type_into, wait_for, wait_js, wait_text,
 };
 use crate::common::*;
 
@@ -141,11 +141,9 @@ pub(crate) async fn open_workitem_showing(c: &Browser, body: &str) -> u64 {
 
 #[tokio::test]
 async fn outbound_sms_from_the_menu_opens_the_new_workitem_with_its_message() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let (server, fake) = TestServer::start_faked(vec![]).await;
     let queue = server.default_queue().await;
     let renewals = outbound_campaign(&server, queue, "Renewals", OUT_NUMBER).await;
@@ -341,11 +339,9 @@ async fn outbound_sms_from_the_menu_opens_the_new_workitem_with_its_message() {
 
 #[tokio::test]
 async fn sms_from_a_contact_uses_the_default_campaign_or_asks_for_one() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let (server, fake) = TestServer::start_faked(vec![]).await;
     let queue = server.default_queue().await;
     let renewals = outbound_campaign(&server, queue, "Renewals", OUT_NUMBER).await;
@@ -465,11 +461,9 @@ async fn sms_from_a_contact_uses_the_default_campaign_or_asks_for_one() {
 
 #[tokio::test]
 async fn an_opted_out_customer_is_warned_in_the_dialog_and_the_sms_tab() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let (server, _fake) = TestServer::start_faked(vec![]).await;
     let queue = server.default_queue().await;
     let renewals = outbound_campaign(&server, queue, "Renewals", OUT_NUMBER).await;

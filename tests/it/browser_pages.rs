@@ -2,7 +2,7 @@
 //! critical accessibility violation (axe-core).
 
 use crate::axe::{accessibility_problems, assert_accessible};
-use crate::browser::{Driver, assert_page_clean, browser_tools, click, log_in_to, wait_for};
+use crate::browser::{assert_page_clean, click, log_in_to, open_browser, wait_for};
 use crate::common::*;
 
 /// The pages an admin can open on the demo, with an element each shows once drawn.
@@ -64,11 +64,9 @@ const AGENT_LINKS: &[&str] = &["Workspace", "Contacts", "Settings"];
 
 #[tokio::test]
 async fn every_page_has_one_layout_and_passes_axe() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((_driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let server = TestServer::start_demo().await;
 
     // Logged out: the login page.
@@ -116,11 +114,9 @@ async fn every_page_has_one_layout_and_passes_axe() {
 
 #[tokio::test]
 async fn a_delete_asks_first_and_its_notice_does_not_return_on_reload() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((_driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let server = TestServer::start_demo().await;
     log_in_to(&c, &server, "/admin/templates", "admin", "#templates").await;
     let delete = "#template-1 button.danger";

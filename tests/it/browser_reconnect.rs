@@ -8,8 +8,7 @@
 use serde_json::json;
 
 use crate::browser::{
-    Driver, accept_offer, browser_tools, customer_texts_from, js, log_in_available, poll, wait_for,
-    wait_js,
+    accept_offer, customer_texts_from, js, log_in_available, open_browser, poll, wait_for, wait_js,
 };
 use crate::common::*;
 
@@ -31,11 +30,9 @@ async fn banner(c: &fantoccini::Client) -> Option<String> {
 
 #[tokio::test]
 async fn the_banner_shows_while_the_server_is_away_and_the_workspace_resyncs_after() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
     let alice = server.add_agent("alice", &[queue], None).await;

@@ -11,8 +11,8 @@ use fantoccini::key::Key;
 use serde_json::{Value, json};
 
 use crate::browser::{
-    Driver, accept_offer, browser_tools, click, customer_texts_from, js, log_in_available,
-    set_window, wait_for, wait_js,
+    accept_offer, click, customer_texts_from, js, log_in_available, open_browser, set_window,
+    wait_for, wait_js,
 };
 use crate::common::*;
 
@@ -142,11 +142,9 @@ async fn check_layout(c: &Browser, width: u32, height: u32) {
 
 #[tokio::test]
 async fn the_workspace_fits_a_tablet_and_a_laptop() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
     // An admin: the top bar then carries every link it has.

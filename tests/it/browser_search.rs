@@ -5,19 +5,15 @@
 use fantoccini::key::Key;
 use parley::domain::Role;
 
-use crate::browser::{
-    Driver, browser_tools, click, log_in_to, texts, type_into, wait_for, wait_text,
-};
+use crate::browser::{click, log_in_to, open_browser, texts, type_into, wait_for, wait_text};
 use crate::common::*;
 use crate::search::until;
 
 #[tokio::test]
 async fn a_supervisor_searches_and_opens_the_conversation() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((_driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let server = TestServer::start().await;
     server.default_queue().await;
     server

@@ -1,16 +1,14 @@
 //! The wallboard in a real browser: it changes live, with no reload, as an agent opens the
 //! workspace and goes Available and as a customer's text is offered.
 
-use crate::browser::{Driver, assert_page_clean, browser_tools, js, log_in_to, wait_text};
+use crate::browser::{assert_page_clean, js, log_in_to, open_browser, wait_text};
 use crate::common::*;
 
 #[tokio::test]
 async fn the_wallboard_changes_live_as_an_agent_goes_available_and_a_customer_texts() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((_driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
     server.simulator_number(queue).await;

@@ -7,8 +7,8 @@ use parley::domain::{Answer, Role, WorkitemId};
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, click, js, log_in_available, texts, the_offer,
-    type_into, wait_for, wait_text,
+    catch_up_clock, click, js, log_in_available, open_browser, texts, the_offer, type_into,
+    wait_for, wait_text,
 };
 use crate::common::*;
 use crate::surveys::{SURVEY_LINE, attach, create_survey, exit_survey_form, survey_campaign};
@@ -35,11 +35,9 @@ async fn form_state(c: &fantoccini::Client) -> serde_json::Value {
 
 #[tokio::test]
 async fn the_survey_tab_refuses_a_missing_answer_in_place_and_keeps_saved_answers() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let server = TestServer::start().await;
 
     // A campaign whose survey has one question of each kind (q1 short text, required).

@@ -10,8 +10,7 @@ use parley::store::{self, NewCampaign, TemplateFields};
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, catch_up_clock, js, log_in_available, poll, texts, the_offer, wait_for,
-    wait_js,
+    catch_up_clock, js, log_in_available, open_browser, poll, texts, the_offer, wait_for, wait_js,
 };
 use crate::common::*;
 
@@ -93,11 +92,9 @@ async fn wait_closed(c: &fantoccini::Client) {
 
 #[tokio::test]
 async fn an_agent_puts_a_filled_template_into_the_reply_box_without_sending() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
 
     let server = TestServer::start().await;
     let queue = server.default_queue().await;

@@ -14,8 +14,8 @@ use fantoccini::key::Key;
 use serde_json::json;
 
 use crate::browser::{
-    Driver, accept_offer, browser_tools, click, customer_texts_from, js, log_in_available, poll,
-    the_offer, wait_for, wait_js, wait_text,
+    accept_offer, click, customer_texts_from, js, log_in_available, open_browser, poll, the_offer,
+    wait_for, wait_js, wait_text,
 };
 use crate::common::*;
 
@@ -131,11 +131,9 @@ async fn wait_badge(c: &Browser, id: u64, want: Option<u64>) {
 
 #[tokio::test]
 async fn offers_by_key_and_a_list_by_latest_activity_with_waits_and_unread_badges() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     // A rejected offer is never offered to the same agent again during the test.
     let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
     let server = TestServer::start_in(dir, |c| c.acd.lapse_cooldown_secs = 3600).await;

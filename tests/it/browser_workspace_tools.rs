@@ -11,8 +11,8 @@ use fantoccini::key::Key;
 use serde_json::{Value, json};
 
 use crate::browser::{
-    Driver, accept_offer, browser_tools, click, customer_texts_from, js, log_in_available, poll,
-    texts, wait_for, wait_js, wait_text,
+    accept_offer, click, customer_texts_from, js, log_in_available, open_browser, poll, texts,
+    wait_for, wait_js, wait_text,
 };
 use crate::common::*;
 
@@ -98,11 +98,9 @@ fn utf16_len(s: &str) -> u64 {
 
 #[tokio::test]
 async fn emoji_go_in_at_the_caret_and_the_counter_and_insights_follow() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+    let Some((driver, c)) = open_browser().await else {
         return;
     };
-    let driver = Driver::start(&driver_path).await;
-    let c = driver.browser(&chromium).await;
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
     let alice = server.add_agent("alice", &[queue], None).await;
