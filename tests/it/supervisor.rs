@@ -132,6 +132,8 @@ async fn the_floor_follows_states_work_and_the_line() {
     let f = floor(&sam).await;
     assert_eq!(agent(&f, "alice")["waiting"], json!([]));
 
+    assert_eq!(agent(&f, "alice")["stranded"], false);
+
     // Away with a reason, since a new time.
     server.advance(30);
     alice
@@ -153,6 +155,15 @@ async fn the_floor_follows_states_work_and_the_line() {
             .unwrap(),
         server.clock.now()
     );
+    assert_eq!(a["stranded"], false, "away still has the work in hand");
+
+    // Offline with a conversation open: stranded, on the board too.
+    alice
+        .post_ok("/api/presence", json!({"presence": "offline"}))
+        .await;
+    assert_eq!(agent(&floor(&sam).await, "alice")["stranded"], true);
+    let page = sam.get("/supervisor").await.text().await.unwrap();
+    assert!(page.contains("<strong>Stranded:</strong>"), "{page}");
 }
 
 /// The floor once `ready` holds (routing runs apart from the webhook's answer).

@@ -70,6 +70,8 @@ pub struct AgentJson {
     /// For each active workitem (by id, as in `active`): since when its customer has been
     /// waiting for an answer, and whether that is past the queue's service level.
     pub waiting: Vec<Waiting>,
+    /// Offline (or disabled) with active workitems: nobody is answering those customers.
+    pub stranded: bool,
 }
 
 #[derive(Serialize)]
@@ -143,6 +145,8 @@ fn join(floor: Floor, dir: Directory) -> FloorJson {
                 })
                 .collect();
             Some(AgentJson {
+                stranded: !floor.active.is_empty()
+                    && (floor.presence == Presence::Offline || u.disabled),
                 waiting,
                 id: u.id,
                 name: if u.display_name.is_empty() {
@@ -203,6 +207,7 @@ pub struct AgentRow {
     pub capacity: u32,
     pub offers: usize,
     pub workitems: Vec<WorkitemRow>,
+    pub stranded: bool,
 }
 
 pub struct WorkitemRow {
@@ -272,6 +277,7 @@ impl From<FloorJson> for FloorView {
                         Presence::Offline => ("offline", "Offline".to_owned()),
                     };
                     AgentRow {
+                        stranded: a.stranded,
                         id: a.id,
                         name: a.name,
                         presence,
