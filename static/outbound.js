@@ -1,4 +1,4 @@
-// The Outbound SMS dialog: the agent starts a conversation (from the user menu, or from a
+// The Outbound SMS dialog: the agent starts a conversation (from the top bar, or from a
 // contact's SMS button with the number filled in). To offers contacts as you type and warns
 // at once when the number opted out; the campaign is the agent's default unless they choose;
 // a template (found by name or text in its search box) can fill the message. Send sends; the
