@@ -346,7 +346,7 @@
     document.dispatchEvent(new CustomEvent("parley:workitem-closed"));
   }
 
-  // The hook other workspace scripts (templates.js) use: the open workitem, and inserting
+  // The hook other workspace scripts (response_templates.js) use: the open workitem, and inserting
   // text into the reply box at the caret (replacing a selection). Nothing is sent.
   window.ParleyWorkspace = {
     current: () => state.current,

@@ -261,10 +261,10 @@ fn follow_up_templates(
         ),
     ];
     for (name, body) in templates {
-        store::put_template(
+        store::put_response_template(
             txn,
             None,
-            store::TemplateFields {
+            store::ResponseTemplateFields {
                 name: name.into(),
                 body: body.into(),
                 campaigns: vec![campaign],
@@ -292,10 +292,10 @@ fn demo_tools(txn: &redb::WriteTransaction, campaign: CampaignId) -> Result<(), 
         ),
     ];
     for (name, body) in templates {
-        store::put_template(
+        store::put_response_template(
             txn,
             None,
-            store::TemplateFields {
+            store::ResponseTemplateFields {
                 name: name.into(),
                 body: body.into(),
                 campaigns: vec![campaign],

@@ -44,7 +44,7 @@ id_type!(
     /// A class of service: a named set of permissions.
     ClassId,
     /// A response template.
-    TemplateId,
+    ResponseTemplateId,
     /// A note on a contact.
     NoteId,
     /// A survey agents fill in per workitem.

@@ -14,11 +14,11 @@ mod note;
 mod permission;
 mod phone;
 pub mod predictive;
+pub mod response_template;
 mod routing;
 pub mod segments;
 pub mod sending_hours;
 pub mod survey;
-pub mod template;
 mod user;
 mod workitem;
 
@@ -34,21 +34,21 @@ pub use contact::{ChannelPreference, Contact};
 pub use contact_form::{ContactForm, ContactUpdate, FieldErrors};
 pub use csv::csv_cell;
 pub use ids::{
-    CampaignId, ClassId, ContactId, EventId, LeadId, MessageId, NoteId, QueueId, SurveyId,
-    TemplateId, UserId, WorkitemId,
+    CampaignId, ClassId, ContactId, EventId, LeadId, MessageId, NoteId, QueueId,
+    ResponseTemplateId, SurveyId, UserId, WorkitemId,
 };
 pub use lead::{Lead, LeadFilter, LeadStatus};
 pub use note::{MAX_NOTE_CHARS, Note, NoteError, validate_note_body};
 pub use permission::{ClassOfService, Permission, Permissions};
 pub use phone::{E164, PhoneError};
 pub use predictive::PredictiveSettings;
+pub use response_template::{Audience, ResponseTemplate};
 pub use routing::{
     Campaign, CampaignKind, DEFAULT_SLA_SECS, MAX_SEND_RATE, Queue, default_send_rate,
     effective_provider,
 };
 pub use sending_hours::SendingHours;
 pub use survey::{Answer, Question, QuestionKind, Survey, SurveyResponse};
-pub use template::{Audience, Template};
 pub use user::{
     AgentSettings, MIN_PASSWORD_CHARS, Role, User, validate_password, validate_username,
 };

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Datelike, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
+use super::response_template::{fill_with, words_in};
 use super::sending_hours::SendingHours;
-use super::template::{fill_with, words_in};
 use super::{CampaignId, ChannelPreference, Lead};
 
 /// Longest message: ten SMS parts, as for agents' replies.

@@ -26,10 +26,10 @@ mod provider_ids;
 mod queues;
 #[cfg(test)]
 mod replay_tests;
+mod response_templates;
 mod sessions;
 mod surveys;
 mod tables;
-mod templates;
 mod txn;
 mod wal;
 mod writer;
@@ -82,6 +82,10 @@ pub use outbox::{
 };
 pub use prefs::{UserPrefs, update_user_prefs, user_prefs};
 pub use queues::{SavedQueue, same_name, save_queue};
+pub use response_templates::{
+    ResponseTemplateFields, SavedResponseTemplate, all_response_templates,
+    delete_response_template, put_response_template, response_template,
+};
 pub use sessions::{
     Session, any_session, delete_session, delete_sessions_of, expire_sessions, put_session, session,
 };
@@ -95,11 +99,8 @@ pub use tables::{
     CONSENT, CONSENT_BY_PHONE, CONSENT_LEDGER, CONTACTS, CONTACTS_BY_PHONE, EVENTS,
     EVENTS_BY_WORKITEM, LEAD_PROGRESS, LEADS, LEADS_BY_NUMBER, MESSAGES, MESSAGES_BY_WORKITEM,
     META, NOTES, NOTES_BY_CONTACT, OPEN_WORKITEMS, OUTBOX, PROVIDER_IDS, PROVIDER_IDS_V1, QUEUES,
-    SESSIONS, SURVEY_RESPONSES, SURVEYS, TEMPLATES, USER_PREFS, USERS, USERS_BY_NAME, WORKITEMS,
-    WORKITEMS_BY_CONTACT,
-};
-pub use templates::{
-    SavedTemplate, TemplateFields, all_templates, delete_template, put_template, template,
+    RESPONSE_TEMPLATES, SESSIONS, SURVEY_RESPONSES, SURVEYS, USER_PREFS, USERS, USERS_BY_NAME,
+    WORKITEMS, WORKITEMS_BY_CONTACT,
 };
 pub use txn::Txn;
 pub use writer::{BatchStats, Pending, SLOW_SYNC};
@@ -316,7 +317,7 @@ fn init(db: &Database) -> Result<(), StoreError> {
         txn.open_multimap_table(EVENTS_BY_WORKITEM)?;
         txn.open_table(OUTBOX)?;
         txn.open_table(CLASSES)?;
-        txn.open_table(TEMPLATES)?;
+        txn.open_table(RESPONSE_TEMPLATES)?;
         txn.open_table(NOTES)?;
         txn.open_multimap_table(NOTES_BY_CONTACT)?;
         txn.open_table(SURVEYS)?;

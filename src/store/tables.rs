@@ -41,7 +41,7 @@ pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 /// Classes of service (named permission sets).
 pub const CLASSES: TableDefinition<u64, &[u8]> = TableDefinition::new("classes");
 /// Response templates.
-pub const TEMPLATES: TableDefinition<u64, &[u8]> = TableDefinition::new("templates");
+pub const RESPONSE_TEMPLATES: TableDefinition<u64, &[u8]> = TableDefinition::new("templates");
 pub const NOTES: TableDefinition<u64, &[u8]> = TableDefinition::new("notes");
 pub const NOTES_BY_CONTACT: MultimapTableDefinition<u64, u64> =
     MultimapTableDefinition::new("notes_by_contact");

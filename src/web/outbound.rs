@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::auth::AgentUser;
 use super::error::ApiError;
-use crate::domain::template::{Values, fill};
+use crate::domain::response_template::{Values, fill};
 use crate::domain::{CampaignId, E164, Permission};
 use crate::live::ConsentCard;
 use crate::sms::compose::{Compose, ComposeError, usable_campaigns};
@@ -110,7 +110,7 @@ pub async fn templates_get(
                 None => None,
             };
             let values = Values::new(contact.as_ref(), &agent.display_name, campaign_name);
-            Ok(store::all_templates(txn)?
+            Ok(store::all_response_templates(txn)?
                 .into_iter()
                 .filter(|t| match campaign {
                     Some(_) => t.usable_by(agent.id, campaign),

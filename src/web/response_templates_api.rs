@@ -7,14 +7,14 @@ use serde_json::{Value, json};
 
 use super::auth::AgentUser;
 use super::error::ApiError;
-use crate::domain::template::{Values, fill};
-use crate::domain::{Permission, TemplateId, WorkitemId};
+use crate::domain::response_template::{Values, fill};
+use crate::domain::{Permission, ResponseTemplateId, WorkitemId};
 use crate::state::AppState;
 use crate::store;
 
 #[derive(Serialize)]
 struct FilledTemplate {
-    id: TemplateId,
+    id: ResponseTemplateId,
     name: String,
     /// The text with the placeholders filled, ready for the reply box.
     text: String,
@@ -48,8 +48,8 @@ pub async fn workitem_templates_get(
                 None => None,
             };
             let values = Values::new(contact.as_ref(), &agent.display_name, campaign);
-            // `all_templates` is sorted by name already.
-            let templates: Vec<FilledTemplate> = store::all_templates(txn)?
+            // `all_response_templates` is sorted by name already.
+            let templates: Vec<FilledTemplate> = store::all_response_templates(txn)?
                 .into_iter()
                 .filter(|t| t.usable_by(agent.id, workitem.campaign))
                 .map(|t| FilledTemplate {

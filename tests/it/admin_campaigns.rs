@@ -566,14 +566,14 @@ async fn the_edit_page_lists_the_campaigns_templates() {
                 ("Sales pitch", vec![sales]),
                 ("Other", vec![CampaignId(999)]),
             ] {
-                let fields = store::TemplateFields {
+                let fields = store::ResponseTemplateFields {
                     name: name.into(),
                     body: "Hello {first_name}".into(),
                     campaigns,
                     audience: Default::default(),
                 };
-                match store::put_template(txn, None, fields)? {
-                    store::SavedTemplate::Saved(t) => ids.push(t.id),
+                match store::put_response_template(txn, None, fields)? {
+                    store::SavedResponseTemplate::Saved(t) => ids.push(t.id),
                     other => panic!("{other:?}"),
                 }
             }

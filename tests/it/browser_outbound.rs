@@ -7,7 +7,7 @@
 
 use fantoccini::Client as Browser;
 use fantoccini::key::Key;
-use parley::domain::{CampaignId, CampaignKind, ContactUpdate, E164, QueueId, TemplateId};
+use parley::domain::{CampaignId, CampaignKind, ContactUpdate, E164, QueueId, ResponseTemplateId};
 use parley::store;
 use serde_json::{Value, json};
 
@@ -40,8 +40,8 @@ async fn template(
     name: &'static str,
     body: &'static str,
     campaigns: Vec<CampaignId>,
-) -> TemplateId {
-    let fields = store::TemplateFields {
+) -> ResponseTemplateId {
+    let fields = store::ResponseTemplateFields {
         name: name.into(),
         body: body.into(),
         campaigns,
@@ -50,11 +50,11 @@ async fn template(
     let saved = server
         .state
         .store
-        .write(move |txn| store::put_template(txn, None, fields))
+        .write(move |txn| store::put_response_template(txn, None, fields))
         .await
         .unwrap();
     match saved {
-        store::SavedTemplate::Saved(t) => t.id,
+        store::SavedResponseTemplate::Saved(t) => t.id,
         other => panic!("template not saved: {other:?}"),
     }
 }

@@ -15,7 +15,7 @@ async fn demo_has_logins_campaign_templates_and_a_survey() {
             let alice = store::user_by_name(txn, "alice")?.unwrap();
             Ok((
                 store::all_campaigns(txn)?,
-                store::all_templates(txn)?,
+                store::all_response_templates(txn)?,
                 store::all_surveys(txn)?,
                 store::contact_by_phone(
                     txn,
@@ -57,7 +57,7 @@ async fn demo_has_logins_campaign_templates_and_a_survey() {
     assert_eq!(per_campaign(follow_ups.id), 2);
     for t in &templates {
         assert!(
-            parley::domain::template::placeholders_in(&t.body).is_ok(),
+            parley::domain::response_template::placeholders_in(&t.body).is_ok(),
             "demo template {} uses an unknown placeholder",
             t.name
         );

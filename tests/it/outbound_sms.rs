@@ -397,10 +397,10 @@ async fn the_dialogs_choices_default_campaign_templates_and_contacts() {
                 ("Renewal offer", vec![campaign]),
                 ("Other", vec![CampaignId(999)]),
             ] {
-                store::put_template(
+                store::put_response_template(
                     txn,
                     None,
-                    store::TemplateFields {
+                    store::ResponseTemplateFields {
                         name: name.into(),
                         body: format!("{name} for {{first_name}}"),
                         campaigns,

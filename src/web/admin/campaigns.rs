@@ -15,7 +15,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::{MAX_NAME_CHARS, Notice, redirect_with_notice};
-use crate::domain::{Campaign, CampaignId, MAX_SEND_RATE, QueueId, Template, TemplateId};
+use crate::domain::{
+    Campaign, CampaignId, MAX_SEND_RATE, QueueId, ResponseTemplate, ResponseTemplateId,
+};
 use crate::state::AppState;
 use crate::store::{self, NewCampaign};
 use crate::web::auth::AdminUser;
@@ -204,7 +206,7 @@ pub struct CampaignsView {
 
 /// A template agents see on this campaign's workitems.
 pub struct TemplateLink {
-    pub id: TemplateId,
+    pub id: ResponseTemplateId,
     pub name: String,
     /// Meant for every campaign rather than chosen for this one.
     pub everywhere: bool,
@@ -228,7 +230,7 @@ pub struct CampaignView {
 /// What the pages show: the directory, the templates, and each predictive campaign's run.
 struct Read {
     dir: Directory,
-    templates: Vec<Template>,
+    templates: Vec<ResponseTemplate>,
     runs: HashMap<CampaignId, RunSummary>,
 }
 
@@ -240,7 +242,7 @@ async fn directory(state: &AppState) -> Result<Read, PageError> {
             let dir = Directory::read(txn, providers)?;
             let runs = runs::read(txn, &dir.campaigns)?;
             Ok(Read {
-                templates: store::all_templates(txn)?,
+                templates: store::all_response_templates(txn)?,
                 dir,
                 runs,
             })

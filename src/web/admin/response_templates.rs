@@ -8,12 +8,14 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::Notice;
-use crate::domain::template::{
+use crate::domain::response_template::{
     MAX_BODY_CHARS, MAX_NAME_CHARS, PLACEHOLDERS, validate_body, validate_name,
 };
-use crate::domain::{Audience, Campaign, CampaignId, Template, TemplateId, User, UserId};
+use crate::domain::{
+    Audience, Campaign, CampaignId, ResponseTemplate, ResponseTemplateId, User, UserId,
+};
 use crate::state::AppState;
-use crate::store::{self, SavedTemplate, TemplateFields};
+use crate::store::{self, ResponseTemplateFields, SavedResponseTemplate};
 use crate::web::auth::AdminUser;
 use crate::web::error::PageError;
 use crate::web::nav::Nav;
@@ -27,7 +29,7 @@ pub struct Choice {
 
 /// One template in the list.
 pub struct TemplateRow {
-    pub id: TemplateId,
+    pub id: ResponseTemplateId,
     pub name: String,
     pub text: String,
     pub campaigns: String,
@@ -56,7 +58,7 @@ impl FieldErrors {
 #[derive(Default)]
 pub struct TemplateForm {
     /// The template being edited; `None` for a new one.
-    pub editing: Option<TemplateId>,
+    pub editing: Option<ResponseTemplateId>,
     pub name: String,
     pub text: String,
     pub campaigns: Vec<u64>,
@@ -72,7 +74,7 @@ impl TemplateForm {
         }
     }
 
-    fn of(t: &Template) -> TemplateForm {
+    fn of(t: &ResponseTemplate) -> TemplateForm {
         let (everyone, agents) = match &t.audience {
             Audience::Everyone => (true, Vec::new()),
             Audience::Agents(a) => (false, a.iter().map(|u| u.0).collect()),
@@ -88,7 +90,7 @@ impl TemplateForm {
     }
 
     /// Reads the posted form: repeated `campaign` and `agent` fields, so not serde.
-    fn parse(editing: Option<TemplateId>, body: &[u8]) -> (TemplateForm, Vec<String>) {
+    fn parse(editing: Option<ResponseTemplateId>, body: &[u8]) -> (TemplateForm, Vec<String>) {
         let mut form = TemplateForm {
             editing,
             ..TemplateForm::default()
@@ -134,7 +136,7 @@ pub struct AdminTemplatesView {
 }
 
 struct Directory {
-    templates: Vec<Template>,
+    templates: Vec<ResponseTemplate>,
     campaigns: Vec<Campaign>,
     users: Vec<User>,
 }
@@ -144,7 +146,7 @@ async fn directory(state: &AppState) -> Result<Directory, PageError> {
         .store
         .read(|txn| {
             Ok((
-                store::all_templates(txn)?,
+                store::all_response_templates(txn)?,
                 store::all_campaigns(txn)?,
                 store::all_users(txn)?,
             ))
@@ -262,7 +264,7 @@ fn not_found() -> PageError {
     }
 }
 
-fn template_id(raw: &str) -> Result<TemplateId, PageError> {
+fn template_id(raw: &str) -> Result<ResponseTemplateId, PageError> {
     raw.parse().map_err(|_| not_found())
 }
 
@@ -332,7 +334,7 @@ pub async fn template_post(
 async fn save(
     state: &AppState,
     me: &AdminUser,
-    editing: Option<TemplateId>,
+    editing: Option<ResponseTemplateId>,
     body: &[u8],
 ) -> Result<Response, PageError> {
     let dir = directory(state).await?;
@@ -395,7 +397,7 @@ async fn save(
         agents.dedup();
         Audience::Agents(agents)
     };
-    let fields = TemplateFields {
+    let fields = ResponseTemplateFields {
         name: name.clone(),
         body: text,
         campaigns,
@@ -403,19 +405,19 @@ async fn save(
     };
     let saved = state
         .store
-        .write(move |txn| store::put_template(txn, editing, fields))
+        .write(move |txn| store::put_response_template(txn, editing, fields))
         .await?;
     match saved {
-        SavedTemplate::Saved(t) => {
+        SavedResponseTemplate::Saved(t) => {
             let verb = if editing.is_some() { "Saved" } else { "Added" };
             Ok(redirect_with_notice(&format!(
                 "{verb} template \"{}\".",
                 t.name
             )))
         }
-        SavedTemplate::NotFound => Err(not_found()),
+        SavedResponseTemplate::NotFound => Err(not_found()),
         // Another administrator took the name a moment ago.
-        SavedTemplate::NameTaken => {
+        SavedResponseTemplate::NameTaken => {
             let errors = FieldErrors {
                 name: Some(name_taken(&name)),
                 ..FieldErrors::default()
@@ -440,14 +442,14 @@ pub async fn template_delete_post(
     let id = template_id(&id)?;
     let Some(t) = state
         .store
-        .read(move |txn| store::template(txn, id))
+        .read(move |txn| store::response_template(txn, id))
         .await?
     else {
         return Err(not_found());
     };
     state
         .store
-        .write(move |txn| store::delete_template(txn, id))
+        .write(move |txn| store::delete_response_template(txn, id))
         .await?;
     Ok(redirect_with_notice(&format!(
         "Deleted template \"{}\".",

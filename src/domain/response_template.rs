@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CampaignId, TemplateId, UserId};
+use super::{CampaignId, ResponseTemplateId, UserId};
 
 /// Every placeholder a template may contain, as written between braces.
 pub const PLACEHOLDERS: [&str; 4] = ["first_name", "last_name", "agent_name", "campaign"];
@@ -23,8 +23,8 @@ pub enum Audience {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Template {
-    pub id: TemplateId,
+pub struct ResponseTemplate {
+    pub id: ResponseTemplateId,
     /// Unique (ignoring case); what the agent picks from.
     pub name: String,
     /// The text with placeholders, as the administrator wrote it.
@@ -36,7 +36,7 @@ pub struct Template {
     pub audience: Audience,
 }
 
-impl Template {
+impl ResponseTemplate {
     /// Whether `agent` may use this template on a workitem of `campaign` (a workitem on a
     /// number no campaign owns gets only the templates meant for every campaign).
     pub fn usable_by(&self, agent: UserId, campaign: Option<CampaignId>) -> bool {
@@ -391,8 +391,8 @@ mod tests {
 
     #[test]
     fn usable_by_campaign_and_audience() {
-        let t = |campaigns: Vec<u64>, audience| Template {
-            id: TemplateId(1),
+        let t = |campaigns: Vec<u64>, audience| ResponseTemplate {
+            id: ResponseTemplateId(1),
             name: "t".into(),
             body: "b".into(),
             campaigns: campaigns.into_iter().map(CampaignId).collect(),

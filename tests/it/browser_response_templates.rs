@@ -6,7 +6,7 @@
 
 use fantoccini::key::Key;
 use parley::domain::{Audience, CampaignId, CampaignKind, E164, UserId};
-use parley::store::{self, NewCampaign, TemplateFields};
+use parley::store::{self, NewCampaign, ResponseTemplateFields};
 use serde_json::json;
 
 use crate::browser::{
@@ -41,7 +41,7 @@ async fn add_template(
     campaigns: Vec<CampaignId>,
     audience: Audience,
 ) {
-    let fields = TemplateFields {
+    let fields = ResponseTemplateFields {
         name: name.to_owned(),
         body: body.to_owned(),
         campaigns,
@@ -50,10 +50,13 @@ async fn add_template(
     let saved = server
         .state
         .store
-        .write(move |txn| store::put_template(txn, None, fields))
+        .write(move |txn| store::put_response_template(txn, None, fields))
         .await
         .expect("template");
-    assert!(matches!(saved, store::SavedTemplate::Saved(_)), "{saved:?}");
+    assert!(
+        matches!(saved, store::SavedResponseTemplate::Saved(_)),
+        "{saved:?}"
+    );
 }
 
 /// The value of the reply box.

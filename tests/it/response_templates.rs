@@ -54,8 +54,13 @@ async fn create(
     assert_eq!(status, 303, "creating {name:?} was refused: {body}");
 }
 
-async fn stored(server: &TestServer) -> Vec<parley::domain::Template> {
-    server.state.store.read(store::all_templates).await.unwrap()
+async fn stored(server: &TestServer) -> Vec<parley::domain::ResponseTemplate> {
+    server
+        .state
+        .store
+        .read(store::all_response_templates)
+        .await
+        .unwrap()
 }
 
 async fn campaign(server: &TestServer, name: &str, number: &str) -> CampaignId {
