@@ -189,6 +189,18 @@ async fn the_workspace_fits_a_tablet_and_a_laptop() {
     )
     .await;
 
+    // An offer arriving while the agent types stands clear of Send and Terminate, and can be
+    // accepted itself.
+    customer_texts_from(&server, "SM2", "+14155550124", "Another question").await;
+    wait_for(&c, "#offers .offer .accept").await;
+    for css in ["#send", "#terminate", "#reply", "#offers .offer .accept"] {
+        let (b, ok) = reachable(&c, css).await;
+        assert!(
+            ok,
+            "820×1180 with an offer: {css} at {b} is covered or out of view"
+        );
+    }
+
     check_layout(&c, 1366, 900).await;
 
     crate::browser::assert_page_clean(&c, "the end of browser_responsive").await;
