@@ -1,4 +1,5 @@
 use super::*;
+use crate::acd::FloorQueue;
 use chrono::TimeZone;
 
 const Q: QueueId = QueueId(1);

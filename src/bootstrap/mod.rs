@@ -260,13 +260,23 @@ fn follow_up_templates(
              questions. {agent_name}",
         ),
     ];
+    put_templates(txn, campaign, &templates)?;
+    Ok(())
+}
+
+/// Response templates for everyone, on `campaign`: (name, text) pairs.
+fn put_templates(
+    txn: &redb::WriteTransaction,
+    campaign: CampaignId,
+    templates: &[(&str, &str)],
+) -> Result<(), StoreError> {
     for (name, body) in templates {
         store::put_response_template(
             txn,
             None,
             store::ResponseTemplateFields {
-                name: name.into(),
-                body: body.into(),
+                name: (*name).into(),
+                body: (*body).into(),
                 campaigns: vec![campaign],
                 audience: Audience::Everyone,
             },
@@ -291,18 +301,7 @@ fn demo_tools(txn: &redb::WriteTransaction, campaign: CampaignId) -> Result<(), 
             "Glad I could help. If anything else comes up, just text us here. Have a good day!",
         ),
     ];
-    for (name, body) in templates {
-        store::put_response_template(
-            txn,
-            None,
-            store::ResponseTemplateFields {
-                name: name.into(),
-                body: body.into(),
-                campaigns: vec![campaign],
-                audience: Audience::Everyone,
-            },
-        )?;
-    }
+    put_templates(txn, campaign, &templates)?;
     let question = |id, text: &str, kind, required| Question {
         id,
         text: text.into(),

@@ -298,8 +298,8 @@ async fn console_messages(c: &Client) -> Vec<String> {
         .collect()
 }
 
-/// Every Content-Security-Policy violation the browser reported in this session so far (on
-/// any page it showed). Chromium logs each as a console error; a marker logged last, and
+/// Every Content-Security-Policy violation this browser reported so far (on any page it
+/// showed). Chromium logs each as a console error; a marker logged last, and
 /// waited for, makes sure everything before it has arrived.
 pub(crate) async fn csp_violations(c: &Client) -> Vec<String> {
     static CHECKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -343,7 +343,7 @@ pub(crate) async fn assert_page_clean(c: &Client, what: &str) {
     assert_no_csp_violations(c).await;
 }
 
-/// Fails if the browser reported any CSP violation in this session.
+/// Fails if this browser reported any CSP violation on any page it showed.
 pub(crate) async fn assert_no_csp_violations(c: &Client) {
     let found = csp_violations(c).await;
     assert!(found.is_empty(), "CSP violations:\n{}", found.join("\n"));

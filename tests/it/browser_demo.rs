@@ -25,7 +25,6 @@ use crate::common::*;
 
 const DANA: &str = "+14155550123";
 const SUPPORT: &str = "+14155550100";
-const FOLLOW_UPS: &str = "+14155550101";
 const SPRING: &str = "+14155550102";
 
 async fn user(server: &TestServer, name: &'static str) -> User {

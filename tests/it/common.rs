@@ -19,6 +19,10 @@ use tempfile::TempDir;
 pub const DEADLINE: Duration = Duration::from_secs(10);
 pub const TWILIO_TOKEN: &str = "test-auth-token";
 pub const OUR_NUMBER: &str = "+14155550100";
+/// The number of the outbound campaign [`TestServer::follow_ups_number`] makes.
+pub const FOLLOW_UPS: &str = "+14155550101";
+/// The number of the inbound campaign [`TestServer::twilio_number`] makes.
+pub const TWILIO_NUMBER: &str = "+14155550111";
 pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestServer {
@@ -691,6 +695,34 @@ impl TestServer {
         }
         close_store(store, writer).await;
         Self::start_in(dir, |_| {}).await
+    }
+}
+
+impl TestServer {
+    /// An outbound "Follow-ups" campaign on [`FOLLOW_UPS`] serving `queue`, sending at any
+    /// hour through the server's default provider (the simulator).
+    pub async fn follow_ups_number(&self, queue: QueueId) -> parley::domain::CampaignId {
+        self.campaign(
+            "Follow-ups",
+            parley::domain::CampaignKind::Outbound,
+            queue,
+            FOLLOW_UPS,
+            |c| c.quiet_hours = None,
+        )
+        .await
+    }
+
+    /// An inbound "Real customers" campaign on [`TWILIO_NUMBER`] serving `queue` that sends
+    /// through Twilio, so the simulator may not use it.
+    pub async fn twilio_number(&self, queue: QueueId) -> parley::domain::CampaignId {
+        self.campaign(
+            "Real customers",
+            parley::domain::CampaignKind::Inbound,
+            queue,
+            TWILIO_NUMBER,
+            |c| c.provider = Some("twilio".into()),
+        )
+        .await
     }
 }
 

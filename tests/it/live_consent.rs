@@ -3,13 +3,11 @@
 //! each of their tabs, as one `consent` event carrying the one warning sentence that the
 //! consent look-up, a refused reply and a refused outbound SMS also use.
 
-use parley::domain::CampaignKind;
 use serde_json::{Value, json};
 
 use crate::common::*;
 
 const CUSTOMER: &str = "+14155550123";
-const FOLLOW_UPS: &str = "+14155550101";
 
 /// The next `consent` event on each stream (skipping anything else).
 async fn consent_on_all(streams: &mut [&mut Events]) -> Vec<Value> {
@@ -34,15 +32,7 @@ async fn a_stop_on_another_number_reaches_every_agent_and_tab_with_one_sentence(
     let (server, _fake) = TestServer::start_faked(vec![]).await;
     let queue = server.default_queue().await;
     server.simulator_number(queue).await;
-    let follow_ups = server
-        .campaign(
-            "Follow-ups",
-            CampaignKind::Outbound,
-            queue,
-            FOLLOW_UPS,
-            |c| c.quiet_hours = None,
-        )
-        .await;
+    let follow_ups = server.follow_ups_number(queue).await;
     server.add_agent("alice", &[queue], None).await;
     server.add_agent("bob", &[queue], None).await;
     let alice = server.login("alice").await;

@@ -10,23 +10,13 @@ use crate::common::*;
 
 const CUSTOMER: &str = "+14155550123";
 const CUSTOMER_Q: &str = "%2B14155550123";
-/// A number whose campaign sends through Twilio.
-const TWILIO_NUMBER: &str = "+14155550111";
 
 /// A server whose `OUR_NUMBER` sends through the simulator and `TWILIO_NUMBER` through Twilio.
 async fn server_with_both() -> TestServer {
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
     server.simulator_number(queue).await;
-    server
-        .campaign(
-            "Real customers",
-            CampaignKind::Inbound,
-            queue,
-            TWILIO_NUMBER,
-            |c| c.provider = Some("twilio".into()),
-        )
-        .await;
+    server.twilio_number(queue).await;
     server.add_user("alice", Role::Agent).await;
     server
 }
@@ -218,15 +208,7 @@ async fn without_a_simulator_campaign_there_is_no_simulator() {
         ]
     }
     assert_eq!(statuses(&alice).await, [404; 4], "no campaign at all");
-    server
-        .campaign(
-            "Real customers",
-            CampaignKind::Inbound,
-            queue,
-            TWILIO_NUMBER,
-            |c| c.provider = Some("twilio".into()),
-        )
-        .await;
+    server.twilio_number(queue).await;
     assert_eq!(statuses(&alice).await, [404; 4], "only a Twilio campaign");
     assert_eq!(stored(&server, CUSTOMER).await, vec![]);
 

@@ -2,39 +2,21 @@
 //! every campaign that sends through it (outbound and predictive ones too), names ours on each
 //! message, and a customer's answer to an agent's outbound SMS joins that agent's workitem.
 
-use parley::domain::{CampaignKind, Role};
+use parley::domain::Role;
 use serde_json::{Value, json};
 
 use crate::common::*;
 
 const CUSTOMER: &str = "+14155550123";
 const CUSTOMER_Q: &str = "%2B14155550123";
-const FOLLOW_UPS: &str = "+14155550101";
-const TWILIO_NUMBER: &str = "+14155550111";
 
 #[tokio::test]
 async fn every_simulator_number_is_offered_and_an_answer_reaches_the_agent_who_wrote() {
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
     server.simulator_number(queue).await;
-    let follow_ups = server
-        .campaign(
-            "Follow-ups",
-            CampaignKind::Outbound,
-            queue,
-            FOLLOW_UPS,
-            |c| c.quiet_hours = None,
-        )
-        .await;
-    server
-        .campaign(
-            "Real customers",
-            CampaignKind::Inbound,
-            queue,
-            TWILIO_NUMBER,
-            |c| c.provider = Some("twilio".into()),
-        )
-        .await;
+    let follow_ups = server.follow_ups_number(queue).await;
+    server.twilio_number(queue).await;
     server.add_agent("alice", &[queue], None).await;
     server.add_user("carol", Role::Agent).await;
     let alice = server.login("alice").await;
