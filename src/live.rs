@@ -11,8 +11,8 @@ use tokio::sync::{mpsc, watch};
 
 use crate::acd::{AgentView, WithdrawReason};
 use crate::domain::{
-    Consent, DeliveryStatus, E164, Message, MessageId, QueueId, UserId, Workitem, WorkitemId,
-    WorkitemState,
+    Aside, Consent, DeliveryStatus, E164, Message, MessageId, QueueId, UserId, Workitem,
+    WorkitemId, WorkitemState,
 };
 
 /// Pushes buffered per stream; a client this far behind is dropped and resyncs on reconnect.
@@ -30,6 +30,9 @@ pub struct WorkitemCard {
     pub queue_name: String,
     pub created_at: DateTime<Utc>,
     pub state: WorkitemState,
+    /// How it came to this agent when it was transferred ("Transferred by Alice to Bob (note)").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handover: Option<String>,
 }
 
 impl WorkitemCard {
@@ -43,6 +46,7 @@ impl WorkitemCard {
             queue_name,
             created_at: w.created_at,
             state: w.state,
+            handover: None,
         }
     }
 }
@@ -83,6 +87,35 @@ pub enum AgentPush {
     Presence {
         view: AgentView,
     },
+    /// An active workitem left this agent (transferred, or taken over), with why.
+    Removed {
+        workitem: WorkitemId,
+        why: String,
+    },
+    /// A line only the people handling the workitem see (a whisper).
+    Aside {
+        workitem: WorkitemId,
+        aside: Aside,
+    },
+    /// Who is watching the workitem now (supervisors monitoring it; empty: nobody).
+    Watched {
+        workitem: WorkitemId,
+        by: Vec<String>,
+    },
+}
+
+impl AgentPush {
+    /// The workitem a push is about, for the supervisors monitoring it.
+    fn workitem(&self) -> Option<WorkitemId> {
+        match self {
+            AgentPush::Message { message } => Some(message.workitem),
+            AgentPush::MessageStatus { workitem, .. }
+            | AgentPush::Terminated { workitem }
+            | AgentPush::Removed { workitem, .. }
+            | AgentPush::Aside { workitem, .. } => Some(*workitem),
+            _ => None,
+        }
+    }
 }
 
 /// A number's consent as every screen shows it: whether it opted out and, if so, since when,
@@ -166,6 +199,9 @@ pub struct Hub {
     seq: AtomicU64,
     next_stream: AtomicU64,
     agents: Mutex<HashMap<UserId, Senders<AgentPush>>>,
+    /// Supervisors' monitor streams, by the workitem they watch, and their names by stream.
+    watchers: Mutex<HashMap<WorkitemId, Senders<AgentPush>>>,
+    watcher_names: Mutex<HashMap<u64, String>>,
     phones: Mutex<HashMap<E164, Senders<PhonePush>>>,
     /// Login sessions with open streams, by the session's token hash: dropping the sender
     /// ends every stream opened with that session.
@@ -246,9 +282,60 @@ impl Hub {
         }
     }
 
+    /// Sends a push to every workspace tab of `agent`, and to the supervisors watching the
+    /// workitem it is about.
     pub fn push_agent(&self, agent: UserId, push: AgentPush) {
+        let workitem = push.workitem();
         let item = self.numbered(push);
+        if let Some(w) = workitem {
+            send_all(&self.watchers, &w, item.clone());
+        }
         send_all(&self.agents, &agent, item);
+    }
+
+    /// Sends a push about a workitem in no agent's hands to the supervisors watching it.
+    pub fn push_watchers(&self, workitem: WorkitemId, push: AgentPush) {
+        let item = self.numbered(push);
+        send_all(&self.watchers, &workitem, item);
+    }
+
+    /// A supervisor's monitor stream of one workitem: its messages, asides and end.
+    pub fn subscribe_watcher(
+        self: &Arc<Self>,
+        workitem: WorkitemId,
+        name: String,
+    ) -> Subscription<WorkitemId, AgentPush> {
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        let id = self.next_stream.fetch_add(1, Ordering::Relaxed);
+        lock(&self.watcher_names).insert(id, name);
+        lock(&self.watchers)
+            .entry(workitem)
+            .or_default()
+            .push((id, tx));
+        Subscription {
+            rx,
+            key: workitem,
+            id,
+            hub: self.clone(),
+            unregister: |hub, key, id| {
+                remove(&hub.watchers, key, id);
+                lock(&hub.watcher_names).remove(&id);
+            },
+            on_drop: None,
+        }
+    }
+
+    /// The names of the supervisors watching a workitem now, each once, sorted.
+    pub fn watching(&self, workitem: WorkitemId) -> Vec<String> {
+        let ids: Vec<u64> = lock(&self.watchers)
+            .get(&workitem)
+            .map(|list| list.iter().map(|(id, _)| *id).collect())
+            .unwrap_or_default();
+        let names = lock(&self.watcher_names);
+        let mut by: Vec<String> = ids.iter().filter_map(|id| names.get(id).cloned()).collect();
+        by.sort();
+        by.dedup();
+        by
     }
 
     /// Tells every open workspace that `phone`'s consent is now `consent`: each shows or
@@ -293,6 +380,7 @@ impl Hub {
     /// Ends every stream (shutdown): dropping the senders closes the receivers.
     pub fn close_all(&self) {
         lock(&self.agents).clear();
+        lock(&self.watchers).clear();
         lock(&self.phones).clear();
         lock(&self.sessions).clear();
     }

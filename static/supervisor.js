@@ -75,6 +75,29 @@
     });
   }
 
+  // Stranded work goes back to its queue in one click; the board redraws when it has moved.
+  floor.addEventListener("click", async (e) => {
+    const button = e.target.closest("button.requeue");
+    if (!button) return;
+    button.disabled = true;
+    const error = document.getElementById("floor-error");
+    let message = "";
+    try {
+      const res = await fetch("/api/workitems/" + button.dataset.workitem + "/transfer", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": board.dataset.csrf },
+        body: JSON.stringify({ queue: Number(button.dataset.queue) }),
+      });
+      if (!res.ok) message = ((await res.json().catch(() => ({}))).error) || "It was not moved (" + res.status + ").";
+    } catch (err) {
+      message = "The server could not be reached; nothing was moved.";
+    }
+    button.disabled = false;
+    error.textContent = message;
+    error.hidden = !message;
+  });
+
   const events = new EventSource(board.dataset.src);
   events.addEventListener("floor", (e) => {
     floor.innerHTML = JSON.parse(e.data).html;

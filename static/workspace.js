@@ -83,7 +83,14 @@
       const err = document.createElement("p");
       err.className = "error";
       err.hidden = true;
-      div.append(who, " ", queue, preview, count, accept, reject, err);
+      div.append(who, " ", queue, preview);
+      if (c.handover) {
+        const handover = document.createElement("p");
+        handover.className = "handover";
+        handover.textContent = c.handover;
+        div.append(handover);
+      }
+      div.append(count, accept, reject, err);
       box.append(div);
     }
     tickCountdowns();
@@ -331,7 +338,7 @@
       showConsent(d.consent);
       updateWaiting();
       openTab(switching ? "sms" : (state.tab || "sms"));
-      document.dispatchEvent(new CustomEvent("parley:workitem-opened", { detail: { workitem: id } }));
+      document.dispatchEvent(new CustomEvent("parley:workitem-opened", { detail: { workitem: id, data: d } }));
     } catch (e) {
       showError($("dialog-error"), e.message);
     }
@@ -473,6 +480,14 @@
       if (state.current === d.workitem) closeDialog();
     });
     on("presence", (d) => showPresence(d.view));
+    // Transferred away or taken over by a supervisor (handover.js says so).
+    on("removed", (d) => {
+      list.remove(d.workitem);
+      if (state.current === d.workitem) closeDialog();
+      document.dispatchEvent(new CustomEvent("parley:removed", { detail: d }));
+    });
+    on("aside", (d) => document.dispatchEvent(new CustomEvent("parley:aside", { detail: d })));
+    on("watched", (d) => document.dispatchEvent(new CustomEvent("parley:watched", { detail: d })));
     on("message", (d) => {
       const m = d.message;
       if (m.workitem === state.current) {

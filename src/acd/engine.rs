@@ -332,6 +332,11 @@ impl Engine {
         offer.into_iter().chain(skip).min()
     }
 
+    /// The queue a workitem is routed in now.
+    pub fn queue_of(&self, workitem: WorkitemId) -> Option<QueueId> {
+        self.items.get(&workitem).map(|i| i.routable.queue)
+    }
+
     /// Who currently holds a workitem: the agent it is offered to or owned by.
     pub fn phase(&self, workitem: WorkitemId) -> Option<Phase> {
         self.items.get(&workitem).map(|i| i.phase)
@@ -445,36 +450,43 @@ impl Engine {
             let Some(agent) = chosen else {
                 continue;
             };
-            let timeout = self
-                .offer_timeouts
-                .get(&queue)
-                .copied()
-                .unwrap_or(self.default_offer_timeout);
-            let expires_at = now + timeout;
             self.waiting.remove(&key);
-            if let Some(item) = self.items.get_mut(&workitem) {
-                item.phase = Phase::Offered { agent, expires_at };
-                self.offer_deadlines.insert((expires_at, workitem));
-            }
-            if let Some(a) = self.agents.get_mut(&agent) {
-                a.offers.insert(workitem);
-                a.idle_since = now;
-            }
-            effects.push(Effect::Offered {
-                agent,
-                workitem,
-                expires_at,
-            });
+            effects.push(self.offer(workitem, agent, now));
             if !self.agents.values().any(Agent::has_room) {
                 break;
             }
         }
         effects
     }
+
+    /// Offers a workitem that is in no one's hands to `agent`, with its queue's timeout.
+    fn offer(&mut self, workitem: WorkitemId, agent: UserId, now: DateTime<Utc>) -> Effect {
+        let queue = self.items.get(&workitem).map(|i| i.routable.queue);
+        let timeout = queue
+            .and_then(|q| self.offer_timeouts.get(&q).copied())
+            .unwrap_or(self.default_offer_timeout);
+        let expires_at = now + timeout;
+        if let Some(item) = self.items.get_mut(&workitem) {
+            item.phase = Phase::Offered { agent, expires_at };
+            self.offer_deadlines.insert((expires_at, workitem));
+        }
+        if let Some(a) = self.agents.get_mut(&agent) {
+            a.offers.insert(workitem);
+            a.idle_since = now;
+        }
+        Effect::Offered {
+            agent,
+            workitem,
+            expires_at,
+        }
+    }
 }
 
 #[path = "engine_floor.rs"]
 mod floor;
+
+#[path = "engine_handover.rs"]
+mod handover;
 
 #[cfg(test)]
 #[path = "engine_tests.rs"]

@@ -281,3 +281,150 @@ fn the_floor_shows_states_work_and_each_queues_line() {
     let floor = e.floor(t(41), |_, _| (String::new(), String::new()));
     assert_eq!(floor.agents[1].since, t(40));
 }
+
+fn to(target: TransferTarget, by: UserId) -> Transfer {
+    Transfer {
+        by,
+        by_name: "giver".into(),
+        target,
+        target_name: "receiver".into(),
+        note: None,
+    }
+}
+
+/// A and B ready; workitem 1 offered to and accepted by A.
+fn a_holds_one() -> Engine {
+    let mut e = engine();
+    ready(&mut e, A, 0);
+    ready(&mut e, B, 1);
+    e.enqueue(item(1, 0, 2), t(2));
+    e.accept(A, WorkitemId(1), t(3)).unwrap();
+    e
+}
+
+#[test]
+fn transfer_to_an_agent_offers_it_to_them_and_frees_the_giver() {
+    let mut e = a_holds_one();
+    let fx = e
+        .transfer(
+            WorkitemId(1),
+            Some(A),
+            to(TransferTarget::Agent(B), A),
+            t(4),
+        )
+        .unwrap();
+    assert!(matches!(fx[0], Effect::HandedOff { from: A, .. }));
+    assert_eq!(offers(&fx), vec![(B, 1)]);
+    assert!(e.view(A).active.is_empty());
+    e.accept(B, WorkitemId(1), t(5)).unwrap();
+    assert_eq!(e.phase(WorkitemId(1)), Some(Phase::Active { agent: B }));
+}
+
+#[test]
+fn a_named_agent_who_rejects_or_lets_it_lapse_sends_it_to_the_queue() {
+    let c = UserId(12);
+    for lapse in [false, true] {
+        let mut e = a_holds_one();
+        ready(&mut e, c, 1);
+        e.transfer(
+            WorkitemId(1),
+            Some(A),
+            to(TransferTarget::Agent(B), A),
+            t(4),
+        )
+        .unwrap();
+        let fx = if lapse {
+            e.tick(t(24))
+        } else {
+            e.reject(B, WorkitemId(1), t(5)).unwrap()
+        };
+        // Neither the giver (A) nor the one who declined (B) gets it: C does.
+        assert_eq!(offers(&fx), vec![(c, 1)], "lapse: {lapse}");
+    }
+}
+
+#[test]
+fn transfer_to_an_agent_who_cannot_take_it_is_refused_and_changes_nothing() {
+    let mut e = a_holds_one();
+    e.configure_agent(B, &[Q], Some(1), t(4));
+    e.enqueue(item(2, 0, 4), t(4));
+    // B holds an offer: at capacity.
+    let refused = e.transfer(
+        WorkitemId(1),
+        Some(A),
+        to(TransferTarget::Agent(B), A),
+        t(5),
+    );
+    assert_eq!(refused, Err(AcdError::TargetAtCapacity));
+    assert_eq!(e.phase(WorkitemId(1)), Some(Phase::Active { agent: A }));
+    e.set_presence(B, Presence::Away, None, t(6));
+    let refused = e.transfer(
+        WorkitemId(1),
+        Some(A),
+        to(TransferTarget::Agent(B), A),
+        t(6),
+    );
+    assert_eq!(refused, Err(AcdError::TargetNotAvailable));
+    let mine = e.transfer(
+        WorkitemId(1),
+        Some(A),
+        to(TransferTarget::Agent(A), A),
+        t(6),
+    );
+    assert_eq!(mine, Err(AcdError::AlreadyTheirs));
+    // Only the holder (or a supervisor, `None`) may move it.
+    let theirs = e.transfer(
+        WorkitemId(1),
+        Some(B),
+        to(TransferTarget::Queue(Q), B),
+        t(6),
+    );
+    assert_eq!(theirs, Err(AcdError::NotYours));
+}
+
+#[test]
+fn transfer_to_a_queue_keeps_the_customers_place_in_line() {
+    let q2 = QueueId(2);
+    let mut e = a_holds_one();
+    e.enqueue(
+        Routable {
+            id: WorkitemId(2),
+            queue: q2,
+            priority: 0,
+            created_at: t(3),
+        },
+        t(3),
+    );
+    let fx = e
+        .transfer(
+            WorkitemId(1),
+            None,
+            to(TransferTarget::Queue(q2), UserId(99)),
+            t(4),
+        )
+        .unwrap();
+    assert!(offers(&fx).is_empty(), "nobody serves q2 yet");
+    assert_eq!(e.queue_of(WorkitemId(1)), Some(q2));
+    assert_eq!(e.waiting().map(|w| w.0).collect::<Vec<_>>(), vec![1, 2]);
+    // B joins q2: the transferred customer, older, is offered first.
+    assert_eq!(
+        offers(&e.configure_agent(B, &[Q, q2], None, t(5))),
+        vec![(B, 1), (B, 2)]
+    );
+}
+
+#[test]
+fn a_supervisor_takes_over_whatever_their_capacity() {
+    let sup = UserId(50);
+    let mut e = a_holds_one();
+    let fx = e.take_over(WorkitemId(1), sup, "Sam".into(), t(4)).unwrap();
+    assert!(matches!(fx[0], Effect::TakenOver { from: A, by, .. } if by == sup));
+    assert_eq!(e.phase(WorkitemId(1)), Some(Phase::Active { agent: sup }));
+    assert_eq!(e.view(sup).active, vec![WorkitemId(1)]);
+    assert!(e.view(A).active.is_empty());
+    assert_eq!(
+        e.take_over(WorkitemId(1), sup, "Sam".into(), t(5)),
+        Err(AcdError::AlreadyTheirs)
+    );
+    e.terminate(sup, WorkitemId(1), t(6)).unwrap();
+}

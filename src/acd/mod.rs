@@ -9,7 +9,10 @@ mod types;
 pub use engine::Engine;
 pub use floor::{Floor, FloorAgent, FloorQueue, FloorWorkitem};
 pub use task::{AgentSnapshot, spawn};
-pub use types::{AcdError, AgentView, Effect, Phase, Presence, Routable, WithdrawReason};
+pub use types::{
+    AcdError, AgentView, Effect, Phase, Presence, Routable, Transfer, TransferTarget,
+    WithdrawReason,
+};
 
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -76,6 +79,18 @@ pub(crate) enum Command {
     Terminate {
         agent: UserId,
         workitem: WorkitemId,
+        reply: oneshot::Sender<Result<(), AcdCallError>>,
+    },
+    Transfer {
+        workitem: WorkitemId,
+        owner: Option<UserId>,
+        transfer: Transfer,
+        reply: oneshot::Sender<Result<(), AcdCallError>>,
+    },
+    TakeOver {
+        workitem: WorkitemId,
+        by: UserId,
+        by_name: String,
         reply: oneshot::Sender<Result<(), AcdCallError>>,
     },
     Snapshot {
@@ -204,6 +219,39 @@ impl Acd {
         self.ask(|reply| Command::Terminate {
             agent,
             workitem,
+            reply,
+        })
+        .await?
+    }
+
+    /// Moves an active workitem to a queue or a named agent; answers once the move is
+    /// durable. `owner`: the agent who must hold it, or `None` for a supervisor.
+    pub async fn transfer(
+        &self,
+        workitem: WorkitemId,
+        owner: Option<UserId>,
+        transfer: Transfer,
+    ) -> Result<(), AcdCallError> {
+        self.ask(|reply| Command::Transfer {
+            workitem,
+            owner,
+            transfer,
+            reply,
+        })
+        .await?
+    }
+
+    /// Makes a supervisor the agent of an active workitem; answers once that is durable.
+    pub async fn take_over(
+        &self,
+        workitem: WorkitemId,
+        by: UserId,
+        by_name: String,
+    ) -> Result<(), AcdCallError> {
+        self.ask(|reply| Command::TakeOver {
+            workitem,
+            by,
+            by_name,
             reply,
         })
         .await?

@@ -9,11 +9,11 @@ use chrono::Duration;
 use tokio::sync::{mpsc, watch};
 
 use super::engine::Engine;
-use super::types::{Effect, Phase, Routable, WithdrawReason};
+use super::types::{Effect, Phase, Routable, TransferTarget, WithdrawReason};
 use super::{Acd, AcdCallError, Command};
 use crate::clock::Clock;
 use crate::config::AcdConfig;
-use crate::domain::{EventKind, QueueId, WorkitemId, WorkitemState};
+use crate::domain::{EventKind, QueueId, WorkitemId, WorkitemState, transfer_text};
 use crate::live::{AgentPush, Hub, OfferCard, WorkitemCard};
 use crate::store::{self, Store, StoreError};
 use crate::tasks::{Shutdown, Tasks};
@@ -242,7 +242,10 @@ impl AcdTask {
                 Some(Phase::Active { agent } | Phase::Offered { agent, .. }) => {
                     self.hub.push_agent(agent, AgentPush::Message { message });
                 }
-                Some(Phase::Queued) | None => {}
+                Some(Phase::Queued) | None => {
+                    self.hub
+                        .push_watchers(workitem, AgentPush::Message { message });
+                }
             },
             Command::Accept {
                 agent,
@@ -298,6 +301,24 @@ impl AcdTask {
                     let _ = reply.send(Err(e.into()));
                 }
             },
+            Command::Transfer {
+                workitem,
+                owner,
+                transfer,
+                reply,
+            } => {
+                let result = self.engine.transfer(workitem, owner, transfer, now);
+                self.answer_when_durable(result, reply);
+            }
+            Command::TakeOver {
+                workitem,
+                by,
+                by_name,
+                reply,
+            } => {
+                let result = self.engine.take_over(workitem, by, by_name, now);
+                self.answer_when_durable(result, reply);
+            }
             Command::Snapshot { agent, reply } => {
                 let view = self.engine.view(agent);
                 let offers = view
@@ -417,9 +438,83 @@ impl AcdTask {
                     let view = self.engine.view(agent);
                     self.hub.push_agent(agent, AgentPush::Presence { view });
                 }
+                Effect::HandedOff {
+                    from,
+                    workitem,
+                    transfer,
+                } => {
+                    let queue = match (transfer.target, self.engine.queue_of(workitem)) {
+                        (_, Some(q)) => q,
+                        (TransferTarget::Queue(q), None) => q,
+                        (TransferTarget::Agent(_), None) => continue,
+                    };
+                    let to_agent = match transfer.target {
+                        TransferTarget::Agent(a) => Some(a),
+                        TransferTarget::Queue(_) => None,
+                    };
+                    durable.extend(self.persist(
+                        workitem,
+                        EventKind::Transferred {
+                            by: transfer.by,
+                            from,
+                            queue,
+                            to_agent,
+                            note: transfer.note.clone(),
+                        },
+                    ));
+                    let queue_name = self.queue_names.get(&queue).cloned();
+                    if let Some(card) = self.cards.get_mut(&workitem) {
+                        card.queue = queue;
+                        card.queue_name = queue_name.unwrap_or_default();
+                        card.handover = Some(transfer_text(
+                            &transfer.by_name,
+                            &transfer.target_name,
+                            transfer.note.as_deref(),
+                        ));
+                    }
+                    let why = format!("Transferred to {}", transfer.target_name);
+                    self.hub
+                        .push_agent(from, AgentPush::Removed { workitem, why });
+                }
+                Effect::TakenOver {
+                    from,
+                    workitem,
+                    by,
+                    by_name,
+                } => {
+                    durable.extend(self.persist(workitem, EventKind::TakenOver { by, from }));
+                    let why = format!("{by_name} took over this conversation");
+                    self.hub
+                        .push_agent(from, AgentPush::Removed { workitem, why });
+                    if let Some(card) = self.cards.get(&workitem) {
+                        let mut card = card.clone();
+                        card.state = WorkitemState::Active;
+                        self.hub
+                            .push_agent(by, AgentPush::Assigned { workitem: card });
+                    }
+                }
             }
         }
         durable
+    }
+
+    /// Carries out an engine decision and answers once its steps are durable (or refused).
+    fn answer_when_durable(
+        &mut self,
+        result: Result<Vec<Effect>, super::AcdError>,
+        reply: tokio::sync::oneshot::Sender<Result<(), AcdCallError>>,
+    ) {
+        match result {
+            Ok(fx) => {
+                let durable = self.apply(fx);
+                tokio::spawn(async move {
+                    let _ = reply.send(wait_durable(durable).await);
+                });
+            }
+            Err(e) => {
+                let _ = reply.send(Err(e.into()));
+            }
+        }
     }
 
     /// Queues a routing step for the store, in order with every other write.

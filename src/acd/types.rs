@@ -54,6 +54,41 @@ pub enum Effect {
     PresenceChanged {
         agent: UserId,
     },
+    /// An active workitem left its agent for another queue or agent (what follows: an offer
+    /// to the named agent, or routing in the target queue).
+    HandedOff {
+        from: UserId,
+        workitem: WorkitemId,
+        transfer: Transfer,
+    },
+    /// A supervisor became an active workitem's agent.
+    TakenOver {
+        from: UserId,
+        workitem: WorkitemId,
+        by: UserId,
+        by_name: String,
+    },
+}
+
+/// Where a transferred workitem goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferTarget {
+    /// Back in line in this queue, for whichever agent routing picks.
+    Queue(QueueId),
+    /// Offered to this agent; if they reject it or let it lapse, it waits in its queue.
+    Agent(UserId),
+}
+
+/// A transfer as asked for, with the names the receiver and the giver are shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transfer {
+    pub by: UserId,
+    pub by_name: String,
+    pub target: TransferTarget,
+    /// The queue's or the agent's name.
+    pub target_name: String,
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -64,6 +99,16 @@ pub enum AcdError {
     NotYours,
     #[error("unknown workitem")]
     UnknownWorkitem,
+    #[error("only a conversation an agent has accepted can be moved")]
+    NotActive,
+    #[error("this conversation is already theirs")]
+    AlreadyTheirs,
+    #[error("that agent is not Available")]
+    TargetNotAvailable,
+    #[error("that agent has no workspace open")]
+    TargetNotConnected,
+    #[error("that agent has no room for another conversation")]
+    TargetAtCapacity,
 }
 
 /// What the engine knows of a workitem waiting for, offered to, or owned by an agent.

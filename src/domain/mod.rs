@@ -1,6 +1,7 @@
 //! Plain data types and rules, no I/O.
 
 mod activity;
+mod aside;
 mod audit;
 mod campaign_run;
 mod consent;
@@ -23,6 +24,7 @@ mod user;
 mod workitem;
 
 pub use activity::{Activity, MessageMark};
+pub use aside::{Aside, AsideKind, MAX_ASIDE_CHARS, clean_aside, transfer_text, whisper_text};
 pub use audit::{AuditEntry, AuditKind};
 pub use campaign_run::{
     CampaignRun, LeadOutcome, LeadProgress, MinuteCounts, RunAction, RunState, RunStats, SkipReason,

@@ -166,6 +166,29 @@ pub enum EventKind {
         /// Whether it changed the number's consent.
         consent_changed: bool,
     },
+    /// An agent or supervisor moved the workitem to a queue or a named agent.
+    Transferred {
+        by: UserId,
+        /// The agent who held it.
+        from: UserId,
+        /// The queue it now belongs to (also when it went to a named agent).
+        queue: QueueId,
+        /// The agent it was offered to, if it went to one by name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_agent: Option<UserId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// A supervisor became the workitem's agent.
+    TakenOver {
+        by: UserId,
+        from: UserId,
+    },
+    /// A supervisor's private line to the agent; never sent to the customer.
+    Whisper {
+        by: UserId,
+        text: String,
+    },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]

@@ -76,11 +76,21 @@ pub fn route_step(
             txn.open_table(OPEN_WORKITEMS)?
                 .remove(open_key(&w.customer, &w.our_number).as_str())?;
         }
+        EventKind::Transferred { queue, .. } => {
+            w.state = WorkitemState::Queued;
+            w.agent = None;
+            w.queue = *queue;
+        }
+        EventKind::TakenOver { by, .. } => {
+            w.agent = Some(*by);
+            record_change(txn, Change::Workitem(id))?;
+        }
         EventKind::MessageIn { .. }
         | EventKind::MessageOut { .. }
         | EventKind::Started { .. }
         | EventKind::Campaign { .. }
-        | EventKind::Keyword { .. } => {}
+        | EventKind::Keyword { .. }
+        | EventKind::Whisper { .. } => {}
     }
     put_json(&mut table, id.0, &w)?;
     append_event(txn, id, at, kind)?;

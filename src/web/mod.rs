@@ -9,6 +9,7 @@ pub mod client_addr;
 pub mod consent_csv;
 pub mod contacts;
 pub mod error;
+pub mod handover;
 pub mod login;
 pub mod nav;
 pub mod outbound;

@@ -52,6 +52,19 @@ fn routes(state: &AppState) -> (Routes, Routes) {
             "/api/supervisor/agents/{id}/presence",
             supervisor::force_state_post,
         )
+        .get("/supervisor/workitems/{id}", supervisor::monitor_get)
+        .get(
+            "/api/supervisor/workitems/{id}/events",
+            supervisor::monitor_events_get,
+        )
+        .post(
+            "/api/supervisor/workitems/{id}/whisper",
+            supervisor::whisper_post,
+        )
+        .post(
+            "/api/supervisor/workitems/{id}/take-over",
+            supervisor::take_over_post,
+        )
         .get("/workitems/{id}", transcript::transcript_get)
         .post("/api/presence", workspace::presence_post)
         .post("/api/outbound", outbound::outbound_post)
@@ -72,6 +85,8 @@ fn routes(state: &AppState) -> (Routes, Routes) {
         .post("/api/workitems/{id}/accept", workspace::accept_post)
         .post("/api/workitems/{id}/reject", workspace::reject_post)
         .post("/api/workitems/{id}/terminate", workspace::terminate_post)
+        .post("/api/workitems/{id}/transfer", handover::transfer_post)
+        .get("/api/transfer/targets", handover::targets_get)
         .post("/api/workitems/{id}/messages", workspace::message_post)
         // Tabs of the active workitem (HTML fragments).
         .get("/workspace/workitems/{id}/tabs/data", tabs::info::data_get)

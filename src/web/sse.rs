@@ -20,7 +20,7 @@ use crate::store;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-fn event_name(push: &AgentPush) -> &'static str {
+pub fn event_name(push: &AgentPush) -> &'static str {
     match push {
         AgentPush::Sync { .. } => "sync",
         AgentPush::Offer(_) => "offer",
@@ -31,6 +31,9 @@ fn event_name(push: &AgentPush) -> &'static str {
         AgentPush::Terminated { .. } => "terminated",
         AgentPush::Consent { .. } => "consent",
         AgentPush::Presence { .. } => "presence",
+        AgentPush::Removed { .. } => "removed",
+        AgentPush::Aside { .. } => "aside",
+        AgentPush::Watched { .. } => "watched",
     }
 }
 

@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::nav::{self, Nav};
 use super::views::{WorkspaceView, render};
 use crate::acd::Presence;
-use crate::domain::{Activity, Message, Permission, Role, Workitem, WorkitemId};
+use crate::domain::{Activity, Aside, Message, Permission, Role, Workitem, WorkitemId};
 use crate::live::AgentPush;
 use crate::sms::outbound;
 use crate::state::AppState;
@@ -27,7 +27,7 @@ pub fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("Invalid request: {}", e.body_text())))
 }
 
-fn workitem_id(raw: &str) -> Result<WorkitemId, ApiError> {
+pub fn workitem_id(raw: &str) -> Result<WorkitemId, ApiError> {
     raw.parse()
         .map_err(|_| ApiError::bad_request(format!("\"{raw}\" is not a workitem id")))
 }
@@ -104,6 +104,10 @@ struct WorkitemDetail {
     messages: Vec<Message>,
     /// The customer's consent (`opted_out`, and a `warning` to show when they did).
     consent: Value,
+    /// Lines only the people handling it see: transfers, take-overs, whispers.
+    asides: Vec<Aside>,
+    /// The supervisors monitoring it now.
+    watched_by: Vec<String>,
 }
 
 /// A workitem with its messages, for the agent it is offered to or owned by (supervisors and
@@ -130,12 +134,15 @@ pub async fn workitem_get(
             let messages = store::messages_of(txn, id)?;
             let consent = store::consent_of(txn, &workitem.customer)?;
             let consent = super::outbound::consent_json(&workitem.customer, consent.as_ref());
+            let asides = super::handover::asides_of(txn, id)?;
             Ok(Some(WorkitemDetail {
                 workitem,
                 customer_name,
                 queue_name,
                 messages,
                 consent,
+                asides,
+                watched_by: Vec::new(),
             }))
         })
         .await?
@@ -144,6 +151,8 @@ pub async fn workitem_get(
     if !mine && !user.user.role.at_least(Role::Supervisor) {
         return Err(ApiError::not_found("No such workitem."));
     }
+    let mut detail = detail;
+    detail.watched_by = state.hub.watching(id);
     Ok(Json(json!(detail)))
 }
 

@@ -40,6 +40,7 @@ mod core_loop;
 mod crash;
 mod demo;
 mod favicon;
+mod handover;
 mod history;
 mod history_search;
 mod insights_tab;

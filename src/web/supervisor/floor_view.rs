@@ -214,6 +214,7 @@ pub struct WorkitemRow {
     pub id: WorkitemId,
     pub customer: String,
     pub queue: String,
+    pub queue_id: QueueId,
     pub since: Since,
     /// Since when the customer has been waiting for an answer (none: answered).
     pub waiting: Option<Since>,
@@ -300,6 +301,7 @@ impl From<FloorJson> for FloorView {
                                 id: w.id,
                                 customer: w.customer,
                                 queue: w.queue_name,
+                                queue_id: w.queue,
                                 since: Since::new(w.created_at, now),
                             })
                             .collect(),

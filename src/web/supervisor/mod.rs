@@ -4,6 +4,7 @@
 
 mod floor_view;
 mod force_state;
+mod monitor;
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -24,6 +25,7 @@ use crate::state::AppState;
 
 pub use floor_view::{FloorJson, FloorView};
 pub use force_state::force_state_post;
+pub use monitor::{monitor_events_get, monitor_get, take_over_post, whisper_post};
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 

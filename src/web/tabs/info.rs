@@ -10,7 +10,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 
 use super::{TabError, fragment, human_duration, workitem_for};
-use crate::domain::{Contact, EventKind, UserId, Workitem};
+use crate::domain::{Aside, Contact, EventKind, QueueId, UserId, Workitem};
 use crate::state::AppState;
 use crate::store;
 use crate::web::auth::AgentUser;
@@ -162,9 +162,15 @@ pub async fn events_get(
                 .into_iter()
                 .map(|u| (u.id, u.display_name))
                 .collect();
-            Ok((store::events_of(txn, w.id)?, names))
+            let queues: HashMap<QueueId, String> = store::all_queues(txn)?
+                .into_iter()
+                .map(|q| (q.id, q.name))
+                .collect();
+            Ok((store::events_of(txn, w.id)?, (names, queues)))
         })
         .await?;
+    let (names, queues) = names;
+    let queue_name = |q: QueueId| queues.get(&q).cloned().unwrap_or_else(|| format!("{q}"));
     let name = |a: &UserId| {
         names
             .get(a)
@@ -202,6 +208,11 @@ pub async fn events_get(
                 ("START" | "UNSTOP" | "YES", true) => format!("Keyword {word}: opted in"),
                 (_, true) => format!("Keyword {word}: opted out"),
             },
+            kind @ (EventKind::Transferred { .. }
+            | EventKind::TakenOver { .. }
+            | EventKind::Whisper { .. }) => Aside::of(e.at, kind, |u| name(&u), queue_name)
+                .map(|a| a.text)
+                .unwrap_or_default(),
         };
         let after = previous
             .map(|p| format!("+{}", human_duration(e.at - p)))
