@@ -72,6 +72,15 @@ pub(crate) async fn open_browser() -> Option<(Driver, Client)> {
     Some((driver, c))
 }
 
+/// Another browser with its own cookies, for a second person in a test that already has
+/// one (so the tools are there).
+pub(crate) async fn another_browser() -> (Driver, Client) {
+    let (driver_path, chromium) = browser_tools().expect("browser tools");
+    let driver = Driver::start(&driver_path).await;
+    let c = driver.browser(&chromium).await;
+    (driver, c)
+}
+
 fn on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|dir| dir.join(name))

@@ -16,6 +16,7 @@ mod browser;
 mod browser_campaign_run;
 mod browser_contact;
 mod browser_demo;
+mod browser_handover;
 mod browser_history;
 mod browser_history_search;
 mod browser_leads;
