@@ -47,6 +47,9 @@ pub struct Workitem {
     /// Started by an agent's outbound SMS rather than by the customer.
     #[serde(default)]
     pub outbound: bool,
+    /// The wrap-up code its agent ended it with, in its queue's spelling.
+    #[serde(default)]
+    pub wrap_up: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,6 +154,9 @@ pub enum EventKind {
     },
     Terminated {
         agent: Option<UserId>,
+        /// The wrap-up code chosen, when the queue has codes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wrap_up: Option<String>,
     },
     /// An agent started the conversation with an outbound SMS.
     Started {
