@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::auth::AgentUser;
-use super::error::ApiError;
+use super::error::{ApiError, PageError};
 use super::nav::{self, Nav};
 use super::views::{WorkspaceView, render};
 use crate::acd::Presence;
@@ -33,12 +33,17 @@ fn workitem_id(raw: &str) -> Result<WorkitemId, ApiError> {
 }
 
 #[tracing::instrument(skip_all, fields(agent = %user.user.id))]
-pub async fn workspace_get(user: AgentUser) -> Response {
-    render(&WorkspaceView {
+pub async fn workspace_get(
+    State(state): State<AppState>,
+    user: AgentUser,
+) -> Result<Response, PageError> {
+    let away = state.store.read(store::away_reasons).await?;
+    Ok(render(&WorkspaceView {
         nav: Nav::new(&user, nav::WORKSPACE, "Workspace"),
         csrf: user.csrf().to_owned(),
         user: user.0.user,
-    })
+        away,
+    }))
 }
 
 #[tracing::instrument(skip_all)]
