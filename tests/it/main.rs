@@ -32,6 +32,7 @@ mod browser_supervisor;
 mod browser_survey;
 mod browser_workitem_list;
 mod browser_workspace_tools;
+mod browser_wrap_up;
 mod campaign_list;
 mod campaign_run_page;
 mod common;
