@@ -833,6 +833,26 @@ impl TestServer {
             .expect("away reasons");
     }
 
+    /// A new agent of `queue`, logged in with their stream open and Available.
+    pub async fn agent_on_duty(&self, username: &str, queue: QueueId) -> (Client, Events) {
+        self.add_agent(username, &[queue], None).await;
+        let client = self.login(username).await;
+        let events = client.events().await;
+        client.available().await;
+        (client, events)
+    }
+
+    /// A workitem as stored now.
+    pub async fn stored_workitem(&self, id: u64) -> parley::domain::Workitem {
+        let id = parley::domain::WorkitemId(id);
+        self.state
+            .store
+            .read(move |txn| parley::store::workitem(txn, id))
+            .await
+            .expect("read workitem")
+            .expect("workitem")
+    }
+
     /// `customer` texts `body` to our number and `agent` (Available, with `events` open)
     /// accepts it: the workitem's id.
     pub async fn accepted_text(

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use parley::domain::{QueueId, Role, WorkitemId};
+use parley::domain::{QueueId, Role};
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -110,11 +110,8 @@ async fn a_required_code_is_asked_for_checked_stored_shown_and_searchable() {
     server
         .set_wrap_up(queue, &["Resolved", "Sale", "Follow-up needed"], true)
         .await;
-    server.add_agent("alice", &[queue], None).await;
     server.add_user("boss", Role::Supervisor).await;
-    let alice = server.login("alice").await;
-    let mut events = alice.events().await;
-    alice.available().await;
+    let (alice, mut events) = server.agent_on_duty("alice", queue).await;
     let w = server
         .accepted_text(&alice, &mut events, "+14155550150", "I want the blue kayak")
         .await;
@@ -161,24 +158,12 @@ async fn a_required_code_is_asked_for_checked_stored_shown_and_searchable() {
         "{text}"
     );
     // Still hers and open after the refusals.
-    let open = server
-        .state
-        .store
-        .read(move |txn| parley::store::workitem(txn, WorkitemId(w)))
-        .await
-        .unwrap()
-        .unwrap();
+    let open = server.stored_workitem(w).await;
     assert!(open.state.is_open());
 
     // Any case of a listed code is taken, in the list's spelling.
     alice.post_ok(&path, json!({"wrap_up": "sale"})).await;
-    let done = server
-        .state
-        .store
-        .read(move |txn| parley::store::workitem(txn, WorkitemId(w)))
-        .await
-        .unwrap()
-        .unwrap();
+    let done = server.stored_workitem(w).await;
     assert_eq!(done.wrap_up.as_deref(), Some("Sale"));
 
     let tab = |name: &str| format!("/workspace/workitems/{w}/tabs/{name}");
@@ -231,10 +216,7 @@ async fn a_required_code_is_asked_for_checked_stored_shown_and_searchable() {
 async fn without_codes_terminate_needs_no_body_and_takes_no_code() {
     let server = TestServer::start().await;
     let queue = server.default_queue().await;
-    server.add_agent("alice", &[queue], None).await;
-    let alice = server.login("alice").await;
-    let mut events = alice.events().await;
-    alice.available().await;
+    let (alice, mut events) = server.agent_on_duty("alice", queue).await;
 
     let w = server
         .accepted_text(&alice, &mut events, "+14155550151", "hello")
