@@ -213,6 +213,31 @@ mod tests {
     }
 
     #[test]
+    fn terminations_stored_before_wrap_up_codes_read_without_one() {
+        let old =
+            r#"{"id":5,"workitem":2,"at":"2026-01-01T00:00:00Z","kind":"terminated","agent":3}"#;
+        let e: Event = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            e.kind,
+            EventKind::Terminated {
+                agent: Some(UserId(3)),
+                wrap_up: None
+            }
+        );
+        // Without a code nothing new is written, so older builds read newer events too.
+        assert_eq!(serde_json::to_string(&e).unwrap(), old);
+        let coded = Event {
+            kind: EventKind::Terminated {
+                agent: Some(UserId(3)),
+                wrap_up: Some("Sale".into()),
+            },
+            ..e
+        };
+        let back: Event = serde_json::from_str(&serde_json::to_string(&coded).unwrap()).unwrap();
+        assert_eq!(back, coded);
+    }
+
+    #[test]
     fn messages_stored_before_segment_counts_read_as_unknown() {
         let old = r#"{"id":1,"workitem":2,"direction":"in","body":"hi","at":"2026-01-01T00:00:00Z",
             "agent":null,"status":"received","provider_id":null}"#;
