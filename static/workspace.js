@@ -405,7 +405,8 @@
     const id = state.current;
     if (!id) return;
     try {
-      await api("POST", "/api/workitems/" + id + "/terminate");
+      // wrap_up.js asks for the queue's wrap-up code first, when it has codes.
+      if (!(await window.ParleyWrapUp.terminate(id))) return;
       list.remove(id);
       closeDialog();
     } catch (e) {
@@ -413,17 +414,17 @@
     }
   });
 
-  // ---- presence ----
+  // ---- presence (the away reason control is away_reasons.js's) ----
+  const awayReason = window.ParleyAwayReason;
   function showPresence(view) {
     $("presence").value = view.presence;
     $("available-hint").hidden = view.presence === "available";
-    $("away-reason").hidden = view.presence !== "away";
-    if (view.presence === "away") $("away-reason").value = view.away_reason || "";
+    awayReason.show(view.presence === "away", view.away_reason);
   }
 
   async function setPresence() {
     const presence = $("presence").value;
-    const reason = presence === "away" ? $("away-reason").value : null;
+    const reason = presence === "away" ? awayReason.value() : null;
     try {
       const res = await api("POST", "/api/presence", { presence, reason });
       showPresence(res.view);
@@ -432,7 +433,7 @@
     }
   }
   $("presence").addEventListener("change", setPresence);
-  $("away-reason").addEventListener("change", setPresence);
+  awayReason.onChange(setPresence);
 
   // ---- live stream ----
   function connect() {

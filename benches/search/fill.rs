@@ -392,7 +392,15 @@ fn write_batch(
             parley::store::add_note(txn, note)?;
         }
         let agent = if accepted { Some(*agent) } else { None };
-        parley::store::route_step(txn, id, c.terminated_at, EventKind::Terminated { agent })?;
+        parley::store::route_step(
+            txn,
+            id,
+            c.terminated_at,
+            EventKind::Terminated {
+                agent,
+                wrap_up: None,
+            },
+        )?;
     }
     // A store that grew with Parley running holds no change log for its history: the
     // indexer prunes it as it goes (and the index is rebuilt from the records anyway).

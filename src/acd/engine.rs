@@ -286,6 +286,7 @@ impl Engine {
         &mut self,
         agent: UserId,
         workitem: WorkitemId,
+        wrap_up: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Effect>, AcdError> {
         match self.items.get(&workitem).map(|i| i.phase) {
@@ -298,7 +299,11 @@ impl Engine {
             a.active.remove(&workitem);
             a.idle_since = now;
         }
-        let mut effects = vec![Effect::Terminated { agent, workitem }];
+        let mut effects = vec![Effect::Terminated {
+            agent,
+            workitem,
+            wrap_up,
+        }];
         effects.extend(self.route(now));
         Ok(effects)
     }

@@ -67,7 +67,7 @@ fn capacity_is_respected() {
     assert_eq!(offers(&e.enqueue(item(2, 0, 2), t(2))).len(), 1);
     assert!(offers(&e.enqueue(item(3, 0, 3), t(3))).is_empty());
     e.accept(A, WorkitemId(1), t(4)).unwrap();
-    let done = e.terminate(A, WorkitemId(1), t(5)).unwrap();
+    let done = e.terminate(A, WorkitemId(1), None, t(5)).unwrap();
     assert_eq!(offers(&done), vec![(A, 3)]);
 }
 
@@ -184,10 +184,16 @@ fn terminate_needs_the_owner() {
     ready(&mut e, A, 0);
     ready(&mut e, B, 1);
     e.enqueue(item(1, 0, 2), t(2));
-    assert_eq!(e.terminate(A, WorkitemId(1), t(3)), Err(AcdError::NotYours));
+    assert_eq!(
+        e.terminate(A, WorkitemId(1), None, t(3)),
+        Err(AcdError::NotYours)
+    );
     e.accept(A, WorkitemId(1), t(3)).unwrap();
-    assert_eq!(e.terminate(B, WorkitemId(1), t(4)), Err(AcdError::NotYours));
-    assert!(e.terminate(A, WorkitemId(1), t(4)).is_ok());
+    assert_eq!(
+        e.terminate(B, WorkitemId(1), None, t(4)),
+        Err(AcdError::NotYours)
+    );
+    assert!(e.terminate(A, WorkitemId(1), None, t(4)).is_ok());
     assert_eq!(e.phase(WorkitemId(1)), None);
 }
 
@@ -426,5 +432,5 @@ fn a_supervisor_takes_over_whatever_their_capacity() {
         e.take_over(WorkitemId(1), sup, "Sam".into(), t(5)),
         Err(AcdError::AlreadyTheirs)
     );
-    e.terminate(sup, WorkitemId(1), t(6)).unwrap();
+    e.terminate(sup, WorkitemId(1), None, t(6)).unwrap();
 }

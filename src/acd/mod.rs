@@ -79,6 +79,7 @@ pub(crate) enum Command {
     Terminate {
         agent: UserId,
         workitem: WorkitemId,
+        wrap_up: Option<String>,
         reply: oneshot::Sender<Result<(), AcdCallError>>,
     },
     Transfer {
@@ -214,11 +215,18 @@ impl Acd {
         .await?
     }
 
-    /// Ends a workitem; answers once the termination is durable.
-    pub async fn terminate(&self, agent: UserId, workitem: WorkitemId) -> Result<(), AcdCallError> {
+    /// Ends a workitem with its wrap-up code (already checked against its queue); answers once
+    /// the termination is durable.
+    pub async fn terminate(
+        &self,
+        agent: UserId,
+        workitem: WorkitemId,
+        wrap_up: Option<String>,
+    ) -> Result<(), AcdCallError> {
         self.ask(|reply| Command::Terminate {
             agent,
             workitem,
+            wrap_up,
             reply,
         })
         .await?

@@ -288,8 +288,9 @@ impl AcdTask {
             Command::Terminate {
                 agent,
                 workitem,
+                wrap_up,
                 reply,
-            } => match self.engine.terminate(agent, workitem, now) {
+            } => match self.engine.terminate(agent, workitem, wrap_up, now) {
                 Ok(fx) => {
                     let durable = self.apply(fx);
                     self.cards.remove(&workitem);
@@ -412,10 +413,18 @@ impl AcdTask {
                             .push_agent(agent, AgentPush::Assigned { workitem: card });
                     }
                 }
-                Effect::Terminated { agent, workitem } => {
-                    durable.extend(
-                        self.persist(workitem, EventKind::Terminated { agent: Some(agent) }),
-                    );
+                Effect::Terminated {
+                    agent,
+                    workitem,
+                    wrap_up,
+                } => {
+                    durable.extend(self.persist(
+                        workitem,
+                        EventKind::Terminated {
+                            agent: Some(agent),
+                            wrap_up,
+                        },
+                    ));
                     self.hub
                         .push_agent(agent, AgentPush::Terminated { workitem });
                 }

@@ -44,6 +44,7 @@ pub enum Effect {
     Terminated {
         agent: UserId,
         workitem: WorkitemId,
+        wrap_up: Option<String>,
     },
     /// An active workitem taken from its agent and put back in line, with why.
     Returned {

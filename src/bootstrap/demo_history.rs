@@ -14,12 +14,14 @@ enum Line {
 }
 use Line::{Agent, Customer};
 
-/// One past conversation: how long ago it started, its lines, and an optional note.
+/// One past conversation: how long ago it started, its lines, an optional note, and the
+/// wrap-up code it ended with (one of the demo queue's, or none).
 struct Past {
     customer: &'static str,
     days_ago: i64,
     lines: &'static [Line],
     note: Option<&'static str>,
+    wrap_up: Option<&'static str>,
 }
 
 const PAST: &[Past] = &[
@@ -34,6 +36,7 @@ const PAST: &[Past] = &[
             Customer("Great, thank you!"),
         ],
         note: Some("Prefers texts over calls. Carrier claim opened for order 58213."),
+        wrap_up: Some("Follow-up needed"),
     },
     Past {
         customer: super::DEMO_CUSTOMER,
@@ -45,6 +48,7 @@ const PAST: &[Past] = &[
             Agent("Done, the courier has the new address."),
         ],
         note: None,
+        wrap_up: Some("Resolved"),
     },
     Past {
         customer: super::DEMO_CUSTOMER,
@@ -54,6 +58,7 @@ const PAST: &[Past] = &[
             Agent("We do! Shipping to Canada takes 5 to 7 business days."),
         ],
         note: None,
+        wrap_up: Some("Sale"),
     },
     Past {
         customer: "+14155550142",
@@ -65,6 +70,7 @@ const PAST: &[Past] = &[
             Agent("Usually 3 to 5 business days, depending on your bank."),
         ],
         note: Some("Duplicate subscription charge refunded."),
+        wrap_up: Some("Resolved"),
     },
     Past {
         customer: "+14155550142",
@@ -75,6 +81,7 @@ const PAST: &[Past] = &[
             Customer("Found it, I'm in. Thanks"),
         ],
         note: None,
+        wrap_up: Some("Resolved"),
     },
     Past {
         customer: "+14155550177",
@@ -86,6 +93,7 @@ const PAST: &[Past] = &[
             Agent("Booked: Wednesday at 14:30. See you then!"),
         ],
         note: None,
+        wrap_up: Some("Resolved"),
     },
     Past {
         customer: "+14155550177",
@@ -95,6 +103,7 @@ const PAST: &[Past] = &[
             Agent("Yes, the warranty runs for two years from purchase."),
         ],
         note: None,
+        wrap_up: None,
     },
 ];
 
@@ -178,7 +187,10 @@ fn record(
             txn,
             w,
             at + Duration::minutes(1),
-            EventKind::Terminated { agent: Some(agent) },
+            EventKind::Terminated {
+                agent: Some(agent),
+                wrap_up: past.wrap_up.map(str::to_owned),
+            },
         )?;
     }
     Ok(())

@@ -9,8 +9,8 @@ use chrono::Utc;
 use redb::ReadableTable;
 
 use crate::domain::{
-    AgentSettings, Audience, Campaign, CampaignId, CampaignKind, E164, Question, QuestionKind,
-    QueueId, Role, Survey, User,
+    AgentSettings, Audience, AwayReasons, Campaign, CampaignId, CampaignKind, E164, Question,
+    QuestionKind, QueueId, Role, Survey, User, WrapUp,
 };
 use crate::store::{self, NewCampaign, NewUser, Store, StoreError};
 
@@ -135,6 +135,7 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
     if !demo {
         return Ok(logins);
     }
+    demo_choices(store, queue).await?;
     let mut agents = Vec::new();
     for (username, name) in [("alice", "Alice Martin"), ("bob", "Bob Chen")] {
         let password = crate::passwords::random_password();
@@ -338,6 +339,31 @@ fn demo_tools(txn: &redb::WriteTransaction, campaign: CampaignId) -> Result<(), 
     };
     store::put_survey(txn, &survey)?;
     store::set_campaign_survey(txn, campaign, Some(survey.id))?;
+    Ok(())
+}
+
+/// The demo queue's wrap-up codes (required, so Terminate asks for one) and the away reasons
+/// agents pick from (with Other).
+async fn demo_choices(store: &Store, queue: QueueId) -> Result<(), BootstrapError> {
+    let labels = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let wrap_up = WrapUp {
+        codes: labels(&["Resolved", "Follow-up needed", "Sale", "No answer"]),
+        required: true,
+    };
+    let away = AwayReasons {
+        reasons: labels(&["Break", "Lunch", "Training", "Meeting"]),
+        allow_other: true,
+    };
+    let q = store.read(move |txn| store::queue(txn, queue)).await?;
+    store
+        .write(move |txn| {
+            if let Some(q) = q {
+                let (priority, timeout, sla) = (q.priority, q.offer_timeout_secs, q.sla_secs);
+                store::save_queue(txn, Some(q.id), &q.name, priority, timeout, sla, wrap_up)?;
+            }
+            store::put_away_reasons(txn, &away)
+        })
+        .await?;
     Ok(())
 }
 

@@ -3,12 +3,14 @@
 mod activity;
 mod aside;
 mod audit;
+mod away;
 mod campaign_run;
 mod consent;
 mod contact;
 pub mod contact_form;
 mod csv;
 mod ids;
+mod labels;
 mod lead;
 pub mod login_throttle;
 mod note;
@@ -22,10 +24,12 @@ pub mod sending_hours;
 pub mod survey;
 mod user;
 mod workitem;
+mod wrap_up;
 
 pub use activity::{Activity, MessageMark};
 pub use aside::{Aside, AsideKind, MAX_ASIDE_CHARS, clean_aside, transfer_text, whisper_text};
 pub use audit::{AuditEntry, AuditKind};
+pub use away::{AwayReasons, MAX_AWAY_REASONS, MAX_LISTED_REASON_CHARS, MAX_REASON_CHARS};
 pub use campaign_run::{
     CampaignRun, LeadOutcome, LeadProgress, MinuteCounts, RunAction, RunState, RunStats, SkipReason,
 };
@@ -57,3 +61,4 @@ pub use user::{
 pub use workitem::{
     DeliveryStatus, Direction, Event, EventKind, Message, Workitem, WorkitemState, preview,
 };
+pub use wrap_up::{MAX_WRAP_UP_CODE_CHARS, MAX_WRAP_UP_CODES, WrapUp, WrapUpError};

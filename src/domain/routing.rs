@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CampaignId, E164, PredictiveSettings, QueueId, SendingHours, SurveyId};
+use super::{CampaignId, E164, PredictiveSettings, QueueId, SendingHours, SurveyId, WrapUp};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Queue {
@@ -17,6 +17,9 @@ pub struct Queue {
     /// writing. The wallboard marks waits past it.
     #[serde(default = "default_sla_secs")]
     pub sla_secs: u64,
+    /// The codes an agent picks from when ending one of its workitems.
+    #[serde(default)]
+    pub wrap_up: WrapUp,
 }
 
 /// A new queue's service level, in seconds.

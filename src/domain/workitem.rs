@@ -47,6 +47,9 @@ pub struct Workitem {
     /// Started by an agent's outbound SMS rather than by the customer.
     #[serde(default)]
     pub outbound: bool,
+    /// The wrap-up code its agent ended it with, in its queue's spelling.
+    #[serde(default)]
+    pub wrap_up: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,6 +154,9 @@ pub enum EventKind {
     },
     Terminated {
         agent: Option<UserId>,
+        /// The wrap-up code chosen, when the queue has codes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wrap_up: Option<String>,
     },
     /// An agent started the conversation with an outbound SMS.
     Started {
@@ -227,6 +233,31 @@ mod tests {
         assert!(p.ends_with('…') && p.chars().count() <= 81, "{p}");
         let emoji = "😀".repeat(100);
         assert_eq!(preview(&emoji).chars().count(), 81);
+    }
+
+    #[test]
+    fn terminations_stored_before_wrap_up_codes_read_without_one() {
+        let old =
+            r#"{"id":5,"workitem":2,"at":"2026-01-01T00:00:00Z","kind":"terminated","agent":3}"#;
+        let e: Event = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            e.kind,
+            EventKind::Terminated {
+                agent: Some(UserId(3)),
+                wrap_up: None
+            }
+        );
+        // Without a code nothing new is written, so older builds read newer events too.
+        assert_eq!(serde_json::to_string(&e).unwrap(), old);
+        let coded = Event {
+            kind: EventKind::Terminated {
+                agent: Some(UserId(3)),
+                wrap_up: Some("Sale".into()),
+            },
+            ..e
+        };
+        let back: Event = serde_json::from_str(&serde_json::to_string(&coded).unwrap()).unwrap();
+        assert_eq!(back, coded);
     }
 
     #[test]

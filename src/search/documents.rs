@@ -28,6 +28,8 @@ pub struct IndexDoc {
     pub campaign: u64,
     pub agent: u64,
     pub direction: u64,
+    /// The workitem's wrap-up code.
+    pub wrap_up: Option<String>,
     pub text: String,
 }
 
@@ -48,6 +50,9 @@ impl IndexDoc {
         d.add_u64(f.campaign, self.campaign);
         d.add_u64(f.agent, self.agent);
         d.add_u64(f.direction, self.direction);
+        if let Some(code) = &self.wrap_up {
+            d.add_text(f.wrap_up, wrap_up_term(code));
+        }
         d.add_text(f.text, &self.text);
         d
     }
@@ -71,14 +76,20 @@ pub fn key_term(key: &str, f: &Fields) -> Term {
     Term::from_field_text(f.key, key)
 }
 
+/// How a wrap-up code is indexed and looked up: codes differ by more than case.
+pub fn wrap_up_term(code: &str) -> String {
+    code.trim().to_lowercase()
+}
+
 /// The tags a workitem lends to its messages and answers.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Tags {
     contact: u64,
     queue: u64,
     campaign: u64,
     /// The agent who accepted it (0 until someone did).
     agent: u64,
+    wrap_up: Option<String>,
 }
 
 impl Tags {
@@ -91,6 +102,7 @@ impl Tags {
                 Some(_) => w.agent.map(|a| a.0).unwrap_or(0),
                 None => 0,
             },
+            wrap_up: w.wrap_up.clone(),
         }
     }
 }
@@ -119,7 +131,7 @@ const MAX_CACHED_TAGS: usize = 100_000;
 impl TagCache {
     fn get(&mut self, workitem: u64) -> Result<Tags, StoreError> {
         if let Some(t) = self.cached.get(&workitem) {
-            return Ok(*t);
+            return Ok(t.clone());
         }
         let tags = get_json::<Workitem>(&self.workitems, "workitems", workitem)?
             .map(|w| Tags::of(&w))
@@ -127,7 +139,7 @@ impl TagCache {
         if self.cached.len() >= MAX_CACHED_TAGS {
             self.cached.clear();
         }
-        self.cached.insert(workitem, tags);
+        self.cached.insert(workitem, tags.clone());
         Ok(tags)
     }
 
@@ -146,6 +158,7 @@ impl TagCache {
                 Direction::In => DIRECTION_IN,
                 Direction::Out => DIRECTION_OUT,
             },
+            wrap_up: tags.wrap_up,
             text: m.body.clone(),
         })
     }
@@ -165,6 +178,8 @@ impl TagCache {
             campaign: tags.campaign,
             agent: n.author.0,
             direction: 0,
+            // A workitem's notes are not reindexed when it ends, so none carries its code.
+            wrap_up: None,
             text: n.body.clone(),
         })
     }
@@ -181,6 +196,7 @@ impl TagCache {
             campaign: tags.campaign,
             agent: r.updated_by.0,
             direction: 0,
+            wrap_up: tags.wrap_up,
             text: survey_text(r),
         })
     }
@@ -330,6 +346,7 @@ fn contact_doc(c: &Contact) -> IndexDoc {
         campaign: 0,
         agent: 0,
         direction: 0,
+        wrap_up: None,
         text: contact_text(c),
     }
 }

@@ -10,7 +10,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
-use super::documents::{contact_text, survey_text};
+use super::documents::{contact_text, survey_text, wrap_up_term};
 use super::schema::{DIRECTION_IN, DIRECTION_OUT, DocKind};
 use super::{SearchError, SearchIndex};
 use crate::domain::{
@@ -46,6 +46,8 @@ pub struct SearchRequest {
     pub campaign: Option<CampaignId>,
     pub agent: Option<UserId>,
     pub direction: Option<Direction>,
+    /// Only records of workitems ended with this wrap-up code (any case).
+    pub wrap_up: Option<String>,
     /// Only these kinds of record; empty means every kind.
     pub kinds: Vec<DocKind>,
     pub sort: Sort,
@@ -255,6 +257,13 @@ impl SearchIndex {
         }
         if let Some(d) = req.direction {
             clauses.push(term(f.direction, direction_code(d)));
+        }
+        if let Some(code) = &req.wrap_up {
+            let t = Term::from_field_text(f.wrap_up, &wrap_up_term(code));
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(t, IndexRecordOption::Basic)),
+            ));
         }
         if !req.kinds.is_empty() {
             let any: Vec<(Occur, Box<dyn Query>)> = req

@@ -7,7 +7,8 @@ use tantivy::schema::{
 };
 
 /// Bumped when the fields change; an index built with another version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `wrap_up`, the workitem's wrap-up code on its messages and survey answers.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What a document is; stored as a number in `kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -73,6 +74,8 @@ pub struct Fields {
     pub campaign: Field,
     pub agent: Field,
     pub direction: Field,
+    /// The workitem's wrap-up code, lower-cased, as one untokenized term (absent: none).
+    pub wrap_up: Field,
     pub text: Field,
 }
 
@@ -90,6 +93,7 @@ impl Fields {
             campaign: b.add_u64_field("campaign", INDEXED),
             agent: b.add_u64_field("agent", INDEXED),
             direction: b.add_u64_field("direction", INDEXED | STORED),
+            wrap_up: b.add_text_field("wrap_up", STRING),
             // English stemming: "refund" also finds "refunds" and "refunded".
             text: b.add_text_field(
                 "text",
@@ -117,6 +121,7 @@ impl Fields {
             campaign: f("campaign")?,
             agent: f("agent")?,
             direction: f("direction")?,
+            wrap_up: f("wrap_up")?,
             text: f("text")?,
         })
     }

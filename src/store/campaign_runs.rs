@@ -289,6 +289,7 @@ fn queue_one(
         terminated_at: Some(now),
         preview: preview(&one.body),
         outbound: true,
+        wrap_up: None,
     };
     put_json(&mut txn.open_table(WORKITEMS)?, workitem.id.0, &workitem)?;
     txn.open_multimap_table(WORKITEMS_BY_CONTACT)?

@@ -70,9 +70,14 @@ pub fn route_step(
             // Its messages are indexed with the agent who handles it.
             record_change(txn, Change::Workitem(id))?;
         }
-        EventKind::Terminated { .. } => {
+        EventKind::Terminated { wrap_up, .. } => {
             w.state = WorkitemState::Terminated;
             w.terminated_at = Some(at);
+            w.wrap_up = wrap_up.clone();
+            if w.wrap_up.is_some() {
+                // Its messages are found by their wrap-up code.
+                record_change(txn, Change::Workitem(id))?;
+            }
             txn.open_table(OPEN_WORKITEMS)?
                 .remove(open_key(&w.customer, &w.our_number).as_str())?;
         }

@@ -64,3 +64,39 @@ fn customer_messages_are_events_in_order_and_never_twice() {
     assert_eq!(events[1].id, None, "read from the message, not stored");
     assert!(events.windows(2).all(|p| p[0].at <= p[1].at));
 }
+
+#[test]
+fn a_termination_stores_its_wrap_up_code_and_has_the_messages_reindexed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::create(dir.path().join("t.redb")).unwrap();
+    super::super::init(&db).unwrap();
+    let (coded, _) = text(&db, "hello", t0());
+    let step = |w: WorkitemId, kind: EventKind| {
+        let seq = || super::super::last_change_seq(&db.begin_read().unwrap()).unwrap();
+        let before = seq();
+        let txn = db.begin_write().unwrap();
+        let stepped = route_step(&txn, w, t0(), kind).unwrap().unwrap();
+        txn.commit().unwrap();
+        (stepped, seq() > before)
+    };
+    let agent = Some(UserId(7));
+    let (w, reindexed) = step(
+        coded,
+        EventKind::Terminated {
+            agent,
+            wrap_up: Some("Sale".into()),
+        },
+    );
+    assert_eq!((w.wrap_up.as_deref(), reindexed), (Some("Sale"), true));
+    // Without a code nothing searchable changed.
+    let (plain, _) = text(&db, "hi", t0() + Duration::seconds(1));
+    assert_ne!(plain, coded);
+    let (w, reindexed) = step(
+        plain,
+        EventKind::Terminated {
+            agent,
+            wrap_up: None,
+        },
+    );
+    assert_eq!((w.wrap_up, reindexed), (None, false));
+}

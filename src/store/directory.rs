@@ -150,6 +150,7 @@ pub fn insert_queue(
         priority,
         offer_timeout_secs,
         sla_secs: crate::domain::DEFAULT_SLA_SECS,
+        wrap_up: Default::default(),
     };
     put_json(&mut txn.open_table(QUEUES)?, queue.id.0, &queue)?;
     Ok(queue)

@@ -63,7 +63,16 @@ impl Fixture {
     fn terminate(&self, w: WorkitemId, at: DateTime<Utc>) {
         self.write(|txn| {
             route_step(txn, w, at, EventKind::Accepted { agent: ALICE }).unwrap();
-            route_step(txn, w, at, EventKind::Terminated { agent: Some(ALICE) }).unwrap();
+            route_step(
+                txn,
+                w,
+                at,
+                EventKind::Terminated {
+                    agent: Some(ALICE),
+                    wrap_up: None,
+                },
+            )
+            .unwrap();
         });
     }
 

@@ -295,6 +295,7 @@ impl<'t> Tables<'t> {
                     terminated_at: closes.then_some(sms.received_at),
                     preview: preview(&sms.body),
                     outbound: false,
+                    wrap_up: None,
                 };
                 put_json(&mut self.workitems, workitem.id.0, &workitem)?;
                 self.workitems_by_contact
@@ -432,6 +433,7 @@ impl<'t> Tables<'t> {
                     priority: 0,
                     offer_timeout_secs: 20,
                     sla_secs: crate::domain::DEFAULT_SLA_SECS,
+                    wrap_up: Default::default(),
                 },
             },
         };

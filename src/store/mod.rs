@@ -28,6 +28,7 @@ mod queues;
 mod replay_tests;
 mod response_templates;
 mod sessions;
+mod settings;
 mod surveys;
 mod tables;
 mod txn;
@@ -89,6 +90,7 @@ pub use response_templates::{
 pub use sessions::{
     Session, any_session, delete_session, delete_sessions_of, expire_sessions, put_session, session,
 };
+pub use settings::{away_reasons, put_away_reasons};
 pub use surveys::{
     SavedResponse, all_surveys, campaign_survey, next_survey_id, put_survey, save_survey_response,
     set_campaign_survey, survey, survey_response,
@@ -99,8 +101,8 @@ pub use tables::{
     CONSENT, CONSENT_BY_PHONE, CONSENT_LEDGER, CONTACTS, CONTACTS_BY_PHONE, EVENTS,
     EVENTS_BY_WORKITEM, LEAD_PROGRESS, LEADS, LEADS_BY_NUMBER, MESSAGES, MESSAGES_BY_WORKITEM,
     META, NOTES, NOTES_BY_CONTACT, OPEN_WORKITEMS, OUTBOX, PROVIDER_IDS, PROVIDER_IDS_V1, QUEUES,
-    RESPONSE_TEMPLATES, SESSIONS, SURVEY_RESPONSES, SURVEYS, USER_PREFS, USERS, USERS_BY_NAME,
-    WORKITEMS, WORKITEMS_BY_CONTACT,
+    RESPONSE_TEMPLATES, SESSIONS, SETTINGS, SURVEY_RESPONSES, SURVEYS, USER_PREFS, USERS,
+    USERS_BY_NAME, WORKITEMS, WORKITEMS_BY_CONTACT,
 };
 pub use txn::Txn;
 pub use writer::{BatchStats, Pending, SLOW_SYNC};
@@ -338,6 +340,7 @@ fn init(db: &Database) -> Result<(), StoreError> {
         txn.open_table(LEAD_PROGRESS)?;
         txn.open_table(CAMPAIGN_MESSAGES)?;
         txn.open_table(AUDIT_LOG)?;
+        txn.open_table(SETTINGS)?;
     }
     txn.commit()?;
     Ok(())

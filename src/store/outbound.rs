@@ -104,6 +104,7 @@ fn new_workitem(
         terminated_at: None,
         preview: preview(body),
         outbound: true,
+        wrap_up: None,
     };
     put_json(&mut txn.open_table(WORKITEMS)?, workitem.id.0, &workitem)?;
     txn.open_table(OPEN_WORKITEMS)?.insert(

@@ -5,7 +5,7 @@ use redb::{ReadableTable, WriteTransaction};
 use super::codec::{decode, put_json};
 use super::directory::insert_queue;
 use super::{QUEUES, StoreError};
-use crate::domain::{Queue, QueueId};
+use crate::domain::{Queue, QueueId, WrapUp};
 
 /// Outcome of saving a queue.
 pub enum SavedQueue {
@@ -25,6 +25,7 @@ pub fn save_queue(
     priority: i32,
     offer_timeout_secs: u64,
     sla_secs: u64,
+    wrap_up: WrapUp,
 ) -> Result<SavedQueue, StoreError> {
     let mut exists = false;
     {
@@ -50,6 +51,7 @@ pub fn save_queue(
         name: name.to_owned(),
         priority,
         offer_timeout_secs,
+        wrap_up,
     };
     put_json(&mut txn.open_table(QUEUES)?, id.0, &queue)?;
     Ok(SavedQueue::Saved(queue))

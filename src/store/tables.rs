@@ -86,3 +86,5 @@ pub const LEAD_PROGRESS: TableDefinition<u64, &[u8]> = TableDefinition::new("lea
 pub const CAMPAIGN_MESSAGES: TableDefinition<u64, u64> = TableDefinition::new("campaign_messages");
 /// Sequence → one audit entry (who did what security-relevant act); appended, never changed.
 pub const AUDIT_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log");
+/// Site-wide settings an admin edits, by name (`"away_reasons"`) → JSON (see `settings.rs`).
+pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");

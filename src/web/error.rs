@@ -15,6 +15,8 @@ use crate::store::StoreError;
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// The request field the message is about, answered as `"field"`.
+    pub field: Option<&'static str>,
 }
 
 impl ApiError {
@@ -22,6 +24,16 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            field: None,
+        }
+    }
+
+    /// 422: the request was understood but `field`'s value cannot be taken; the answer names
+    /// the field so a client can point at it.
+    pub fn invalid_field(field: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            field: Some(field),
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
         }
     }
 
@@ -44,7 +56,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self.message }))).into_response()
+        let body = match self.field {
+            Some(field) => json!({ "error": self.message, "field": field }),
+            None => json!({ "error": self.message }),
+        };
+        (self.status, Json(body)).into_response()
     }
 }
 

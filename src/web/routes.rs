@@ -224,6 +224,11 @@ fn routes(state: &AppState) -> (Routes, Routes) {
             "/admin/campaigns/{id}/run/live",
             admin::campaign_run::campaign_run_live_get,
         )
+        .get("/admin/away-reasons", admin::away_reasons::away_reasons_get)
+        .post(
+            "/admin/away-reasons",
+            admin::away_reasons::away_reasons_post,
+        )
         .get("/admin/classes", admin::classes::classes_get)
         .post("/admin/classes", admin::classes::classes_post)
         .post("/admin/classes/{id}", admin::classes::class_post)

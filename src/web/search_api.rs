@@ -34,6 +34,8 @@ pub struct SearchParams {
     pub direction: Option<String>,
     /// `message`, `note`, `survey` or `contact`.
     pub kind: Option<String>,
+    /// A wrap-up code (any case): records of workitems ended with it.
+    pub wrap_up: Option<String>,
     /// `relevance` (default) or `newest`.
     pub sort: Option<String>,
     pub page: Option<String>,
@@ -80,6 +82,7 @@ impl SearchParams {
                     return Err(format!("direction must be in or out, not \"{other}\"."));
                 }
             },
+            wrap_up: given(&self.wrap_up).map(str::to_owned),
             kinds: match given(&self.kind) {
                 None => Vec::new(),
                 Some(k) => vec![kind(k)?],

@@ -14,7 +14,7 @@ use super::auth::{SessionInfo, SupervisorUser};
 use super::error::PageError;
 use super::search_api::SearchParams;
 use super::tabs::info::Stamp;
-use crate::domain::{Direction, MessageId, NoteId, Permission, UserId};
+use crate::domain::{Direction, MessageId, NoteId, Permission, Queue, UserId};
 use crate::search::{DocKind, Hit, MAX_RESULT_DEPTH, SearchError, SearchPage, SearchRequest};
 use crate::state::AppState;
 use crate::store;
@@ -67,6 +67,8 @@ pub struct SearchView {
     pub agents: Vec<Choice>,
     pub directions: Vec<Choice>,
     pub kinds: Vec<Choice>,
+    /// Every queue's wrap-up codes (empty: the filter is not shown).
+    pub wrap_ups: Vec<Choice>,
     pub sorts: Vec<Choice>,
     /// Kept as hidden fields when a link set them (the form has no control for them).
     pub hidden: Vec<(&'static str, String)>,
@@ -111,6 +113,7 @@ fn page_url(p: &SearchParams, page: usize) -> String {
         ("agent", p.agent.as_ref()),
         ("direction", p.direction.as_ref()),
         ("kind", p.kind.as_ref()),
+        ("wrap_up", p.wrap_up.as_ref()),
         ("sort", p.sort.as_ref()),
         ("contact", p.contact.as_ref()),
         ("per_page", p.per_page.as_ref()),
@@ -200,6 +203,7 @@ pub async fn search_page_get(
             },
         }
     }
+    let wrap_ups = wrap_up_choices(&queues, &params.wrap_up);
     let mut sorted_queues: Vec<_> = queues.into_iter().map(|q| (q.id.0, q.name)).collect();
     sorted_queues.sort_by_key(|(_, name)| name.to_lowercase());
     let mut sorted_campaigns: Vec<_> = campaigns.into_iter().map(|c| (c.id.0, c.name)).collect();
@@ -242,6 +246,7 @@ pub async fn search_page_get(
                 ("contact", "Contacts"),
             ]),
         ),
+        wrap_ups,
         sorts: {
             // Relevance is the default, so it stands in for "nothing chosen".
             let mut s = choices(
@@ -267,6 +272,41 @@ pub async fn search_page_get(
         StatusCode::OK
     };
     Ok((status, super::views::render(&view)).into_response())
+}
+
+/// The wrap-up filter's options: every queue's codes once (case aside), sorted; a typed code
+/// no queue has (any more) stays chosen. Empty when no queue has codes.
+fn wrap_up_choices(queues: &[Queue], typed: &Option<String>) -> Vec<Choice> {
+    let mut codes: Vec<String> = Vec::new();
+    for code in queues.iter().flat_map(|q| &q.wrap_up.codes) {
+        if !codes
+            .iter()
+            .any(|c| c.to_lowercase() == code.to_lowercase())
+        {
+            codes.push(code.clone());
+        }
+    }
+    let typed_code = typed.as_deref().map(str::trim).unwrap_or("");
+    if !typed_code.is_empty()
+        && !codes
+            .iter()
+            .any(|c| c.to_lowercase() == typed_code.to_lowercase())
+    {
+        codes.push(typed_code.to_owned());
+    }
+    if codes.is_empty() {
+        return Vec::new();
+    }
+    codes.sort_by_key(|c| c.to_lowercase());
+    let mut out = choices(
+        "Any wrap-up",
+        &None,
+        codes.into_iter().map(|c| (c.clone(), c)).collect(),
+    );
+    for c in &mut out {
+        c.selected = c.value.to_lowercase() == typed_code.to_lowercase();
+    }
+    out
 }
 
 /// Who each hit is about and where it leads, read from the store in one snapshot.

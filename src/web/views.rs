@@ -43,6 +43,8 @@ pub struct WorkspaceView {
     pub nav: super::nav::Nav,
     pub csrf: String,
     pub user: User,
+    /// The reasons the away control offers.
+    pub away: crate::domain::AwayReasons,
 }
 
 #[derive(Template)]

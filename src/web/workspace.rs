@@ -1,6 +1,7 @@
 //! The agent workspace: the page, and the JSON calls its script makes.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -8,18 +9,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::auth::AgentUser;
-use super::error::ApiError;
+use super::error::{ApiError, PageError};
 use super::nav::{self, Nav};
 use super::views::{WorkspaceView, render};
 use crate::acd::Presence;
-use crate::domain::{Activity, Aside, Message, Permission, Role, Workitem, WorkitemId};
+use crate::domain::{
+    Activity, Aside, Message, Permission, Role, Workitem, WorkitemId, WorkitemState, WrapUp,
+};
 use crate::live::AgentPush;
 use crate::sms::outbound;
 use crate::state::AppState;
 use crate::store;
-
-/// Longest away reason accepted, in characters.
-pub const MAX_REASON_CHARS: usize = 100;
 
 /// A JSON request body, or 400 saying what is wrong with it.
 pub fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
@@ -33,12 +33,17 @@ pub fn workitem_id(raw: &str) -> Result<WorkitemId, ApiError> {
 }
 
 #[tracing::instrument(skip_all, fields(agent = %user.user.id))]
-pub async fn workspace_get(user: AgentUser) -> Response {
-    render(&WorkspaceView {
+pub async fn workspace_get(
+    State(state): State<AppState>,
+    user: AgentUser,
+) -> Result<Response, PageError> {
+    let away = state.store.read(store::away_reasons).await?;
+    Ok(render(&WorkspaceView {
         nav: Nav::new(&user, nav::WORKSPACE, "Workspace"),
         csrf: user.csrf().to_owned(),
         user: user.0.user,
-    })
+        away,
+    }))
 }
 
 #[tracing::instrument(skip_all)]
@@ -78,17 +83,10 @@ pub async fn presence_post(
     req: Result<Json<PresenceRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let req = body(req)?;
-    let reason = req
-        .reason
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
-    if let Some(r) = &reason
-        && r.chars().count() > MAX_REASON_CHARS
-    {
-        return Err(ApiError::bad_request(format!(
-            "The away reason is too long (at most {MAX_REASON_CHARS} characters)."
-        )));
-    }
+    let reason = match req.presence {
+        Presence::Away => away_reason(&state, req.reason).await?,
+        _ => None,
+    };
     let view = state
         .acd
         .set_presence(user.user.id, req.presence, reason)
@@ -96,11 +94,25 @@ pub async fn presence_post(
     Ok(Json(json!({ "view": view })))
 }
 
+/// The reason to record for someone going Away, checked against the admin's away reasons
+/// (agents and supervisors alike): 422 naming `reason` when it is not allowed.
+pub async fn away_reason(
+    state: &AppState,
+    typed: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    let reasons = state.store.read(store::away_reasons).await?;
+    reasons
+        .check(typed.as_deref())
+        .map_err(|m| ApiError::invalid_field("reason", m))
+}
+
 #[derive(Serialize)]
 struct WorkitemDetail {
     workitem: Workitem,
     customer_name: String,
     queue_name: String,
+    /// The codes its agent picks from when ending it, and whether one is required.
+    wrap_up: WrapUp,
     messages: Vec<Message>,
     /// The customer's consent (`opted_out`, and a `warning` to show when they did).
     consent: Value,
@@ -128,8 +140,8 @@ pub async fn workitem_get(
             let customer_name = store::contact(txn, workitem.contact)?
                 .map(|c| c.display_name())
                 .unwrap_or_else(|| workitem.customer.to_string());
-            let queue_name = store::queue(txn, workitem.queue)?
-                .map(|q| q.name)
+            let (queue_name, wrap_up) = store::queue(txn, workitem.queue)?
+                .map(|q| (q.name, q.wrap_up))
                 .unwrap_or_default();
             let messages = store::messages_of(txn, id)?;
             let consent = store::consent_of(txn, &workitem.customer)?;
@@ -139,6 +151,7 @@ pub async fn workitem_get(
                 workitem,
                 customer_name,
                 queue_name,
+                wrap_up,
                 messages,
                 consent,
                 asides,
@@ -199,13 +212,51 @@ pub async fn reject_post(
     Ok(Json(json!({ "ok": true })))
 }
 
+/// The optional body of a termination.
+#[derive(Default, Deserialize)]
+pub struct TerminateRequest {
+    #[serde(default)]
+    wrap_up: Option<String>,
+}
+
+/// Ends the agent's workitem. When its queue has wrap-up codes the body names one
+/// (`{"wrap_up": "Sale"}`); a code outside the list, or none where one is required, is 422
+/// naming `wrap_up`. Without codes the body may be empty.
 #[tracing::instrument(skip_all, fields(agent = %user.user.id, workitem = %id))]
 pub async fn terminate_post(
     State(state): State<AppState>,
     user: AgentUser,
     Path(id): Path<String>,
+    raw: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    state.acd.terminate(user.user.id, workitem_id(&id)?).await?;
+    let id = workitem_id(&id)?;
+    let req: TerminateRequest = if raw.iter().all(u8::is_ascii_whitespace) {
+        TerminateRequest::default()
+    } else {
+        serde_json::from_slice(&raw)
+            .map_err(|e| ApiError::bad_request(format!("Invalid request: {e}")))?
+    };
+    let found = state
+        .store
+        .read(move |txn| {
+            let Some(w) = store::workitem(txn, id)? else {
+                return Ok(None);
+            };
+            let wrap_up = store::queue(txn, w.queue)?.map(|q| q.wrap_up);
+            Ok(Some((w, wrap_up.unwrap_or_default())))
+        })
+        .await?;
+    // Only the agent's own active workitem is checked: anyone else is refused by the ACD,
+    // without learning the queue's codes.
+    let wrap_up = match found {
+        Some((w, codes)) if w.agent == Some(user.user.id) && w.state == WorkitemState::Active => {
+            codes
+                .check(req.wrap_up.as_deref())
+                .map_err(|e| ApiError::invalid_field("wrap_up", e.to_string()))?
+        }
+        _ => None,
+    };
+    state.acd.terminate(user.user.id, id, wrap_up).await?;
     Ok(Json(json!({ "ok": true })))
 }
 

@@ -202,13 +202,20 @@ async fn the_demo_steps_4_to_8_work_as_the_readme_says() {
     )
     .await;
 
-    // Step 6: more texts arrive live in the same workitem; Terminate; the next text is a new
-    // workitem, offered again.
+    // Step 6: more texts arrive live in the same workitem; Terminate asks for the Support
+    // queue's wrap-up code (required); the next text is a new workitem, offered again.
     customer_texts(&c, &server, "Order 1234").await;
     to(&c, &workspace).await;
     wait_text(&c, "#messages li.bubble.in .body", "Order 1234").await;
     wait_for(&c, &format!("#item-{first}.current")).await;
     click(&c, "#terminate").await;
+    wait_for(&c, "#wrap-up-dialog[open]").await;
+    wait_for(&c, "#wrap-up-code")
+        .await
+        .select_by_value("Resolved")
+        .await
+        .expect("choose a wrap-up code");
+    click(&c, "#wrap-up-ok").await;
     wait_js(
         &c,
         "the workitem to leave the list",

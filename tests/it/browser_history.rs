@@ -50,7 +50,10 @@ pub(crate) async fn past_conversation(
                 txn,
                 id,
                 at + Duration::minutes(5),
-                EventKind::Terminated { agent: Some(agent) },
+                EventKind::Terminated {
+                    agent: Some(agent),
+                    wrap_up: None,
+                },
             )?;
             Ok(id)
         })

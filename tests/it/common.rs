@@ -381,6 +381,16 @@ impl Client {
             .unwrap()
     }
 
+    /// A POST with the CSRF header and no body at all (no content type either).
+    pub async fn post_bare(&self, path: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("X-CSRF-Token", &self.csrf)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Posts an HTML form as a page does, with the session's `_csrf` field unless `csrf` is
     /// false; (status, body, Location).
     pub async fn form_post(
@@ -783,4 +793,77 @@ pub fn location(res: &reqwest::Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned()
+}
+
+impl TestServer {
+    /// Gives `queue` these wrap-up codes (and whether one is required), as the admin page
+    /// stores them.
+    pub async fn set_wrap_up(&self, queue: QueueId, codes: &[&str], required: bool) {
+        let wrap_up = parley::domain::WrapUp {
+            codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+            required,
+        };
+        let q = self
+            .state
+            .store
+            .read(move |txn| parley::store::queue(txn, queue))
+            .await
+            .expect("read queue")
+            .expect("queue");
+        self.state
+            .store
+            .write(move |txn| {
+                let (p, t, s) = (q.priority, q.offer_timeout_secs, q.sla_secs);
+                parley::store::save_queue(txn, Some(queue), &q.name, p, t, s, wrap_up)
+            })
+            .await
+            .expect("wrap-up codes");
+    }
+
+    /// Sets the away reasons agents pick from.
+    pub async fn set_away_reasons(&self, reasons: &[&str], allow_other: bool) {
+        let reasons = parley::domain::AwayReasons {
+            reasons: reasons.iter().map(|r| (*r).to_owned()).collect(),
+            allow_other,
+        };
+        self.state
+            .store
+            .write(move |txn| parley::store::put_away_reasons(txn, &reasons))
+            .await
+            .expect("away reasons");
+    }
+
+    /// A new agent of `queue`, logged in with their stream open and Available.
+    pub async fn agent_on_duty(&self, username: &str, queue: QueueId) -> (Client, Events) {
+        self.add_agent(username, &[queue], None).await;
+        let client = self.login(username).await;
+        let events = client.events().await;
+        client.available().await;
+        (client, events)
+    }
+
+    /// A workitem as stored now.
+    pub async fn stored_workitem(&self, id: u64) -> parley::domain::Workitem {
+        let id = parley::domain::WorkitemId(id);
+        self.state
+            .store
+            .read(move |txn| parley::store::workitem(txn, id))
+            .await
+            .expect("read workitem")
+            .expect("workitem")
+    }
+
+    /// `customer` texts `body` to our number and `agent` (Available, with `events` open)
+    /// accepts it: the workitem's id.
+    pub async fn accepted_text(
+        &self,
+        agent: &Client,
+        events: &mut Events,
+        customer: &str,
+        body: &str,
+    ) -> u64 {
+        let sid = format!("SM{}{}", customer.trim_start_matches('+'), body.len());
+        assert_eq!(self.twilio_sms(&sid, customer, body).await.status(), 200);
+        agent.accept_next(events).await
+    }
 }

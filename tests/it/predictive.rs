@@ -504,7 +504,9 @@ async fn a_reply_waits_in_the_linked_inbound_queue_until_an_agent_is_available()
     let replies_queue = match server
         .state
         .store
-        .write(|txn| store::save_queue(txn, None, "Campaign replies", 0, 30, 60))
+        .write(|txn| {
+            store::save_queue(txn, None, "Campaign replies", 0, 30, 60, Default::default())
+        })
         .await
         .unwrap()
     {

@@ -284,7 +284,7 @@ async fn a_supervisor_sets_an_agent_away_or_offline_and_the_agent_sees_it() {
         (json!({"presence": "available"}), 400, "only the agent"),
         (
             json!({"presence": "away", "reason": "r".repeat(101)}),
-            400,
+            422,
             "too long",
         ),
         (json!({"presence": "asleep"}), 400, "Invalid request"),

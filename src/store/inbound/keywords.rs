@@ -78,7 +78,10 @@ impl Tables<'_> {
                 ids,
                 workitem.id,
                 sms.received_at,
-                EventKind::Terminated { agent: None },
+                EventKind::Terminated {
+                    agent: None,
+                    wrap_up: None,
+                },
             )?;
         }
         Ok(KeywordOutcome {

@@ -1,13 +1,15 @@
 //! Administration (admins only): users with their queues, capacity and class of service
 //! (`/admin`), queues (`/admin/queues`), campaigns (`/admin/campaigns`), classes of service
 //! (`/admin/classes`), response templates (`/admin/templates`), surveys (`/admin/surveys`),
-//! API tokens (`/admin/tokens`) and the audit log (`/admin/audit`).
+//! away reasons (`/admin/away-reasons`), API tokens (`/admin/tokens`) and the audit log
+//! (`/admin/audit`).
 //!
 //! Every form here is checked on the server; a refused save answers 422 with the page drawn
 //! again, everything typed kept and the reason next to the field.
 
 pub mod accounts;
 pub mod audit;
+pub mod away_reasons;
 pub mod campaign_run;
 pub mod campaigns;
 pub mod classes;

@@ -1,5 +1,5 @@
-//! Queues (`/admin/queues`): list, create and edit. A saved queue is handed to the ACD at
-//! once, so a new offer timeout applies to the next offer.
+//! Queues (`/admin/queues`): list, create and edit, with their wrap-up codes. A saved queue is
+//! handed to the ACD at once, so a new offer timeout applies to the next offer.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{Notice, redirect_with_notice, validate_name};
-use crate::domain::{Queue, QueueId};
+use crate::domain::{MAX_WRAP_UP_CODE_CHARS, MAX_WRAP_UP_CODES, Queue, QueueId, WrapUp};
 use crate::state::AppState;
 use crate::store::{self, SavedQueue};
 use crate::web::auth::AdminUser;
@@ -28,6 +28,7 @@ pub struct QueueErrors {
     pub priority: Option<String>,
     pub offer_timeout: Option<String>,
     pub sla: Option<String>,
+    pub wrap_up: Option<String>,
 }
 
 impl QueueErrors {
@@ -36,6 +37,7 @@ impl QueueErrors {
             || self.priority.is_some()
             || self.offer_timeout.is_some()
             || self.sla.is_some()
+            || self.wrap_up.is_some()
     }
 }
 
@@ -47,6 +49,9 @@ pub struct QueueForm {
     pub priority: String,
     pub offer_timeout: String,
     pub sla: String,
+    /// Wrap-up codes, one a line.
+    pub wrap_up_codes: String,
+    pub wrap_up_required: bool,
     pub errors: QueueErrors,
 }
 
@@ -58,6 +63,8 @@ impl QueueForm {
             priority: q.priority.to_string(),
             offer_timeout: q.offer_timeout_secs.to_string(),
             sla: q.sla_secs.to_string(),
+            wrap_up_codes: q.wrap_up.text(),
+            wrap_up_required: q.wrap_up.required,
             errors: QueueErrors::default(),
         }
     }
@@ -69,6 +76,8 @@ impl QueueForm {
             priority: "0".into(),
             offer_timeout: default_timeout.to_string(),
             sla: crate::domain::DEFAULT_SLA_SECS.to_string(),
+            wrap_up_codes: String::new(),
+            wrap_up_required: false,
             errors: QueueErrors::default(),
         }
     }
@@ -103,6 +112,8 @@ pub struct QueuesView {
     pub max_timeout: u64,
     pub min_sla: u64,
     pub max_sla: u64,
+    pub max_codes: usize,
+    pub max_code_chars: usize,
 }
 
 /// The page; `typed` replaces the stored queue of the same id (or the new-queue form).
@@ -135,6 +146,8 @@ async fn page(
         max_timeout: *OFFER_TIMEOUT_RANGE.end(),
         min_sla: *SLA_RANGE.start(),
         max_sla: *SLA_RANGE.end(),
+        max_codes: MAX_WRAP_UP_CODES,
+        max_code_chars: MAX_WRAP_UP_CODE_CHARS,
     })
 }
 
@@ -157,6 +170,12 @@ pub struct QueueInput {
     offer_timeout_secs: String,
     #[serde(default)]
     sla_secs: String,
+    /// One code a line.
+    #[serde(default)]
+    wrap_up_codes: String,
+    /// The checkbox: present when ticked.
+    #[serde(default)]
+    wrap_up_required: Option<String>,
 }
 
 /// What a valid form stores.
@@ -165,6 +184,7 @@ struct ValidQueue {
     priority: i32,
     offer_timeout_secs: u64,
     sla_secs: u64,
+    wrap_up: WrapUp,
 }
 
 fn validate(input: &QueueInput) -> Result<ValidQueue, QueueErrors> {
@@ -205,13 +225,19 @@ fn validate(input: &QueueInput) -> Result<ValidQueue, QueueErrors> {
             None
         }
     };
-    match (name, priority, offer_timeout_secs, sla_secs) {
-        (Some(name), Some(priority), Some(offer_timeout_secs), Some(sla_secs)) if !errors.any() => {
+    let wrap_up = WrapUp::parse(&input.wrap_up_codes, input.wrap_up_required.is_some())
+        .map_err(|e| errors.wrap_up = Some(e))
+        .ok();
+    match (name, priority, offer_timeout_secs, sla_secs, wrap_up) {
+        (Some(name), Some(priority), Some(offer_timeout_secs), Some(sla_secs), Some(wrap_up))
+            if !errors.any() =>
+        {
             Ok(ValidQueue {
                 name,
                 priority,
                 offer_timeout_secs,
                 sla_secs,
+                wrap_up,
             })
         }
         _ => Err(errors),
@@ -258,6 +284,7 @@ async fn save(
                         valid.priority,
                         valid.offer_timeout_secs,
                         valid.sla_secs,
+                        valid.wrap_up,
                     )
                 })
                 .await?;
@@ -300,6 +327,7 @@ async fn save(
         &errors.priority,
         &errors.offer_timeout,
         &errors.sla,
+        &errors.wrap_up,
     ]
     .into_iter()
     .flatten()
@@ -312,6 +340,8 @@ async fn save(
         priority: input.priority,
         offer_timeout: input.offer_timeout_secs,
         sla: input.sla_secs,
+        wrap_up_codes: input.wrap_up_codes,
+        wrap_up_required: input.wrap_up_required.is_some(),
         errors,
     };
     let error = Some(format!("The queue was not {what}. {summary}"));

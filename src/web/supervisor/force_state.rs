@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::store;
 use crate::web::auth::SupervisorUser;
 use crate::web::error::ApiError;
-use crate::web::workspace::{MAX_REASON_CHARS, body};
+use crate::web::workspace::{away_reason, body};
 
 #[derive(Deserialize)]
 pub struct ForceRequest {
@@ -36,19 +36,9 @@ pub async fn force_state_post(
         ));
     }
     let reason = match req.presence {
-        Presence::Away => req
-            .reason
-            .map(|r| r.trim().to_owned())
-            .filter(|r| !r.is_empty()),
+        Presence::Away => away_reason(&state, req.reason).await?,
         _ => None,
     };
-    if let Some(r) = &reason
-        && r.chars().count() > MAX_REASON_CHARS
-    {
-        return Err(ApiError::bad_request(format!(
-            "The away reason is too long (at most {MAX_REASON_CHARS} characters)."
-        )));
-    }
     let agent = UserId(id);
     let known = state
         .store

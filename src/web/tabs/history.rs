@@ -300,6 +300,7 @@ fn item_view(
             facts.extend(s.queue);
             facts.extend(s.campaign);
             facts.extend(s.agent);
+            facts.extend(w.wrap_up.as_ref().map(|c| format!("wrap-up: {c}")));
             let messages = match s.messages {
                 1 => "1 message".to_owned(),
                 n => format!("{n} messages"),

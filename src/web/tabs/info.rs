@@ -78,6 +78,8 @@ pub struct InformationTab {
     /// From acceptance to termination (or until now while active).
     pub handle: Option<String>,
     pub agent: String,
+    /// The code its agent ended it with.
+    pub wrap_up: Option<String>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -130,6 +132,7 @@ pub async fn information(
         wait,
         handle,
         agent: agent.unwrap_or_else(|| "—".into()),
+        wrap_up: w.wrap_up.clone(),
     })
 }
 
@@ -194,10 +197,16 @@ pub async fn events_get(
                 Some(a) => format!("Reply by {}", name(a)),
                 None => "Message sent".to_owned(),
             },
-            EventKind::Terminated { agent } => match agent {
-                Some(a) => format!("Terminated by {}", name(a)),
-                None => "Closed automatically".to_owned(),
-            },
+            EventKind::Terminated { agent, wrap_up } => {
+                let by = match agent {
+                    Some(a) => format!("Terminated by {}", name(a)),
+                    None => "Closed automatically".to_owned(),
+                };
+                match wrap_up {
+                    Some(code) => format!("{by} (wrap-up: {code})"),
+                    None => by,
+                }
+            }
             EventKind::Started { agent } => format!("Outbound SMS by {}", name(agent)),
             EventKind::Campaign { .. } => "Sent by a predictive campaign".to_owned(),
             EventKind::Keyword {
