@@ -203,6 +203,9 @@ pub struct Hub {
     watchers: Mutex<HashMap<WorkitemId, Senders<AgentPush>>>,
     watcher_names: Mutex<HashMap<u64, String>>,
     phones: Mutex<HashMap<E164, Senders<PhonePush>>>,
+    /// Sessions showing the wallboard on a wall screen, by token hash: how many such
+    /// streams each has open. They do not time out while one is open.
+    wall_screens: Mutex<HashMap<String, usize>>,
     /// Login sessions with open streams, by the session's token hash: dropping the sender
     /// ends every stream opened with that session.
     sessions: Mutex<HashMap<String, (UserId, watch::Sender<()>)>>,
@@ -407,6 +410,27 @@ impl Hub {
         }
     }
 
+    /// Counts a wall screen open on `session` (a token hash) until the guard drops.
+    pub fn open_wall_screen(self: &Arc<Self>, session: &str) -> WallScreen {
+        *lock(&self.wall_screens)
+            .entry(session.to_owned())
+            .or_default() += 1;
+        WallScreen {
+            hub: self.clone(),
+            session: session.to_owned(),
+        }
+    }
+
+    /// Whether a wall screen is open on `session`.
+    pub fn is_wall_screen(&self, session: &str) -> bool {
+        lock(&self.wall_screens).contains_key(session)
+    }
+
+    /// The sessions with a wall screen open.
+    pub fn wall_screens(&self) -> Vec<String> {
+        lock(&self.wall_screens).keys().cloned().collect()
+    }
+
     /// Ends the streams of one login session.
     pub fn end_session(&self, session: &str) {
         lock(&self.sessions).remove(session);
@@ -415,5 +439,23 @@ impl Hub {
     /// Ends the streams of every login session of `user`.
     pub fn end_sessions_of(&self, user: UserId) {
         lock(&self.sessions).retain(|_, (u, _)| *u != user);
+    }
+}
+
+/// An open wall screen; closing it (dropping this) lets its session time out again.
+pub struct WallScreen {
+    hub: Arc<Hub>,
+    session: String,
+}
+
+impl Drop for WallScreen {
+    fn drop(&mut self) {
+        let mut screens = lock(&self.hub.wall_screens);
+        if let Some(n) = screens.get_mut(&self.session) {
+            *n -= 1;
+            if *n == 0 {
+                screens.remove(&self.session);
+            }
+        }
     }
 }

@@ -171,12 +171,13 @@ impl Engine {
         } else {
             None
         };
-        if a.presence != presence || a.away_reason != away_reason {
+        let changed = a.presence != presence || a.away_reason != away_reason;
+        if changed {
             a.state_since = now;
         }
         a.presence = presence;
         a.away_reason = away_reason;
-        let mut effects = vec![Effect::PresenceChanged { agent }];
+        let mut effects = vec![Effect::PresenceChanged { agent, changed }];
         if presence != Presence::Available {
             effects.extend(self.withdraw_offers_of(agent, now));
         }
@@ -219,14 +220,15 @@ impl Engine {
         let Some(a) = self.agents.get_mut(&agent) else {
             return Vec::new();
         };
-        if a.presence != Presence::Offline {
+        let changed = a.presence != Presence::Offline;
+        if changed {
             a.state_since = now;
         }
         a.presence = Presence::Offline;
         a.away_reason = None;
         let mut active: Vec<WorkitemId> = a.active.drain().collect();
         active.sort();
-        let mut effects = vec![Effect::PresenceChanged { agent }];
+        let mut effects = vec![Effect::PresenceChanged { agent, changed }];
         effects.extend(self.withdraw_offers_of(agent, now));
         for workitem in active {
             if let Some(item) = self.items.get_mut(&workitem) {

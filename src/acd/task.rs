@@ -13,7 +13,9 @@ use super::types::{Effect, Phase, Routable, TransferTarget, WithdrawReason};
 use super::{Acd, AcdCallError, Command};
 use crate::clock::Clock;
 use crate::config::AcdConfig;
-use crate::domain::{EventKind, QueueId, WorkitemId, WorkitemState, transfer_text};
+use crate::domain::{
+    EventKind, Presence, PresenceChange, QueueId, UserId, WorkitemId, WorkitemState, transfer_text,
+};
 use crate::live::{AgentPush, Hub, OfferCard, WorkitemCard};
 use crate::store::{self, Store, StoreError};
 use crate::tasks::{Shutdown, Tasks};
@@ -51,7 +53,7 @@ pub fn spawn(
         Duration::seconds(config.default_offer_timeout_secs as i64),
         Duration::seconds(config.lapse_cooldown_secs as i64),
     );
-    let (queues, settings, open, contacts) = store.read_blocking(|txn| {
+    let (queues, settings, open, contacts, users) = store.read_blocking(|txn| {
         let open = store::open_workitems(txn)?;
         let mut names = HashMap::new();
         for w in &open {
@@ -59,13 +61,17 @@ pub fn spawn(
                 names.insert(w.id, c.display_name());
             }
         }
+        let users: Vec<UserId> = store::all_users(txn)?.iter().map(|u| u.id).collect();
         Ok((
             store::all_queues(txn)?,
             store::all_agent_settings(txn)?,
             open,
             names,
+            users,
         ))
     })?;
+    // Everyone starts Offline; the record of their states says so too.
+    store.submit(move |txn| store::close_presence_at_restart(txn, &users, now))?;
     let queue_names: HashMap<QueueId, String> =
         queues.iter().map(|q| (q.id, q.name.clone())).collect();
     for q in &queues {
@@ -443,8 +449,11 @@ impl AcdTask {
                     self.hub
                         .push_agent(agent, AgentPush::Terminated { workitem });
                 }
-                Effect::PresenceChanged { agent } => {
+                Effect::PresenceChanged { agent, changed } => {
                     let view = self.engine.view(agent);
+                    if changed {
+                        self.log_presence(agent, view.presence, view.away_reason.clone());
+                    }
                     self.hub.push_agent(agent, AgentPush::Presence { view });
                 }
                 Effect::HandedOff {
@@ -523,6 +532,23 @@ impl AcdTask {
             Err(e) => {
                 let _ = reply.send(Err(e.into()));
             }
+        }
+    }
+
+    /// Stores a change of an agent's state for reports. Not waited for: a change lost in a
+    /// crash is followed by the Offline the restart records.
+    fn log_presence(&self, agent: UserId, presence: Presence, reason: Option<String>) {
+        let change = PresenceChange {
+            agent,
+            at: self.clock.now(),
+            presence,
+            reason,
+        };
+        if let Err(e) = self
+            .store
+            .submit(move |txn| store::log_presence(txn, &change))
+        {
+            tracing::error!(%agent, error = %e, "cannot record a presence change");
         }
     }
 

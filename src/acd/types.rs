@@ -2,17 +2,11 @@
 //! (effects), refusals, and what an agent's workspace is shown.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::domain::{QueueId, UserId, WorkitemId};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Presence {
-    Offline,
-    Available,
-    Away,
-}
+pub use crate::domain::Presence;
 
 /// Why an offer left an agent without being accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -54,6 +48,8 @@ pub enum Effect {
     },
     PresenceChanged {
         agent: UserId,
+        /// Whether the state or away reason changed (not just said again).
+        changed: bool,
     },
     /// An active workitem left its agent for another queue or agent (what follows: an offer
     /// to the named agent, or routing in the target queue).

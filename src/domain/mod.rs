@@ -17,6 +17,7 @@ mod note;
 mod permission;
 mod phone;
 pub mod predictive;
+mod presence;
 pub mod response_template;
 mod routing;
 pub mod segments;
@@ -48,6 +49,7 @@ pub use note::{MAX_NOTE_CHARS, Note, NoteError, validate_note_body};
 pub use permission::{ClassOfService, Permission, Permissions};
 pub use phone::{E164, PhoneError};
 pub use predictive::PredictiveSettings;
+pub use presence::{Presence, PresenceChange};
 pub use response_template::{Audience, ResponseTemplate};
 pub use routing::{
     Campaign, CampaignKind, DEFAULT_SLA_SECS, MAX_SEND_RATE, Queue, default_send_rate,

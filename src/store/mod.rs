@@ -22,6 +22,7 @@ mod notes;
 mod outbound;
 mod outbox;
 mod prefs;
+mod presence_log;
 mod provider_ids;
 mod queues;
 #[cfg(test)]
@@ -82,13 +83,15 @@ pub use outbox::{
     fail_interrupted_sends, next_outbox_due, prepare_send, record_delivery_status, record_send,
 };
 pub use prefs::{UserPrefs, update_user_prefs, user_prefs};
+pub use presence_log::{close_presence_at_restart, log_presence, presence_log};
 pub use queues::{SavedQueue, same_name, save_queue};
 pub use response_templates::{
     ResponseTemplateFields, SavedResponseTemplate, all_response_templates,
     delete_response_template, put_response_template, response_template,
 };
 pub use sessions::{
-    Session, any_session, delete_session, delete_sessions_of, expire_sessions, put_session, session,
+    Session, any_session, delete_session, delete_sessions_of, expire_sessions, put_session,
+    session, touch_sessions,
 };
 pub use settings::{away_reasons, put_away_reasons};
 pub use surveys::{
@@ -100,9 +103,9 @@ pub use tables::{
     CAMPAIGN_MINUTES, CAMPAIGN_NUMBERS, CAMPAIGN_RUNS, CAMPAIGN_STATS, CAMPAIGNS, CHANGES, CLASSES,
     CONSENT, CONSENT_BY_PHONE, CONSENT_LEDGER, CONTACTS, CONTACTS_BY_PHONE, EVENTS,
     EVENTS_BY_WORKITEM, LEAD_PROGRESS, LEADS, LEADS_BY_NUMBER, MESSAGES, MESSAGES_BY_WORKITEM,
-    META, NOTES, NOTES_BY_CONTACT, OPEN_WORKITEMS, OUTBOX, PROVIDER_IDS, PROVIDER_IDS_V1, QUEUES,
-    RESPONSE_TEMPLATES, SESSIONS, SETTINGS, SURVEY_RESPONSES, SURVEYS, USER_PREFS, USERS,
-    USERS_BY_NAME, WORKITEMS, WORKITEMS_BY_CONTACT,
+    META, NOTES, NOTES_BY_CONTACT, OPEN_WORKITEMS, OUTBOX, PRESENCE_LOG, PROVIDER_IDS,
+    PROVIDER_IDS_V1, QUEUES, RESPONSE_TEMPLATES, SESSIONS, SETTINGS, SURVEY_RESPONSES, SURVEYS,
+    USER_PREFS, USERS, USERS_BY_NAME, WORKITEMS, WORKITEMS_BY_CONTACT,
 };
 pub use txn::Txn;
 pub use writer::{BatchStats, Pending, SLOW_SYNC};
@@ -341,6 +344,7 @@ fn init(db: &Database) -> Result<(), StoreError> {
         txn.open_table(CAMPAIGN_MESSAGES)?;
         txn.open_table(AUDIT_LOG)?;
         txn.open_table(SETTINGS)?;
+        txn.open_table(PRESENCE_LOG)?;
     }
     txn.commit()?;
     Ok(())

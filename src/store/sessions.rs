@@ -57,14 +57,14 @@ pub fn delete_sessions_of(txn: &WriteTransaction, user: UserId) -> Result<(), St
     Ok(())
 }
 
-/// Whether any session is one `over` picks.
+/// Whether any session is one `over` picks (given its token hash and the session).
 pub fn any_session(
     txn: &ReadTransaction,
-    over: impl Fn(&Session) -> bool,
+    over: impl Fn(&str, &Session) -> bool,
 ) -> Result<bool, StoreError> {
     for row in txn.open_table(SESSIONS)?.iter()? {
-        let (_, v) = row?;
-        if over(&decode::<Session>("sessions", v.value())?) {
+        let (k, v) = row?;
+        if over(k.value(), &decode::<Session>("sessions", v.value())?) {
             return Ok(true);
         }
     }
@@ -74,14 +74,14 @@ pub fn any_session(
 /// Removes the sessions `over` picks; their token hashes.
 pub fn expire_sessions(
     txn: &WriteTransaction,
-    over: impl Fn(&Session) -> bool,
+    over: impl Fn(&str, &Session) -> bool,
 ) -> Result<Vec<String>, StoreError> {
     let mut table = txn.open_table(SESSIONS)?;
     let mut doomed = Vec::new();
     for row in table.iter()? {
         let (k, v) = row?;
         let s: Session = decode("sessions", v.value())?;
-        if over(&s) {
+        if over(k.value(), &s) {
             doomed.push(k.value().to_owned());
         }
     }
@@ -89,4 +89,24 @@ pub fn expire_sessions(
         table.remove(k.as_str())?;
     }
     Ok(doomed)
+}
+
+/// Marks the sessions `hashes` as seen at `now` (those that still exist).
+pub fn touch_sessions(
+    txn: &WriteTransaction,
+    hashes: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    let mut table = txn.open_table(SESSIONS)?;
+    for hash in hashes {
+        let found: Option<Session> = match table.get(hash.as_str())? {
+            Some(v) => Some(decode("sessions", v.value())?),
+            None => None,
+        };
+        if let Some(mut s) = found {
+            s.last_seen = now;
+            table.insert(hash.as_str(), encode(&s).as_slice())?;
+        }
+    }
+    Ok(())
 }

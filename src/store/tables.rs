@@ -88,3 +88,5 @@ pub const CAMPAIGN_MESSAGES: TableDefinition<u64, u64> = TableDefinition::new("c
 pub const AUDIT_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log");
 /// Site-wide settings an admin edits, by name (`"away_reasons"`) → JSON (see `settings.rs`).
 pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
+/// (agent id, Unix microseconds) → the agent's state from then on (`PresenceChange`).
+pub const PRESENCE_LOG: TableDefinition<(u64, i64), &[u8]> = TableDefinition::new("presence_log");

@@ -128,7 +128,9 @@ async fn resolve_session(state: &AppState, headers: &HeaderMap) -> Option<Sessio
         .ok()??;
     let (mut session, user, permissions) = found;
     let now = state.clock.now();
-    if user.disabled || sessions::is_over(&session, &state.config.auth, now) {
+    let over =
+        sessions::is_over(&session, &state.config.auth, now) && !state.hub.is_wall_screen(&hash);
+    if user.disabled || over {
         state.hub.end_session(&hash);
         let _ = state
             .store

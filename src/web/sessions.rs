@@ -32,22 +32,40 @@ pub fn is_over(session: &Session, auth: &AuthConfig, now: DateTime<Utc>) -> bool
     now - session.last_seen > idle || now - session.created_at > max
 }
 
-/// Removes every session past its time and ends their streams; how many ended.
+/// Removes every session past its time and ends their streams; how many ended. A session
+/// with a wall screen open (the wallboard's `?tv=1`) never times out: each sweep marks it
+/// seen instead, so once the screen closes it idles out like any other.
 pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
     let now = state.clock.now();
     let auth = state.config.auth.clone();
+    let screens = state.hub.wall_screens();
+    if !screens.is_empty() {
+        let touched = screens.clone();
+        state
+            .store
+            .write(move |txn| store::touch_sessions(txn, &touched, now))
+            .await?;
+    }
     // Most sweeps find nothing: look first, so they cost no write.
-    let check = auth.clone();
+    let (check, kept) = (auth.clone(), screens.clone());
     if !state
         .store
-        .read(move |txn| store::any_session(txn, |s| is_over(s, &check, now)))
+        .read(move |txn| {
+            store::any_session(txn, |hash, s| {
+                !kept.contains(&hash.to_owned()) && is_over(s, &check, now)
+            })
+        })
         .await?
     {
         return Ok(0);
     }
     let ended = state
         .store
-        .write(move |txn| store::expire_sessions(txn, |s| is_over(s, &auth, now)))
+        .write(move |txn| {
+            store::expire_sessions(txn, |hash, s| {
+                !screens.contains(&hash.to_owned()) && is_over(s, &auth, now)
+            })
+        })
         .await?;
     for hash in &ended {
         state.hub.end_session(hash);

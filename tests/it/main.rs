@@ -59,6 +59,7 @@ mod outbox_crash;
 mod plain_http;
 mod predictive;
 mod predictive_crash;
+mod presence_log;
 mod response_templates;
 mod search;
 mod search_page;

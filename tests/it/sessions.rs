@@ -125,3 +125,41 @@ async fn api_tokens_cannot_open_the_live_stream() {
     events.next_named("offer").await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_wall_screen_keeps_its_session_while_it_is_open() {
+    let server = TestServer::start_in(std::sync::Arc::new(tempfile::tempdir().unwrap()), |c| {
+        c.auth.session_idle_minutes = 30;
+    })
+    .await;
+    server
+        .add_user("sam", parley::domain::Role::Supervisor)
+        .await;
+    let sam = server.login("sam").await;
+    let res = sam.get("/api/supervisor/events?tv=1").await;
+    assert_eq!(res.status(), 200);
+    let mut screen = Events::from_response(res);
+    screen.next_named("floor").await;
+    // A day and a half on the wall, swept every half hour: past the idle timeout and the
+    // absolute lifetime (12 hours), the session lives on.
+    for _ in 0..72 {
+        server.advance(30 * 60);
+        assert_eq!(
+            parley::web::sessions::sweep(&server.state).await.unwrap(),
+            0
+        );
+    }
+    assert_eq!(sam.get("/api/me").await.status(), 200);
+    // Closed, it is over at the next sweep that sees it gone (the streams ends first).
+    drop(screen);
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while parley::web::sessions::sweep(&server.state).await.unwrap() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the session lived on"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(sam.get("/api/me").await.status(), 401);
+    server.stop().await;
+}

@@ -17,7 +17,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 
-use super::auth::SupervisorUser;
+use super::auth::{Credential, SupervisorUser};
 use super::error::{ApiError, PageError};
 use super::nav::{self, Nav};
 use super::views::render;
@@ -70,17 +70,25 @@ pub async fn floor_get(
 
 /// The wallboard's live stream: a `floor` event (`{"html": ...}`, the redrawn tables) at once and after
 /// every change of routing state (changes that come together are drawn once). It ends with
-/// the login session or at shutdown.
+/// the login session or at shutdown. With `?tv=1` (a wall screen) the session does not time
+/// out while the stream is open.
 #[tracing::instrument(skip_all)]
 pub async fn events_get(
     State(state): State<AppState>,
     me: SupervisorUser,
+    Query(q): Query<WallboardQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let stop = super::sse::session_stop(&state, &me).await?;
+    let screen = match (&me.credential, q.tv.as_deref()) {
+        (Credential::Session { token_hash }, Some("1")) => {
+            Some(state.hub.open_wall_screen(token_hash))
+        }
+        _ => None,
+    };
     let changes = state.acd.floor_changes();
     let boards = stream::unfold(
-        (state, changes, true),
-        |(state, mut changes, first)| async move {
+        (state, changes, true, screen),
+        |(state, mut changes, first, screen)| async move {
             if !first {
                 changes.changed().await.ok()?;
             }
@@ -95,7 +103,7 @@ pub async fn events_get(
                 },
                 Err(e) => Event::default().comment(format!("the board failed: {e}")),
             };
-            Some((Ok(event), (state, changes, false)))
+            Some((Ok(event), (state, changes, false, screen)))
         },
     );
     Ok(Sse::new(boards.take_until(stop)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
