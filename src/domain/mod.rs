@@ -18,6 +18,7 @@ mod permission;
 mod phone;
 pub mod predictive;
 mod presence;
+mod report_filter;
 pub mod response_template;
 mod routing;
 pub mod segments;
@@ -50,6 +51,7 @@ pub use permission::{ClassOfService, Permission, Permissions};
 pub use phone::{E164, PhoneError};
 pub use predictive::PredictiveSettings;
 pub use presence::{Presence, PresenceChange};
+pub use report_filter::{MAX_REPORT_DAYS, ReportFilter, direction_of, midnight};
 pub use response_template::{Audience, ResponseTemplate};
 pub use routing::{
     Campaign, CampaignKind, DEFAULT_SLA_SECS, MAX_SEND_RATE, Queue, default_send_rate,

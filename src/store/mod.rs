@@ -27,6 +27,7 @@ mod provider_ids;
 mod queues;
 #[cfg(test)]
 mod replay_tests;
+mod report_rows;
 mod response_templates;
 mod sessions;
 mod settings;
@@ -85,6 +86,10 @@ pub use outbox::{
 pub use prefs::{UserPrefs, update_user_prefs, user_prefs};
 pub use presence_log::{close_presence_at_restart, log_presence, presence_log};
 pub use queues::{SavedQueue, same_name, save_queue};
+pub use report_rows::{
+    ORDER_SLACK, first_message_from, first_workitem_from, messages_chunk, survey_responses_of,
+    workitems_chunk,
+};
 pub use response_templates::{
     ResponseTemplateFields, SavedResponseTemplate, all_response_templates,
     delete_response_template, put_response_template, response_template,

@@ -15,6 +15,7 @@ pub mod nav;
 pub mod outbound;
 pub mod plain_http;
 pub mod redirect;
+pub mod reports;
 pub mod response_templates_api;
 mod routes;
 pub mod search_api;

@@ -66,6 +66,10 @@ fn routes(state: &AppState) -> (Routes, Routes) {
             supervisor::take_over_post,
         )
         .get("/workitems/{id}", transcript::transcript_get)
+        .get("/reports/workitems.csv", reports::workitems_csv_get)
+        .get("/reports/messages.csv", reports::messages_csv_get)
+        .get("/reports/agents.csv", reports::agents_csv_get)
+        .get("/reports/surveys.csv", reports::surveys_csv_get)
         .post("/api/presence", workspace::presence_post)
         .post("/api/outbound", outbound::outbound_post)
         .get("/api/outbound/options", outbound::options_get)

@@ -74,7 +74,11 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         | "/supervisor/workitems/{id}"
         | "/api/supervisor/workitems/{id}/events"
         | "/api/supervisor/workitems/{id}/whisper"
-        | "/api/supervisor/workitems/{id}/take-over" => Role(UserRole::Supervisor),
+        | "/api/supervisor/workitems/{id}/take-over"
+        | "/reports/workitems.csv"
+        | "/reports/messages.csv"
+        | "/reports/agents.csv"
+        | "/reports/surveys.csv" => Role(UserRole::Supervisor),
         "/api/transfer/targets" => Role(UserRole::Agent),
         "/api/workitems/{id}/transfer" => WorkitemOrSupervisor,
         "/api/workitems/{id}" => WorkitemOrSupervisor,

@@ -151,6 +151,21 @@ impl TestServer {
         self.clock.advance(chrono::Duration::seconds(secs));
     }
 
+    /// Moves the clock on to the next `hour`:00 UTC, so a test of whole days never runs
+    /// across midnight whenever it runs.
+    pub fn advance_to_hour(&self, hour: u32) {
+        let now = self.clock.now();
+        let mut at = now
+            .date_naive()
+            .and_hms_opt(hour, 0, 0)
+            .expect("an hour of the day")
+            .and_utc();
+        if at <= now {
+            at += chrono::Duration::days(1);
+        }
+        self.clock.advance(at - now);
+    }
+
     pub async fn add_user(&self, username: &str, role: Role) -> User {
         parley::bootstrap::add_user(&self.state.store, username, username, role, PASSWORD)
             .await

@@ -60,6 +60,7 @@ mod plain_http;
 mod predictive;
 mod predictive_crash;
 mod presence_log;
+mod reports_csv;
 mod response_templates;
 mod search;
 mod search_page;
