@@ -4,7 +4,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::{E164, EventKind, Note, NoteId, UserId};
+use super::demo_month;
+use crate::domain::{
+    AgentSettings, CampaignId, E164, EventKind, Note, NoteId, QueueId, UserId, WrapUp,
+};
 use crate::store::{self, InboundSms, Ingested, Store, StoreError};
 
 /// Who wrote a line of a demo conversation.
@@ -107,25 +110,89 @@ const PAST: &[Past] = &[
     },
 ];
 
-/// Stores every past conversation, handled by `agents` in turn.
+/// Stores every past conversation (handled by `agents` in turn) and thirty days of traffic
+/// (`demo_month`), all in time order, and the Billing queue that traffic transfers to.
 pub(super) async fn seed(
     store: &Store,
     our_number: E164,
+    support: QueueId,
+    follow_ups: CampaignId,
     agents: Vec<(UserId, String)>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     store
         .write(move |txn| {
-            for (i, past) in PAST.iter().enumerate() {
-                let Ok(customer) = E164::parse(past.customer) else {
-                    continue;
-                };
-                let (agent, agent_name) = &agents[i % agents.len()];
-                record(txn, past, customer, &our_number, *agent, agent_name, now)?;
+            let cast = cast(txn, our_number.clone(), support, follow_ups, &agents)?;
+            // Everything goes in in time order, so ids follow time as they do live.
+            let mut plan: Vec<(DateTime<Utc>, Option<usize>)> = PAST
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    (
+                        demo_month::day_start(now, p.days_ago) + Duration::hours(7),
+                        Some(i),
+                    )
+                })
+                .collect();
+            // A day's traffic starts at 08:00, after the scripted conversations' 07:00.
+            let days = (0..=demo_month::DAYS)
+                .map(|d| (demo_month::day_start(now, d) + Duration::hours(8), None));
+            plan.extend(days);
+            plan.sort_by_key(|(t, _)| *t);
+            let mut dice = demo_month::Dice::new();
+            let until = now - Duration::minutes(20);
+            for (start, past) in plan {
+                match past.map(|i| (i, &PAST[i])) {
+                    Some((i, past)) => {
+                        let Ok(customer) = E164::parse(past.customer) else {
+                            continue;
+                        };
+                        let (agent, agent_name) = &agents[i % agents.len()];
+                        record(txn, past, customer, &our_number, *agent, agent_name, start)?;
+                    }
+                    None => {
+                        let midnight = start - Duration::hours(8);
+                        demo_month::record_day(txn, &mut dice, &cast, midnight, until)?
+                    }
+                }
             }
             Ok(())
         })
         .await
+}
+
+/// The Billing queue (Bob serves it too) and who the month's traffic is about.
+fn cast(
+    txn: &store::Txn,
+    support_number: E164,
+    support: QueueId,
+    follow_ups: CampaignId,
+    agents: &[(UserId, String)],
+) -> Result<demo_month::Cast, StoreError> {
+    let billing = store::insert_queue(txn, "Billing", 0, 30)?;
+    let codes = WrapUp {
+        codes: demo_month::BILLING_CODES
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect(),
+        required: true,
+    };
+    store::save_queue(txn, Some(billing.id), "Billing", 0, 30, 300, codes)?;
+    let (alice, bob) = (agents[0].0, agents[agents.len() - 1].0);
+    let settings = AgentSettings {
+        queues: vec![support, billing.id],
+        ..Default::default()
+    };
+    store::put_agent_settings(txn, bob, &settings)?;
+    let follow_ups = store::campaign_in(txn, follow_ups)?
+        .ok_or_else(|| StoreError::Redb("the demo's Follow-ups campaign is missing".into()))?;
+    Ok(demo_month::Cast {
+        support_number,
+        billing: billing.id,
+        follow_ups,
+        alice,
+        bob,
+    })
 }
 
 fn record(
@@ -135,9 +202,9 @@ fn record(
     our_number: &E164,
     agent: UserId,
     agent_name: &str,
-    now: DateTime<Utc>,
+    start: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let mut at = now - Duration::days(past.days_ago);
+    let mut at = start;
     let mut workitem = None;
     for line in past.lines {
         at += Duration::minutes(2);

@@ -1,6 +1,7 @@
 //! First run: the admin account, and with `--demo` a ready-to-try contact center.
 
 mod demo_history;
+mod demo_month;
 mod demo_predictive;
 
 pub use demo_predictive::DEMO_PREDICTIVE_NUMBER;
@@ -211,7 +212,7 @@ pub async fn first_run(store: &Store, demo: bool) -> Result<Vec<Credential>, Boo
             Ok(())
         })
         .await?;
-    demo_history::seed(store, number, agents, now).await?;
+    demo_history::seed(store, number, queue, follow_ups, agents, now).await?;
     demo_predictive::seed(store, queue, campaign, now).await?;
     Ok(logins)
 }

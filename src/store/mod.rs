@@ -77,7 +77,8 @@ pub use leads::{
 };
 pub use notes::{add_note, note, notes_of};
 pub use outbound::{
-    OutboundRefusal, StartedOutbound, campaign_in, contact_in, customer_has_written, start_outbound,
+    OutboundRefusal, StartedOutbound, campaign_in, contact_in, customer_has_written,
+    start_outbound, start_past_outbound,
 };
 pub use outbox::{
     Claim, INTERRUPTED, OPTED_OUT, OutboxEntry, PreparedSend, SendOutcome, claim_send, due_outbox,

@@ -35,7 +35,7 @@ pub struct StartedOutbound {
     pub new_workitem: bool,
 }
 
-/// Stores an agent's outbound SMS to `to` from `campaign`'s number.
+/// Stores an agent's outbound SMS to `to` from `campaign`'s number, queued for sending.
 pub fn start_outbound(
     txn: &WriteTransaction,
     agent: UserId,
@@ -43,6 +43,31 @@ pub fn start_outbound(
     to: &E164,
     body: &str,
     at: DateTime<Utc>,
+) -> Result<Result<StartedOutbound, OutboundRefusal>, StoreError> {
+    start(txn, agent, campaign, to, body, at, false)
+}
+
+/// Records an outbound SMS delivered long ago (demo history): stored like one an agent
+/// starts now, but never sent.
+pub fn start_past_outbound(
+    txn: &WriteTransaction,
+    agent: UserId,
+    campaign: &Campaign,
+    to: &E164,
+    body: &str,
+    at: DateTime<Utc>,
+) -> Result<Result<StartedOutbound, OutboundRefusal>, StoreError> {
+    start(txn, agent, campaign, to, body, at, true)
+}
+
+fn start(
+    txn: &WriteTransaction,
+    agent: UserId,
+    campaign: &Campaign,
+    to: &E164,
+    body: &str,
+    at: DateTime<Utc>,
+    past: bool,
 ) -> Result<Result<StartedOutbound, OutboundRefusal>, StoreError> {
     let Some(from) = campaign.numbers.first() else {
         return Ok(Err(OutboundRefusal::NoNumber));
@@ -68,7 +93,11 @@ pub fn start_outbound(
             true,
         ),
     };
-    let message = insert_outbound(txn, workitem.id, agent, body, at)?;
+    let message = if past {
+        super::insert_past_reply(txn, workitem.id, agent, body, at)?
+    } else {
+        insert_outbound(txn, workitem.id, agent, body, at)?
+    };
     Ok(Ok(StartedOutbound {
         workitem,
         message,

@@ -126,3 +126,70 @@ async fn demo_history_is_closed_unsent_and_searchable() {
     drop((writer_index, search, db));
     writer.join().unwrap();
 }
+
+#[tokio::test]
+async fn the_demo_has_a_month_of_traffic_in_time_order() {
+    use parley::domain::{Direction, EventKind, Presence};
+    let dir = tempfile::tempdir().unwrap();
+    let (db, writer) = store::Store::open(&dir.path().join(parley::DB_FILE)).unwrap();
+    parley::bootstrap::first_run(&db, true).await.unwrap();
+    let now = chrono::Utc::now();
+    let (workitems, messages, kinds, queues, alice_log) = db
+        .read(move |txn| {
+            let from = now - chrono::Duration::days(31);
+            let first = store::first_workitem_from(txn, from)?.unwrap();
+            let (workitems, _) = store::workitems_chunk(txn, 0, 100_000, now)?;
+            let (messages, _) = store::messages_chunk(txn, 0, 100_000, now)?;
+            let mut kinds = Vec::new();
+            for w in workitems.iter().filter(|w| w.id.0 >= first) {
+                kinds.extend(store::events_of(txn, w.id)?.into_iter().map(|e| e.kind));
+            }
+            let alice = store::user_by_name(txn, "alice")?.unwrap();
+            Ok((
+                workitems,
+                messages,
+                kinds,
+                store::all_queues(txn)?,
+                store::presence_log(txn, alice.id, from, now)?,
+            ))
+        })
+        .await
+        .unwrap();
+    // Stored in time order, as live traffic is: exports find ranges by id.
+    assert!(
+        workitems
+            .windows(2)
+            .all(|p| p[0].created_at <= p[1].created_at)
+    );
+    assert!(messages.windows(2).all(|p| p[0].at <= p[1].at));
+    let month: Vec<_> = workitems
+        .iter()
+        .filter(|w| now - w.created_at < chrono::Duration::days(31))
+        .collect();
+    assert!(
+        month.len() > 150,
+        "only {} workitems in a month",
+        month.len()
+    );
+    assert!(month.iter().any(|w| w.outbound) && month.iter().any(|w| !w.outbound));
+    assert!(
+        month.iter().all(|w| w.wrap_up.is_some()),
+        "every one ended with a code"
+    );
+    assert!(messages.iter().any(|m| m.direction == Direction::Out));
+    let transfers = kinds
+        .iter()
+        .filter(|k| matches!(k, EventKind::Transferred { .. }))
+        .count();
+    assert!(transfers >= 5, "{transfers} transfers");
+    let names: Vec<&str> = queues.iter().map(|q| q.name.as_str()).collect();
+    assert_eq!(names, ["Support", "Billing"]);
+    assert!(
+        alice_log
+            .iter()
+            .any(|c| c.reason.as_deref() == Some("Lunch"))
+    );
+    assert!(alice_log.iter().any(|c| c.presence == Presence::Offline));
+    drop(db);
+    writer.join().unwrap();
+}
