@@ -79,9 +79,18 @@ async fn run(s: Settings) -> Res<bool> {
     let dir = tempfile::tempdir()?;
     let server = boot(dir.path()).await?;
     let queue = parley::bootstrap::ensure_default_queue(&server.state.store).await?;
-    parley::bootstrap::add_user(&server.state.store, "sup", "Supervisor", Role::Supervisor, PASSWORD)
-        .await?;
-    say(&format!("logging in {} agents and opening their workspaces…", s.agents));
+    parley::bootstrap::add_user(
+        &server.state.store,
+        "sup",
+        "Supervisor",
+        Role::Supervisor,
+        PASSWORD,
+    )
+    .await?;
+    say(&format!(
+        "logging in {} agents and opening their workspaces…",
+        s.agents
+    ));
     let mut agents = Vec::new();
     for i in 0..s.agents {
         let name = format!("agent{i:03}");
@@ -100,7 +109,10 @@ async fn run(s: Settings) -> Res<bool> {
             .await?;
         server.state.acd.configure(user.id, settings);
         let (http, csrf) = login(&server.url, &name).await?;
-        let stream = http.get(format!("{}/api/events", server.url)).send().await?;
+        let stream = http
+            .get(format!("{}/api/events", server.url))
+            .send()
+            .await?;
         watch_events(stream, None, None);
         agents.push((http, csrf));
     }
@@ -119,7 +131,11 @@ async fn run(s: Settings) -> Res<bool> {
     let warmup = 50;
     for i in 0..s.changes + warmup {
         let (http, csrf) = &agents[i % agents.len()];
-        let presence = if (i / agents.len()) % 2 == 0 { "available" } else { "away" };
+        let presence = if (i / agents.len()) % 2 == 0 {
+            "available"
+        } else {
+            "away"
+        };
         while boards.try_recv().is_ok() {}
         let sent = Instant::now();
         let res = http
@@ -155,7 +171,10 @@ async fn run(s: Settings) -> Res<bool> {
     println!("| measure | p50 | p95 | p99 | max |");
     println!("|---|---|---|---|---|");
     for (name, v) in [
-        ("state change → `floor` event on the wallboard stream", &latency),
+        (
+            "state change → `floor` event on the wallboard stream",
+            &latency,
+        ),
         ("baseline: the state change's own round trip", &round_trip),
     ] {
         println!(

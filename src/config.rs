@@ -42,6 +42,9 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client (for login throttling and
     /// logs); a request from anyone else is the client itself.
     pub trusted_proxies: TrustedProxies,
+    /// The site's IANA time zone (`Europe/Paris`): where "today" starts on the wallboard and
+    /// which clock its chart's times are read on.
+    pub site_time_zone: String,
     pub auth: AuthConfig,
     pub acd: AcdConfig,
     pub sms: SmsConfig,
@@ -200,6 +203,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".into(),
             trusted_proxies: TrustedProxies::default(),
+            site_time_zone: "UTC".into(),
             auth: AuthConfig::default(),
             acd: AcdConfig::default(),
             sms: SmsConfig::default(),
@@ -284,6 +288,12 @@ impl Config {
                 "public_url must start with http:// or https://".into(),
             ));
         }
+        if self.site_time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "site_time_zone {:?} is not an IANA time zone name (such as \"Europe/Paris\" or \"UTC\")",
+                self.site_time_zone
+            )));
+        }
         if self.acd.default_capacity == 0 {
             return Err(ConfigError::Invalid(
                 "acd.default_capacity must be at least 1".into(),
@@ -323,6 +333,11 @@ impl Config {
             )));
         }
         Ok(())
+    }
+
+    /// The site's time zone (checked at load, so never the fallback in practice).
+    pub fn site_zone(&self) -> chrono_tz::Tz {
+        self.site_time_zone.parse().unwrap_or(chrono_tz::Tz::UTC)
     }
 
     /// Whether session cookies carry `Secure`.
@@ -413,6 +428,21 @@ mod tests {
         let file = dir.path().join("parley.toml");
         std::fs::write(&file, "listen = \"127.0.0.1:1\"\nlisten_typo = 1\n").unwrap();
         assert!(Config::load(Some(&file), env(&[])).is_err());
+    }
+
+    #[test]
+    fn site_time_zone_defaults_to_utc_and_a_bad_name_is_named() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.site_zone(), chrono_tz::Tz::UTC);
+        let c = Config::load(None, env(&[("PARLEY_SITE_TIME_ZONE", "America/New_York")])).unwrap();
+        assert_eq!(c.site_zone(), chrono_tz::America::New_York);
+        let err =
+            Config::load(None, env(&[("PARLEY_SITE_TIME_ZONE", "Mars/Olympus")])).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("site_time_zone") && text.contains("Mars/Olympus"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod response_template;
 mod routing;
 pub mod segments;
 pub mod sending_hours;
+pub mod stats;
 pub mod survey;
 mod user;
 mod workitem;

@@ -50,6 +50,10 @@ pub struct Workitem {
     /// The wrap-up code its agent ended it with, in its queue's spelling.
     #[serde(default)]
     pub wrap_up: Option<String>,
+    /// When an agent first wrote to the customer in it (`None`: nobody has yet). Workitems
+    /// stored before this was recorded get it when the statistics are rebuilt.
+    #[serde(default)]
+    pub first_reply_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -290,8 +290,10 @@ fn queue_one(
         preview: preview(&one.body),
         outbound: true,
         wrap_up: None,
+        first_reply_at: None,
     };
     put_json(&mut txn.open_table(WORKITEMS)?, workitem.id.0, &workitem)?;
+    super::stats::count_created(&mut txn.open_table(STATS)?, &workitem)?;
     txn.open_multimap_table(WORKITEMS_BY_CONTACT)?
         .insert(lead.contact.0, workitem.id.0)?;
     append_event(

@@ -53,6 +53,7 @@ pub fn route_step(
     let Some(mut w): Option<Workitem> = get_json(&table, "workitems", id.0)? else {
         return Ok(None);
     };
+    stats::count_step(txn, &w, at, &kind)?;
     match &kind {
         EventKind::Queued { .. } => {}
         EventKind::Offered { agent } => {
@@ -164,6 +165,14 @@ pub(super) fn insert_reply(
         encoding: Some(size.encoding),
     };
     insert_message(txn, &message)?;
+    if let Some(agent) = agent {
+        let mut workitems = txn.open_table(WORKITEMS)?;
+        if let Some(mut w) = get_json::<Workitem>(&workitems, "workitems", workitem.0)?
+            && stats::count_reply(txn, &mut w, agent, at)?
+        {
+            put_json(&mut workitems, w.id.0, &w)?;
+        }
+    }
     append_event(
         txn,
         workitem,

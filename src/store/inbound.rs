@@ -218,6 +218,7 @@ struct Tables<'t> {
     queues: Table<'t, u64, &'static [u8]>,
     changes: Table<'t, u64, &'static [u8]>,
     outbox: Table<'t, u64, &'static [u8]>,
+    stats: super::stats::StatsTable<'t>,
     consent: ConsentTables<'t>,
 }
 
@@ -243,6 +244,7 @@ impl<'t> Tables<'t> {
             queues: txn.open_table(QUEUES)?,
             changes: txn.open_table(CHANGES)?,
             outbox: txn.open_table(OUTBOX)?,
+            stats: txn.open_table(STATS)?,
             consent: ConsentTables::open(txn)?,
         })
     }
@@ -296,12 +298,14 @@ impl<'t> Tables<'t> {
                     preview: preview(&sms.body),
                     outbound: false,
                     wrap_up: None,
+                    first_reply_at: None,
                 };
                 put_json(&mut self.workitems, workitem.id.0, &workitem)?;
                 self.workitems_by_contact
                     .insert(contact.id.0, workitem.id.0)?;
                 if !closes {
                     self.open.insert(key.as_str(), workitem.id.0)?;
+                    super::stats::count_created(&mut self.stats, &workitem)?;
                     self.event(
                         ids,
                         workitem.id,

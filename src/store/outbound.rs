@@ -134,6 +134,7 @@ fn new_workitem(
         preview: preview(body),
         outbound: true,
         wrap_up: None,
+        first_reply_at: None,
     };
     put_json(&mut txn.open_table(WORKITEMS)?, workitem.id.0, &workitem)?;
     txn.open_table(OPEN_WORKITEMS)?.insert(
@@ -142,6 +143,7 @@ fn new_workitem(
     )?;
     txn.open_multimap_table(WORKITEMS_BY_CONTACT)?
         .insert(contact.id.0, workitem.id.0)?;
+    super::stats::count_created(&mut txn.open_table(STATS)?, &workitem)?;
     append_event(txn, workitem.id, at, EventKind::Started { agent })?;
     record_change(txn, Change::Workitem(workitem.id))?;
     Ok(workitem)

@@ -86,6 +86,9 @@ pub const LEAD_PROGRESS: TableDefinition<u64, &[u8]> = TableDefinition::new("lea
 pub const CAMPAIGN_MESSAGES: TableDefinition<u64, u64> = TableDefinition::new("campaign_messages");
 /// Sequence → one audit entry (who did what security-relevant act); appended, never changed.
 pub const AUDIT_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log");
+/// (Unix seconds / 900 of the workitems' creation, queue, agent or 0) → the statistics of
+/// those workitems (`domain::stats::Tally`, JSON; see `stats.rs`).
+pub const STATS: TableDefinition<(i64, u64, u64), &[u8]> = TableDefinition::new("stats_15min");
 /// Site-wide settings an admin edits, by name (`"away_reasons"`) → JSON (see `settings.rs`).
 pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
 /// (agent id, Unix microseconds) → the agent's state from then on (`PresenceChange`).

@@ -166,6 +166,19 @@ impl TestServer {
         self.clock.advance(at - now);
     }
 
+    /// Moves the clock forward to `at` (RFC 3339), e.g. to a known time of day.
+    pub fn advance_to(&self, at: &str) {
+        let at = chrono::DateTime::parse_from_rfc3339(at)
+            .expect("time")
+            .with_timezone(&Utc);
+        let by = at - self.clock.now();
+        assert!(
+            by >= chrono::Duration::zero(),
+            "the clock only moves forward"
+        );
+        self.clock.advance(by);
+    }
+
     pub async fn add_user(&self, username: &str, role: Role) -> User {
         parley::bootstrap::add_user(&self.state.store, username, username, role, PASSWORD)
             .await

@@ -43,6 +43,7 @@ mod core_loop;
 mod crash;
 mod demo;
 mod favicon;
+mod floor_today;
 mod handover;
 mod history;
 mod history_search;

@@ -116,6 +116,9 @@ async fn every_export_streams_its_rows_with_the_filters_applied() {
     assert_eq!(column(&rows, "agent"), ["alice", "alice"]);
     assert_eq!(column(&rows, "handle_secs"), ["120", ""]);
     assert_eq!(column(&rows, "direction"), ["in", "in"]);
+    let replied = &column(&rows, "first_reply_at")[0];
+    assert!(replied.starts_with(&day), "{replied}");
+    assert_eq!(column(&rows, "first_reply_at")[1], "");
 
     let rows = csv(&sam, &format!("/reports/messages.csv?{range}")).await;
     assert_eq!(

@@ -3,7 +3,7 @@
 //! live part (counters, expected finish, chart) that `static/campaign_run.js` fetches again
 //! from `.../run/live` every two seconds. Unknown and non-predictive campaigns are 404.
 
-mod chart;
+pub(crate) mod chart;
 mod live;
 
 use askama::Template as _;

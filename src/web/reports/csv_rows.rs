@@ -12,7 +12,7 @@ use crate::domain::{
     SurveyResponse, User, UserId, Workitem, csv_cell, direction_of,
 };
 
-pub const WORKITEMS_HEADER: &str = "id,created_at,direction,queue,campaign,customer,contact,agent,state,accepted_at,terminated_at,handle_secs,wrap_up\r\n";
+pub const WORKITEMS_HEADER: &str = "id,created_at,direction,queue,campaign,customer,contact,agent,state,accepted_at,first_reply_at,terminated_at,handle_secs,wrap_up\r\n";
 pub const MESSAGES_HEADER: &str =
     "id,workitem,at,direction,customer,our_number,queue,campaign,agent,status,segments,body\r\n";
 pub const AGENTS_HEADER: &str = "agent,name,state,reason,from,to,secs\r\n";
@@ -94,6 +94,7 @@ pub fn workitem_row(w: &Workitem, contact: &str, n: &Names) -> String {
         n.user(w.agent),
         state,
         n.maybe_time(w.accepted_at),
+        n.maybe_time(w.first_reply_at),
         n.maybe_time(w.terminated_at),
         handle,
         w.wrap_up.clone().unwrap_or_default(),

@@ -33,8 +33,8 @@ pub struct ReportQuery {
 }
 
 /// The site's time zone, in which report days begin and end.
-pub fn site_zone(_state: &AppState) -> Tz {
-    chrono_tz::UTC
+pub fn site_zone(state: &AppState) -> Tz {
+    state.config.site_zone()
 }
 
 fn given(raw: &Option<String>) -> Option<&str> {

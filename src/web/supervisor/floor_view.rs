@@ -1,17 +1,20 @@
 //! The floor joined with names from the store: as JSON for the API, and as rows for the
 //! wallboard (`templates/supervisor/floor.html`, drawn on the page and for each live update).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::acd::{AcdCallError, Floor, FloorAgent, FloorQueue, Presence};
+use crate::domain::stats::Tally;
 use crate::domain::{Activity, Queue, QueueId, User, UserId, WorkitemId};
 use crate::state::AppState;
 use crate::store;
 use crate::web::tabs::human_duration;
+
+use super::today::{self, QueueToday, TodayChart};
 
 /// What the floor needs from the store: names, who is an agent, and since when each active
 /// workitem's customer has been waiting for an answer.
@@ -21,9 +24,13 @@ struct Directory {
     assigned: HashSet<UserId>,
     queues: Vec<Queue>,
     waiting_since: HashMap<WorkitemId, DateTime<Utc>>,
+    /// Today's statistics, per queue and per bucket.
+    today: BTreeMap<QueueId, Tally>,
+    today_buckets: BTreeMap<i64, Tally>,
 }
 
 async fn directory(state: &AppState, floor: &Floor) -> Result<Directory, AcdCallError> {
+    let (from, to) = today::today_buckets(floor.at, state.config.site_zone());
     let active: Vec<WorkitemId> = floor
         .agents
         .iter()
@@ -43,7 +50,10 @@ async fn directory(state: &AppState, floor: &Floor) -> Result<Directory, AcdCall
                     waiting_since.insert(id, at);
                 }
             }
+            let rows = store::tallies(txn, from, to, store::TallyFilter::default())?;
             Ok(Directory {
+                today: store::sum_per_queue(&rows),
+                today_buckets: store::sum_per_bucket(&rows),
                 users: store::all_users(txn)?,
                 assigned,
                 queues: store::all_queues(txn)?,
@@ -56,8 +66,15 @@ async fn directory(state: &AppState, floor: &Floor) -> Result<Directory, AcdCall
 #[derive(Serialize)]
 pub struct FloorJson {
     pub at: DateTime<Utc>,
+    /// Where today began: the last midnight in `site_time_zone`.
+    pub today_from: DateTime<Utc>,
     pub agents: Vec<AgentJson>,
     pub queues: Vec<QueueJson>,
+    /// Today's statistics per 15 minutes (all queues), for the chart.
+    #[serde(skip)]
+    pub today_buckets: BTreeMap<i64, Tally>,
+    #[serde(skip)]
+    pub zone: chrono_tz::Tz,
 }
 
 #[derive(Serialize)]
@@ -87,6 +104,8 @@ pub struct QueueJson {
     pub sla_secs: u64,
     #[serde(flatten)]
     pub line: FloorQueue,
+    /// Of the workitems created today (see `today.rs`).
+    pub today: QueueToday,
 }
 
 impl FloorJson {
@@ -94,11 +113,11 @@ impl FloorJson {
     pub async fn load(state: &AppState) -> Result<FloorJson, AcdCallError> {
         let floor = state.acd.floor().await?;
         let dir = directory(state, &floor).await?;
-        Ok(join(floor, dir))
+        Ok(join(floor, dir, state.config.site_zone()))
     }
 }
 
-fn join(floor: Floor, dir: Directory) -> FloorJson {
+fn join(floor: Floor, dir: Directory, zone: chrono_tz::Tz) -> FloorJson {
     let sla: HashMap<QueueId, i64> = dir
         .queues
         .iter()
@@ -166,6 +185,7 @@ fn join(floor: Floor, dir: Directory) -> FloorJson {
         .queues
         .into_iter()
         .map(|q| QueueJson {
+            today: today::per_queue(&dir.today, q.id),
             sla_secs: q.sla_secs,
             line: lines.remove(&q.id).unwrap_or(FloorQueue {
                 id: q.id,
@@ -179,9 +199,12 @@ fn join(floor: Floor, dir: Directory) -> FloorJson {
         .collect();
     queues.sort_by_key(|q| q.name.to_lowercase());
     FloorJson {
+        today_from: crate::domain::stats::local_midnight(floor.at, zone),
         at: floor.at,
         agents,
         queues,
+        today_buckets: dir.today_buckets,
+        zone,
     }
 }
 
@@ -192,6 +215,7 @@ pub struct FloorView {
     pub at: String,
     pub agents: Vec<AgentRow>,
     pub queues: Vec<QueueRow>,
+    pub chart: TodayChart,
 }
 
 pub struct AgentRow {
@@ -230,6 +254,9 @@ pub struct QueueRow {
     pub longest_wait: Option<Since>,
     pub offers_out: usize,
     pub available_agents: usize,
+    pub today: QueueToday,
+    /// The median first response as shown (`30 s`).
+    pub median_text: Option<String>,
 }
 
 /// A moment shown as the time passed since it, which the page keeps counting.
@@ -258,6 +285,7 @@ impl From<FloorJson> for FloorView {
         let now = f.at;
         let sla: HashMap<QueueId, u64> = f.queues.iter().map(|q| (q.line.id, q.sla_secs)).collect();
         FloorView {
+            chart: today::chart(&f.today_buckets, now, f.zone),
             at: now.to_rfc3339(),
             agents: f
                 .agents
@@ -318,6 +346,8 @@ impl From<FloorJson> for FloorView {
                     longest_wait: q.line.oldest_waiting.map(|at| Since::new(at, now)),
                     offers_out: q.line.offers_out,
                     available_agents: q.line.available_agents,
+                    median_text: q.today.median_first_response_secs.map(today::secs_text),
+                    today: q.today,
                 })
                 .collect(),
         }

@@ -5,6 +5,7 @@
 mod floor_view;
 mod force_state;
 mod monitor;
+mod today;
 
 use std::convert::Infallible;
 use std::time::Duration;

@@ -173,7 +173,7 @@ fn unix_minute(at: DateTime<Utc>) -> i64 {
 
 /// A step of 1, 2 or 5 times a power of ten giving at most about four ticks, and the top of
 /// the axis (a whole number of steps at or above `highest`, at least one step).
-fn scale(highest: u64) -> (u64, u64) {
+pub(crate) fn scale(highest: u64) -> (u64, u64) {
     let mut magnitude = 1u64;
     loop {
         for m in [1, 2, 5] {

@@ -1,0 +1,195 @@
+//! The statistics aggregates of `domain::stats`, one [`Tally`] per (15-minute bucket of the
+//! workitem's creation, queue, agent) in [`STATS`]. The writes that create, answer, transfer
+//! and end workitems update them in their own transaction (one get and one put each), so the
+//! figures are exactly as durable as the workitems they count. Reports read ranges of rows
+//! with [`tallies`] and sum them with [`sum_per_queue`] or [`sum_per_bucket`].
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use redb::{ReadTransaction, ReadableTable, Table, WriteTransaction};
+
+use super::codec::{decode, encode, get_json};
+use super::{QUEUES, STATS, StoreError};
+use crate::domain::stats::{NO_AGENT, Tally, bucket_of};
+use crate::domain::{DEFAULT_SLA_SECS, EventKind, Queue, QueueId, UserId, Workitem};
+
+mod rebuild;
+pub(super) use rebuild::rebuild_if_missing;
+
+pub(super) type StatsTable<'t> = Table<'t, (i64, u64, u64), &'static [u8]>;
+
+/// Adds to the tally of `w`'s creation bucket, its queue and `agent`.
+pub(super) fn bump(
+    table: &mut StatsTable<'_>,
+    w: &Workitem,
+    agent: Option<UserId>,
+    f: impl FnOnce(&mut Tally),
+) -> Result<(), StoreError> {
+    let key = (
+        bucket_of(w.created_at),
+        w.queue.0,
+        agent.map_or(NO_AGENT, |a| a.0),
+    );
+    let mut tally: Tally = match table.get(key)? {
+        Some(v) => decode("stats", v.value())?,
+        None => Tally::default(),
+    };
+    f(&mut tally);
+    table.insert(key, encode(&tally).as_slice())?;
+    Ok(())
+}
+
+/// A new workitem: received when a customer started it, outbound when an agent or a campaign
+/// did. Conversations opened only to answer a keyword are not counted (see `Tally`).
+pub(super) fn count_created(table: &mut StatsTable<'_>, w: &Workitem) -> Result<(), StoreError> {
+    bump(table, w, None, |t| {
+        if w.outbound {
+            t.outbound += 1;
+        } else {
+            t.received += 1;
+        }
+    })
+}
+
+/// An agent's reply in `w`: the first one sets `first_reply_at` and, in a workitem the
+/// customer started, counts it answered, with its first-response time from the customer's
+/// first message (the workitem's creation) and whether that is within the queue's service
+/// level. Outbound workitems get `first_reply_at` but no response time: the agent spoke
+/// first. Returns whether `w` changed and must be stored.
+pub(super) fn count_reply(
+    txn: &WriteTransaction,
+    w: &mut Workitem,
+    agent: UserId,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    if w.first_reply_at.is_some() {
+        return Ok(false);
+    }
+    w.first_reply_at = Some(at);
+    if !w.outbound {
+        let sla = get_json::<Queue>(&txn.open_table(QUEUES)?, "queues", w.queue.0)?
+            .map_or(DEFAULT_SLA_SECS, |q| q.sla_secs);
+        let frt = (at - w.created_at).num_seconds();
+        bump(&mut txn.open_table(STATS)?, w, Some(agent), |t| {
+            t.answered += 1;
+            if frt <= sla as i64 {
+                t.answered_in_sla += 1;
+            }
+            t.first_response.record(frt);
+        })?;
+    }
+    Ok(true)
+}
+
+/// A routing step about to be applied to `w` (still as it was before the step): endings
+/// and transfers are counted under the agent who held it.
+pub(super) fn count_step(
+    txn: &WriteTransaction,
+    w: &Workitem,
+    at: DateTime<Utc>,
+    kind: &EventKind,
+) -> Result<(), StoreError> {
+    match kind {
+        EventKind::Terminated { agent, wrap_up } if w.state.is_open() => {
+            bump(&mut txn.open_table(STATS)?, w, w.agent.or(*agent), |t| {
+                count_end(t, w, at, wrap_up.as_deref());
+            })
+        }
+        EventKind::Transferred { from, .. } => bump(
+            &mut txn.open_table(STATS)?,
+            w,
+            w.agent.or(Some(*from)),
+            |t| {
+                t.transfers += 1;
+            },
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The counts of one ending, shared with the rebuild.
+fn count_end(t: &mut Tally, w: &Workitem, at: DateTime<Utc>, wrap_up: Option<&str>) {
+    t.terminated += 1;
+    if w.first_reply_at.is_none() && !w.outbound {
+        t.terminated_unanswered += 1;
+    }
+    if let Some(accepted) = w.accepted_at {
+        t.handle_time.record((at - accepted).num_seconds());
+    }
+    if let Some(code) = wrap_up {
+        *t.wrap_up.entry(code.to_owned()).or_default() += 1;
+    }
+}
+
+/// Which rows [`tallies`] returns.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TallyFilter {
+    pub queue: Option<QueueId>,
+    /// One agent's rows; `Some(None)` for the rows of no agent (received, outbound).
+    pub agent: Option<Option<UserId>>,
+}
+
+/// One stored tally and its key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TallyRow {
+    /// Unix seconds / 900 of the counted workitems' creation.
+    pub bucket: i64,
+    pub queue: QueueId,
+    /// `None`: counts of no agent.
+    pub agent: Option<UserId>,
+    pub tally: Tally,
+}
+
+/// The rows of buckets `from..to` (Unix seconds / 900, `to` excluded) passing `filter`, in
+/// key order (bucket, queue, agent). Reads only that range: a day is at most 96 buckets
+/// times the queues and agents that had work in them.
+pub fn tallies(
+    txn: &ReadTransaction,
+    from: i64,
+    to: i64,
+    filter: TallyFilter,
+) -> Result<Vec<TallyRow>, StoreError> {
+    let mut out = Vec::new();
+    if from >= to {
+        return Ok(out);
+    }
+    let table = txn.open_table(STATS)?;
+    for row in table.range((from, 0, 0)..(to, 0, 0))? {
+        let (key, value) = row?;
+        let (bucket, queue, agent) = key.value();
+        let agent = (agent != NO_AGENT).then_some(UserId(agent));
+        if filter.queue.is_some_and(|q| q.0 != queue) || filter.agent.is_some_and(|a| a != agent) {
+            continue;
+        }
+        out.push(TallyRow {
+            bucket,
+            queue: QueueId(queue),
+            agent,
+            tally: decode("stats", value.value())?,
+        });
+    }
+    Ok(out)
+}
+
+/// The rows summed per queue.
+pub fn sum_per_queue(rows: &[TallyRow]) -> BTreeMap<QueueId, Tally> {
+    let mut out: BTreeMap<QueueId, Tally> = BTreeMap::new();
+    for r in rows {
+        out.entry(r.queue).or_default().merge(&r.tally);
+    }
+    out
+}
+
+/// The rows summed per bucket.
+pub fn sum_per_bucket(rows: &[TallyRow]) -> BTreeMap<i64, Tally> {
+    let mut out: BTreeMap<i64, Tally> = BTreeMap::new();
+    for r in rows {
+        out.entry(r.bucket).or_default().merge(&r.tally);
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "stats_tests.rs"]
+mod tests;
