@@ -5,6 +5,7 @@ pub mod admin;
 mod api_tokens;
 pub mod audit;
 pub mod auth;
+pub mod charts;
 pub mod client_addr;
 pub mod consent_csv;
 pub mod contacts;

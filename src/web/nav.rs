@@ -12,6 +12,7 @@ pub const WORKSPACE: &str = "workspace";
 pub const CONTACTS: &str = "contacts";
 pub const SEARCH: &str = "search";
 pub const SUPERVISOR: &str = "supervisor";
+pub const REPORTS: &str = "reports";
 pub const ADMIN: &str = "admin";
 pub const SETTINGS: &str = "settings";
 

@@ -66,6 +66,7 @@ fn routes(state: &AppState) -> (Routes, Routes) {
             supervisor::take_over_post,
         )
         .get("/workitems/{id}", transcript::transcript_get)
+        .get("/reports", reports::reports_get)
         .get("/reports/workitems.csv", reports::workitems_csv_get)
         .get("/reports/messages.csv", reports::messages_csv_get)
         .get("/reports/agents.csv", reports::agents_csv_get)

@@ -75,6 +75,7 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         | "/api/supervisor/workitems/{id}/events"
         | "/api/supervisor/workitems/{id}/whisper"
         | "/api/supervisor/workitems/{id}/take-over"
+        | "/reports"
         | "/reports/workitems.csv"
         | "/reports/messages.csv"
         | "/reports/agents.csv"

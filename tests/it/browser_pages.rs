@@ -14,6 +14,8 @@ const ADMIN_PAGES: &[(&str, &str)] = &[
     ("/search?q=order", "#search-form"),
     ("/supervisor", "#wallboard[data-live=\"1\"]"),
     ("/supervisor?tv=1", "#wallboard[data-live=\"1\"]"),
+    ("/reports", "#report-queues"),
+    ("/reports?from=2026-01-02&to=2026-01-01", "#report-error"),
     ("/workitems/1", "main"),
     ("/settings", "#settings-form"),
     ("/admin", "main"),
@@ -50,15 +52,24 @@ const ADMIN_LINKS: &[&str] = &[
     "Contacts",
     "Search",
     "Supervisor",
+    "Reports",
     "Administration",
     "Settings",
 ];
-const SUPERVISOR_LINKS: &[&str] = &["Workspace", "Contacts", "Search", "Supervisor", "Settings"];
+const SUPERVISOR_LINKS: &[&str] = &[
+    "Workspace",
+    "Contacts",
+    "Search",
+    "Supervisor",
+    "Reports",
+    "Settings",
+];
 
 /// The pages a supervisor can open.
 const SUPERVISOR_PAGES: &[(&str, &str)] = &[
     ("/supervisor", "#wallboard[data-live=\"1\"]"),
     ("/search", "#search-form"),
+    ("/reports", "#report-queues"),
     ("/workspace", "#app[data-live=\"1\"]"),
 ];
 const AGENT_LINKS: &[&str] = &["Workspace", "Contacts", "Settings"];

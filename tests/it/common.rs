@@ -870,6 +870,21 @@ impl TestServer {
         (client, events)
     }
 
+    /// A server whose site time zone is `zone` and whose sessions outlive the days a test
+    /// moves the clock over, with Sam the supervisor.
+    pub async fn start_in_zone(zone: &str) -> TestServer {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let zone = zone.to_owned();
+        let server = TestServer::start_in(dir, move |c| {
+            c.site_time_zone = zone;
+            c.auth.session_idle_minutes = 60 * 24 * 365 * 10;
+            c.auth.session_max_hours = 24 * 365 * 10;
+        })
+        .await;
+        server.add_user("sam", Role::Supervisor).await;
+        server
+    }
+
     /// A workitem as stored now.
     pub async fn stored_workitem(&self, id: u64) -> parley::domain::Workitem {
         let id = parley::domain::WorkitemId(id);

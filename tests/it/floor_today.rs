@@ -5,23 +5,6 @@ use serde_json::{Value, json};
 
 use crate::common::{Client, Events, TestServer};
 
-/// A server on `zone` whose sessions outlive the days the clock is moved over, with Sam the
-/// supervisor logged in.
-async fn server_in(zone: &str) -> TestServer {
-    let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
-    let zone = zone.to_owned();
-    let server = TestServer::start_in(dir, move |c| {
-        c.site_time_zone = zone;
-        c.auth.session_idle_minutes = 60 * 24 * 365 * 10;
-        c.auth.session_max_hours = 24 * 365 * 10;
-    })
-    .await;
-    server
-        .add_user("sam", parley::domain::Role::Supervisor)
-        .await;
-    server
-}
-
 /// Alice, Available in the default queue with room for many conversations.
 async fn alice_on_duty(server: &TestServer) -> (Client, Events) {
     let queue = server.default_queue().await;
@@ -58,7 +41,7 @@ async fn today(server: &TestServer) -> Value {
 
 #[tokio::test]
 async fn todays_figures_count_from_local_midnight_and_are_exact() {
-    let server = server_in("Europe/Paris").await;
+    let server = TestServer::start_in_zone("Europe/Paris").await;
     let (alice, mut events) = alice_on_duty(&server).await;
     // 23:50 in Paris the evening before: answered after 5 s and ended; not today's.
     server.advance_to("2030-06-03T21:50:00Z");
@@ -122,7 +105,7 @@ async fn todays_figures_count_from_local_midnight_and_are_exact() {
 async fn on_a_daylight_saving_day_today_starts_at_local_midnight() {
     // 10 March 2030: New York springs forward at 02:00, so at 12:00 EDT (16:00 UTC) the day
     // began 11 hours earlier, at 00:00 EST (05:00 UTC).
-    let server = server_in("America/New_York").await;
+    let server = TestServer::start_in_zone("America/New_York").await;
     let (alice, mut events) = alice_on_duty(&server).await;
     // 23:50 EST on the 9th: twelve hours before noon, but yesterday.
     server.advance_to("2030-03-10T04:50:00Z");

@@ -62,6 +62,7 @@ mod predictive;
 mod predictive_crash;
 mod presence_log;
 mod reports_csv;
+mod reports_page;
 mod response_templates;
 mod search;
 mod search_page;

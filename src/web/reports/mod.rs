@@ -2,8 +2,10 @@
 //! of days in the site's time zone, queue, campaign, agent, direction), and the streamed CSV
 //! exports of workitems, messages, agents' states and survey answers.
 
+mod charts;
 mod csv_export;
 mod csv_rows;
+mod page;
 
 use chrono::{Duration, NaiveDate};
 use chrono_tz::Tz;
@@ -14,6 +16,7 @@ use crate::domain::{CampaignId, Direction, QueueId, ReportFilter, UserId};
 use crate::state::AppState;
 
 pub use csv_export::{agents_csv_get, messages_csv_get, surveys_csv_get, workitems_csv_get};
+pub use page::reports_get;
 
 /// The filters as the query string gives them; empty means "all".
 #[derive(Deserialize, Default, Clone)]

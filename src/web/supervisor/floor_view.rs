@@ -14,7 +14,8 @@ use crate::state::AppState;
 use crate::store;
 use crate::web::tabs::human_duration;
 
-use super::today::{self, QueueToday, TodayChart};
+use super::today::{self, QueueToday};
+use crate::web::charts::VolumeChart;
 
 /// What the floor needs from the store: names, who is an agent, and since when each active
 /// workitem's customer has been waiting for an answer.
@@ -215,7 +216,7 @@ pub struct FloorView {
     pub at: String,
     pub agents: Vec<AgentRow>,
     pub queues: Vec<QueueRow>,
-    pub chart: TodayChart,
+    pub chart: VolumeChart,
 }
 
 pub struct AgentRow {

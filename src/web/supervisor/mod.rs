@@ -27,6 +27,7 @@ use crate::state::AppState;
 pub use floor_view::{FloorJson, FloorView};
 pub use force_state::force_state_post;
 pub use monitor::{monitor_events_get, monitor_get, take_over_post, whisper_post};
+pub use today::secs_text;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 

@@ -2,7 +2,7 @@
 //! per queue, and the chart of inbound workitems and median first response per 15 minutes.
 //! "Today" runs from the last midnight in `site_time_zone` to now, and counts the workitems
 //! created in it (see `domain::stats`). The chart's geometry is computed here and drawn by
-//! `supervisor/floor_chart.html`; only numbers and fixed words go into it.
+//! `volume_chart.html`; only numbers and fixed words go into it.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +13,9 @@ use serde::Serialize;
 use crate::domain::QueueId;
 use crate::domain::stats::{BUCKET_SECS, Tally, bucket_of, bucket_start, local_midnight};
 use crate::web::admin::campaign_run::chart::scale;
+use crate::web::charts::{
+    BAR_COLOUR, BOTTOM, FRT_COLOUR, HEIGHT, LEFT, Mark, RIGHT, TOP, Tick, VolumeChart, WIDTH, round,
+};
 use crate::web::tabs::human_duration;
 
 /// The buckets of today so far: from the one holding midnight to the one holding `now`,
@@ -52,59 +55,14 @@ pub fn secs_text(secs: u64) -> String {
     human_duration(Duration::seconds(secs as i64))
 }
 
-pub const WIDTH: f64 = 720.0;
-pub const HEIGHT: f64 = 240.0;
-const LEFT: f64 = 44.0;
-const RIGHT: f64 = 56.0;
-const TOP: f64 = 30.0;
-const BOTTOM: f64 = 40.0;
-pub const BAR_COLOUR: &str = "#2f6fdb";
-pub const FRT_COLOUR: &str = "#b54708";
-
-pub struct TodayChart {
-    pub width: f64,
-    pub height: f64,
-    pub left: f64,
-    pub right: f64,
-    pub top: f64,
-    pub bottom: f64,
-    pub bars: Vec<Mark>,
-    pub dots: Vec<Mark>,
-    /// Received per 15 minutes, on the left axis.
-    pub count_ticks: Vec<Tick>,
-    /// Median first response per 15 minutes, on the right axis.
-    pub secs_ticks: Vec<Tick>,
-    /// Local times every three hours.
-    pub time_ticks: Vec<Tick>,
-    /// The chart's text alternative.
-    pub summary: String,
-    pub zone: String,
-    pub bar_colour: &'static str,
-    pub frt_colour: &'static str,
-}
-
-/// A bar (x, y, width, height) or a dot (centre x, y; width is its radius), with its tooltip.
-pub struct Mark {
-    pub x: f64,
-    pub y: f64,
-    pub width: f64,
-    pub height: f64,
-    pub title: String,
-}
-
-pub struct Tick {
-    pub at: f64,
-    pub label: String,
-}
-
 /// The chart of today's `buckets` (summed over queues) across the whole local day, so it
 /// fills in as the day goes; a daylight-saving day has 92 or 100 columns.
-pub fn chart(buckets: &BTreeMap<i64, Tally>, now: DateTime<Utc>, zone: Tz) -> TodayChart {
+pub fn chart(buckets: &BTreeMap<i64, Tally>, now: DateTime<Utc>, zone: Tz) -> VolumeChart {
     let midnight = local_midnight(now, zone);
     let next = local_midnight(midnight + Duration::hours(26), zone);
     let first = bucket_of(midnight);
     let columns = ((next - midnight).num_seconds() / BUCKET_SECS).max(1);
-    let mut c = TodayChart {
+    let mut c = VolumeChart {
         width: WIDTH,
         height: HEIGHT,
         left: LEFT,
@@ -118,6 +76,9 @@ pub fn chart(buckets: &BTreeMap<i64, Tally>, now: DateTime<Utc>, zone: Tz) -> To
         time_ticks: Vec::new(),
         summary: String::new(),
         zone: zone.name().to_owned(),
+        id: "today-chart",
+        bar_legend: "Received per 15 minutes",
+        x_title: format!("Time ({})", zone.name()),
         bar_colour: BAR_COLOUR,
         frt_colour: FRT_COLOUR,
     };
@@ -201,10 +162,6 @@ pub fn chart(buckets: &BTreeMap<i64, Tally>, now: DateTime<Utc>, zone: Tz) -> To
         }
     );
     c
-}
-
-fn round(v: f64) -> f64 {
-    (v * 10.0).round() / 10.0
 }
 
 /// The rows of today summed per queue, for the queue table.

@@ -1,0 +1,331 @@
+//! `/reports`: per queue and per agent figures over a range of days, and charts per day and
+//! per hour, read from the statistics aggregates (`store::tallies`) and, for agents' time in
+//! each state, their recorded state changes; never by scanning conversations.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+
+use super::ReportQuery;
+use super::charts;
+use crate::domain::stats::{Tally, bucket_of};
+use crate::domain::{Presence, ReportFilter, Role, UserId};
+use crate::state::AppState;
+use crate::store::{self, TallyFilter};
+use crate::web::auth::SupervisorUser;
+use crate::web::charts::VolumeChart;
+use crate::web::error::PageError;
+use crate::web::nav::{self, Nav};
+use crate::web::supervisor::secs_text;
+use crate::web::tabs::human_duration;
+use crate::web::views::render;
+
+/// One line of a figures table: a queue, an agent, or the total.
+pub struct Figures {
+    pub name: String,
+    pub received: u32,
+    pub outbound: u32,
+    pub answered: u32,
+    pub frt_median: String,
+    pub frt_p90: String,
+    pub handle_median: String,
+    pub handle_p90: String,
+    pub in_sla: String,
+    pub transfers: u32,
+    pub terminated: u32,
+    pub unanswered: u32,
+    pub wrap_ups: String,
+}
+
+fn secs(v: Option<u64>) -> String {
+    v.map(secs_text).unwrap_or_else(|| "–".into())
+}
+
+impl Figures {
+    fn of(name: String, t: &Tally) -> Figures {
+        Figures {
+            name,
+            received: t.received,
+            outbound: t.outbound,
+            answered: t.answered,
+            frt_median: secs(t.first_response.median()),
+            frt_p90: secs(t.first_response.p90()),
+            handle_median: secs(t.handle_time.median()),
+            handle_p90: secs(t.handle_time.p90()),
+            in_sla: t
+                .in_sla_percent()
+                .map(|p| format!("{p} %"))
+                .unwrap_or_else(|| "–".into()),
+            transfers: t.transfers,
+            terminated: t.terminated,
+            unanswered: t.terminated_unanswered,
+            wrap_ups: t
+                .wrap_up
+                .iter()
+                .map(|(code, n)| format!("{code} {n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
+/// An agent's time in each state over the range.
+pub struct StateTimes {
+    pub name: String,
+    pub available: String,
+    /// "Lunch 45 min, Break 15 min".
+    pub away: String,
+    pub away_total: String,
+    pub offline: String,
+}
+
+pub struct Report {
+    pub range: String,
+    pub queues: Vec<Figures>,
+    pub total: Figures,
+    pub agents: Vec<Figures>,
+    pub states: Vec<StateTimes>,
+    pub per_day: VolumeChart,
+    pub per_hour: VolumeChart,
+    /// Filters the page's figures cannot apply (they are kept per queue and agent only).
+    pub ignored: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "reports/reports.html")]
+pub struct ReportsPage {
+    pub nav: Nav,
+    pub q: ReportQuery,
+    pub queues: Vec<(u64, String)>,
+    pub agents: Vec<(u64, String)>,
+    pub campaigns: Vec<(u64, String)>,
+    pub error: Option<String>,
+    pub report: Option<Report>,
+    /// The filters as a query string, for the export links.
+    pub export_query: String,
+}
+
+impl ReportsPage {
+    fn chosen(value: &Option<String>, id: &u64) -> bool {
+        value.as_deref().map(str::trim) == Some(id.to_string().as_str())
+    }
+
+    pub fn queue_chosen(&self, id: &u64) -> bool {
+        Self::chosen(&self.q.queue, id)
+    }
+
+    pub fn agent_chosen(&self, id: &u64) -> bool {
+        Self::chosen(&self.q.agent, id)
+    }
+
+    pub fn campaign_chosen(&self, id: &u64) -> bool {
+        Self::chosen(&self.q.campaign, id)
+    }
+
+    pub fn direction_is(&self, d: &str) -> bool {
+        self.q.direction.as_deref() == Some(d)
+    }
+
+    pub fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn reports_get(
+    State(state): State<AppState>,
+    me: SupervisorUser,
+    Query(mut q): Query<ReportQuery>,
+) -> Result<Response, PageError> {
+    let zone = super::site_zone(&state);
+    let now = state.clock.now();
+    let (queues, users, campaigns) = state
+        .store
+        .read(|txn| {
+            Ok((
+                store::all_queues(txn)?,
+                store::all_users(txn)?,
+                store::all_campaigns(txn)?,
+            ))
+        })
+        .await?;
+    let filter = q.filter(zone, now.with_timezone(&zone).date_naive());
+    // The form shows the range the figures are for.
+    if let Ok(f) = &filter {
+        q.from = Some(f.from.with_timezone(&zone).format("%Y-%m-%d").to_string());
+        let last = f.to - chrono::Duration::seconds(1);
+        q.to = Some(last.with_timezone(&zone).format("%Y-%m-%d").to_string());
+    }
+    let export_query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            [
+                ("from", &q.from),
+                ("to", &q.to),
+                ("queue", &q.queue),
+                ("campaign", &q.campaign),
+                ("agent", &q.agent),
+                ("direction", &q.direction),
+            ]
+            .iter()
+            .filter_map(|(k, v)| {
+                v.as_deref()
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (*k, v))
+            }),
+        )
+        .finish();
+    let (report, error) = match filter {
+        Ok(f) => (
+            Some(report(&state, &f, zone, now, &queues, &users).await?),
+            None,
+        ),
+        Err(e) => (None, Some(e)),
+    };
+    Ok(render(&ReportsPage {
+        nav: Nav::new(&me, nav::REPORTS, "Reports"),
+        q,
+        queues: queues.iter().map(|x| (x.id.0, x.name.clone())).collect(),
+        agents: users
+            .iter()
+            .filter(|u| u.role.at_least(Role::Agent))
+            .map(|u| (u.id.0, u.display_name.clone()))
+            .collect(),
+        campaigns: campaigns.iter().map(|c| (c.id.0, c.name.clone())).collect(),
+        error,
+        report,
+        export_query,
+    }))
+}
+
+async fn report(
+    state: &AppState,
+    f: &ReportFilter,
+    zone: chrono_tz::Tz,
+    now: DateTime<Utc>,
+    queues: &[crate::domain::Queue],
+    users: &[crate::domain::User],
+) -> Result<Report, PageError> {
+    let filter = TallyFilter {
+        queue: f.queue,
+        agent: f.agent.map(Some),
+    };
+    let (from, to) = (bucket_of(f.from), bucket_of(f.to));
+    let agents: Vec<UserId> = users
+        .iter()
+        .filter(|u| u.role.at_least(Role::Agent))
+        .filter(|u| f.agent.is_none_or(|a| a == u.id))
+        .map(|u| u.id)
+        .collect();
+    let (until, range_from) = (f.to.min(now), f.from);
+    let (rows, logs) = state
+        .store
+        .read(move |txn| {
+            let rows = store::tallies(txn, from, to, filter)?;
+            let mut logs = Vec::new();
+            for a in agents {
+                logs.push((a, store::presence_log(txn, a, range_from, until)?));
+            }
+            Ok((rows, logs))
+        })
+        .await?;
+    let queue_name = |id| {
+        queues
+            .iter()
+            .find(|q| q.id == id)
+            .map(|q| q.name.clone())
+            .unwrap_or_else(|| format!("queue {id}"))
+    };
+    let user_name = |id: UserId| {
+        users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.display_name.clone())
+            .unwrap_or_else(|| format!("user {id}"))
+    };
+    let mut per_agent: BTreeMap<UserId, Tally> = BTreeMap::new();
+    let mut total = Tally::default();
+    for r in &rows {
+        total.merge(&r.tally);
+        if let Some(a) = r.agent {
+            per_agent.entry(a).or_default().merge(&r.tally);
+        }
+    }
+    let buckets = store::sum_per_bucket(&rows);
+    let states = logs
+        .iter()
+        .map(|(a, log)| state_times(user_name(*a), log, f.from, until))
+        .collect();
+    let last = f.to - chrono::Duration::seconds(1);
+    Ok(Report {
+        range: format!(
+            "{} to {} ({})",
+            f.from.with_timezone(&zone).format("%Y-%m-%d"),
+            last.with_timezone(&zone).format("%Y-%m-%d"),
+            zone.name()
+        ),
+        queues: store::sum_per_queue(&rows)
+            .iter()
+            .map(|(q, t)| Figures::of(queue_name(*q), t))
+            .collect(),
+        total: Figures::of("All".into(), &total),
+        agents: per_agent
+            .iter()
+            .map(|(a, t)| Figures::of(user_name(*a), t))
+            .collect(),
+        states,
+        per_day: charts::per_day(&buckets, f, zone),
+        per_hour: charts::per_hour(&buckets, zone),
+        ignored: (f.campaign.is_some() || f.direction.is_some()).then_some(
+            "The figures and charts here are kept per queue and agent, so the campaign and \
+             direction filters apply to the CSV exports only.",
+        ),
+    })
+}
+
+/// Time in each state from an agent's recorded changes (the last one before the range
+/// first); before any record they count as Offline.
+fn state_times(
+    name: String,
+    log: &[crate::domain::PresenceChange],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> StateTimes {
+    let (mut available, mut offline) = (0i64, 0i64);
+    let mut away: BTreeMap<String, i64> = BTreeMap::new();
+    let mut current = (Presence::Offline, None::<String>, from);
+    let mut add = |state: &(Presence, Option<String>, DateTime<Utc>), end: DateTime<Utc>| {
+        let secs = (end - state.2.max(from)).num_seconds().max(0);
+        match state.0 {
+            Presence::Available => available += secs,
+            Presence::Offline => offline += secs,
+            Presence::Away => {
+                *away
+                    .entry(state.1.clone().unwrap_or_else(|| "no reason".into()))
+                    .or_default() += secs
+            }
+        }
+    };
+    for c in log {
+        if c.at > from {
+            add(&current, c.at.min(to));
+        }
+        current = (c.presence, c.reason.clone(), c.at);
+    }
+    add(&current, to);
+    let text = |s: i64| human_duration(chrono::Duration::seconds(s));
+    StateTimes {
+        name,
+        available: text(available),
+        away: away
+            .iter()
+            .filter(|(_, s)| **s > 0)
+            .map(|(r, s)| format!("{r} {}", text(*s)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        away_total: text(away.values().sum()),
+        offline: text(offline),
+    }
+}
