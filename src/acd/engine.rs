@@ -43,6 +43,8 @@ struct Agent {
     idle_since: DateTime<Utc>,
     offers: HashSet<WorkitemId>,
     active: HashSet<WorkitemId>,
+    /// Whether the agent was last reported holding active work (see `busy_change`).
+    busy: bool,
 }
 
 impl Agent {
@@ -57,6 +59,7 @@ impl Agent {
             idle_since: now,
             offers: HashSet::new(),
             active: HashSet::new(),
+            busy: false,
         }
     }
 
@@ -229,6 +232,7 @@ impl Engine {
         let mut active: Vec<WorkitemId> = a.active.drain().collect();
         active.sort();
         let mut effects = vec![Effect::PresenceChanged { agent, changed }];
+        effects.extend(self.busy_change(agent));
         effects.extend(self.withdraw_offers_of(agent, now));
         for workitem in active {
             if let Some(item) = self.items.get_mut(&workitem) {
@@ -266,7 +270,9 @@ impl Engine {
             a.offers.remove(&workitem);
             a.active.insert(workitem);
         }
-        Ok(vec![Effect::Accepted { agent, workitem }])
+        let mut effects = vec![Effect::Accepted { agent, workitem }];
+        effects.extend(self.busy_change(agent));
+        Ok(effects)
     }
 
     pub fn reject(
@@ -306,6 +312,7 @@ impl Engine {
             workitem,
             wrap_up,
         }];
+        effects.extend(self.busy_change(agent));
         effects.extend(self.route(now));
         Ok(effects)
     }
@@ -494,6 +501,9 @@ mod floor;
 
 #[path = "engine_handover.rs"]
 mod handover;
+
+#[path = "engine_busy.rs"]
+mod busy;
 
 #[cfg(test)]
 #[path = "engine_tests.rs"]

@@ -45,6 +45,7 @@ impl Engine {
             workitem,
             transfer,
         }];
+        effects.extend(self.busy_change(from));
         match target {
             TransferTarget::Agent(to) => effects.push(self.offer(workitem, to, now)),
             TransferTarget::Queue(_) => {
@@ -83,6 +84,8 @@ impl Engine {
             by,
             by_name,
         }];
+        effects.extend(self.busy_change(from));
+        effects.extend(self.busy_change(by));
         effects.extend(self.route(now));
         Ok(effects)
     }

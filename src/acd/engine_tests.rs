@@ -434,3 +434,43 @@ fn a_supervisor_takes_over_whatever_their_capacity() {
     );
     e.terminate(sup, WorkitemId(1), None, t(6)).unwrap();
 }
+
+fn busy_changes(effects: &[Effect]) -> Vec<(UserId, bool)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::BusyChanged { agent, busy } => Some((*agent, *busy)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn busy_is_reported_when_the_first_work_comes_and_the_last_goes() {
+    let mut e = engine();
+    ready(&mut e, A, 0);
+    ready(&mut e, B, 1);
+    e.enqueue(item(1, 0, 2), t(2));
+    assert_eq!(
+        busy_changes(&e.accept(A, WorkitemId(1), t(3)).unwrap()),
+        [(A, true)]
+    );
+    e.enqueue(item(2, 0, 4), t(4));
+    e.enqueue(item(3, 0, 4), t(4));
+    let second = e.accept(A, WorkitemId(3), t(5)).unwrap();
+    assert!(busy_changes(&second).is_empty(), "already busy");
+    let one_left = e.terminate(A, WorkitemId(1), None, t(6)).unwrap();
+    assert!(busy_changes(&one_left).is_empty(), "still holds one");
+    // Handing the last one on leaves the giver idle and makes the taker busy.
+    let fx = e
+        .transfer(
+            WorkitemId(3),
+            Some(A),
+            to(TransferTarget::Queue(Q), A),
+            t(7),
+        )
+        .unwrap();
+    assert_eq!(busy_changes(&fx), [(A, false)]);
+    let fx = e.take_over(WorkitemId(3), UserId(50), "Sam".into(), t(8));
+    assert!(fx.is_err(), "no longer active");
+}

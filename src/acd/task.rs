@@ -68,8 +68,7 @@ pub fn spawn(
             users,
         ))
     })?;
-    // Everyone starts Offline; the record of their states says so too.
-    store.submit(move |txn| store::close_presence_at_restart(txn, &users, now))?;
+
     let queue_names: HashMap<QueueId, String> =
         queues.iter().map(|q| (q.id, q.name.clone())).collect();
     for q in &queues {
@@ -122,6 +121,15 @@ pub fn spawn(
         active = task.cards.len() - requeued,
         "routing state rebuilt from the store"
     );
+    // Everyone starts Offline (keeping their accepted work); the record of their states
+    // says so too.
+    task.engine.settle_busy();
+    let states: Vec<(UserId, bool)> = users
+        .iter()
+        .map(|u| (*u, task.engine.is_busy(*u)))
+        .collect();
+    task.store
+        .submit(move |txn| store::close_presence_at_restart(txn, &states, now))?;
     let (tx, rx) = mpsc::unbounded_channel();
     task.queue_names = queue_names;
     let floor_version = task.floor_version.subscribe();
@@ -238,9 +246,10 @@ impl AcdTask {
                     .unwrap_or_default();
                 let card = WorkitemCard::new(&workitem, customer_name, queue_name);
                 self.cards.insert(workitem.id, card.clone());
-                self.engine.restore_active(routable(&workitem), agent, now);
+                let fx = self.engine.adopt(routable(&workitem), agent, now);
                 self.hub
                     .push_agent(agent, AgentPush::Assigned { workitem: card });
+                self.apply(fx);
             }
             Command::CustomerMessage { workitem, message } => match self.engine.phase(workitem) {
                 Some(Phase::Active { agent } | Phase::Offered { agent, .. }) => {

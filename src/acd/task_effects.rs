@@ -93,7 +93,8 @@ impl AcdTask {
                 Effect::PresenceChanged { agent, changed } => {
                     let view = self.engine.view(agent);
                     if changed {
-                        self.log_presence(agent, view.presence, view.away_reason.clone());
+                        let busy = self.engine.is_busy(agent);
+                        self.log_presence(agent, view.presence, view.away_reason.clone(), busy);
                     }
                     self.hub.push_agent(agent, AgentPush::Presence { view });
                 }
@@ -135,6 +136,10 @@ impl AcdTask {
                     self.hub
                         .push_agent(from, AgentPush::Removed { workitem, why });
                 }
+                Effect::BusyChanged { agent, busy } => {
+                    let view = self.engine.view(agent);
+                    self.log_presence(agent, view.presence, view.away_reason, busy);
+                }
                 Effect::TakenOver {
                     from,
                     workitem,
@@ -159,12 +164,13 @@ impl AcdTask {
 
     /// Stores a change of an agent's state for reports. Not waited for: a change lost in a
     /// crash is followed by the Offline the restart records.
-    fn log_presence(&self, agent: UserId, presence: Presence, reason: Option<String>) {
+    fn log_presence(&self, agent: UserId, presence: Presence, reason: Option<String>, busy: bool) {
         let change = PresenceChange {
             agent,
             at: self.clock.now(),
             presence,
             reason,
+            busy,
         };
         if let Err(e) = self
             .store

@@ -58,6 +58,11 @@ pub enum Effect {
         workitem: WorkitemId,
         transfer: Transfer,
     },
+    /// The agent went from no active workitem to some, or back.
+    BusyChanged {
+        agent: UserId,
+        busy: bool,
+    },
     /// A supervisor became an active workitem's agent.
     TakenOver {
         from: UserId,

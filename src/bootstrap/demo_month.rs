@@ -101,11 +101,7 @@ fn at(day: DateTime<Utc>, h: u32, m: u32) -> DateTime<Utc> {
 }
 
 /// Each agent's day: (from, presence, reason), in order.
-fn shifts(
-    dice: &mut Dice,
-    day: DateTime<Utc>,
-    cast: &Cast,
-) -> Vec<(UserId, DateTime<Utc>, Presence, Option<&'static str>)> {
+fn shifts(dice: &mut Dice, day: DateTime<Utc>, cast: &Cast) -> Vec<Shift> {
     use Presence::*;
     let mut all = vec![
         (cast.alice, at(day, 8, 0), Available, None),
@@ -129,11 +125,7 @@ fn shifts(
     all
 }
 
-fn available_at(
-    shifts: &[(UserId, DateTime<Utc>, Presence, Option<&'static str>)],
-    agent: UserId,
-    t: DateTime<Utc>,
-) -> bool {
+fn available_at(shifts: &[Shift], agent: UserId, t: DateTime<Utc>) -> bool {
     shifts
         .iter()
         .rfind(|(a, from, ..)| *a == agent && *from <= t)
@@ -149,19 +141,7 @@ pub fn record_day(
     until: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let shifts = shifts(dice, day, cast);
-    for (agent, t, presence, reason) in &shifts {
-        if *t <= until {
-            store::log_presence(
-                txn,
-                &PresenceChange {
-                    agent: *agent,
-                    at: *t,
-                    presence: *presence,
-                    reason: reason.map(str::to_owned),
-                },
-            )?;
-        }
-    }
+    let mut busy = Vec::new();
     let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
     let mut t = at(day, 8, 40);
     let close = at(day, 17, 0).min(until);
@@ -169,7 +149,7 @@ pub fn record_day(
     loop {
         t += Duration::minutes(if weekend { 40 } else { 8 } + dice.below(30) as i64);
         if t + Duration::minutes(30) > close {
-            return Ok(());
+            return record_states(txn, cast, &shifts, busy, until);
         }
         let free: Vec<UserId> = [cast.alice, cast.bob]
             .into_iter()
@@ -184,9 +164,31 @@ pub fn record_day(
             .map_err(|e| StoreError::Redb(e.to_string()))?;
         let bob_free = available_at(&shifts, cast.bob, t);
         t = if dice.chance(10) {
-            outbound(txn, dice, cast, agent, &customer, t)?
+            outbound(
+                txn,
+                dice,
+                cast,
+                Turn {
+                    agent,
+                    bob_free,
+                    customer,
+                    at: t,
+                },
+                &mut busy,
+            )?
         } else {
-            inbound(txn, dice, cast, agent, bob_free, &customer, t)?
+            inbound(
+                txn,
+                dice,
+                cast,
+                Turn {
+                    agent,
+                    bob_free,
+                    customer,
+                    at: t,
+                },
+                &mut busy,
+            )?
         };
     }
 }
@@ -218,13 +220,81 @@ fn end(
     agent: UserId,
     code: &str,
     t: DateTime<Utc>,
+    busy: &mut Vec<Busy>,
 ) -> Result<DateTime<Utc>, StoreError> {
     let kind = EventKind::Terminated {
         agent: Some(agent),
         wrap_up: Some(code.to_owned()),
     };
     store::route_step(txn, w, t, kind)?;
+    busy.push((agent, t, false));
     Ok(t)
+}
+
+/// Who has the next conversation, with whom, from when.
+struct Turn {
+    agent: UserId,
+    /// Whether Bob could take a transfer.
+    bob_free: bool,
+    customer: E164,
+    at: DateTime<Utc>,
+}
+
+/// A change of an agent's state (`Some`) or of whether they hold work (`Some`), at a time.
+type Mark = (
+    DateTime<Utc>,
+    Option<(Presence, Option<&'static str>)>,
+    Option<bool>,
+);
+
+/// An agent starting (true) or ending (false) their only active conversation.
+type Busy = (UserId, DateTime<Utc>, bool);
+
+type Shift = (UserId, DateTime<Utc>, Presence, Option<&'static str>);
+
+/// Writes each agent's day as the ACD would: a record whenever their state or whether they
+/// hold work changes, up to `until`.
+fn record_states(
+    txn: &Txn,
+    cast: &Cast,
+    shifts: &[Shift],
+    busy: Vec<Busy>,
+    until: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for agent in [cast.alice, cast.bob] {
+        let mut marks: Vec<Mark> = shifts
+            .iter()
+            .filter(|s| s.0 == agent)
+            .map(|(_, t, p, r)| (*t, Some((*p, *r)), None))
+            .chain(
+                busy.iter()
+                    .filter(|b| b.0 == agent)
+                    .map(|(_, t, b)| (*t, None, Some(*b))),
+            )
+            .collect();
+        marks.sort_by_key(|m| m.0);
+        let (mut presence, mut reason, mut working) = (Presence::Offline, None, false);
+        for (at, state, busy) in marks {
+            if at > until {
+                break;
+            }
+            if let Some((p, r)) = state {
+                (presence, reason) = (p, r);
+            }
+            if let Some(b) = busy {
+                working = b;
+            }
+            let change = PresenceChange {
+                agent,
+                at,
+                presence,
+                reason: reason.map(str::to_owned),
+                busy: working,
+            };
+            store::log_presence(txn, &change)?;
+        }
+    }
+    Ok(())
 }
 
 /// A customer writes in; the agent answers (after 5 s to 4 min), perhaps hands it to Bob in
@@ -233,11 +303,16 @@ fn inbound(
     txn: &Txn,
     dice: &mut Dice,
     cast: &Cast,
-    agent: UserId,
-    bob_free: bool,
-    customer: &E164,
-    mut t: DateTime<Utc>,
+    turn: Turn,
+    busy: &mut Vec<Busy>,
 ) -> Result<DateTime<Utc>, StoreError> {
+    let Turn {
+        agent,
+        bob_free,
+        customer,
+        at: mut t,
+    } = turn;
+    let customer = &customer;
     let Some(w) = customer_writes(txn, customer, &cast.support_number, dice.pick(OPENERS), t)?
     else {
         return Ok(t);
@@ -254,8 +329,9 @@ fn inbound(
         t + Duration::seconds(4),
         EventKind::Accepted { agent },
     )?;
+    busy.push((agent, t + Duration::seconds(4), true));
     if dice.chance(6) {
-        return end(txn, w, agent, "No answer", t + Duration::minutes(4));
+        return end(txn, w, agent, "No answer", t + Duration::minutes(4), busy);
     }
     let first_reply = if dice.chance(70) {
         5 + dice.below(50)
@@ -295,21 +371,18 @@ fn inbound(
             t + Duration::seconds(1),
             EventKind::Offered { agent: cast.bob },
         )?;
+        busy.push((agent, t, false));
         t += Duration::seconds(15);
         store::route_step(txn, w, t, EventKind::Accepted { agent: cast.bob })?;
+        busy.push((cast.bob, t, true));
         t += Duration::seconds(30 + dice.below(60) as i64);
         store::insert_past_reply(txn, w, cast.bob, dice.pick(BILLING_LINES), t)?;
         holder = cast.bob;
         codes = BILLING_CODES;
     }
     let code = dice.pick(codes);
-    end(
-        txn,
-        w,
-        holder,
-        code,
-        t + Duration::seconds(30 + dice.below(60) as i64),
-    )
+    let at = t + Duration::seconds(30 + dice.below(60) as i64);
+    end(txn, w, holder, code, at, busy)
 }
 
 /// The agent texts a customer from Follow-ups; most answer, and the agent replies.
@@ -317,16 +390,23 @@ fn outbound(
     txn: &Txn,
     dice: &mut Dice,
     cast: &Cast,
-    agent: UserId,
-    customer: &E164,
-    mut t: DateTime<Utc>,
+    turn: Turn,
+    busy: &mut Vec<Busy>,
 ) -> Result<DateTime<Utc>, StoreError> {
+    let Turn {
+        agent,
+        customer,
+        at: mut t,
+        ..
+    } = turn;
+    let customer = &customer;
     let body = dice.pick(OUTBOUND_LINES);
     let Ok(started) = store::start_past_outbound(txn, agent, &cast.follow_ups, customer, body, t)?
     else {
         return Ok(t);
     };
     let w = started.workitem.id;
+    busy.push((agent, t, true));
     let mut code = "Follow-up needed";
     if dice.chance(60) {
         let from = &cast.follow_ups.numbers[0];
@@ -336,7 +416,7 @@ fn outbound(
         store::insert_past_reply(txn, w, agent, dice.pick(AGENT_LINES), t)?;
         code = if dice.chance(50) { "Sale" } else { "Resolved" };
     }
-    end(txn, w, agent, code, t + Duration::minutes(1))
+    end(txn, w, agent, code, t + Duration::minutes(1), busy)
 }
 
 /// Midnight (UTC) of the day `days_ago` days before `now`.

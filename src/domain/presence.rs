@@ -14,7 +14,8 @@ pub enum Presence {
     Away,
 }
 
-/// An agent entered `presence` (with the away reason, if any) at `at`.
+/// From `at` on, the agent was in `presence` (with the away reason, if any) and `busy`
+/// (holding at least one active workitem) or not. A record is written when either changes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PresenceChange {
     pub agent: UserId,
@@ -22,4 +23,6 @@ pub struct PresenceChange {
     pub presence: Presence,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(default)]
+    pub busy: bool,
 }

@@ -44,18 +44,18 @@ pub fn presence_log(
 }
 
 /// After a restart nobody is connected: every agent whose last recorded state is not
-/// Offline is recorded Offline at `now` (reason "restart"), so no state runs on across the
-/// time the server was down.
+/// Offline (with the work they still hold, `busy`) is recorded so at `now` (reason
+/// "restart"), so no state runs on across the time the server was down.
 pub fn close_presence_at_restart(
     txn: &WriteTransaction,
-    agents: &[UserId],
+    agents: &[(UserId, bool)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let end = Utc
         .timestamp_micros(micros(now) + 1)
         .single()
         .unwrap_or(now);
-    for &agent in agents {
+    for &(agent, busy) in agents {
         let last: Option<PresenceChange> = {
             let table = txn.open_table(PRESENCE_LOG)?;
             let row = table
@@ -66,7 +66,7 @@ pub fn close_presence_at_restart(
                 None => None,
             }
         };
-        if last.is_some_and(|c| c.presence != Presence::Offline) {
+        if last.is_some_and(|c| c.presence != Presence::Offline || c.busy != busy) {
             log_presence(
                 txn,
                 &PresenceChange {
@@ -74,6 +74,7 @@ pub fn close_presence_at_restart(
                     at: now,
                     presence: Presence::Offline,
                     reason: Some("restart".into()),
+                    busy,
                 },
             )?;
         }

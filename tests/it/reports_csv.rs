@@ -51,6 +51,7 @@ async fn every_export_streams_its_rows_with_the_filters_applied() {
     let mut events = agent.events().await;
     server.advance(60);
     agent.available().await;
+    server.advance(1);
     assert_eq!(
         server
             .twilio_sms("SM1", "+14155550123", "=HYPERLINK(\"x\")")
@@ -69,6 +70,7 @@ async fn every_export_streams_its_rows_with_the_filters_applied() {
     agent
         .post_ok(&format!("/api/workitems/{first}/terminate"), json!({}))
         .await;
+    server.advance(1);
     assert_eq!(
         server
             .twilio_sms("SM2", "+14155550124", "second")
@@ -134,7 +136,22 @@ async fn every_export_streams_its_rows_with_the_filters_applied() {
         &format!("/reports/agents.csv?{range}&agent={}", alice.id),
     )
     .await;
-    assert_eq!(column(&rows, "state"), ["offline", "available"]);
+    let stretches: Vec<(String, String)> = column(&rows, "state")
+        .into_iter()
+        .zip(column(&rows, "busy"))
+        .collect();
+    let expected = [
+        ("offline", "no"),
+        ("available", "no"),
+        ("available", "yes"),
+        ("available", "no"),
+        ("available", "yes"),
+    ];
+    assert_eq!(
+        stretches,
+        expected.map(|(s, b)| (s.to_owned(), b.to_owned())),
+        "a stretch per state, and per holding work or not"
+    );
     let secs: i64 = column(&rows, "secs")
         .iter()
         .map(|s| s.parse::<i64>().unwrap())

@@ -119,10 +119,10 @@ async fn the_report_of_a_day_gives_figures_worked_out_by_hand() {
         "10 min 0 s"
     );
     // From midnight Paris (22:00 UTC): Offline to 07:00, Available to 10:00, Lunch to
-    // 11:00, Offline to 12:00.
+    // 11:00, Offline to 12:00. Busy 120 + 300 + 600 + 20 s of the 3 h Available: 10 %.
     let states = &html[html.find("id=\"report-states\"").unwrap()..];
     assert!(
-        states.contains("<tr><td>alice</td><td>3 h 0 min</td><td>1 h 0 min</td><td>Lunch 1 h 0 min</td><td>10 h 0 min</td></tr>"),
+        states.contains("<tr><td>alice</td><td>3 h 0 min</td><td>1 h 0 min</td><td>Lunch 1 h 0 min</td><td>10 h 0 min</td><td>10 %</td></tr>"),
         "{states}"
     );
     for shown in [

@@ -15,7 +15,7 @@ use crate::domain::{
 pub const WORKITEMS_HEADER: &str = "id,created_at,direction,queue,campaign,customer,contact,agent,state,accepted_at,first_reply_at,terminated_at,handle_secs,wrap_up\r\n";
 pub const MESSAGES_HEADER: &str =
     "id,workitem,at,direction,customer,our_number,queue,campaign,agent,status,segments,body\r\n";
-pub const AGENTS_HEADER: &str = "agent,name,state,reason,from,to,secs\r\n";
+pub const AGENTS_HEADER: &str = "agent,name,state,reason,busy,from,to,secs\r\n";
 pub const SURVEYS_HEADER: &str =
     "workitem,created_at,queue,campaign,customer,agent,survey,question,answer,answered_at\r\n";
 
@@ -122,9 +122,10 @@ pub fn message_row(m: &Message, w: &Workitem, n: &Names) -> String {
     ])
 }
 
-/// One row per state the agent was in within `[from, to)`, from their recorded changes
-/// (`log`: the last change before `from` first, if any). Before any record an agent counts
-/// as Offline, as everyone is until they say otherwise.
+/// One row per stretch the agent spent in one state within `[from, to)`, from their
+/// recorded changes (`log`: the last change before `from` first, if any); `busy` says they
+/// held at least one active workitem. Before any record an agent counts as Offline and idle,
+/// as everyone is until they say otherwise.
 pub fn agent_rows(
     agent: &User,
     log: &[PresenceChange],
@@ -132,33 +133,35 @@ pub fn agent_rows(
     to: DateTime<Utc>,
 ) -> String {
     let mut out = String::new();
-    let mut state = ("offline".to_owned(), String::new(), from);
-    let mut emit = |state: &(String, String, DateTime<Utc>), end: DateTime<Utc>| {
-        let start = state.2.max(from);
+    let mut emit = |state: &PresenceChange, start: DateTime<Utc>, end: DateTime<Utc>| {
+        let start = start.max(from);
         if end > start {
             out.push_str(&line(&[
                 agent.username.clone(),
                 agent.display_name.clone(),
-                state.0.clone(),
-                state.1.clone(),
+                format!("{:?}", state.presence).to_lowercase(),
+                state.reason.clone().unwrap_or_default(),
+                if state.busy { "yes" } else { "no" }.into(),
                 start.to_rfc3339(),
                 end.to_rfc3339(),
                 (end - start).num_seconds().to_string(),
             ]));
         }
     };
+    let mut state = PresenceChange {
+        agent: agent.id,
+        at: from,
+        presence: crate::domain::Presence::Offline,
+        reason: None,
+        busy: false,
+    };
     for change in log {
-        let next = (
-            format!("{:?}", change.presence).to_lowercase(),
-            change.reason.clone().unwrap_or_default(),
-            change.at,
-        );
         if change.at > from {
-            emit(&state, change.at.min(to));
+            emit(&state, state.at, change.at.min(to));
         }
-        state = next;
+        state = change.clone();
     }
-    emit(&state, to);
+    emit(&state, state.at, to);
     out
 }
 

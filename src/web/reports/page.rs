@@ -80,6 +80,8 @@ pub struct StateTimes {
     pub away: String,
     pub away_total: String,
     pub offline: String,
+    /// Time holding at least one active workitem ÷ time Available ("–" with none Available).
+    pub occupancy: String,
 }
 
 pub struct Report {
@@ -293,11 +295,14 @@ fn state_times(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> StateTimes {
-    let (mut available, mut offline) = (0i64, 0i64);
+    let (mut available, mut offline, mut busy) = (0i64, 0i64, 0i64);
     let mut away: BTreeMap<String, i64> = BTreeMap::new();
-    let mut current = (Presence::Offline, None::<String>, from);
-    let mut add = |state: &(Presence, Option<String>, DateTime<Utc>), end: DateTime<Utc>| {
+    let mut current = (Presence::Offline, None::<String>, from, false);
+    let mut add = |state: &(Presence, Option<String>, DateTime<Utc>, bool), end: DateTime<Utc>| {
         let secs = (end - state.2.max(from)).num_seconds().max(0);
+        if state.3 {
+            busy += secs;
+        }
         match state.0 {
             Presence::Available => available += secs,
             Presence::Offline => offline += secs,
@@ -312,7 +317,7 @@ fn state_times(
         if c.at > from {
             add(&current, c.at.min(to));
         }
-        current = (c.presence, c.reason.clone(), c.at);
+        current = (c.presence, c.reason.clone(), c.at, c.busy);
     }
     add(&current, to);
     let text = |s: i64| human_duration(chrono::Duration::seconds(s));
@@ -327,5 +332,10 @@ fn state_times(
             .join(", "),
         away_total: text(away.values().sum()),
         offline: text(offline),
+        occupancy: if available > 0 {
+            format!("{} %", (busy * 100 + available / 2) / available)
+        } else {
+            "–".into()
+        },
     }
 }
