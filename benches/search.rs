@@ -24,7 +24,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use parley::domain::{E164, Role};
+use parley::domain::Role;
 use redb::ReadableTableMetadata as _;
 
 mod common;
@@ -131,28 +131,6 @@ fn main() -> std::process::ExitCode {
     })
 }
 
-/// North American numbers in the NPA-555 exchange (the fictional 555-01XX block first within
-/// each area), each checked to normalise to itself; none is ever texted.
-fn customer_numbers(count: usize) -> Res<Vec<String>> {
-    let mut out = Vec::with_capacity(count);
-    'areas: for area in 201..=999u32 {
-        for k in 0..10_000u32 {
-            if out.len() == count {
-                break 'areas;
-            }
-            let line = (k + 100) % 10_000; // 0100–0199 first
-            let n = format!("+1{area}555{line:04}");
-            if E164::parse(&n).is_ok_and(|p| p.as_str() == n) {
-                out.push(n);
-            }
-        }
-    }
-    if out.len() < count {
-        return Err(format!("only {} customer numbers available", out.len()).into());
-    }
-    Ok(out)
-}
-
 /// What the run measured, for the report.
 pub struct Outcome {
     pub messages: u64,
@@ -185,7 +163,7 @@ async fn run(settings: Settings) -> Res<()> {
         plan.contacts,
         plan.seed
     ));
-    let numbers = customer_numbers(plan.contacts as usize)?;
+    let numbers = fill::customer_numbers(plan.contacts as usize)?;
     let t = Instant::now();
     let (store_dir, reused) = fill::ensure_filled(plan, &numbers).await?;
     let fill_secs = t.elapsed().as_secs_f64();

@@ -1,0 +1,280 @@
+//! The reports benchmark: `cargo bench --bench reports` (`PARLEY_BENCH=quick` for a tenth).
+//!
+//! On the search bench's generated history (5,000,000 messages in about a million
+//! conversations over 400 days, cached under `target/bench-data/`; quick: 500,000), the real
+//! server in-process on a copy of it, once its search index is rebuilt and it is quiet:
+//! 1. `/reports` for the last 90 days of the history over all queues, `--pages N` times one at
+//!    a time (default 200): p50/p95/p99 (target p95 < 100 ms); baseline: the same page for
+//!    one day, so the ratio shows what a long range costs;
+//! 2. `/reports/messages.csv` for the longest range allowed (the last 366 days), read as it
+//!    streams: rows/s (target ≥ 100,000) and how much the process's resident memory grows
+//!    meanwhile (target < 50 MB, sampled every 10 ms); baseline: the same rows read straight
+//!    from the store in the same chunks, without HTTP or CSV.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt as _;
+
+mod common;
+#[path = "search/corpus.rs"]
+#[allow(dead_code, unused_imports)]
+mod corpus;
+#[path = "search/fill.rs"]
+mod fill;
+#[path = "search/topics.rs"]
+#[allow(dead_code)]
+mod topics;
+
+use common::*;
+
+struct Settings {
+    quick: bool,
+    pages: usize,
+}
+
+impl Settings {
+    fn from_env() -> Res<Settings> {
+        let mut s = Settings {
+            quick: std::env::var("PARLEY_BENCH").as_deref() == Ok("quick"),
+            pages: 200,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--bench" => {}
+                "--quick" => s.quick = true,
+                "--pages" => s.pages = args.next().ok_or("--pages N")?.parse()?,
+                other => return Err(format!("unknown option {other}").into()),
+            }
+        }
+        Ok(s)
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    bench_main("reports", Settings::from_env(), run)
+}
+
+fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn day(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+async fn time_pages(http: &reqwest::Client, url: &str, n: usize) -> Res<Vec<Duration>> {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let res = http.get(url).send().await?;
+        if !res.status().is_success() {
+            return Err(format!("{url}: {}", res.status()).into());
+        }
+        let body = res.text().await?;
+        if !body.contains("id=\"report-queues\"") {
+            return Err("the report page has no figures".into());
+        }
+        times.push(t.elapsed());
+    }
+    times.sort();
+    Ok(times)
+}
+
+async fn run(s: Settings) -> Res<bool> {
+    let (messages, contacts) = if s.quick {
+        (500_000, 20_000)
+    } else {
+        (5_000_000, 200_000)
+    };
+    let plan = fill::Plan {
+        messages,
+        contacts,
+        seed: 1,
+    };
+    say(&format!("Parley reports bench: {messages} messages"));
+    let numbers = fill::customer_numbers(contacts as usize)?;
+    let (store_dir, _) = fill::ensure_filled(plan, &numbers).await?;
+    let run_dir = fill::cache_dir(&plan).join("reports-run");
+    if run_dir.exists() {
+        std::fs::remove_dir_all(&run_dir)?;
+    }
+    std::fs::create_dir_all(&run_dir)?;
+    std::fs::copy(
+        store_dir.join(parley::DB_FILE),
+        run_dir.join(parley::DB_FILE),
+    )?;
+    say("booting on a copy; waiting for the search index to be rebuilt, so the server is quiet …");
+    let server = boot(&run_dir).await?;
+    let (http, _) = login(&server.url, fill::ADMIN).await?;
+    loop {
+        let res = http
+            .get(format!("{}/api/search?q=refund&per_page=1", server.url))
+            .send()
+            .await?;
+        let v: serde_json::Value = res.json().await.unwrap_or_default();
+        if v["total"].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (workitems, stored) = server
+        .state
+        .store
+        .read(|txn| {
+            use redb::ReadableTableMetadata as _;
+            Ok((
+                txn.open_table(parley::store::WORKITEMS)?.len()?,
+                txn.open_table(parley::store::MESSAGES)?.len()?,
+            ))
+        })
+        .await?;
+    say(&format!("{workitems} workitems, {stored} messages"));
+
+    // 1. The reports page.
+    let last = fill::history_end() - chrono::Duration::days(1);
+    let ninety = last - chrono::Duration::days(89);
+    let long = format!(
+        "{}/reports?from={}&to={}",
+        server.url,
+        day(ninety),
+        day(last)
+    );
+    let short = format!("{}/reports?from={}&to={}", server.url, day(last), day(last));
+    time_pages(&http, &long, 20).await?;
+    let long_times = time_pages(&http, &long, s.pages).await?;
+    let short_times = time_pages(&http, &short, s.pages).await?;
+
+    // 2. The messages export over the longest range, streamed.
+    let year = last - chrono::Duration::days(365);
+    let export = format!(
+        "{}/reports/messages.csv?from={}&to={}",
+        server.url,
+        day(year),
+        day(last)
+    );
+    let sampling = Arc::new(AtomicBool::new(true));
+    let peak = Arc::new(AtomicU64::new(0));
+    let before = rss_bytes();
+    let sampler = {
+        let (sampling, peak) = (sampling.clone(), peak.clone());
+        std::thread::spawn(move || {
+            while sampling.load(Ordering::Relaxed) {
+                peak.fetch_max(rss_bytes(), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        })
+    };
+    let t = Instant::now();
+    let res = http.get(&export).send().await?;
+    if !res.status().is_success() {
+        return Err(format!("export: {}", res.status()).into());
+    }
+    let mut body = res.bytes_stream();
+    let (mut lines, mut bytes) = (0u64, 0u64);
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        bytes += chunk.len() as u64;
+        lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+    }
+    let export_secs = t.elapsed().as_secs_f64();
+    sampling.store(false, Ordering::Relaxed);
+    sampler.join().map_err(|_| "the memory sampler panicked")?;
+    let growth = peak.load(Ordering::Relaxed).saturating_sub(before);
+    // Newlines inside quoted bodies would count twice; the generated bodies have none.
+    let rows = lines.saturating_sub(1);
+
+    // Baseline: the same messages straight from the store, in the same chunks.
+    let (from_t, to_t) = (
+        year.date_naive()
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc(),
+        (last + chrono::Duration::days(1))
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc(),
+    );
+    let t = Instant::now();
+    let mut cursor = server
+        .state
+        .store
+        .read(move |txn| parley::store::first_message_from(txn, from_t))
+        .await?;
+    let mut raw_rows = 0u64;
+    while let Some(start) = cursor {
+        let (n, next) = server
+            .state
+            .store
+            .read(move |txn| {
+                let (rows, next) = parley::store::messages_chunk(txn, start, 2000, to_t)?;
+                Ok((
+                    rows.iter()
+                        .filter(|m| m.at >= from_t && m.at < to_t)
+                        .count(),
+                    next,
+                ))
+            })
+            .await?;
+        raw_rows += n as u64;
+        cursor = next;
+    }
+    let raw_secs = t.elapsed().as_secs_f64();
+    server.stop().await?;
+
+    let p = |v: &[Duration], q: f64| percentile(v, q);
+    println!();
+    println!(
+        "Reports on {workitems} workitems and {stored} messages (history of {} days)",
+        fill::HISTORY_DAYS
+    );
+    println!("| measure | p50 | p95 | p99 |");
+    println!("|---|---|---|---|");
+    for (name, v) in [
+        ("`/reports`, 90 days, all queues", &long_times),
+        ("baseline: `/reports`, 1 day", &short_times),
+    ] {
+        println!(
+            "| {name} | {} | {} | {} |",
+            ms(p(v, 50.0)),
+            ms(p(v, 95.0)),
+            ms(p(v, 99.0))
+        );
+    }
+    let page_ok = p(&long_times, 95.0) < Duration::from_millis(100);
+    println!(
+        "90 days ÷ 1 day at p95: {:.1}×; target p95 < 100 ms: {}",
+        p(&long_times, 95.0).as_secs_f64() / p(&short_times, 95.0).as_secs_f64().max(1e-9),
+        verdict(page_ok)
+    );
+    let rate = rows as f64 / export_secs;
+    let raw_rate = raw_rows as f64 / raw_secs;
+    let rate_ok = rate >= 100_000.0;
+    let memory_ok = growth < 50 << 20;
+    println!(
+        "`/reports/messages.csv`, 366 days: {} rows ({:.0} MB) in {export_secs:.1} s = {} rows/s (target ≥ 100,000: {}); \
+         baseline: the same rows from the store alone {} rows/s ({:.2}× of it); resident memory grew {:.1} MB (target < 50 MB: {})",
+        thousands(rows as f64),
+        bytes as f64 / 1e6,
+        thousands(rate),
+        verdict(rate_ok),
+        thousands(raw_rate),
+        rate / raw_rate.max(1e-9),
+        growth as f64 / 1e6,
+        verdict(memory_ok)
+    );
+    if raw_rows != rows {
+        println!("(the export has {rows} rows, the store {raw_rows}: they should match)");
+    }
+    Ok(raw_rows == rows)
+}
