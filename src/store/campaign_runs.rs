@@ -293,7 +293,7 @@ fn queue_one(
         first_reply_at: None,
     };
     put_json(&mut txn.open_table(WORKITEMS)?, workitem.id.0, &workitem)?;
-    super::stats::count_created(&mut txn.open_table(STATS)?, &workitem)?;
+    super::stats::count_created(&mut super::stats::StatsTables::open(txn)?, &workitem)?;
     txn.open_multimap_table(WORKITEMS_BY_CONTACT)?
         .insert(lead.contact.0, workitem.id.0)?;
     append_event(

@@ -218,7 +218,7 @@ struct Tables<'t> {
     queues: Table<'t, u64, &'static [u8]>,
     changes: Table<'t, u64, &'static [u8]>,
     outbox: Table<'t, u64, &'static [u8]>,
-    stats: super::stats::StatsTable<'t>,
+    stats: super::stats::StatsTables<'t>,
     consent: ConsentTables<'t>,
 }
 
@@ -244,7 +244,7 @@ impl<'t> Tables<'t> {
             queues: txn.open_table(QUEUES)?,
             changes: txn.open_table(CHANGES)?,
             outbox: txn.open_table(OUTBOX)?,
-            stats: txn.open_table(STATS)?,
+            stats: super::stats::StatsTables::open(txn)?,
             consent: ConsentTables::open(txn)?,
         })
     }

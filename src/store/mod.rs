@@ -101,7 +101,7 @@ pub use sessions::{
     session, touch_sessions,
 };
 pub use settings::{away_reasons, put_away_reasons};
-pub use stats::{TallyFilter, TallyRow, sum_per_bucket, sum_per_queue, tallies};
+pub use stats::{TallyFilter, TallyRow, hourly_tallies, sum_per_bucket, sum_per_queue, tallies};
 pub use surveys::{
     SavedResponse, all_surveys, campaign_survey, next_survey_id, put_survey, save_survey_response,
     set_campaign_survey, survey, survey_response,
@@ -112,8 +112,8 @@ pub use tables::{
     CONSENT, CONSENT_BY_PHONE, CONSENT_LEDGER, CONTACTS, CONTACTS_BY_PHONE, EVENTS,
     EVENTS_BY_WORKITEM, LEAD_PROGRESS, LEADS, LEADS_BY_NUMBER, MESSAGES, MESSAGES_BY_WORKITEM,
     META, NOTES, NOTES_BY_CONTACT, OPEN_WORKITEMS, OUTBOX, PRESENCE_LOG, PROVIDER_IDS,
-    PROVIDER_IDS_V1, QUEUES, RESPONSE_TEMPLATES, SESSIONS, SETTINGS, STATS, SURVEY_RESPONSES,
-    SURVEYS, USER_PREFS, USERS, USERS_BY_NAME, WORKITEMS, WORKITEMS_BY_CONTACT,
+    PROVIDER_IDS_V1, QUEUES, RESPONSE_TEMPLATES, SESSIONS, SETTINGS, STATS, STATS_HOURLY,
+    SURVEY_RESPONSES, SURVEYS, USER_PREFS, USERS, USERS_BY_NAME, WORKITEMS, WORKITEMS_BY_CONTACT,
 };
 pub use txn::Txn;
 pub use writer::{BatchStats, Pending, SLOW_SYNC};
@@ -354,6 +354,7 @@ fn init(db: &Database) -> Result<(), StoreError> {
         txn.open_table(SETTINGS)?;
         txn.open_table(PRESENCE_LOG)?;
         txn.open_table(STATS)?;
+        txn.open_table(STATS_HOURLY)?;
     }
     stats::rebuild_if_missing(&txn)?;
     txn.commit()?;

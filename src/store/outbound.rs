@@ -143,7 +143,7 @@ fn new_workitem(
     )?;
     txn.open_multimap_table(WORKITEMS_BY_CONTACT)?
         .insert(contact.id.0, workitem.id.0)?;
-    super::stats::count_created(&mut txn.open_table(STATS)?, &workitem)?;
+    super::stats::count_created(&mut super::stats::StatsTables::open(txn)?, &workitem)?;
     append_event(txn, workitem.id, at, EventKind::Started { agent })?;
     record_change(txn, Change::Workitem(workitem.id))?;
     Ok(workitem)

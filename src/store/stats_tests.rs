@@ -55,6 +55,32 @@ impl Fixture {
         let txn = self.db.begin_read().unwrap();
         tallies(&txn, 0, i64::MAX, TallyFilter::default()).unwrap()
     }
+
+    fn hourly_rows(&self) -> Vec<TallyRow> {
+        let txn = self.db.begin_read().unwrap();
+        hourly_tallies(&txn, 0, i64::MAX - 3, TallyFilter::default()).unwrap()
+    }
+}
+
+/// The quarter-hour rows summed per hour, as the hourly table should hold them.
+fn per_hour(rows: &[TallyRow]) -> Vec<TallyRow> {
+    let mut sums: BTreeMap<(i64, QueueId, Option<UserId>), Tally> = BTreeMap::new();
+    for r in rows {
+        sums.entry((r.bucket.div_euclid(4) * 4, r.queue, r.agent))
+            .or_default()
+            .merge(&r.tally);
+    }
+    let mut out: Vec<TallyRow> = sums
+        .into_iter()
+        .map(|((bucket, queue, agent), tally)| TallyRow {
+            bucket,
+            queue,
+            agent,
+            tally,
+        })
+        .collect();
+    out.sort_by_key(|r| (r.bucket, r.queue, r.agent.map_or(0, |a| a.0)));
+    out
 }
 
 fn tally(f: impl FnOnce(&mut Tally)) -> Tally {
@@ -138,6 +164,7 @@ fn live_writes_count_each_change_and_a_rebuild_from_history_agrees() {
         row(b0 + 1, Some(BOB), late),
     ];
     assert_eq!(fx.rows(), expected);
+    assert_eq!(fx.hourly_rows(), per_hour(&expected));
     let read = fx.db.begin_read().unwrap();
     let today = tallies(
         &read,
@@ -169,6 +196,18 @@ fn live_writes_count_each_change_and_a_rebuild_from_history_agrees() {
     });
     super::super::init(&fx.db).unwrap();
     assert_eq!(fx.rows(), expected);
+    assert_eq!(fx.hourly_rows(), per_hour(&expected));
+    // Counted before the hourly sums were kept (version 1): counted again, with them.
+    fx.write(|txn| {
+        txn.delete_table(STATS_HOURLY).unwrap();
+        txn.open_table(META)
+            .unwrap()
+            .insert("stats_version", 1)
+            .unwrap();
+    });
+    super::super::init(&fx.db).unwrap();
+    assert_eq!(fx.rows(), expected);
+    assert_eq!(fx.hourly_rows(), per_hour(&expected));
     let read = fx.db.begin_read().unwrap();
     let w = super::super::workitem(&read, w1.id).unwrap().unwrap();
     assert_eq!(w.first_reply_at, Some(t(10)));

@@ -89,6 +89,10 @@ pub const AUDIT_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_l
 /// (Unix seconds / 900 of the workitems' creation, queue, agent or 0) → the statistics of
 /// those workitems (`domain::stats::Tally`, JSON; see `stats.rs`).
 pub const STATS: TableDefinition<(i64, u64, u64), &[u8]> = TableDefinition::new("stats_15min");
+/// The same tallies summed per hour: (Unix hour, queue id, agent id or 0) → `Tally`, so a
+/// report of months reads a quarter of the rows.
+pub const STATS_HOURLY: TableDefinition<(i64, u64, u64), &[u8]> =
+    TableDefinition::new("stats_hourly");
 /// Site-wide settings an admin edits, by name (`"away_reasons"`) → JSON (see `settings.rs`).
 pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
 /// (agent id, Unix microseconds) → the agent's state from then on (`PresenceChange`).

@@ -11,9 +11,13 @@ use super::{StatsTable, count_end};
 use crate::domain::stats::{NO_AGENT, Tally, bucket_of};
 use crate::domain::{Event, EventKind, Queue, Workitem, WorkitemState};
 use crate::store::codec::{all_json, decode, get_json, put_json};
-use crate::store::{EVENTS, EVENTS_BY_WORKITEM, META, QUEUES, STATS, StoreError, WORKITEMS};
+use crate::store::{
+    EVENTS, EVENTS_BY_WORKITEM, META, QUEUES, STATS, STATS_HOURLY, StoreError, WORKITEMS,
+};
 
 const MARKER: &str = "stats_version";
+/// 2: the hourly sums (`STATS_HOURLY`) are kept too.
+const VERSION: u64 = 2;
 /// Workitems read at a time, so a large history is not held in memory at once.
 const CHUNK: usize = 1000;
 
@@ -21,9 +25,12 @@ type Sums = BTreeMap<(i64, u64, u64), Tally>;
 
 /// Rebuilds the statistics unless the marker says they are kept already.
 pub(in crate::store) fn rebuild_if_missing(txn: &WriteTransaction) -> Result<(), StoreError> {
-    if txn.open_table(META)?.get(MARKER)?.is_some() {
+    if txn.open_table(META)?.get(MARKER)?.map(|v| v.value()) == Some(VERSION) {
         return Ok(());
     }
+    // Counted before the hourly sums existed (or never): count again from the events.
+    txn.delete_table(STATS)?;
+    txn.delete_table(STATS_HOURLY)?;
     let started = std::time::Instant::now();
     let sla: HashMap<u64, u64> = all_json::<Queue>(&txn.open_table(QUEUES)?, "queues")?
         .into_iter()
@@ -68,11 +75,20 @@ pub(in crate::store) fn rebuild_if_missing(txn: &WriteTransaction) -> Result<(),
             put_json(&mut table, w.id.0, w)?;
         }
     }
-    let mut table: StatsTable<'_> = txn.open_table(STATS)?;
-    for (key, tally) in &sums {
-        table.insert(*key, crate::store::codec::encode(tally).as_slice())?;
+    let mut hourly = Sums::new();
+    for ((bucket, queue, agent), tally) in &sums {
+        hourly
+            .entry((bucket.div_euclid(4), *queue, *agent))
+            .or_default()
+            .merge(tally);
     }
-    txn.open_table(META)?.insert(MARKER, 1)?;
+    for (table, rows) in [(STATS, &sums), (STATS_HOURLY, &hourly)] {
+        let mut table: StatsTable<'_> = txn.open_table(table)?;
+        for (key, tally) in rows {
+            table.insert(*key, crate::store::codec::encode(tally).as_slice())?;
+        }
+    }
+    txn.open_table(META)?.insert(MARKER, VERSION)?;
     if workitems > 0 {
         tracing::info!(
             workitems,

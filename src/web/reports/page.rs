@@ -215,6 +215,9 @@ async fn report(
         agent: f.agent.map(Some),
     };
     let (from, to) = (bucket_of(f.from), bucket_of(f.to));
+    // Days that start on the hour (every zone with a whole-hour offset) are read from the
+    // hourly sums: a quarter of the rows.
+    let whole_hours = f.from.timestamp() % 3600 == 0 && f.to.timestamp() % 3600 == 0;
     let agents: Vec<UserId> = users
         .iter()
         .filter(|u| u.role.at_least(Role::Agent))
@@ -225,7 +228,11 @@ async fn report(
     let (rows, logs) = state
         .store
         .read(move |txn| {
-            let rows = store::tallies(txn, from, to, filter)?;
+            let rows = if whole_hours {
+                store::hourly_tallies(txn, from, to, filter)?
+            } else {
+                store::tallies(txn, from, to, filter)?
+            };
             let mut logs = Vec::new();
             for a in agents {
                 logs.push((a, store::presence_log(txn, a, range_from, until)?));
