@@ -1,29 +1,105 @@
 //! The reports' charts: volume and median first response per day of the range, and per hour
 //! of the day over the whole range, from the statistics buckets.
 
-use std::collections::BTreeMap;
-
 use chrono::{Duration, NaiveDate, Timelike};
 use chrono_tz::Tz;
 
 use crate::domain::ReportFilter;
-use crate::domain::stats::{Tally, bucket_start};
+use crate::domain::stats::{Histogram, Tally, bucket_start};
 use crate::web::admin::campaign_run::chart::scale;
 use crate::web::charts::{
     BAR_COLOUR, BOTTOM, FRT_COLOUR, HEIGHT, LEFT, Mark, RIGHT, TOP, Tick, VolumeChart, WIDTH, round,
 };
 use crate::web::supervisor::secs_text;
 
-/// Conversations counted in a column: inbound and outbound ones.
-fn volume(t: &Tally) -> u32 {
-    t.received + t.outbound
+/// What a chart column needs of the tallies that fall in it: conversations (inbound and
+/// outbound) and first response times. Cheaper to add up than whole tallies.
+#[derive(Clone, Default)]
+pub struct Column {
+    volume: u32,
+    first_response: Histogram,
+}
+
+impl Column {
+    fn add(&mut self, t: &Tally) {
+        self.volume += t.received + t.outbound;
+        self.first_response.merge(&t.first_response);
+    }
+}
+
+fn volume(c: &Column) -> u32 {
+    c.volume
+}
+
+/// The columns of both charts, filled one tally row at a time.
+pub struct Columns {
+    zone: Tz,
+    first_day: NaiveDate,
+    days: Vec<(String, Column)>,
+    hours: Vec<(String, Column)>,
+}
+
+impl Columns {
+    pub fn new(f: &ReportFilter, zone: Tz) -> Columns {
+        let first_day = f.from.with_timezone(&zone).date_naive();
+        let last = (f.to - Duration::seconds(1))
+            .with_timezone(&zone)
+            .date_naive();
+        let days = (0..=(last - first_day).num_days())
+            .map(|d| {
+                let day = first_day + Duration::days(d);
+                (day.format("%d %b").to_string(), Column::default())
+            })
+            .collect();
+        let hours = (0..24)
+            .map(|h| (format!("{h:02}:00"), Column::default()))
+            .collect();
+        Columns {
+            zone,
+            first_day,
+            days,
+            hours,
+        }
+    }
+
+    /// Adds the tally of the bucket (Unix seconds / 900) starting its row.
+    pub fn add(&mut self, bucket: i64, t: &Tally) {
+        let local = bucket_start(bucket).with_timezone(&self.zone);
+        let day = (local.date_naive() - self.first_day).num_days();
+        if let Some((_, c)) = usize::try_from(day).ok().and_then(|d| self.days.get_mut(d)) {
+            c.add(t);
+        }
+        self.hours[local.hour() as usize].1.add(t);
+    }
+
+    /// Per day of the range (site time): conversations and median first response.
+    pub fn per_day(&self) -> VolumeChart {
+        let summary = summary("day", &self.days);
+        let every = self.days.len().div_ceil(10);
+        let title = format!("Day ({})", self.zone.name());
+        columns_chart(
+            "per-day-chart",
+            title,
+            &self.days,
+            every,
+            summary,
+            self.zone,
+        )
+    }
+
+    /// Per hour of the day (site time) over the whole range.
+    pub fn per_hour(&self) -> VolumeChart {
+        let summary = summary("hour of the day", &self.hours);
+        let title = format!("Hour of the day ({})", self.zone.name());
+        columns_chart("per-hour-chart", title, &self.hours, 3, summary, self.zone)
+    }
 }
 
 /// One bar and one dot per column, labels on every `label_every`-th.
 fn columns_chart(
     id: &'static str,
     x_title: String,
-    columns: &[(String, Tally)],
+    columns: &[(String, Column)],
     label_every: usize,
     summary: String,
     zone: Tz,
@@ -105,62 +181,12 @@ fn columns_chart(
     c
 }
 
-/// Per day of the range (site time): conversations and median first response.
-pub fn per_day(buckets: &BTreeMap<i64, Tally>, f: &ReportFilter, zone: Tz) -> VolumeChart {
-    let first = f.from.with_timezone(&zone).date_naive();
-    let last = (f.to - Duration::seconds(1))
-        .with_timezone(&zone)
-        .date_naive();
-    let days = (last - first).num_days() as usize + 1;
-    let mut columns: Vec<(String, Tally)> = (0..days)
-        .map(|d| {
-            let day = first + Duration::days(d as i64);
-            (day.format("%d %b").to_string(), Tally::default())
-        })
-        .collect();
-    for (bucket, t) in buckets {
-        let day: NaiveDate = bucket_start(*bucket).with_timezone(&zone).date_naive();
-        let i = (day - first).num_days();
-        if (0..days as i64).contains(&i) {
-            columns[i as usize].1.merge(t);
-        }
-    }
-    let summary = summary("day", &columns);
-    columns_chart(
-        "per-day-chart",
-        format!("Day ({})", zone.name()),
-        &columns,
-        days.div_ceil(10),
-        summary,
-        zone,
-    )
-}
-
-/// Per hour of the day (site time) over the whole range.
-pub fn per_hour(buckets: &BTreeMap<i64, Tally>, zone: Tz) -> VolumeChart {
-    let mut columns: Vec<(String, Tally)> = (0..24)
-        .map(|h| (format!("{h:02}:00"), Tally::default()))
-        .collect();
-    for (bucket, t) in buckets {
-        let hour = bucket_start(*bucket).with_timezone(&zone).hour() as usize;
-        columns[hour].1.merge(t);
-    }
-    let summary = summary("hour of the day", &columns);
-    columns_chart(
-        "per-hour-chart",
-        format!("Hour of the day ({})", zone.name()),
-        &columns,
-        3,
-        summary,
-        zone,
-    )
-}
-
 /// The chart's text alternative: the busiest column and the overall median.
-fn summary(unit: &str, columns: &[(String, Tally)]) -> String {
-    let mut total = Tally::default();
-    for (_, t) in columns {
-        total.merge(t);
+fn summary(unit: &str, columns: &[(String, Column)]) -> String {
+    let mut total = Column::default();
+    for (_, c) in columns {
+        total.volume += c.volume;
+        total.first_response.merge(&c.first_response);
     }
     let busiest = columns
         .iter()

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use super::ReportQuery;
 use super::charts;
 use crate::domain::stats::{Tally, bucket_of};
-use crate::domain::{Presence, ReportFilter, Role, UserId};
+use crate::domain::{Presence, QueueId, ReportFilter, Role, UserId};
 use crate::state::AppState;
 use crate::store::{self, TallyFilter};
 use crate::web::auth::SupervisorUser;
@@ -254,15 +254,21 @@ async fn report(
             .map(|u| u.display_name.clone())
             .unwrap_or_else(|| format!("user {id}"))
     };
+    // One pass over the rows: the queue and agent sums and the charts' columns.
+    let mut per_queue: BTreeMap<QueueId, Tally> = BTreeMap::new();
     let mut per_agent: BTreeMap<UserId, Tally> = BTreeMap::new();
-    let mut total = Tally::default();
+    let mut columns = charts::Columns::new(f, zone);
     for r in &rows {
-        total.merge(&r.tally);
+        per_queue.entry(r.queue).or_default().merge(&r.tally);
         if let Some(a) = r.agent {
             per_agent.entry(a).or_default().merge(&r.tally);
         }
+        columns.add(r.bucket, &r.tally);
     }
-    let buckets = store::sum_per_bucket(&rows);
+    let mut total = Tally::default();
+    for t in per_queue.values() {
+        total.merge(t);
+    }
     let states = logs
         .iter()
         .map(|(a, log)| state_times(user_name(*a), log, f.from, until))
@@ -275,7 +281,7 @@ async fn report(
             last.with_timezone(&zone).format("%Y-%m-%d"),
             zone.name()
         ),
-        queues: store::sum_per_queue(&rows)
+        queues: per_queue
             .iter()
             .map(|(q, t)| Figures::of(queue_name(*q), t))
             .collect(),
@@ -285,8 +291,8 @@ async fn report(
             .map(|(a, t)| Figures::of(user_name(*a), t))
             .collect(),
         states,
-        per_day: charts::per_day(&buckets, f, zone),
-        per_hour: charts::per_hour(&buckets, zone),
+        per_day: columns.per_day(),
+        per_hour: columns.per_hour(),
         ignored: (f.campaign.is_some() || f.direction.is_some()).then_some(
             "The figures and charts here are kept per queue and agent, so the campaign and \
              direction filters apply to the CSV exports only.",
