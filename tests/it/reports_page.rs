@@ -137,6 +137,19 @@ async fn the_report_of_a_day_gives_figures_worked_out_by_hand() {
         "{html}"
     );
 
+    // Two days, read in two halves at once: the evening before counts now, in its own day.
+    let html = sam
+        .get("/reports?from=2030-06-03&to=2030-06-04")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(cell(&html, "report-queues", "All", "received"), "5");
+    assert_eq!(cell(&html, "report-queues", "All", "answered"), "3");
+    for shown in ["03 Jun · 1 conversations", "04 Jun · 4 conversations"] {
+        assert!(html.contains(shown), "{shown} missing");
+    }
+
     // Another agent's report has none of it; a bad range says why.
     let bob = server.add_agent("bob", &[queue], None).await;
     let html = sam

@@ -25,6 +25,11 @@ impl Column {
         self.volume += t.received + t.outbound;
         self.first_response.merge(&t.first_response);
     }
+
+    fn join(&mut self, other: &Column) {
+        self.volume += other.volume;
+        self.first_response.merge(&other.first_response);
+    }
 }
 
 fn volume(c: &Column) -> u32 {
@@ -70,6 +75,14 @@ impl Columns {
             c.add(t);
         }
         self.hours[local.hour() as usize].1.add(t);
+    }
+
+    /// Adds the columns of another part of the same range.
+    pub fn merge(&mut self, other: &Columns) {
+        let pairs = self.days.iter_mut().zip(&other.days);
+        for (mine, theirs) in pairs.chain(self.hours.iter_mut().zip(&other.hours)) {
+            mine.1.join(&theirs.1);
+        }
     }
 
     /// Per day of the range (site time): conversations and median first response.
@@ -185,8 +198,7 @@ fn columns_chart(
 fn summary(unit: &str, columns: &[(String, Column)]) -> String {
     let mut total = Column::default();
     for (_, c) in columns {
-        total.volume += c.volume;
-        total.first_response.merge(&c.first_response);
+        total.join(c);
     }
     let busiest = columns
         .iter()
