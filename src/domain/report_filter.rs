@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use super::{CampaignId, Direction, QueueId, UserId, Workitem};
 
-/// Longest range a report covers, in days.
+/// Longest range the reports page covers, in days (exports stream any range).
 pub const MAX_REPORT_DAYS: i64 = 366;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,13 +22,21 @@ pub struct ReportFilter {
 }
 
 impl ReportFilter {
-    /// The filter for days `first..=last` in `zone`; refuses a range backwards or too long.
-    pub fn days(zone: Tz, first: NaiveDate, last: NaiveDate) -> Result<ReportFilter, String> {
+    /// The filter for days `first..=last` in `zone`; refuses a range backwards or longer
+    /// than `max_days` (if given).
+    pub fn days(
+        zone: Tz,
+        first: NaiveDate,
+        last: NaiveDate,
+        max_days: Option<i64>,
+    ) -> Result<ReportFilter, String> {
         if last < first {
             return Err("The range ends before it starts.".into());
         }
-        if (last - first).num_days() >= MAX_REPORT_DAYS {
-            return Err(format!("A range covers at most {MAX_REPORT_DAYS} days."));
+        if let Some(max) = max_days
+            && (last - first).num_days() >= max
+        {
+            return Err(format!("A report covers at most {max} days."));
         }
         Ok(ReportFilter {
             from: midnight(zone, first),
@@ -91,14 +99,19 @@ mod tests {
 
     #[test]
     fn a_range_runs_from_the_first_midnight_to_the_one_after_the_last_day() {
-        let f = ReportFilter::days(chrono_tz::UTC, date("2026-03-01"), date("2026-03-02")).unwrap();
+        let max = Some(MAX_REPORT_DAYS);
+        let f = ReportFilter::days(chrono_tz::UTC, date("2026-03-01"), date("2026-03-02"), max)
+            .unwrap();
         assert_eq!(f.from.to_rfc3339(), "2026-03-01T00:00:00+00:00");
         assert_eq!(f.to.to_rfc3339(), "2026-03-03T00:00:00+00:00");
+        let days =
+            |first, last, max| ReportFilter::days(chrono_tz::UTC, date(first), date(last), max);
+        assert!(days("2026-03-02", "2026-03-01", None).is_err(), "backwards");
+        assert!(days("2025-01-01", "2026-01-02", max).is_err(), "367 days");
+        assert!(days("2025-01-01", "2026-01-01", max).is_ok(), "366 days");
         assert!(
-            ReportFilter::days(chrono_tz::UTC, date("2026-03-02"), date("2026-03-01")).is_err()
-        );
-        assert!(
-            ReportFilter::days(chrono_tz::UTC, date("2025-01-01"), date("2026-01-02")).is_err()
+            days("2020-01-01", "2026-01-02", None).is_ok(),
+            "exports take any range"
         );
     }
 
@@ -106,9 +119,9 @@ mod tests {
     fn days_with_a_clock_change_have_23_or_25_hours() {
         let ny = chrono_tz::America::New_York;
         // 8 March 2026: clocks go forward at 02:00 in New York.
-        let spring = ReportFilter::days(ny, date("2026-03-08"), date("2026-03-08")).unwrap();
+        let spring = ReportFilter::days(ny, date("2026-03-08"), date("2026-03-08"), None).unwrap();
         assert_eq!((spring.to - spring.from).num_hours(), 23);
-        let autumn = ReportFilter::days(ny, date("2026-11-01"), date("2026-11-01")).unwrap();
+        let autumn = ReportFilter::days(ny, date("2026-11-01"), date("2026-11-01"), None).unwrap();
         assert_eq!((autumn.to - autumn.from).num_hours(), 25);
         assert_eq!(spring.from.to_rfc3339(), "2026-03-08T05:00:00+00:00");
     }

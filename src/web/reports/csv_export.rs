@@ -84,7 +84,7 @@ fn csv_response<C: Send + 'static>(
 }
 
 async fn export(state: &AppState, q: &ReportQuery) -> Result<Export, ApiError> {
-    let filter = q.filter_now(state)?;
+    let filter = q.export_filter(state)?;
     let zone = super::site_zone(state);
     let names = state
         .store

@@ -12,6 +12,8 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::error::ApiError;
+#[cfg(test)]
+use crate::domain::MAX_REPORT_DAYS;
 use crate::domain::{CampaignId, Direction, QueueId, ReportFilter, UserId};
 use crate::state::AppState;
 
@@ -59,8 +61,14 @@ fn day(raw: &str, what: &str) -> Result<NaiveDate, String> {
 }
 
 impl ReportQuery {
-    /// The filter this query asks for; by default the last 30 days up to today (site time).
-    pub fn filter(&self, zone: Tz, today: NaiveDate) -> Result<ReportFilter, String> {
+    /// The filter this query asks for; by default the last 30 days up to today (site time),
+    /// and at most `max_days` long if given.
+    pub fn filter(
+        &self,
+        zone: Tz,
+        today: NaiveDate,
+        max_days: Option<i64>,
+    ) -> Result<ReportFilter, String> {
         let last = match given(&self.to) {
             Some(s) => day(s, "to")?,
             None => today,
@@ -69,7 +77,7 @@ impl ReportQuery {
             Some(s) => day(s, "from")?,
             None => last - Duration::days(29),
         };
-        let mut f = ReportFilter::days(zone, first, last)?;
+        let mut f = ReportFilter::days(zone, first, last, max_days)?;
         f.queue = id_of(&self.queue, "queue")?.map(QueueId);
         f.campaign = id_of(&self.campaign, "campaign")?.map(CampaignId);
         f.agent = id_of(&self.agent, "agent")?.map(UserId);
@@ -82,11 +90,12 @@ impl ReportQuery {
         Ok(f)
     }
 
-    /// The filter for a request now, or a 400 with the reason.
-    pub fn filter_now(&self, state: &AppState) -> Result<ReportFilter, ApiError> {
+    /// The filter for an export now (any length: it streams), or a 400 with the reason.
+    pub fn export_filter(&self, state: &AppState) -> Result<ReportFilter, ApiError> {
         let zone = site_zone(state);
         let today = state.clock.now().with_timezone(&zone).date_naive();
-        self.filter(zone, today).map_err(ApiError::bad_request)
+        self.filter(zone, today, None)
+            .map_err(ApiError::bad_request)
     }
 }
 
@@ -112,7 +121,9 @@ mod tests {
     #[test]
     fn filters_are_read_with_clear_refusals() {
         let today: NaiveDate = "2026-12-05".parse().unwrap();
-        let f = q(&[]).filter(chrono_tz::UTC, today).unwrap();
+        let f = q(&[])
+            .filter(chrono_tz::UTC, today, Some(MAX_REPORT_DAYS))
+            .unwrap();
         assert_eq!(f.from.to_rfc3339(), "2026-11-06T00:00:00+00:00");
         assert_eq!(f.to.to_rfc3339(), "2026-12-06T00:00:00+00:00");
         let f = q(&[
@@ -121,7 +132,7 @@ mod tests {
             ("queue", "3"),
             ("direction", "out"),
         ])
-        .filter(chrono_tz::UTC, today)
+        .filter(chrono_tz::UTC, today, Some(MAX_REPORT_DAYS))
         .unwrap();
         assert_eq!(
             (f.queue, f.direction),
@@ -136,7 +147,9 @@ mod tests {
                 "ends before",
             ),
         ] {
-            let e = bad.filter(chrono_tz::UTC, today).unwrap_err();
+            let e = bad
+                .filter(chrono_tz::UTC, today, Some(MAX_REPORT_DAYS))
+                .unwrap_err();
             assert!(e.contains(says), "{e}");
         }
     }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use super::ReportQuery;
 use super::charts;
 use crate::domain::stats::{Tally, bucket_of};
-use crate::domain::{Presence, QueueId, ReportFilter, Role, UserId};
+use crate::domain::{MAX_REPORT_DAYS, Presence, QueueId, ReportFilter, Role, UserId};
 use crate::state::AppState;
 use crate::store::{self, TallyFilter};
 use crate::web::auth::SupervisorUser;
@@ -154,7 +154,8 @@ pub async fn reports_get(
             ))
         })
         .await?;
-    let filter = q.filter(zone, now.with_timezone(&zone).date_naive());
+    let today = now.with_timezone(&zone).date_naive();
+    let filter = q.filter(zone, today, Some(MAX_REPORT_DAYS));
     // The form shows the range the figures are for.
     if let Ok(f) = &filter {
         q.from = Some(f.from.with_timezone(&zone).format("%Y-%m-%d").to_string());
