@@ -163,32 +163,16 @@ pub fn record_day(
         let customer = E164::parse(&format!("+1415555{:04}", 300 + dice.below(40)))
             .map_err(|e| StoreError::Redb(e.to_string()))?;
         let bob_free = available_at(&shifts, cast.bob, t);
+        let turn = Turn {
+            agent,
+            bob_free,
+            customer,
+            at: t,
+        };
         t = if dice.chance(10) {
-            outbound(
-                txn,
-                dice,
-                cast,
-                Turn {
-                    agent,
-                    bob_free,
-                    customer,
-                    at: t,
-                },
-                &mut busy,
-            )?
+            outbound(txn, dice, cast, turn, &mut busy)?
         } else {
-            inbound(
-                txn,
-                dice,
-                cast,
-                Turn {
-                    agent,
-                    bob_free,
-                    customer,
-                    at: t,
-                },
-                &mut busy,
-            )?
+            inbound(txn, dice, cast, turn, &mut busy)?
         };
     }
 }

@@ -6,11 +6,7 @@ use chrono_tz::Tz;
 
 use crate::domain::ReportFilter;
 use crate::domain::stats::{Histogram, Tally, bucket_start};
-use crate::web::admin::campaign_run::chart::scale;
-use crate::web::charts::{
-    BAR_COLOUR, BOTTOM, FRT_COLOUR, HEIGHT, LEFT, Mark, RIGHT, TOP, Tick, VolumeChart, WIDTH, round,
-};
-use crate::web::supervisor::secs_text;
+use crate::web::charts::{ChartColumn, ChartText, TickAt, VolumeChart, draw, secs_text};
 
 /// What a chart column needs of the tallies that fall in it: conversations (inbound and
 /// outbound) and first response times. Cheaper to add up than whole tallies.
@@ -30,10 +26,6 @@ impl Column {
         self.volume += other.volume;
         self.first_response.merge(&other.first_response);
     }
-}
-
-fn volume(c: &Column) -> u32 {
-    c.volume
 }
 
 /// The columns of both charts, filled one tally row at a time.
@@ -117,81 +109,24 @@ fn columns_chart(
     summary: String,
     zone: Tz,
 ) -> VolumeChart {
-    let mut c = VolumeChart {
-        width: WIDTH,
-        height: HEIGHT,
-        left: LEFT,
-        right: WIDTH - RIGHT,
-        top: TOP,
-        bottom: HEIGHT - BOTTOM,
-        bars: Vec::new(),
-        dots: Vec::new(),
-        count_ticks: Vec::new(),
-        secs_ticks: Vec::new(),
-        time_ticks: Vec::new(),
-        summary,
-        zone: zone.name().to_owned(),
+    let drawn: Vec<ChartColumn> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (label, c))| ChartColumn {
+            label: label.clone(),
+            count: c.volume,
+            median_secs: c.first_response.median(),
+            tick: i % label_every.max(1) == 0,
+        })
+        .collect();
+    let text = ChartText {
         id,
         bar_legend: "Conversations",
+        counted: "conversations",
         x_title,
-        bar_colour: BAR_COLOUR,
-        frt_colour: FRT_COLOUR,
+        summary,
     };
-    let width = (c.right - c.left) / columns.len().max(1) as f64;
-    let plot = c.bottom - c.top;
-    let (count_step, count_top) = scale(
-        columns
-            .iter()
-            .map(|(_, t)| u64::from(volume(t)))
-            .max()
-            .unwrap_or(0),
-    );
-    let medians: Vec<Option<u64>> = columns
-        .iter()
-        .map(|(_, t)| t.first_response.median())
-        .collect();
-    let (secs_step, secs_top) = scale(medians.iter().flatten().copied().max().unwrap_or(0));
-    for (i, ((label, t), median)) in columns.iter().zip(&medians).enumerate() {
-        let x = c.left + width * i as f64;
-        if volume(t) > 0 {
-            let height = plot * f64::from(volume(t)) / count_top as f64;
-            c.bars.push(Mark {
-                x: round(x + width * 0.1),
-                y: round(c.bottom - height),
-                width: round(width * 0.8),
-                height: round(height),
-                title: format!("{label} · {} conversations", volume(t)),
-            });
-        }
-        if let Some(secs) = median {
-            c.dots.push(Mark {
-                x: round(x + width / 2.0),
-                y: round(c.bottom - plot * *secs as f64 / secs_top as f64),
-                width: 3.0,
-                height: 0.0,
-                title: format!("{label} · median first response {}", secs_text(*secs)),
-            });
-        }
-        if i % label_every.max(1) == 0 {
-            c.time_ticks.push(Tick {
-                at: round(x + width / 2.0),
-                label: label.clone(),
-            });
-        }
-    }
-    c.count_ticks = (0..=count_top / count_step)
-        .map(|i| Tick {
-            at: round(c.bottom - plot * (i * count_step) as f64 / count_top as f64),
-            label: (i * count_step).to_string(),
-        })
-        .collect();
-    c.secs_ticks = (0..=secs_top / secs_step)
-        .map(|i| Tick {
-            at: round(c.bottom - plot * (i * secs_step) as f64 / secs_top as f64),
-            label: format!("{} s", i * secs_step),
-        })
-        .collect();
-    c
+    draw(text, zone, &drawn, TickAt::Centre)
 }
 
 /// The chart's text alternative: the busiest column and the overall median.
@@ -202,13 +137,13 @@ fn summary(unit: &str, columns: &[(String, Column)]) -> String {
     }
     let busiest = columns
         .iter()
-        .max_by_key(|(_, t)| volume(t))
-        .filter(|(_, t)| volume(t) > 0)
-        .map(|(label, t)| format!("; the busiest {unit} was {label} with {}", volume(t)))
+        .max_by_key(|(_, t)| t.volume)
+        .filter(|(_, t)| t.volume > 0)
+        .map(|(label, t)| format!("; the busiest {unit} was {label} with {}", t.volume))
         .unwrap_or_default();
     format!(
         "Conversations per {unit} (bars) and median first response (dots): {} in all{busiest}{}",
-        volume(&total),
+        total.volume,
         match total.first_response.median() {
             Some(s) => format!("; median first response {}", secs_text(s)),
             None => String::new(),

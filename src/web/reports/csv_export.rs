@@ -3,7 +3,8 @@
 //! chunk of rows is read in its own short transaction and sent before the next is read, so
 //! memory stays flat however long the range, and writers are never held up.
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -176,16 +177,13 @@ pub async fn messages_csv_get(
         let mut workitems: HashMap<WorkitemId, Option<Workitem>> = HashMap::new();
         let mut text = String::new();
         for m in rows.iter().filter(|m| ex.filter.covers(m.at)) {
-            let w = match workitems.get(&m.workitem) {
-                Some(w) => w.clone(),
-                None => {
-                    let w = store::workitem(txn, m.workitem)?;
-                    workitems.insert(m.workitem, w.clone());
-                    w
-                }
+            // A chunk's messages come from few workitems: each is read once.
+            let w = match workitems.entry(m.workitem) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(store::workitem(txn, m.workitem)?),
             };
-            if let Some(w) = w.filter(|w| ex.filter.matches_apart_from_time(w)) {
-                text.push_str(&csv_rows::message_row(m, &w, &ex.names));
+            if let Some(w) = w.as_ref().filter(|w| ex.filter.matches_apart_from_time(w)) {
+                text.push_str(&csv_rows::message_row(m, w, &ex.names));
             }
         }
         Ok((text, next))
@@ -265,16 +263,12 @@ pub async fn surveys_csv_get(
     let file = file_name("surveys", &ex.filter, ex.names.zone);
     let step: Arc<Step<u64>> = Arc::new(|txn, ex, start| {
         let (rows, next) = store::workitems_chunk(txn, start, CHUNK, ex.filter.to)?;
-        let kept: HashMap<WorkitemId, &Workitem> = rows
+        let kept: BTreeMap<WorkitemId, &Workitem> = rows
             .iter()
             .filter(|w| ex.filter.matches(w))
             .map(|w| (w.id, w))
             .collect();
-        let ids: Vec<WorkitemId> = rows
-            .iter()
-            .map(|w| w.id)
-            .filter(|id| kept.contains_key(id))
-            .collect();
+        let ids: Vec<WorkitemId> = kept.keys().copied().collect();
         let mut text = String::new();
         for (id, response) in store::survey_responses_of(txn, &ids)? {
             text.push_str(&csv_rows::survey_rows(kept[&id], &response, &ex.names));
