@@ -212,43 +212,6 @@ impl Engine {
         effects
     }
 
-    /// Takes an agent out of routing (their account was disabled): Offline, their offers
-    /// withdrawn and their active workitems back in line for other agents.
-    pub fn release_agent(
-        &mut self,
-        agent: UserId,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Vec<Effect> {
-        let Some(a) = self.agents.get_mut(&agent) else {
-            return Vec::new();
-        };
-        let changed = a.presence != Presence::Offline;
-        if changed {
-            a.state_since = now;
-        }
-        a.presence = Presence::Offline;
-        a.away_reason = None;
-        let mut active: Vec<WorkitemId> = a.active.drain().collect();
-        active.sort();
-        let mut effects = vec![Effect::PresenceChanged { agent, changed }];
-        effects.extend(self.busy_change(agent));
-        effects.extend(self.withdraw_offers_of(agent, now));
-        for workitem in active {
-            if let Some(item) = self.items.get_mut(&workitem) {
-                item.phase = Phase::Queued;
-                self.waiting.insert(item.waiting_key());
-                effects.push(Effect::Returned {
-                    agent,
-                    workitem,
-                    reason: reason.to_owned(),
-                });
-            }
-        }
-        effects.extend(self.route(now));
-        effects
-    }
-
     pub fn accept(
         &mut self,
         agent: UserId,

@@ -1,5 +1,6 @@
-//! Moving an active workitem between people: a transfer to a queue or a named agent, and a
-//! supervisor taking one over. The customer notices nothing; only who answers changes.
+//! Moving active workitems between people: a transfer to a queue or a named agent, a
+//! supervisor taking one over, and a disabled agent's work going back to its queues. The
+//! customer notices nothing; only who answers changes.
 
 use chrono::{DateTime, Utc};
 
@@ -8,6 +9,43 @@ use crate::acd::types::{AcdError, Effect, Transfer, TransferTarget};
 use crate::domain::{UserId, WorkitemId};
 
 impl Engine {
+    /// Takes an agent out of routing (their account was disabled): Offline, their offers
+    /// withdrawn and their active workitems back in line for other agents.
+    pub fn release_agent(
+        &mut self,
+        agent: UserId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Vec<Effect> {
+        let Some(a) = self.agents.get_mut(&agent) else {
+            return Vec::new();
+        };
+        let changed = a.presence != Presence::Offline;
+        if changed {
+            a.state_since = now;
+        }
+        a.presence = Presence::Offline;
+        a.away_reason = None;
+        let mut active: Vec<WorkitemId> = a.active.drain().collect();
+        active.sort();
+        let mut effects = vec![Effect::PresenceChanged { agent, changed }];
+        effects.extend(self.busy_change(agent));
+        effects.extend(self.withdraw_offers_of(agent, now));
+        for workitem in active {
+            if let Some(item) = self.items.get_mut(&workitem) {
+                item.phase = Phase::Queued;
+                self.waiting.insert(item.waiting_key());
+                effects.push(Effect::Returned {
+                    agent,
+                    workitem,
+                    reason: reason.to_owned(),
+                });
+            }
+        }
+        effects.extend(self.route(now));
+        effects
+    }
+
     /// Moves an active workitem to another queue or agent. `owner`: the agent who must hold
     /// it (an agent transferring their own), or `None` for a supervisor (any active one).
     /// A named agent must be able to take an offer now; the workitem keeps its place in line
