@@ -896,6 +896,16 @@ impl TestServer {
             .expect("workitem")
     }
 
+    /// A workitem's messages as stored now, oldest first.
+    pub async fn stored_messages(&self, id: u64) -> Vec<parley::domain::Message> {
+        let id = parley::domain::WorkitemId(id);
+        self.state
+            .store
+            .read(move |txn| parley::store::messages_of(txn, id))
+            .await
+            .expect("read messages")
+    }
+
     /// `customer` texts `body` to our number and `agent` (Available, with `events` open)
     /// accepts it: the workitem's id.
     pub async fn accepted_text(

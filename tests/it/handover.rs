@@ -152,13 +152,7 @@ async fn transfer_to_an_agent_who_accepts_keeps_the_history_and_the_note() {
     )
     .await;
     // The customer noticed nothing: the only message they got is alice's reply.
-    let out = f
-        .server
-        .state
-        .store
-        .read(move |t| parley::store::messages_of(t, parley::domain::WorkitemId(w)))
-        .await
-        .unwrap();
+    let out = f.server.stored_messages(w).await;
     assert_eq!(out.len(), 2);
 }
 
@@ -323,13 +317,7 @@ async fn a_whisper_reaches_the_agent_and_the_events_never_the_customer() {
     )
     .await;
     // Not a message: nothing in the conversation, the outbox or the simulated phone.
-    let messages = f
-        .server
-        .state
-        .store
-        .read(move |t| parley::store::messages_of(t, parley::domain::WorkitemId(w)))
-        .await
-        .unwrap();
+    let messages = f.server.stored_messages(w).await;
     assert!(
         messages.iter().all(|m| !m.body.contains("loyalty")),
         "{messages:?}"

@@ -1,7 +1,6 @@
 //! Every stored message records how many SMS parts it takes and its encoding, computed by
 //! the server (`domain::segments`), for inbound messages and agents' replies alike.
 
-use parley::domain::WorkitemId;
 use parley::domain::segments::Encoding;
 use serde_json::{Value, json};
 
@@ -71,12 +70,7 @@ async fn inbound_and_replies_are_stored_with_their_segments_and_encoding() {
     );
 
     // They are in the store itself, not worked out on the way out.
-    let in_store = server
-        .state
-        .store
-        .read(move |txn| parley::store::messages_of(txn, WorkitemId(id)))
-        .await
-        .unwrap();
+    let in_store = server.stored_messages(id).await;
     let counts: Vec<(usize, Option<Encoding>)> =
         in_store.iter().map(|m| (m.segments, m.encoding)).collect();
     assert_eq!(
