@@ -30,8 +30,9 @@ const AGENTS: usize = 48;
 /// Messages per store write.
 const BATCH_MESSAGES: usize = 1000;
 /// Bump when the generator's output, or what the store keeps as it is filled, changes, so
-/// cached data dirs are rebuilt (2: statistics with their hourly sums).
-const FORMAT: u32 = 2;
+/// cached data dirs are rebuilt (2: statistics with their hourly sums; 3: statistics keyed
+/// by campaign and direction too).
+const FORMAT: u32 = 3;
 /// Our numbers and the queue each campaign routes to; live webhooks go to the first.
 pub const LINES: [(&str, &str, &str); 3] = [
     ("Support line", "+14155550100", "Support"),

@@ -1,5 +1,5 @@
 //! Workitem statistics kept as aggregates: one [`Tally`] per (15-minute bucket, queue,
-//! agent), updated by the store in the transaction that changes the workitem, so reports
+//! agent, campaign, direction), updated by the store in the transaction that changes the workitem, so reports
 //! and the wallboard read at most a few hundred small rows instead of scanning history.
 //!
 //! Every counter of a workitem lands in the bucket of the workitem's `created_at` (a
@@ -24,6 +24,9 @@ pub const BUCKET_SECS: i64 = 900;
 
 /// The agent key of counts that belong to no agent (a workitem nobody holds yet).
 pub const NO_AGENT: u64 = 0;
+
+/// The campaign key of workitems that belong to no campaign.
+pub const NO_CAMPAIGN: u64 = 0;
 
 /// The bucket holding `at`: Unix seconds divided by 900, rounded down.
 pub fn bucket_of(at: DateTime<Utc>) -> i64 {

@@ -1,5 +1,5 @@
 //! The statistics aggregates of `domain::stats`, one [`Tally`] per (15-minute bucket of the
-//! workitem's creation, queue, agent) in [`STATS`]. The writes that create, answer, transfer
+//! workitem's creation, queue, agent, campaign, direction) in [`STATS`]. The writes that create, answer, transfer
 //! and end workitems update them in their own transaction (one get and one put each), so the
 //! figures are exactly as durable as the workitems they count. Reports read ranges of rows
 //! with [`tallies`] and sum them with [`sum_per_queue`] or [`sum_per_bucket`].
@@ -10,14 +10,17 @@ use chrono::{DateTime, Utc};
 use redb::{ReadTransaction, ReadableTable, Table, WriteTransaction};
 
 use super::codec::{decode, encode, get_json};
+use super::tables::StatsKey;
 use super::{QUEUES, STATS, STATS_HOURLY, StoreError};
-use crate::domain::stats::{NO_AGENT, Tally, bucket_of};
-use crate::domain::{DEFAULT_SLA_SECS, EventKind, Queue, QueueId, UserId, Workitem};
+use crate::domain::stats::{NO_AGENT, NO_CAMPAIGN, Tally, bucket_of};
+use crate::domain::{
+    CampaignId, DEFAULT_SLA_SECS, Direction, EventKind, Queue, QueueId, UserId, Workitem,
+};
 
 mod rebuild;
 pub(super) use rebuild::rebuild_if_missing;
 
-pub(super) type StatsTable<'t> = Table<'t, (i64, u64, u64), &'static [u8]>;
+pub(super) type StatsTable<'t> = Table<'t, StatsKey, &'static [u8]>;
 
 /// The quarter-hour tallies and their hourly sums, updated together.
 pub(super) struct StatsTables<'t> {
@@ -39,9 +42,25 @@ fn hour_of(bucket: i64) -> i64 {
     bucket.div_euclid(4)
 }
 
+/// The key of `w`'s counts under `agent` in quarter-hour `bucket`.
+fn key_of(bucket: i64, w: &Workitem, agent: Option<UserId>) -> StatsKey {
+    (
+        bucket,
+        w.queue.0,
+        agent.map_or(NO_AGENT, |a| a.0),
+        w.campaign.map_or(NO_CAMPAIGN, |c| c.0),
+        w.outbound,
+    )
+}
+
+/// The same key in the hourly table.
+fn hourly((bucket, queue, agent, campaign, outbound): StatsKey) -> StatsKey {
+    (hour_of(bucket), queue, agent, campaign, outbound)
+}
+
 fn add_to(
     table: &mut StatsTable<'_>,
-    key: (i64, u64, u64),
+    key: StatsKey,
     f: impl FnOnce(&mut Tally),
 ) -> Result<(), StoreError> {
     let mut tally: Tally = match table.get(key)? {
@@ -53,17 +72,17 @@ fn add_to(
     Ok(())
 }
 
-/// Adds to the tally of `w`'s creation bucket, its queue and `agent`, and to its hour's.
+/// Adds to the tally of `w`'s creation bucket, queue, campaign and direction under `agent`,
+/// and to its hour's.
 pub(super) fn bump(
     tables: &mut StatsTables<'_>,
     w: &Workitem,
     agent: Option<UserId>,
     f: impl Fn(&mut Tally),
 ) -> Result<(), StoreError> {
-    let bucket = bucket_of(w.created_at);
-    let (queue, agent) = (w.queue.0, agent.map_or(NO_AGENT, |a| a.0));
-    add_to(&mut tables.quarter, (bucket, queue, agent), &f)?;
-    add_to(&mut tables.hour, (hour_of(bucket), queue, agent), &f)
+    let key = key_of(bucket_of(w.created_at), w, agent);
+    add_to(&mut tables.quarter, key, &f)?;
+    add_to(&mut tables.hour, hourly(key), &f)
 }
 
 /// A new workitem: received when a customer started it, outbound when an agent or a campaign
@@ -154,6 +173,19 @@ pub struct TallyFilter {
     pub queue: Option<QueueId>,
     /// One agent's rows; `Some(None)` for the rows of no agent (received, outbound).
     pub agent: Option<Option<UserId>>,
+    pub campaign: Option<CampaignId>,
+    pub direction: Option<Direction>,
+}
+
+impl TallyFilter {
+    fn passes(&self, row: &TallyRow) -> bool {
+        self.queue.is_none_or(|q| q == row.queue)
+            && self.agent.is_none_or(|a| a == row.agent)
+            && self.campaign.is_none_or(|c| Some(c) == row.campaign)
+            && self
+                .direction
+                .is_none_or(|d| (d == Direction::Out) == row.outbound)
+    }
 }
 
 /// One stored tally and its key.
@@ -164,6 +196,9 @@ pub struct TallyRow {
     pub queue: QueueId,
     /// `None`: counts of no agent.
     pub agent: Option<UserId>,
+    pub campaign: Option<CampaignId>,
+    /// Counts of workitems we started (an agent's outbound SMS or a campaign).
+    pub outbound: bool,
     pub tally: Tally,
 }
 
@@ -193,7 +228,7 @@ pub fn hourly_tallies(
 
 fn read_rows(
     txn: &ReadTransaction,
-    table: redb::TableDefinition<(i64, u64, u64), &[u8]>,
+    table: redb::TableDefinition<StatsKey, &[u8]>,
     from: i64,
     to: i64,
     filter: TallyFilter,
@@ -204,19 +239,21 @@ fn read_rows(
         return Ok(out);
     }
     let table = txn.open_table(table)?;
-    for row in table.range((from, 0, 0)..(to, 0, 0))? {
+    for row in table.range((from, 0, 0, 0, false)..(to, 0, 0, 0, false))? {
         let (key, value) = row?;
-        let (bucket, queue, agent) = key.value();
-        let agent = (agent != NO_AGENT).then_some(UserId(agent));
-        if filter.queue.is_some_and(|q| q.0 != queue) || filter.agent.is_some_and(|a| a != agent) {
-            continue;
-        }
-        out.push(TallyRow {
+        let (bucket, queue, agent, campaign, outbound) = key.value();
+        let mut row = TallyRow {
             bucket: bucket * quarters,
             queue: QueueId(queue),
-            agent,
-            tally: decode("stats", value.value())?,
-        });
+            agent: (agent != NO_AGENT).then_some(UserId(agent)),
+            campaign: (campaign != NO_CAMPAIGN).then_some(CampaignId(campaign)),
+            outbound,
+            tally: Tally::default(),
+        };
+        if filter.passes(&row) {
+            row.tally = decode("stats", value.value())?;
+            out.push(row);
+        }
     }
     Ok(out)
 }

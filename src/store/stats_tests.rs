@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use chrono::{Duration, TimeZone};
-use redb::{Database, ReadableDatabase};
+use redb::{Database, ReadableDatabase, TableHandle};
 
 use super::super::codec::put_json;
 use super::super::provider_ids::ProviderIds;
@@ -13,6 +13,7 @@ use super::super::{
 };
 use super::*;
 use crate::domain::WorkitemId;
+use crate::store::start_outbound;
 
 const ALICE: UserId = UserId(7);
 const BOB: UserId = UserId(8);
@@ -64,23 +65,30 @@ impl Fixture {
 
 /// The quarter-hour rows summed per hour, as the hourly table should hold them.
 fn per_hour(rows: &[TallyRow]) -> Vec<TallyRow> {
-    let mut sums: BTreeMap<(i64, QueueId, Option<UserId>), Tally> = BTreeMap::new();
+    type Key = (i64, QueueId, Option<UserId>, Option<CampaignId>, bool);
+    let mut sums: BTreeMap<Key, Tally> = BTreeMap::new();
     for r in rows {
-        sums.entry((r.bucket.div_euclid(4) * 4, r.queue, r.agent))
-            .or_default()
-            .merge(&r.tally);
+        let key = (
+            r.bucket.div_euclid(4) * 4,
+            r.queue,
+            r.agent,
+            r.campaign,
+            r.outbound,
+        );
+        sums.entry(key).or_default().merge(&r.tally);
     }
-    let mut out: Vec<TallyRow> = sums
-        .into_iter()
-        .map(|((bucket, queue, agent), tally)| TallyRow {
-            bucket,
-            queue,
-            agent,
-            tally,
-        })
-        .collect();
-    out.sort_by_key(|r| (r.bucket, r.queue, r.agent.map_or(0, |a| a.0)));
-    out
+    sums.into_iter()
+        .map(
+            |((bucket, queue, agent, campaign, outbound), tally)| TallyRow {
+                bucket,
+                queue,
+                agent,
+                campaign,
+                outbound,
+                tally,
+            },
+        )
+        .collect()
 }
 
 fn tally(f: impl FnOnce(&mut Tally)) -> Tally {
@@ -146,6 +154,8 @@ fn live_writes_count_each_change_and_a_rebuild_from_history_agrees() {
         bucket,
         queue: q,
         agent,
+        campaign: w1.campaign,
+        outbound: false,
         tally,
     };
     let expected = vec![
@@ -173,6 +183,7 @@ fn live_writes_count_each_change_and_a_rebuild_from_history_agrees() {
         TallyFilter {
             queue: Some(q),
             agent: Some(Some(ALICE)),
+            ..TallyFilter::default()
         },
     )
     .unwrap();
@@ -211,4 +222,93 @@ fn live_writes_count_each_change_and_a_rebuild_from_history_agrees() {
     let read = fx.db.begin_read().unwrap();
     let w = super::super::workitem(&read, w1.id).unwrap().unwrap();
     assert_eq!(w.first_reply_at, Some(t(10)));
+}
+
+#[test]
+fn rows_are_kept_per_campaign_and_direction_and_a_version_2_store_is_counted_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::create(dir.path().join("t.redb")).unwrap();
+    super::super::init(&db).unwrap();
+    let fx = Fixture {
+        _dir: dir,
+        db,
+        provider_ids: Default::default(),
+    };
+    let inbound = fx.text("+14155550101", t(0));
+    let mut spring = crate::domain::Campaign::new(
+        CampaignId(5),
+        "Spring",
+        crate::domain::CampaignKind::Outbound,
+        inbound.queue,
+    );
+    spring.numbers = vec![crate::domain::E164::parse("+14155550999").unwrap()];
+    let to = crate::domain::E164::parse("+14155550102").unwrap();
+    let out = fx.write(|txn| {
+        start_outbound(txn, ALICE, &spring, &to, "Spring sale", t(30))
+            .unwrap()
+            .unwrap()
+    });
+    assert_eq!(out.workitem.campaign, Some(CampaignId(5)));
+    let all = fx.rows();
+    let read = fx.db.begin_read().unwrap();
+    let only = |filter| tallies(&read, 0, i64::MAX, filter).unwrap();
+    let outbound = only(TallyFilter {
+        direction: Some(Direction::Out),
+        ..TallyFilter::default()
+    });
+    assert_eq!(outbound.len(), 1);
+    assert_eq!(
+        (outbound[0].campaign, outbound[0].outbound),
+        (Some(CampaignId(5)), true)
+    );
+    assert_eq!(outbound[0].tally.outbound, 1);
+    assert_eq!(outbound[0].tally.received, 0);
+    let inbound_rows = only(TallyFilter {
+        direction: Some(Direction::In),
+        ..TallyFilter::default()
+    });
+    assert_eq!(inbound_rows.len(), 1);
+    assert_eq!(inbound_rows[0].tally.received, 1);
+    assert_eq!(inbound_rows[0].campaign, inbound.campaign);
+    let spring_rows = only(TallyFilter {
+        campaign: Some(CampaignId(5)),
+        ..TallyFilter::default()
+    });
+    assert_eq!(spring_rows, outbound);
+    assert!(
+        only(TallyFilter {
+            campaign: Some(CampaignId(6)),
+            ..TallyFilter::default()
+        })
+        .is_empty()
+    );
+    assert_eq!(fx.hourly_rows(), per_hour(&all));
+    drop(read);
+
+    // A data dir of version 2: tables keyed (bucket, queue, agent) under the old names.
+    let old_quarter: redb::TableDefinition<(i64, u64, u64), &[u8]> =
+        redb::TableDefinition::new("stats_15min");
+    fx.write(|txn| {
+        txn.delete_table(STATS).unwrap();
+        txn.delete_table(STATS_HOURLY).unwrap();
+        let stale = crate::store::codec::encode(&tally(|t| t.received = 9));
+        txn.open_table(old_quarter)
+            .unwrap()
+            .insert((bucket_of(t(0)), inbound.queue.0, 0), stale.as_slice())
+            .unwrap();
+        txn.open_table(META)
+            .unwrap()
+            .insert("stats_version", 2)
+            .unwrap();
+    });
+    super::super::init(&fx.db).unwrap();
+    assert_eq!(fx.rows(), all);
+    assert_eq!(fx.hourly_rows(), per_hour(&all));
+    let read = fx.db.begin_read().unwrap();
+    let names: Vec<String> = read
+        .list_tables()
+        .unwrap()
+        .map(|t| t.name().to_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n == "stats_15min"), "{names:?}");
 }

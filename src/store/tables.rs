@@ -86,13 +86,15 @@ pub const LEAD_PROGRESS: TableDefinition<u64, &[u8]> = TableDefinition::new("lea
 pub const CAMPAIGN_MESSAGES: TableDefinition<u64, u64> = TableDefinition::new("campaign_messages");
 /// Sequence → one audit entry (who did what security-relevant act); appended, never changed.
 pub const AUDIT_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log");
-/// (Unix seconds / 900 of the workitems' creation, queue, agent or 0) → the statistics of
-/// those workitems (`domain::stats::Tally`, JSON; see `stats.rs`).
-pub const STATS: TableDefinition<(i64, u64, u64), &[u8]> = TableDefinition::new("stats_15min");
-/// The same tallies summed per hour: (Unix hour, queue id, agent id or 0) → `Tally`, so a
-/// report of months reads a quarter of the rows.
-pub const STATS_HOURLY: TableDefinition<(i64, u64, u64), &[u8]> =
-    TableDefinition::new("stats_hourly");
+/// (Unix seconds / 900 of the workitems' creation, queue, agent or 0, campaign or 0,
+/// outbound) → the statistics of those workitems (`domain::stats::Tally`, JSON; see
+/// `stats.rs`).
+pub const STATS: TableDefinition<StatsKey, &[u8]> = TableDefinition::new("stats_quarter_hours");
+/// The same tallies summed per hour: (Unix hour, queue, agent, campaign, outbound) →
+/// `Tally`, so a report of months reads a quarter of the rows.
+pub const STATS_HOURLY: TableDefinition<StatsKey, &[u8]> = TableDefinition::new("stats_hours");
+/// The key of [`STATS`] and [`STATS_HOURLY`].
+pub type StatsKey = (i64, u64, u64, u64, bool);
 /// Site-wide settings an admin edits, by name (`"away_reasons"`) → JSON (see `settings.rs`).
 pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
 /// (agent id, Unix microseconds) → the agent's state from then on (`PresenceChange`).

@@ -171,3 +171,53 @@ async fn the_report_of_a_day_gives_figures_worked_out_by_hand() {
     assert!(html.contains("role=\"alert\" id=\"report-error\">The range ends before it starts."));
     assert_eq!(alice.get("/reports").await.status(), 403);
 }
+
+#[tokio::test]
+async fn the_campaign_and_direction_filters_narrow_the_figures() {
+    let server = TestServer::start_in_zone("UTC").await;
+    let queue = server.default_queue().await;
+    let support_line = server.simulator_number(queue).await;
+    let follow_ups = server.follow_ups_number(queue).await;
+    server.advance_to("2030-06-04T09:00:00Z");
+    let (alice, mut events) = server.agent_on_duty("alice", queue).await;
+    server
+        .accepted_text(&alice, &mut events, "+14155550101", "hello")
+        .await;
+    alice
+        .post_ok(
+            "/api/outbound",
+            json!({"to": "+14155550102", "body": "Your order shipped", "campaign": follow_ups.0}),
+        )
+        .await;
+    let sam = server.login("sam").await;
+    let today = "2030-06-04";
+    let figures = |query: String| {
+        let sam = &sam;
+        async move {
+            let html = sam
+                .get(&format!("/reports?from={today}&to={today}{query}"))
+                .await
+                .text()
+                .await
+                .unwrap();
+            let of = |class| cell(&html, "report-queues", "All", class).to_owned();
+            (
+                of("received"),
+                of("outbound"),
+                html.contains("id=\"states-note\""),
+            )
+        }
+    };
+    let both = |r: &str, o: &str, note| (r.to_owned(), o.to_owned(), note);
+    assert_eq!(figures(String::new()).await, both("1", "1", false));
+    assert_eq!(figures("&direction=in".into()).await, both("1", "0", true));
+    assert_eq!(figures("&direction=out".into()).await, both("0", "1", true));
+    assert_eq!(
+        figures(format!("&campaign={}", follow_ups.0)).await,
+        both("0", "1", true)
+    );
+    assert_eq!(
+        figures(format!("&campaign={}&direction=in", support_line.0)).await,
+        both("1", "0", true)
+    );
+}

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
 
-use super::{StatsTable, count_end};
-use crate::domain::stats::{NO_AGENT, Tally, bucket_of};
+use super::{StatsTable, count_end, hourly, key_of};
+use crate::domain::stats::{Tally, bucket_of};
 use crate::domain::{Event, EventKind, Queue, Workitem, WorkitemState};
 use crate::store::codec::{all_json, decode, get_json, put_json};
 use crate::store::{
@@ -16,19 +16,29 @@ use crate::store::{
 };
 
 const MARKER: &str = "stats_version";
-/// 2: the hourly sums (`STATS_HOURLY`) are kept too.
-const VERSION: u64 = 2;
+/// 2: the hourly sums are kept too. 3: keyed by campaign and direction as well, in tables
+/// of new names.
+const VERSION: u64 = 3;
+/// A table of versions 1 and 2, keyed (bucket, queue, agent).
+type OldTable = redb::TableDefinition<'static, (i64, u64, u64), &'static [u8]>;
+const OLD_TABLES: [OldTable; 2] = [
+    redb::TableDefinition::new("stats_15min"),
+    redb::TableDefinition::new("stats_hourly"),
+];
 /// Workitems read at a time, so a large history is not held in memory at once.
 const CHUNK: usize = 1000;
 
-type Sums = BTreeMap<(i64, u64, u64), Tally>;
+type Sums = BTreeMap<crate::store::tables::StatsKey, Tally>;
 
 /// Rebuilds the statistics unless the marker says they are kept already.
 pub(in crate::store) fn rebuild_if_missing(txn: &WriteTransaction) -> Result<(), StoreError> {
     if txn.open_table(META)?.get(MARKER)?.map(|v| v.value()) == Some(VERSION) {
         return Ok(());
     }
-    // Counted before the hourly sums existed (or never): count again from the events.
+    // Counted with fewer keys (or never): count again from the events.
+    for old in OLD_TABLES {
+        txn.delete_table(old)?;
+    }
     txn.delete_table(STATS)?;
     txn.delete_table(STATS_HOURLY)?;
     let started = std::time::Instant::now();
@@ -75,14 +85,11 @@ pub(in crate::store) fn rebuild_if_missing(txn: &WriteTransaction) -> Result<(),
             put_json(&mut table, w.id.0, w)?;
         }
     }
-    let mut hourly = Sums::new();
-    for ((bucket, queue, agent), tally) in &sums {
-        hourly
-            .entry((bucket.div_euclid(4), *queue, *agent))
-            .or_default()
-            .merge(tally);
+    let mut per_hour = Sums::new();
+    for (key, tally) in &sums {
+        per_hour.entry(hourly(*key)).or_default().merge(tally);
     }
-    for (table, rows) in [(STATS, &sums), (STATS_HOURLY, &hourly)] {
+    for (table, rows) in [(STATS, &sums), (STATS_HOURLY, &per_hour)] {
         let mut table: StatsTable<'_> = txn.open_table(table)?;
         for (key, tally) in rows {
             table.insert(*key, crate::store::codec::encode(tally).as_slice())?;
@@ -117,12 +124,9 @@ fn replay(
         ..w.clone()
     };
     let mut add = |sim: &Workitem, agent: Option<crate::domain::UserId>, f: &dyn Fn(&mut Tally)| {
-        let key = (
-            bucket_of(sim.created_at),
-            sim.queue.0,
-            agent.map_or(NO_AGENT, |a| a.0),
-        );
-        f(sums.entry(key).or_default());
+        f(sums
+            .entry(key_of(bucket_of(sim.created_at), sim, agent))
+            .or_default());
     };
     let mut queued = false;
     for e in history {

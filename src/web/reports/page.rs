@@ -92,8 +92,8 @@ pub struct Report {
     pub states: Vec<StateTimes>,
     pub per_day: VolumeChart,
     pub per_hour: VolumeChart,
-    /// Filters the page's figures cannot apply (they are kept per queue and agent only).
-    pub ignored: Option<&'static str>,
+    /// Why the time in states does not follow the campaign or direction filter.
+    pub states_note: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -214,6 +214,8 @@ async fn report(
     let filter = TallyFilter {
         queue: f.queue,
         agent: f.agent.map(Some),
+        campaign: f.campaign,
+        direction: f.direction,
     };
     let (from, to) = (bucket_of(f.from), bucket_of(f.to));
     // Days that start on the hour (every zone with a whole-hour offset) are read from the
@@ -300,9 +302,9 @@ async fn report(
         states,
         per_day: columns.per_day(),
         per_hour: columns.per_hour(),
-        ignored: (f.campaign.is_some() || f.direction.is_some()).then_some(
-            "The figures and charts here are kept per queue and agent, so the campaign and \
-             direction filters apply to the CSV exports only.",
+        states_note: (f.campaign.is_some() || f.direction.is_some()).then_some(
+            "An agent's state is not tied to a campaign or a direction: these times cover \
+             all of their work in the range.",
         ),
     })
 }
