@@ -397,7 +397,7 @@ impl AcdTask {
 }
 
 /// Waits until every write is durable; the first failure wins.
-async fn wait_durable(pending: Vec<store::Pending<()>>) -> Result<(), AcdCallError> {
+pub(super) async fn wait_durable(pending: Vec<store::Pending<()>>) -> Result<(), AcdCallError> {
     for p in pending {
         p.await.map_err(|_| StoreError::Closed)??;
     }

@@ -21,7 +21,7 @@ impl AcdTask {
                     workitem,
                     expires_at,
                 } => {
-                    durable.extend(self.persist(workitem, EventKind::Offered { agent }));
+                    durable.push(self.persist(workitem, EventKind::Offered { agent }));
                     if let Some(card) = self.cards.get(&workitem) {
                         let mut card = card.clone();
                         card.state = WorkitemState::Offered;
@@ -47,12 +47,12 @@ impl AcdTask {
                             reason: "agent left".into(),
                         },
                     };
-                    durable.extend(self.persist(workitem, kind));
+                    durable.push(self.persist(workitem, kind));
                     self.hub
                         .push_agent(agent, AgentPush::OfferWithdrawn { workitem, reason });
                 }
                 Effect::Accepted { agent, workitem } => {
-                    durable.extend(self.persist(workitem, EventKind::Accepted { agent }));
+                    durable.push(self.persist(workitem, EventKind::Accepted { agent }));
                     if let Some(card) = self.cards.get(&workitem) {
                         let mut card = card.clone();
                         card.state = WorkitemState::Active;
@@ -65,7 +65,7 @@ impl AcdTask {
                     workitem,
                     wrap_up,
                 } => {
-                    durable.extend(self.persist(
+                    durable.push(self.persist(
                         workitem,
                         EventKind::Terminated {
                             agent: Some(agent),
@@ -80,7 +80,7 @@ impl AcdTask {
                     workitem,
                     reason,
                 } => {
-                    durable.extend(self.persist(
+                    durable.push(self.persist(
                         workitem,
                         EventKind::Withdrawn {
                             agent,
@@ -112,7 +112,7 @@ impl AcdTask {
                         TransferTarget::Agent(a) => Some(a),
                         TransferTarget::Queue(_) => None,
                     };
-                    durable.extend(self.persist(
+                    durable.push(self.persist(
                         workitem,
                         EventKind::Transferred {
                             by: transfer.by,
@@ -146,7 +146,7 @@ impl AcdTask {
                     by,
                     by_name,
                 } => {
-                    durable.extend(self.persist(workitem, EventKind::TakenOver { by, from }));
+                    durable.push(self.persist(workitem, EventKind::TakenOver { by, from }));
                     let why = format!("{by_name} took over this conversation");
                     self.hub
                         .push_agent(from, AgentPush::Removed { workitem, why });
@@ -181,19 +181,37 @@ impl AcdTask {
     }
 
     /// Queues a routing step for the store, in order with every other write.
-    pub(super) fn persist(
-        &self,
-        workitem: WorkitemId,
-        kind: EventKind,
-    ) -> Option<store::Pending<()>> {
+    pub(super) fn persist(&self, workitem: WorkitemId, kind: EventKind) -> store::Pending<()> {
         let at = self.clock.now();
         tracing::debug!(%workitem, ?kind, "routing step");
-        match self.store.submit_route_step(workitem, at, kind) {
-            Ok(pending) => Some(pending),
-            Err(e) => {
-                tracing::error!(%workitem, error = %e, "cannot record routing step");
-                None
-            }
-        }
+        queued(workitem, self.store.submit_route_step(workitem, at, kind))
+    }
+}
+
+/// A step the store refused to queue answers as failed: whoever waits for it (accept,
+/// terminate) must not be told it is stored.
+fn queued(
+    workitem: WorkitemId,
+    submitted: Result<store::Pending<()>, store::StoreError>,
+) -> store::Pending<()> {
+    submitted.unwrap_or_else(|e| {
+        tracing::error!(%workitem, error = %e, "cannot record routing step");
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let _ = tx.send(Err(e));
+        rx
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::queued;
+    use crate::domain::WorkitemId;
+    use crate::store::StoreError;
+
+    #[tokio::test]
+    async fn a_step_the_store_cannot_queue_is_waited_for_as_failed() {
+        let pending = queued(WorkitemId(1), Err(StoreError::Closed));
+        let waited = super::super::wait_durable(vec![pending]).await;
+        assert!(waited.is_err());
     }
 }

@@ -157,6 +157,12 @@ from_redb!(
 );
 
 /// A cloneable handle to the store.
+/// redb's own page cache (its default is 1 GiB). Pages it does not hold are read again
+/// through the kernel's page cache, which costs microseconds and is not the process's
+/// memory: with this cap a long export or a large history does not grow the server's RSS
+/// (see *Design notes* in the README for the measurements).
+const CACHE_BYTES: usize = 16 << 20;
+
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Database>,
@@ -168,7 +174,11 @@ impl Store {
     /// version, applies what the write-ahead log holds beyond the store (after a crash), and
     /// starts the writer thread. The thread ends when every handle is dropped.
     pub fn open(path: &Path) -> Result<(Store, std::thread::JoinHandle<()>), StoreError> {
-        let db = Arc::new(Database::create(path)?);
+        let db = Arc::new(
+            Database::builder()
+                .set_cache_size(CACHE_BYTES)
+                .create(path)?,
+        );
         init(&db)?;
         let started = std::time::Instant::now();
         let read = db.begin_read()?;
@@ -179,6 +189,7 @@ impl Store {
             "provider ids loaded"
         );
         let epoch = writer::stored_epoch(&read)?;
+        let applied = writer::applied_records(&read, epoch)?;
         drop(read);
         let wal_path = path.with_extension("wal");
         let (mut wal, pending) = wal::Wal::open(&wal_path, epoch).map_err(|e| {
@@ -187,7 +198,8 @@ impl Store {
                 wal_path.display()
             ))
         })?;
-        let provider_ids = replay(&db, provider_ids, &pending, &mut wal)?;
+        let pending = pending.get(applied as usize..).unwrap_or_default();
+        let provider_ids = replay(&db, provider_ids, pending, &mut wal)?;
         let (writer, thread) = writer::start(db.clone(), provider_ids, wal)?;
         Ok((Store { db, writer }, thread))
     }

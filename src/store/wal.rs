@@ -17,6 +17,12 @@
 //! store put back from an older copy, or one whose log belongs to another store, never gets
 //! writes that were not made on top of exactly its state; and a clean stop leaves the log
 //! empty.
+//!
+//! Each append starts on a fresh 4 KiB block (the last one is padded with zeros): a disk
+//! that tears a write inside a block can then only damage the records being appended, never
+//! one already acknowledged. The store records in the same transaction as each logged batch
+//! how far it has applied the log (see `writer.rs`), so a record the store already holds is
+//! never applied twice, however that transaction became durable.
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -25,6 +31,8 @@ use std::path::Path;
 
 const MAGIC: u32 = 0x5057_4c32; // "PWL2"
 const HEADER: usize = 4 + 8 + 8 + 4 + 4;
+/// Appends start on a multiple of this: the block a disk writes whole, or tears.
+const BLOCK: u64 = 4096;
 /// Written as zeros when the log is created, so appends overwrite allocated blocks and an
 /// `fdatasync` has no file size or extent to commit.
 const PREALLOCATE: u64 = 16 << 20;
@@ -77,7 +85,14 @@ impl Wal {
         self.end
     }
 
-    /// Appends the payloads as consecutive records and waits until they are on disk.
+    /// The epoch and sequence number the last of `n` more records would have: what a batch
+    /// of `n` records records in the store as applied.
+    pub fn position_after(&self, n: usize) -> (u64, u64) {
+        (self.epoch, self.seq + n as u64)
+    }
+
+    /// Appends the payloads as consecutive records from a fresh block and waits until they
+    /// are on disk.
     pub fn append(&mut self, payloads: &[Vec<u8>]) -> io::Result<()> {
         let mut buf = Vec::with_capacity(payloads.iter().map(|p| p.len() + HEADER).sum());
         let mut seq = self.seq;
@@ -91,6 +106,7 @@ impl Wal {
             seq += 1;
             encode(&mut buf, self.epoch, seq, payload);
         }
+        buf.resize(align_up(buf.len() as u64) as usize, 0);
         self.file.write_all_at(&buf, self.end)?;
         self.file.sync_data()?;
         self.seq = seq;
@@ -135,6 +151,11 @@ fn encode(buf: &mut Vec<u8>, epoch: u64, seq: u64, payload: &[u8]) {
     buf.extend_from_slice(payload);
 }
 
+/// `at` rounded up to the next block boundary.
+fn align_up(at: u64) -> u64 {
+    at.div_ceil(BLOCK) * BLOCK
+}
+
 fn checksum(head: &[u8], payload: &[u8]) -> u32 {
     let mut h = crc32fast::Hasher::new();
     h.update(head);
@@ -143,7 +164,8 @@ fn checksum(head: &[u8], payload: &[u8]) -> u32 {
 }
 
 /// The payloads of `epoch`'s unbroken run of records from the start of the file, read one
-/// record at a time (after a clean stop, only the first header).
+/// record at a time (after a clean stop, only the first header). Zeros after a record pad
+/// its append to the block's end: the next append starts on the next block.
 fn read_records(file: &File, len: u64, epoch: u64) -> io::Result<Vec<Vec<u8>>> {
     let mut out = Vec::new();
     let mut at = 0;
@@ -160,6 +182,10 @@ fn read_records(file: &File, len: u64, epoch: u64) -> io::Result<Vec<Vec<u8>>> {
             b.copy_from_slice(&head[i..i + 8]);
             u64::from_le_bytes(b)
         };
+        if u32_at(0) == 0 && at % BLOCK != 0 {
+            at = align_up(at);
+            continue;
+        }
         let size = u32_at(20) as usize;
         let next = out.len() as u64 + 1;
         let fits = at + (HEADER + size) as u64 <= len;
@@ -233,6 +259,55 @@ mod tests {
         file.write_all_at(&[0xff], second).unwrap();
         let (_, pending) = Wal::open(&path, 7).unwrap();
         assert_eq!(pending, payloads(1..=1));
+    }
+
+    #[test]
+    fn a_torn_append_cannot_damage_the_records_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.wal");
+        let (mut wal, _) = Wal::open(&path, 7).unwrap();
+        wal.append(&payloads(1..=1)).unwrap();
+        let second = wal.written();
+        wal.append(&payloads(2..=2)).unwrap();
+        drop(wal);
+        // The disk tore the block the second append started in: all of it is garbage.
+        let block_start = second / BLOCK * BLOCK;
+        let file = OpenOptions::new().write(true).open(&path).unwrap();
+        file.write_all_at(&[0xa5; BLOCK as usize], block_start)
+            .unwrap();
+        let (_, pending) = Wal::open(&path, 7).unwrap();
+        assert_eq!(pending, payloads(1..=1));
+    }
+
+    #[test]
+    fn a_log_cut_anywhere_in_its_last_two_records_keeps_the_whole_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.wal");
+        let (mut wal, _) = Wal::open(&path, 7).unwrap();
+        wal.append(&payloads(1..=2)).unwrap();
+        let third = wal.written();
+        wal.append(&payloads(3..=4)).unwrap();
+        drop(wal);
+        let fourth = third + (HEADER + 103) as u64;
+        let end = fourth + (HEADER + 104) as u64;
+        let whole = std::fs::read(&path).unwrap();
+        for cut in third..=end {
+            // What never reached the disk reads as the preallocated zeros, or as garbage.
+            for fill in [0u8, 0xa5] {
+                let mut bytes = whole.clone();
+                bytes[cut as usize..end as usize].fill(fill);
+                std::fs::write(&path, &bytes).unwrap();
+                let (_, pending) = Wal::open(&path, 7).unwrap();
+                let kept = if cut == end {
+                    4
+                } else if cut >= fourth {
+                    3
+                } else {
+                    2
+                };
+                assert_eq!(pending, payloads(1..=kept), "cut at {cut}, fill {fill:#x}");
+            }
+        }
     }
 
     #[test]

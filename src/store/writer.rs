@@ -31,6 +31,10 @@ const CHECKPOINT_BYTES: u64 = 8 << 20;
 const CHECKPOINT_IDLE: Duration = Duration::from_millis(50);
 /// The `meta` key holding the epoch of the last durable commit.
 const WAL_EPOCH: &str = "wal_epoch";
+/// The `meta` keys saying how far the store has applied the log: the epoch and sequence
+/// number of the last record whose batch it holds.
+const APPLIED_EPOCH: &str = "wal_applied_epoch";
+const APPLIED_SEQ: &str = "wal_applied_seq";
 
 /// The epoch of the store's last durable commit (0 for a new store).
 pub fn stored_epoch(txn: &ReadTransaction) -> Result<u64, StoreError> {
@@ -38,6 +42,25 @@ pub fn stored_epoch(txn: &ReadTransaction) -> Result<u64, StoreError> {
         .open_table(META)?
         .get(WAL_EPOCH)?
         .map_or(0, |v| v.value()))
+}
+
+/// How many of `epoch`'s log records the store already holds. A logged batch records it in
+/// its own transaction, so a batch that became durable some other way than a checkpoint
+/// (redb makes a pending commit durable when it closes) is not applied again after a crash.
+pub fn applied_records(txn: &ReadTransaction, epoch: u64) -> Result<u64, StoreError> {
+    let meta = txn.open_table(META)?;
+    let get = |key| -> Result<Option<u64>, StoreError> { Ok(meta.get(key)?.map(|v| v.value())) };
+    Ok(match get(APPLIED_EPOCH)? {
+        Some(e) if e == epoch => get(APPLIED_SEQ)?.unwrap_or(0),
+        _ => 0,
+    })
+}
+
+fn record_applied(txn: &WriteTransaction, (epoch, seq): (u64, u64)) -> Result<(), StoreError> {
+    let mut meta = txn.open_table(META)?;
+    meta.insert(APPLIED_EPOCH, epoch)?;
+    meta.insert(APPLIED_SEQ, seq)?;
+    Ok(())
 }
 
 /// Records a new epoch in `txn`, for the durable commit it is about to make.
@@ -170,19 +193,8 @@ impl WriterHandle {
         F: FnOnce(&Txn) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
-        let (tx, rx) = oneshot::channel();
-        let run: Run = Box::new(move |txn| {
-            let result = f(txn);
-            let ok = result.is_ok();
-            let completion: Completion = Box::new(move |commit| {
-                // The job's own error explains more than the batch's.
-                let _ = tx.send(result.and_then(|r| commit.map(|()| r)));
-            });
-            (ok, completion)
-        });
-        self.jobs
-            .send(Job { run, record })
-            .map_err(|_| StoreError::Closed)?;
+        let (job, rx) = job(record, f);
+        self.jobs.send(job).map_err(|_| StoreError::Closed)?;
         Ok(rx)
     }
 
@@ -203,6 +215,25 @@ impl WriterHandle {
             slowest_durable_commit: Duration::from_micros(load(&c.slowest_durable_commit_us)),
         }
     }
+}
+
+/// `f` as a job for the writer, and the receiver of its answer.
+fn job<R, F>(record: Option<Vec<u8>>, f: F) -> (Job, Pending<R>)
+where
+    F: FnOnce(&Txn) -> Result<R, StoreError> + Send + 'static,
+    R: Send + 'static,
+{
+    let (tx, rx) = oneshot::channel();
+    let run: Run = Box::new(move |txn| {
+        let result = f(txn);
+        let ok = result.is_ok();
+        let completion: Completion = Box::new(move |commit| {
+            // The job's own error explains more than the batch's.
+            let _ = tx.send(result.and_then(|r| commit.map(|()| r)));
+        });
+        (ok, completion)
+    });
+    (Job { run, record }, rx)
 }
 
 /// The log and what the store has not checkpointed of it.
@@ -350,6 +381,7 @@ impl Writer<'_> {
         mut txn: WriteTransaction,
         records: &[Vec<u8>],
     ) -> Result<(), StoreError> {
+        record_applied(&txn, self.log.wal.position_after(records.len()))?;
         txn.set_durability(Durability::None)
             .map_err(|e| StoreError::Redb(e.to_string()))?;
         txn.commit()
@@ -402,8 +434,66 @@ impl Writer<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+
+    use redb::{Database, ReadableDatabase, ReadableTableMetadata as _};
+
+    use super::{Counters, Log, Writer, job, stored_epoch};
     use crate::domain::MessageId;
-    use crate::store::{Store, StoreError};
+    use crate::store::logged::{Applied, Logged};
+    use crate::store::provider_ids::ProviderIds;
+    use crate::store::wal::Wal;
+    use crate::store::{InboundSms, MESSAGES, PROVIDER_IDS, Store, StoreError};
+
+    /// The writer's logged batch became durable without a checkpoint (redb makes a pending
+    /// commit durable when it closes, as after a failed final checkpoint): the next open must
+    /// not apply its records again. A message without a provider id would be stored twice.
+    #[test]
+    fn a_logged_batch_made_durable_without_a_checkpoint_is_not_applied_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("parley.redb");
+        let (store, thread) = Store::open(&path).unwrap();
+        drop(store);
+        thread.join().unwrap();
+
+        let db = Arc::new(Database::create(&path).unwrap());
+        let read = db.begin_read().unwrap();
+        let epoch = stored_epoch(&read).unwrap();
+        let ids = ProviderIds::load(&read.open_table(PROVIDER_IDS).unwrap()).unwrap();
+        drop(read);
+        let (wal, pending) = Wal::open(&path.with_extension("wal"), epoch).unwrap();
+        assert!(pending.is_empty());
+        let counters = Counters::default();
+        let mut writer = Writer {
+            db: &db,
+            provider_ids: RefCell::new(ids),
+            log: Log::new(wal),
+            stats: &counters,
+        };
+        let at = chrono::Utc::now();
+        let write = Logged::Inbound(vec![InboundSms::texted("+14155550181", "hello", at)]);
+        let record = write.encode().unwrap();
+        let (job, answer) = job(Some(record), move |txn| {
+            write
+                .apply(txn)
+                .map(|applied| matches!(applied, Applied::Inbound(..)))
+        });
+        writer.commit_batch(&mut vec![job]);
+        assert!(answer.blocking_recv().unwrap().unwrap());
+        drop(writer);
+        // Durable now, in the same epoch.
+        db.begin_write().unwrap().commit().unwrap();
+        drop(db);
+
+        let (store, thread) = Store::open(&path).unwrap();
+        let messages = store
+            .read_blocking(|txn| Ok(txn.open_table(MESSAGES)?.len()?))
+            .unwrap();
+        drop(store);
+        thread.join().unwrap();
+        assert_eq!(messages, 1);
+    }
 
     /// A provider id stored by a batch that then aborts is not remembered: the retry of
     /// that message must be stored, not taken for a duplicate.
