@@ -9,6 +9,7 @@ mod consent;
 mod contact;
 pub mod contact_form;
 mod csv;
+mod held;
 mod ids;
 mod labels;
 mod lead;
@@ -42,6 +43,7 @@ pub use consent::{
 pub use contact::{ChannelPreference, Contact};
 pub use contact_form::{ContactForm, ContactUpdate, FieldErrors};
 pub use csv::csv_cell;
+pub use held::HeldSms;
 pub use ids::{
     CampaignId, ClassId, ContactId, EventId, LeadId, MessageId, NoteId, QueueId,
     ResponseTemplateId, SurveyId, UserId, WorkitemId,

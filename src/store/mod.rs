@@ -14,6 +14,7 @@ mod consent;
 mod contacts;
 mod conversations;
 mod directory;
+mod held;
 mod history;
 mod inbound;
 mod leads;
@@ -67,6 +68,7 @@ pub use directory::{
     find_or_create_contact, insert_campaign, insert_queue, insert_user, put_agent_settings, queue,
     save_campaign, set_contact_name, user, user_by_name, user_id_by_name,
 };
+pub use held::{held_sms, hold_sms};
 pub use history::{
     HistoryDetail, HistoryEntry, HistoryItem, HistoryKind, HistoryPage, HistoryQuery, HistoryRange,
     WorkitemSummary, history_detail, history_page,
@@ -110,10 +112,11 @@ pub use tables::{
     AGENT_SETTINGS, API_TOKENS, AUDIT_LOG, CAMPAIGN_LEAD_FIELDS, CAMPAIGN_LEADS, CAMPAIGN_MESSAGES,
     CAMPAIGN_MINUTES, CAMPAIGN_NUMBERS, CAMPAIGN_RUNS, CAMPAIGN_STATS, CAMPAIGNS, CHANGES, CLASSES,
     CONSENT, CONSENT_BY_PHONE, CONSENT_LEDGER, CONTACTS, CONTACTS_BY_PHONE, EVENTS,
-    EVENTS_BY_WORKITEM, LEAD_PROGRESS, LEADS, LEADS_BY_NUMBER, MESSAGES, MESSAGES_BY_WORKITEM,
-    META, NOTES, NOTES_BY_CONTACT, OPEN_WORKITEMS, OUTBOX, PRESENCE_LOG, PROVIDER_IDS,
-    PROVIDER_IDS_V1, QUEUES, RESPONSE_TEMPLATES, SESSIONS, SETTINGS, STATS, STATS_HOURLY,
-    SURVEY_RESPONSES, SURVEYS, USER_PREFS, USERS, USERS_BY_NAME, WORKITEMS, WORKITEMS_BY_CONTACT,
+    EVENTS_BY_WORKITEM, HELD_SMS, LEAD_PROGRESS, LEADS, LEADS_BY_NUMBER, MESSAGES,
+    MESSAGES_BY_WORKITEM, META, NOTES, NOTES_BY_CONTACT, OPEN_WORKITEMS, OUTBOX, PRESENCE_LOG,
+    PROVIDER_IDS, PROVIDER_IDS_V1, QUEUES, RESPONSE_TEMPLATES, SESSIONS, SETTINGS, STATS,
+    STATS_HOURLY, SURVEY_RESPONSES, SURVEYS, USER_PREFS, USERS, USERS_BY_NAME, WORKITEMS,
+    WORKITEMS_BY_CONTACT,
 };
 pub use txn::Txn;
 pub use writer::{BatchStats, Pending, SLOW_SYNC};
@@ -364,6 +367,7 @@ fn init(db: &Database) -> Result<(), StoreError> {
         txn.open_table(CAMPAIGN_MESSAGES)?;
         txn.open_table(AUDIT_LOG)?;
         txn.open_table(SETTINGS)?;
+        txn.open_table(HELD_SMS)?;
         txn.open_table(PRESENCE_LOG)?;
         txn.open_table(STATS)?;
         txn.open_table(STATS_HOURLY)?;

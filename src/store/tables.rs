@@ -95,6 +95,8 @@ pub const STATS: TableDefinition<StatsKey, &[u8]> = TableDefinition::new("stats_
 pub const STATS_HOURLY: TableDefinition<StatsKey, &[u8]> = TableDefinition::new("stats_hours");
 /// The key of [`STATS`] and [`STATS_HOURLY`].
 pub type StatsKey = (i64, u64, u64, u64, bool);
+/// "provider:message id" → a provider message no conversation can hold (`HeldSms`, JSON).
+pub const HELD_SMS: TableDefinition<&str, &[u8]> = TableDefinition::new("held_sms");
 /// Site-wide settings an admin edits, by name (`"away_reasons"`) → JSON (see `settings.rs`).
 pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
 /// (agent id, Unix microseconds) → the agent's state from then on (`PresenceChange`).

@@ -238,6 +238,10 @@ fn routes(state: &AppState) -> (Routes, Routes) {
         .post("/admin/classes", admin::classes::classes_post)
         .post("/admin/classes/{id}", admin::classes::class_post)
         .get("/admin/audit", admin::audit::audit_get)
+        .get(
+            "/admin/held-messages",
+            admin::held_messages::held_messages_get,
+        )
         .get("/admin/audit.csv", admin::audit::audit_csv_get)
         // API tokens.
         .get("/admin/tokens", admin::tokens::tokens_get)

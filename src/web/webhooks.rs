@@ -6,7 +6,7 @@ use axum::extract::{FromRequest, OriginalUri, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::domain::{DeliveryStatus, E164, carrier_code_blocks};
+use crate::domain::{DeliveryStatus, E164, HeldSms, carrier_code_blocks};
 use crate::live::AgentPush;
 use crate::sms::outbound::announce_carrier_opt_out;
 use crate::sms::twilio;
@@ -98,20 +98,37 @@ pub async fn twilio_sms_post(
     let Some(sid) = param(&params, "MessageSid").filter(|s| !s.is_empty()) else {
         return refuse(StatusCode::BAD_REQUEST, "MessageSid is missing.");
     };
-    let from = match E164::parse(param(&params, "From").unwrap_or_default()) {
-        Ok(p) => p,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("From: {e}")),
-    };
-    let to = match E164::parse(param(&params, "To").unwrap_or_default()) {
-        Ok(p) => p,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("To: {e}")),
+    let (raw_from, raw_to) = (
+        param(&params, "From").unwrap_or_default(),
+        param(&params, "To").unwrap_or_default(),
+    );
+    let body = param(&params, "Body").unwrap_or_default();
+    let (from, to) = match (E164::parse(raw_from), E164::parse(raw_to)) {
+        (Ok(from), Ok(to)) => (from, to),
+        (from, to) => {
+            let reason = match (from, to) {
+                (Err(e), _) => format!("From: {e}"),
+                (_, Err(e)) => format!("To: {e}"),
+                _ => unreachable!("one of them is not a number"),
+            };
+            let held = HeldSms {
+                provider: "twilio".into(),
+                provider_id: sid.to_owned(),
+                from: raw_from.to_owned(),
+                to: raw_to.to_owned(),
+                body: body.to_owned(),
+                received_at: state.clock.now(),
+                reason,
+            };
+            return hold(&state, held).await;
+        }
     };
     let sms = InboundSms {
         provider: "twilio",
         provider_id: Some(sid.to_owned()),
         from,
         to,
-        body: param(&params, "Body").unwrap_or_default().to_owned(),
+        body: body.to_owned(),
         received_at: state.clock.now(),
     };
     match state.inbound.receive(sms).await {
@@ -119,6 +136,31 @@ pub async fn twilio_sms_post(
         Err(e) => {
             // Not acknowledged: Twilio retries, and the dedup by MessageSid keeps it single.
             tracing::error!(error = %e, "inbound message could not be stored");
+            refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Message not stored; retry.",
+            )
+        }
+    }
+}
+
+/// Keeps a signed message no conversation can hold (its sender is a short code or a name)
+/// for admins, and acknowledges it once durable: refusing it would lose it.
+async fn hold(state: &AppState, held: HeldSms) -> Response {
+    let reason = held.reason.clone();
+    match state
+        .store
+        .write(move |txn| store::hold_sms(txn, &held))
+        .await
+    {
+        Ok(new) => {
+            if new {
+                tracing::warn!(%reason, "inbound message held: no conversation can hold it");
+            }
+            twiml_ok()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "held message could not be stored");
             refuse(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Message not stored; retry.",

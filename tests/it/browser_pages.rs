@@ -27,6 +27,7 @@ const ADMIN_PAGES: &[(&str, &str)] = &[
     ("/admin/campaigns/3/leads", "main"),
     ("/admin/campaigns/3/run", "main"),
     ("/admin/away-reasons", "main"),
+    ("/admin/held-messages", "main"),
     ("/admin/classes", "main"),
     ("/admin/templates", "main"),
     ("/admin/templates/1", "main"),

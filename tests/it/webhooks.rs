@@ -1,5 +1,6 @@
 //! Twilio-compatible webhooks: signatures, durability before 200, dedup, delivery status.
 
+use parley::domain::Role;
 use serde_json::json;
 
 use crate::common::*;
@@ -125,17 +126,66 @@ async fn the_same_message_sid_twice_stores_one_message() {
 }
 
 #[tokio::test]
-async fn malformed_inbound_gets_a_clear_400() {
+async fn a_signed_message_from_a_sender_that_is_not_a_number_is_kept_for_admins() {
     let server = TestServer::start().await;
-    let p = params(&[
-        ("MessageSid", "SM0004"),
-        ("From", "not a number"),
-        ("To", OUR_NUMBER),
-        ("Body", "hi"),
-    ]);
-    let res = server.signed_post("/webhooks/twilio/sms", &p, None).await;
+    let inbound = |sid: &str, from: &str| {
+        params(&[
+            ("MessageSid", sid),
+            ("From", from),
+            ("To", OUR_NUMBER),
+            ("Body", "Your code is <b>1234</b>"),
+        ])
+    };
+    // A sender name, sent twice (the provider's retry), and a short code.
+    for (sid, from) in [
+        ("SM0004", "ACME<Bank>"),
+        ("SM0004", "ACME<Bank>"),
+        ("SM0006", "72975"),
+    ] {
+        let res = server
+            .signed_post("/webhooks/twilio/sms", &inbound(sid, from), None)
+            .await;
+        assert_eq!(res.status(), 200, "{from}");
+    }
+    // No conversation: nobody could answer it.
+    assert_eq!(message_count(&server).await, 0);
+    let (total, held) = server
+        .state
+        .store
+        .read(|txn| parley::store::held_sms(txn, 10))
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    let acme = held.iter().find(|h| h.provider_id == "SM0004").unwrap();
+    assert_eq!(acme.from, "ACME<Bank>");
+    assert!(acme.reason.starts_with("From: "), "{}", acme.reason);
+
+    server.add_user("root", Role::Admin).await;
+    let admin = server.login("root").await;
+    let html = admin
+        .get("/admin/held-messages")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"held-count\">2 held."), "{html}");
+    assert!(html.contains("<td>ACME&#60;Bank&#62;</td>"), "{html}");
+    assert!(
+        html.contains("Your code is &#60;b&#62;1234&#60;/b&#62;"),
+        "{html}"
+    );
+    assert!(html.contains("<td>72975</td>"), "{html}");
+    let agent = server.add_agent("alice", &[], None).await;
+    let alice = server.login(&agent.username).await;
+    assert_eq!(alice.get("/admin/held-messages").await.status(), 403);
+
+    // Only a message without its id is refused: a retry could not be told apart.
+    let no_sid = params(&[("From", "ACME"), ("To", OUR_NUMBER), ("Body", "hi")]);
+    let res = server
+        .signed_post("/webhooks/twilio/sms", &no_sid, None)
+        .await;
     assert_eq!(res.status(), 400);
-    assert!(res.text().await.unwrap().contains("From"));
+    assert!(res.text().await.unwrap().contains("MessageSid"));
     server.stop().await;
 }
 

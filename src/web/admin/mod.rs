@@ -1,8 +1,8 @@
 //! Administration (admins only): users with their queues, capacity and class of service
 //! (`/admin`), queues (`/admin/queues`), campaigns (`/admin/campaigns`), classes of service
 //! (`/admin/classes`), response templates (`/admin/templates`), surveys (`/admin/surveys`),
-//! away reasons (`/admin/away-reasons`), API tokens (`/admin/tokens`) and the audit log
-//! (`/admin/audit`).
+//! away reasons (`/admin/away-reasons`), API tokens (`/admin/tokens`), the audit log
+//! (`/admin/audit`) and held provider messages (`/admin/held-messages`).
 //!
 //! Every form here is checked on the server; a refused save answers 422 with the page drawn
 //! again, everything typed kept and the reason next to the field.
@@ -13,6 +13,7 @@ pub mod away_reasons;
 pub mod campaign_run;
 pub mod campaigns;
 pub mod classes;
+pub mod held_messages;
 pub mod leads;
 pub mod queues;
 pub mod response_templates;
