@@ -6,12 +6,11 @@
 //! 1. `/reports` for the last 90 days of the history over all queues, `--pages N` times one at
 //!    a time (default 200): p50/p95/p99 (target p95 < 100 ms); baseline: the same page for
 //!    one day, so the ratio shows what a long range costs;
-//! 2. `/reports/messages.csv` for the longest range allowed (the last 366 days), read as it
-//!    streams, twice: rows/s (target ≥ 100,000) and how much the process's resident memory
-//!    grows meanwhile (target < 50 MB, sampled every 10 ms). The first pass also fills the
-//!    store's page cache with the pages it reads; the second shows what the export itself
-//!    holds. Baseline: the same rows read straight from the store in the same chunks, without
-//!    HTTP or CSV.
+//! 2. `/reports/messages.csv` over the whole history, read as it streams: rows/s (target ≥
+//!    100,000) and how much the process's resident memory grows meanwhile (target < 50 MB,
+//!    sampled every 10 ms; its anonymous part shown apart from mapped files), then a second
+//!    pass to show what stays. Baseline: the same rows read straight from the store in the
+//!    same chunks, without HTTP or CSV.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -59,12 +58,14 @@ fn main() -> std::process::ExitCode {
     bench_main("reports", Settings::from_env(), run)
 }
 
-fn rss_bytes() -> u64 {
+/// A field of `/proc/self/status` in bytes: `VmRSS` (all resident memory) or `RssAnon`
+/// (the heap and stacks, without mapped files).
+fn status_bytes(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
@@ -92,16 +93,19 @@ async fn time_pages(http: &reqwest::Client, url: &str, n: usize) -> Res<Vec<Dura
     Ok(times)
 }
 
-/// One streamed export: (lines, bytes, seconds, growth of resident memory at its peak).
-async fn export_pass(http: &reqwest::Client, url: &str) -> Res<(u64, u64, f64, u64)> {
+/// One streamed export: (lines, bytes, seconds, growth of resident memory at its peak,
+/// growth of its anonymous part at its peak).
+async fn export_pass(http: &reqwest::Client, url: &str) -> Res<(u64, u64, f64, u64, u64)> {
     let sampling = Arc::new(AtomicBool::new(true));
     let peak = Arc::new(AtomicU64::new(0));
-    let before = rss_bytes();
+    let peak_anon = Arc::new(AtomicU64::new(0));
+    let (before, before_anon) = (status_bytes("VmRSS"), status_bytes("RssAnon"));
     let sampler = {
-        let (sampling, peak) = (sampling.clone(), peak.clone());
+        let (sampling, peak, peak_anon) = (sampling.clone(), peak.clone(), peak_anon.clone());
         std::thread::spawn(move || {
             while sampling.load(Ordering::Relaxed) {
-                peak.fetch_max(rss_bytes(), Ordering::Relaxed);
+                peak.fetch_max(status_bytes("VmRSS"), Ordering::Relaxed);
+                peak_anon.fetch_max(status_bytes("RssAnon"), Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(10));
             }
         })
@@ -122,7 +126,10 @@ async fn export_pass(http: &reqwest::Client, url: &str) -> Res<(u64, u64, f64, u
     sampling.store(false, Ordering::Relaxed);
     sampler.join().map_err(|_| "the memory sampler panicked")?;
     let growth = peak.load(Ordering::Relaxed).saturating_sub(before);
-    Ok((lines, bytes, export_secs, growth))
+    let anon = peak_anon
+        .load(Ordering::Relaxed)
+        .saturating_sub(before_anon);
+    Ok((lines, bytes, export_secs, growth, anon))
 }
 
 async fn run(s: Settings) -> Res<bool> {
@@ -189,19 +196,17 @@ async fn run(s: Settings) -> Res<bool> {
     let long_times = time_pages(&http, &long, s.pages).await?;
     let short_times = time_pages(&http, &short, s.pages).await?;
 
-    // 2. The messages export over the longest range, streamed.
-    let year = last - chrono::Duration::days(365);
+    // 2. The messages export over the whole history, streamed.
+    let year = fill::history_end() - chrono::Duration::days(fill::HISTORY_DAYS + 1);
     let export = format!(
         "{}/reports/messages.csv?from={}&to={}",
         server.url,
         day(year),
         day(last)
     );
-    // Twice: the first pass also fills the store's page cache with what it reads; the second
-    // shows what the export itself holds.
-    let (rows_cold, bytes, export_secs, growth) = export_pass(&http, &export).await?;
-    let (lines, _, warm_secs, warm_growth) = export_pass(&http, &export).await?;
-    let _ = rows_cold;
+    // Twice: the first pass is the one the target is about; the second shows what stays.
+    let (lines, bytes, export_secs, growth, anon) = export_pass(&http, &export).await?;
+    let (_, _, warm_secs, warm_growth, _) = export_pass(&http, &export).await?;
     // Newlines inside quoted bodies would count twice; the generated bodies have none.
     let rows = lines.saturating_sub(1);
 
@@ -272,11 +277,12 @@ async fn run(s: Settings) -> Res<bool> {
     let rate = rows as f64 / export_secs;
     let raw_rate = raw_rows as f64 / raw_secs;
     let rate_ok = rate >= 100_000.0;
-    let memory_ok = warm_growth < 50 << 20;
+    let memory_ok = growth < 50 << 20;
     println!(
-        "`/reports/messages.csv`, 366 days: {} rows ({:.0} MB) in {export_secs:.1} s = {} rows/s (target ≥ 100,000: {}); \
-         baseline: the same rows from the store alone {} rows/s ({:.2}× of it); resident memory grew {:.1} MB on the first pass \
-         (the store's page cache filling) and {:.1} MB on the second, {:.1} s (target < 50 MB: {})",
+        "`/reports/messages.csv`, the whole history ({} days): {} rows ({:.0} MB) in {export_secs:.1} s = {} rows/s (target ≥ 100,000: {}); \
+         baseline: the same rows from the store alone {} rows/s ({:.2}× of it); resident memory grew {:.1} MB at its peak \
+         ({:.1} MB of it anonymous: heap and stacks) (target < 50 MB: {}), and {:.1} MB on a second pass ({:.1} s)",
+        fill::HISTORY_DAYS + 1,
         thousands(rows as f64),
         bytes as f64 / 1e6,
         thousands(rate),
@@ -284,9 +290,10 @@ async fn run(s: Settings) -> Res<bool> {
         thousands(raw_rate),
         rate / raw_rate.max(1e-9),
         growth as f64 / 1e6,
+        anon as f64 / 1e6,
+        verdict(memory_ok),
         warm_growth as f64 / 1e6,
         warm_secs,
-        verdict(memory_ok)
     );
     if raw_rows != rows {
         println!("(the export has {rows} rows, the store {raw_rows}: they should match)");

@@ -13,6 +13,8 @@ mod codec;
 mod consent;
 mod contacts;
 mod conversations;
+#[doc(hidden)]
+pub mod crash_trials;
 mod directory;
 mod held;
 mod history;
@@ -32,6 +34,8 @@ mod report_rows;
 mod response_templates;
 mod sessions;
 mod settings;
+#[doc(hidden)]
+pub mod sim_disk;
 mod stats;
 mod surveys;
 mod tables;
@@ -119,6 +123,7 @@ pub use tables::{
     WORKITEMS_BY_CONTACT,
 };
 pub use txn::Txn;
+pub use wal::LogFile;
 pub use writer::{BatchStats, Pending, SLOW_SYNC};
 
 /// Bumped when stored data changes shape in a way `#[serde(default)]` cannot absorb.
@@ -177,11 +182,44 @@ impl Store {
     /// version, applies what the write-ahead log holds beyond the store (after a crash), and
     /// starts the writer thread. The thread ends when every handle is dropped.
     pub fn open(path: &Path) -> Result<(Store, std::thread::JoinHandle<()>), StoreError> {
-        let db = Arc::new(
-            Database::builder()
-                .set_cache_size(CACHE_BYTES)
-                .create(path)?,
-        );
+        if !path.exists() {
+            create(path)
+                .map_err(|e| StoreError::Redb(format!("cannot create {}: {e}", path.display())))?;
+        }
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)?;
+        let wal_path = path.with_extension("wal");
+        Store::start(db, |epoch| {
+            wal::Wal::open(&wal_path, epoch).map_err(|e| {
+                StoreError::Redb(format!(
+                    "cannot open the write-ahead log {}: {e}",
+                    wal_path.display()
+                ))
+            })
+        })
+    }
+
+    /// [`open`](Self::open) on other storage than files: the simulated disk of the
+    /// fault-injection tests.
+    pub fn open_on(
+        storage: impl redb::StorageBackend,
+        log: Box<dyn wal::LogFile>,
+    ) -> Result<(Store, std::thread::JoinHandle<()>), StoreError> {
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create_with_backend(storage)?;
+        Store::start(db, |epoch| {
+            wal::Wal::on(log, epoch)
+                .map_err(|e| StoreError::Redb(format!("cannot open the write-ahead log: {e}")))
+        })
+    }
+
+    fn start(
+        db: Database,
+        open_log: impl FnOnce(u64) -> Result<(wal::Wal, Vec<Vec<u8>>), StoreError>,
+    ) -> Result<(Store, std::thread::JoinHandle<()>), StoreError> {
+        let db = Arc::new(db);
         init(&db)?;
         let started = std::time::Instant::now();
         let read = db.begin_read()?;
@@ -194,13 +232,7 @@ impl Store {
         let epoch = writer::stored_epoch(&read)?;
         let applied = writer::applied_records(&read, epoch)?;
         drop(read);
-        let wal_path = path.with_extension("wal");
-        let (mut wal, pending) = wal::Wal::open(&wal_path, epoch).map_err(|e| {
-            StoreError::Redb(format!(
-                "cannot open the write-ahead log {}: {e}",
-                wal_path.display()
-            ))
-        })?;
+        let (mut wal, pending) = open_log(epoch)?;
         let pending = pending.get(applied as usize..).unwrap_or_default();
         let provider_ids = replay(&db, provider_ids, pending, &mut wal)?;
         let (writer, thread) = writer::start(db.clone(), provider_ids, wal)?;
@@ -303,6 +335,22 @@ impl Store {
     pub fn batch_stats(&self) -> BatchStats {
         self.writer.stats()
     }
+}
+
+/// Creates a store under a temporary name and gives it its name once its tables are on
+/// disk, so a crash while creating it leaves no half-made store that would refuse to open.
+fn create(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let new = path.with_extension("redb.new");
+    if new.exists() {
+        std::fs::remove_file(&new)?;
+    }
+    init(&Database::builder().set_cache_size(CACHE_BYTES).create(&new)?)?;
+    std::fs::File::open(&new)?.sync_all()?;
+    std::fs::rename(&new, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 fn init(db: &Database) -> Result<(), StoreError> {

@@ -117,3 +117,14 @@ async fn a_store_put_back_from_an_older_copy_gets_nothing_from_a_newer_log() {
     let (messages, _) = open_and_stop(&path);
     assert_eq!(messages, 1, "the log's newer message came back");
 }
+
+#[test]
+fn a_store_half_made_by_a_crash_while_creating_it_is_made_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parley.redb");
+    // What a crash leaves while the first tables are written: not a store yet.
+    std::fs::write(path.with_extension("redb.new"), [0xa5; 4096]).unwrap();
+    let (messages, _) = open_and_stop(&path);
+    assert_eq!(messages, 0);
+    assert!(!path.with_extension("redb.new").exists());
+}

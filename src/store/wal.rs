@@ -40,8 +40,35 @@ const PREALLOCATE: u64 = 16 << 20;
 /// read).
 const MAX_RECORD: usize = 64 << 20;
 
+/// What the log is written to: a file, or a simulated disk in fault-injection tests.
+pub trait LogFile: Send + 'static {
+    fn size(&self) -> io::Result<u64>;
+    fn read_at(&self, buf: &mut [u8], at: u64) -> io::Result<()>;
+    fn write_at(&self, buf: &[u8], at: u64) -> io::Result<()>;
+    /// Returns once what was written is on disk (`fdatasync`).
+    fn sync(&self) -> io::Result<()>;
+}
+
+impl LogFile for File {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+
+    fn read_at(&self, buf: &mut [u8], at: u64) -> io::Result<()> {
+        self.read_exact_at(buf, at)
+    }
+
+    fn write_at(&self, buf: &[u8], at: u64) -> io::Result<()> {
+        self.write_all_at(buf, at)
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        self.sync_data()
+    }
+}
+
 pub struct Wal {
-    file: File,
+    file: Box<dyn LogFile>,
     /// The epoch of the store's last durable commit, which new records carry.
     epoch: u64,
     /// Where the next record goes.
@@ -59,15 +86,22 @@ impl Wal {
             .create(true)
             .truncate(false)
             .open(path)?;
-        let len = file.metadata()?.len();
-        let pending = read_records(&file, len, epoch)?;
+        let new = file.metadata()?.len() < PREALLOCATE;
+        let opened = Wal::on(Box::new(file), epoch)?;
+        // A new file's name is durable only once its directory is.
+        if let Some(dir) = path.parent().filter(|d| new && !d.as_os_str().is_empty()) {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(opened)
+    }
+
+    /// The log in `file`, as [`open`](Self::open).
+    pub fn on(file: Box<dyn LogFile>, epoch: u64) -> io::Result<(Wal, Vec<Vec<u8>>)> {
+        let len = file.size()?;
+        let pending = read_records(file.as_ref(), len, epoch)?;
         if len < PREALLOCATE {
-            file.write_all_at(&vec![0; (PREALLOCATE - len) as usize], len)?;
-            file.sync_all()?;
-            // A new file's name is durable only once its directory is.
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                File::open(dir)?.sync_all()?;
-            }
+            file.write_at(&vec![0; (PREALLOCATE - len) as usize], len)?;
+            file.sync()?;
         }
         // The caller checkpoints before the first append: reading went only as far as the
         // records were whole, and a new epoch keeps anything beyond from ever joining them.
@@ -107,8 +141,8 @@ impl Wal {
             encode(&mut buf, self.epoch, seq, payload);
         }
         buf.resize(align_up(buf.len() as u64) as usize, 0);
-        self.file.write_all_at(&buf, self.end)?;
-        self.file.sync_data()?;
+        self.file.write_at(&buf, self.end)?;
+        self.file.sync()?;
         self.seq = seq;
         self.end += buf.len() as u64;
         Ok(())
@@ -117,8 +151,8 @@ impl Wal {
     /// At a clean stop, after the last checkpoint: the log reads as empty, so even a store
     /// put back from a copy of that epoch gets nothing from it.
     pub fn clear(&mut self) -> io::Result<()> {
-        self.file.write_all_at(&[0; HEADER], 0)?;
-        self.file.sync_data()?;
+        self.file.write_at(&[0; HEADER], 0)?;
+        self.file.sync()?;
         self.end = 0;
         self.seq = 0;
         Ok(())
@@ -166,12 +200,12 @@ fn checksum(head: &[u8], payload: &[u8]) -> u32 {
 /// The payloads of `epoch`'s unbroken run of records from the start of the file, read one
 /// record at a time (after a clean stop, only the first header). Zeros after a record pad
 /// its append to the block's end: the next append starts on the next block.
-fn read_records(file: &File, len: u64, epoch: u64) -> io::Result<Vec<Vec<u8>>> {
+fn read_records(file: &dyn LogFile, len: u64, epoch: u64) -> io::Result<Vec<Vec<u8>>> {
     let mut out = Vec::new();
     let mut at = 0;
     let mut head = [0u8; HEADER];
     while at + HEADER as u64 <= len {
-        file.read_exact_at(&mut head, at)?;
+        file.read_at(&mut head, at)?;
         let u32_at = |i: usize| {
             let mut b = [0; 4];
             b.copy_from_slice(&head[i..i + 4]);
@@ -193,7 +227,7 @@ fn read_records(file: &File, len: u64, epoch: u64) -> io::Result<Vec<Vec<u8>>> {
             break;
         }
         let mut payload = vec![0; size];
-        file.read_exact_at(&mut payload, at + HEADER as u64)?;
+        file.read_at(&mut payload, at + HEADER as u64)?;
         if checksum(&head[..24], &payload) != u32_at(24) {
             break;
         }
