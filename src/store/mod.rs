@@ -344,7 +344,11 @@ fn create(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     if new.exists() {
         std::fs::remove_file(&new)?;
     }
-    init(&Database::builder().set_cache_size(CACHE_BYTES).create(&new)?)?;
+    init(
+        &Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&new)?,
+    )?;
     std::fs::File::open(&new)?.sync_all()?;
     std::fs::rename(&new, path)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
