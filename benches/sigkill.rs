@@ -112,7 +112,7 @@ async fn prepare(dir: &Path) -> Res<()> {
                 leads.push(Lead {
                     id: LeadId(0),
                     campaign: c.id,
-                    phone: E164::parse(&format!("+1212{:07}", i))
+                    phone: E164::parse(&format!("+1212{}{:04}", 200 + i / 10_000, i % 10_000))
                         .map_err(|e| store::StoreError::Redb(e.to_string()))?,
                     contact: ContactId(0),
                     first_name: format!("Lead{i}"),
@@ -274,7 +274,8 @@ async fn agent(
                     &http,
                     &csrf,
                     &format!("{base}/terminate"),
-                    serde_json::json!({}),
+                    // The demo's queue requires a wrap-up code.
+                    serde_json::json!({"wrap_up": "Resolved"}),
                 )
                 .await
                 .is_some()
@@ -328,8 +329,21 @@ async fn outbound(
         )
         .await;
         match sent {
-            Some(_) => {
+            Some(started) => {
                 lock(&acked).bodies.insert(body);
+                // Ended at once, so the agent's room goes to the customers' offers.
+                if let Some(w) = started["workitem"]["id"].as_u64() {
+                    let ended = act(
+                        &http,
+                        &csrf,
+                        &format!("{url}/api/workitems/{w}/terminate"),
+                        serde_json::json!({"wrap_up": "Resolved"}),
+                    )
+                    .await;
+                    if ended.is_some() {
+                        lock(&acked).terminated.insert(w);
+                    }
+                }
             }
             // Refused (the customer has an open conversation with someone) or the server died.
             None => tokio::time::sleep(Duration::from_millis(20)).await,
