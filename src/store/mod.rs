@@ -85,7 +85,8 @@ pub use outbound::{
 };
 pub use outbox::{
     Claim, INTERRUPTED, OPTED_OUT, OutboxEntry, PreparedSend, SendOutcome, claim_send, due_outbox,
-    fail_interrupted_sends, next_outbox_due, prepare_send, record_delivery_status, record_send,
+    fail_interrupted_sends, next_outbox_due, outbox_backlog, prepare_send, record_delivery_status,
+    record_send,
 };
 pub use prefs::{UserPrefs, update_user_prefs, user_prefs};
 pub use presence_log::{close_presence_at_restart, log_presence, presence_log};
@@ -119,7 +120,7 @@ pub use tables::{
     WORKITEMS_BY_CONTACT,
 };
 pub use txn::Txn;
-pub use writer::{BatchStats, Pending, SLOW_SYNC};
+pub use writer::{BatchStats, DiskTimings, Pending, SLOW_SYNC};
 
 /// Bumped when stored data changes shape in a way `#[serde(default)]` cannot absorb.
 /// 2: provider ids keyed by message (`PROVIDER_IDS`).
@@ -302,6 +303,11 @@ impl Store {
     /// Group-commit statistics since start.
     pub fn batch_stats(&self) -> BatchStats {
         self.writer.stats()
+    }
+
+    /// The writer's waits on the disk since start, bucketed (for `/metrics`).
+    pub fn disk_timings(&self) -> DiskTimings {
+        self.writer.disk_timings()
     }
 }
 
