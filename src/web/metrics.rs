@@ -26,7 +26,7 @@ use crate::store;
 /// Who may scrape, decided from the config, the request's `Authorization` header and the
 /// client's address.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Access {
+enum Access {
     Disabled,
     Allowed,
     /// A token is configured and the request lacks it or sent another.
@@ -35,7 +35,7 @@ pub enum Access {
     NotLoopback,
 }
 
-pub fn access(config: &MetricsConfig, headers: &HeaderMap, client: Option<ClientAddr>) -> Access {
+fn access(config: &MetricsConfig, headers: &HeaderMap, client: Option<ClientAddr>) -> Access {
     if !config.enabled {
         return Access::Disabled;
     }
