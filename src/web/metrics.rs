@@ -1,5 +1,5 @@
-//! `GET /metrics`: Prometheus text format. Off unless `metrics.enabled` (then 404, like any
-//! unknown page). With `metrics.bearer_token` set, a scraper anywhere must send it as
+//! `GET /metrics`: Prometheus text format. The route exists only with `metrics.enabled`
+//! (otherwise it is an unknown page, 404). With `metrics.bearer_token` set, a scraper anywhere must send it as
 //! `Authorization: Bearer <token>` (401 otherwise); without one only loopback clients may
 //! scrape (403 for others; the client address is judged as for login throttling, so a
 //! forged `X-Forwarded-For` counts only from a trusted proxy).
@@ -16,7 +16,6 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::client_addr::ClientAddr;
-use super::error::PageError;
 use crate::acd::Presence;
 use crate::config::MetricsConfig;
 use crate::metrics::{CONTENT_TYPE, Counter, Exposition, LabelValue, Labelled, NO_LABELS};
@@ -27,7 +26,6 @@ use crate::store;
 /// client's address.
 #[derive(Debug, PartialEq, Eq)]
 enum Access {
-    Disabled,
     Allowed,
     /// A token is configured and the request lacks it or sent another.
     NeedsToken,
@@ -36,9 +34,6 @@ enum Access {
 }
 
 fn access(config: &MetricsConfig, headers: &HeaderMap, client: Option<ClientAddr>) -> Access {
-    if !config.enabled {
-        return Access::Disabled;
-    }
     if !config.bearer_token.is_empty() {
         let sent = headers
             .get(header::AUTHORIZATION)
@@ -69,13 +64,6 @@ pub async fn metrics_get(State(state): State<AppState>, parts: Parts) -> Respons
     let client = ClientAddr::from_parts(&parts, &state.config.trusted_proxies);
     match access(&state.config.metrics, &parts.headers, client) {
         Access::Allowed => {}
-        Access::Disabled => {
-            return PageError {
-                status: StatusCode::NOT_FOUND,
-                message: "There is no page at this address.".into(),
-            }
-            .into_response();
-        }
         Access::NeedsToken => {
             return (
                 StatusCode::UNAUTHORIZED,

@@ -261,9 +261,13 @@ fn routes(state: &AppState) -> (Routes, Routes) {
         .post("/webhooks/twilio/sms", webhooks::twilio_sms_post)
         .post("/webhooks/twilio/status", webhooks::twilio_status_post)
         .get("/healthz", || async { "ok" })
-        // Its own access rule (loopback, or its bearer token); 404 unless enabled.
-        .get("/metrics", metrics::metrics_get)
         .get("/static/{*path}", static_get);
+    // Its own access rule (loopback, or its bearer token); unknown (404) unless enabled.
+    let open = if state.config.metrics.enabled {
+        open.get("/metrics", metrics::metrics_get)
+    } else {
+        open
+    };
     (app, open)
 }
 

@@ -322,6 +322,18 @@ async fn metrics_are_off_unless_enabled() {
     let server = TestServer::start().await;
     let res = get_metrics(&server, "127.0.0.1", None, None).await;
     assert_eq!(res.status(), 404);
+    // No route at all: not a refusal that would show the endpoint is there.
+    let res = reqwest::Client::new()
+        .post(format!("{}/metrics", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(
+        !parley::web::route_list(&server.state)
+            .iter()
+            .any(|(_, path)| *path == "/metrics")
+    );
     server.stop().await;
 }
 
