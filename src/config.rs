@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod observability;
 mod trusted_proxies;
+pub use observability::{LogFormat, MetricsConfig};
 pub use trusted_proxies::TrustedProxies;
 
 /// Environment variables that share the prefix but are not configuration.
@@ -45,11 +47,14 @@ pub struct Config {
     /// The site's IANA time zone (`Europe/Paris`): where "today" starts on the wallboard and
     /// which clock its chart's times are read on.
     pub site_time_zone: String,
+    /// `text` (the default) or `json`, one object per line.
+    pub log_format: LogFormat,
     pub auth: AuthConfig,
     pub acd: AcdConfig,
     pub sms: SmsConfig,
     pub crm: CrmConfig,
     pub search: SearchConfig,
+    pub metrics: MetricsConfig,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -204,11 +209,13 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             trusted_proxies: TrustedProxies::default(),
             site_time_zone: "UTC".into(),
+            log_format: LogFormat::default(),
             auth: AuthConfig::default(),
             acd: AcdConfig::default(),
             sms: SmsConfig::default(),
             crm: CrmConfig::default(),
             search: SearchConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -321,6 +328,9 @@ impl Config {
                 "sms.provider = \"twilio\" needs sms.twilio.account_sid and sms.twilio.auth_token"
                     .into(),
             ));
+        }
+        if let Some(problem) = self.metrics.token_problem() {
+            return Err(ConfigError::Invalid(problem));
         }
         let crm = &self.crm.contact_url_template;
         if !crm.is_empty()

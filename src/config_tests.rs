@@ -121,3 +121,53 @@ fn https_is_read_from_the_public_url() {
     assert!(!with("http://127.0.0.1:8080").serves_https());
     assert!(!with("").serves_https());
 }
+
+#[test]
+fn metrics_and_log_format_from_the_file_and_the_environment() {
+    let c = Config::load(None, env(&[])).unwrap();
+    assert!(!c.metrics.enabled, "off by default");
+    assert_eq!(c.log_format, LogFormat::Text);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("parley.toml");
+    std::fs::write(
+        &file,
+        "log_format = \"json\"\n[metrics]\nenabled = true\nbearer_token = \"scrape-me-0123456789\"\n",
+    )
+    .unwrap();
+    let c = Config::load(Some(&file), env(&[])).unwrap();
+    assert_eq!(c.log_format, LogFormat::Json);
+    assert!(c.metrics.enabled);
+    assert_eq!(c.metrics.bearer_token, "scrape-me-0123456789");
+    assert!(
+        !format!("{c:?}").contains("scrape-me"),
+        "the metrics token leaked in Debug"
+    );
+
+    let c = Config::load(
+        Some(&file),
+        env(&[
+            ("PARLEY_LOG_FORMAT", "text"),
+            ("PARLEY_METRICS__ENABLED", "false"),
+            ("PARLEY_METRICS__BEARER_TOKEN", ""),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.log_format, LogFormat::Text);
+    assert!(!c.metrics.enabled);
+    assert!(c.metrics.bearer_token.is_empty());
+
+    let err = Config::load(None, env(&[("PARLEY_LOG_FORMAT", "xml")])).unwrap_err();
+    assert!(err.to_string().contains("xml"), "{err}");
+}
+
+#[test]
+fn a_metrics_token_too_short_or_with_spaces_is_refused() {
+    for bad in ["short", "has a space in it 0123456789"] {
+        let err = Config::load(None, env(&[("PARLEY_METRICS__BEARER_TOKEN", bad)])).unwrap_err();
+        assert!(
+            err.to_string().contains("metrics.bearer_token"),
+            "{bad:?}: {err}"
+        );
+    }
+}

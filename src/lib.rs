@@ -9,6 +9,8 @@
 //!   follows the store's change log.
 //! - [`acd`]: the routing engine (pure state machine) and the task that owns it.
 //! - [`live`]: the hub fanning pushes out to agents' and simulated phones' streams.
+//! - [`metrics`]: counters and histograms of atomics, and the Prometheus text format, for
+//!   `/metrics`.
 //! - [`sms`]: providers (simulator, Twilio), inbound handling and keywords, outbound SMS, the
 //!   outbox and its sender (per-number rates, exactly-once claims).
 //! - [`campaigns`]: predictive campaigns: lead lists (CSV import) and the scheduler that
@@ -31,6 +33,7 @@ pub mod config;
 pub mod domain;
 pub mod insights;
 pub mod live;
+pub mod metrics;
 pub mod passwords;
 pub mod search;
 pub mod sms;
@@ -114,6 +117,7 @@ pub async fn run_with(
     bootstrap::ensure_default_queue(&store).await?;
     let clock = options.clock;
     let hub = Arc::new(Hub::default());
+    let metrics = Arc::new(metrics::Metrics::default());
     let mut tasks = Tasks::default();
     let index = search::SearchIndex::open(&search::index_dir(&config.data_dir), &store)?;
     let search = index.search.clone();
@@ -128,6 +132,7 @@ pub async fn run_with(
         store.clone(),
         hub.clone(),
         clock.clone(),
+        metrics.clone(),
         shutdown.clone(),
         &mut tasks,
     )?;
@@ -164,6 +169,7 @@ pub async fn run_with(
         providers,
         hub.clone(),
         clock.clone(),
+        metrics.clone(),
         shutdown.clone(),
         &mut tasks,
     );
@@ -174,8 +180,13 @@ pub async fn run_with(
         shutdown.clone(),
         &mut tasks,
     );
-    let (inbound, inbound_task) =
-        sms::inbound::spawn(store.clone(), acd.clone(), hub.clone(), outbox.clone());
+    let (inbound, inbound_task) = sms::inbound::spawn(
+        store.clone(),
+        acd.clone(),
+        hub.clone(),
+        outbox.clone(),
+        metrics.clone(),
+    );
     let plain_http_on_lan =
         web::plain_http::plain_http_on_lan(config.serves_https(), listener.local_addr()?);
     if plain_http_on_lan {
@@ -194,6 +205,7 @@ pub async fn run_with(
         login_throttle: Default::default(),
         shutdown: shutdown.clone(),
         plain_http_on_lan,
+        metrics,
     };
     web::sessions::spawn_sweeper(state.clone(), &mut tasks);
     let app = web::router(state.clone());

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use parley::config::Config;
+use parley::config::{Config, LogFormat};
 use parley::domain::{AuditKind, Role};
 use parley::tasks::Shutdown;
 
@@ -114,13 +114,8 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PARLEY_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     let cli = Cli::parse();
+    // The config says how to log, so it is read first; its errors go straight to stderr.
     let mut config = match Config::load(cli.config.as_deref(), std::env::vars()) {
         Ok(c) => c,
         Err(e) => {
@@ -128,6 +123,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    init_logging(config.log_format);
     if let Some(dir) = cli.data_dir {
         config.data_dir = dir;
     }
@@ -179,6 +175,18 @@ fn main() -> ExitCode {
             eprintln!("parley: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Logs to standard output, filtered by `PARLEY_LOG` (default `info`), as text or as one
+/// JSON object per line.
+fn init_logging(format: LogFormat) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("PARLEY_LOG").unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
     }
 }
 

@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::login_throttle::LoginThrottle;
 use crate::live::Hub;
+use crate::metrics::Metrics;
 use crate::search::SearchIndex;
 use crate::sms::inbound::Inbound;
 use crate::sms::outbound::Outbox;
@@ -31,4 +32,6 @@ pub struct AppState {
     pub shutdown: Shutdown,
     /// Served unencrypted on a network address (decided at start): admins see a warning.
     pub plain_http_on_lan: bool,
+    /// Event counters for `/metrics` (levels are read from the rest when scraped).
+    pub metrics: Arc<Metrics>,
 }

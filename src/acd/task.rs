@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{mpsc, watch};
 
 use super::engine::Engine;
@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::config::AcdConfig;
 use crate::domain::{EventKind, QueueId, UserId, WorkitemId, WorkitemState};
 use crate::live::{AgentPush, Hub, OfferCard, WorkitemCard};
+use crate::metrics::Metrics;
 use crate::store::{self, Store, StoreError};
 use crate::tasks::{Shutdown, Tasks};
 
@@ -34,6 +35,9 @@ struct AcdTask {
     hub: Arc<Hub>,
     clock: Clock,
     floor_version: watch::Sender<u64>,
+    metrics: Arc<Metrics>,
+    /// When each offer out now was made, for the offer latency.
+    offered_at: HashMap<WorkitemId, DateTime<Utc>>,
 }
 
 /// Rebuilds routing state from the store and starts the task.
@@ -42,6 +46,7 @@ pub fn spawn(
     store: Store,
     hub: Arc<Hub>,
     clock: Clock,
+    metrics: Arc<Metrics>,
     shutdown: Shutdown,
     tasks: &mut Tasks,
 ) -> Result<Acd, StoreError> {
@@ -85,6 +90,8 @@ pub fn spawn(
         hub,
         clock,
         floor_version: watch::Sender::new(0),
+        metrics,
+        offered_at: HashMap::new(),
     };
     let mut requeued = 0;
     for w in open {

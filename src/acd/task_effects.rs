@@ -7,6 +7,7 @@ use crate::domain::{
     EventKind, Presence, PresenceChange, UserId, WorkitemId, WorkitemState, transfer_text,
 };
 use crate::live::{AgentPush, OfferCard};
+use crate::metrics::OfferOutcome;
 use crate::store;
 
 impl AcdTask {
@@ -21,6 +22,8 @@ impl AcdTask {
                     workitem,
                     expires_at,
                 } => {
+                    self.metrics.offers_made.inc();
+                    self.offered_at.insert(workitem, self.clock.now());
                     durable.push(self.persist(workitem, EventKind::Offered { agent }));
                     if let Some(card) = self.cards.get(&workitem) {
                         let mut card = card.clone();
@@ -39,6 +42,14 @@ impl AcdTask {
                     workitem,
                     reason,
                 } => {
+                    self.offer_ended(
+                        workitem,
+                        match reason {
+                            WithdrawReason::TimedOut => OfferOutcome::TimedOut,
+                            WithdrawReason::Rejected => OfferOutcome::Rejected,
+                            WithdrawReason::AgentLeft => OfferOutcome::Withdrawn,
+                        },
+                    );
                     let kind = match reason {
                         WithdrawReason::TimedOut => EventKind::TimedOut { agent },
                         WithdrawReason::Rejected => EventKind::Rejected { agent },
@@ -52,6 +63,7 @@ impl AcdTask {
                         .push_agent(agent, AgentPush::OfferWithdrawn { workitem, reason });
                 }
                 Effect::Accepted { agent, workitem } => {
+                    self.offer_ended(workitem, OfferOutcome::Accepted);
                     durable.push(self.persist(workitem, EventKind::Accepted { agent }));
                     if let Some(card) = self.cards.get(&workitem) {
                         let mut card = card.clone();
@@ -160,6 +172,16 @@ impl AcdTask {
             }
         }
         durable
+    }
+
+    /// Counts how an offer ended and how long after it was made.
+    fn offer_ended(&mut self, workitem: WorkitemId, outcome: OfferOutcome) {
+        let took = self
+            .offered_at
+            .remove(&workitem)
+            .and_then(|at| (self.clock.now() - at).to_std().ok())
+            .unwrap_or_default();
+        self.metrics.offer_ended(outcome, took);
     }
 
     /// Stores a change of an agent's state for reports. Not waited for: a change lost in a

@@ -11,6 +11,7 @@ use super::simulator::NAME as SIMULATOR;
 use crate::acd::Acd;
 use crate::domain::{Consent, ConsentSource, Keyword};
 use crate::live::{Hub, PhonePush};
+use crate::metrics::{InboundOutcome, Metrics};
 use crate::store::{InboundSms, Ingested, Store, StoreError};
 
 /// Most messages stored in one batch.
@@ -44,6 +45,7 @@ pub fn spawn(
     acd: Acd,
     hub: Arc<Hub>,
     outbox: Outbox,
+    metrics: Arc<Metrics>,
 ) -> (Inbound, tokio::task::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<(InboundSms, Reply)>(MAX_BATCH * 8);
     let task = tokio::spawn(async move {
@@ -55,6 +57,11 @@ pub fn spawn(
             match stored {
                 Ok((results, messages)) => {
                     for ((sms, reply), ingested) in messages.iter().zip(replies).zip(results) {
+                        let outcome = match ingested {
+                            Ingested::Stored { .. } => InboundOutcome::Stored,
+                            Ingested::Duplicate(_) => InboundOutcome::Duplicate,
+                        };
+                        metrics.inbound.get(outcome).inc();
                         route(&acd, &hub, &outbox, sms, &ingested);
                         let _ = reply.send(Ok(ingested));
                     }

@@ -14,6 +14,7 @@ use super::rate::Bucket;
 use crate::clock::Clock;
 use crate::domain::{E164, Message, MessageId, carrier_code_blocks};
 use crate::live::{AgentPush, Hub};
+use crate::metrics::{Metrics, SendStatus};
 use crate::store::{self, Claim, OutboxEntry, PreparedSend, SendOutcome, Store, StoreError};
 use crate::tasks::{Shutdown, Tasks};
 
@@ -27,6 +28,7 @@ pub fn spawn(
     providers: Providers,
     hub: Arc<Hub>,
     clock: Clock,
+    metrics: Arc<Metrics>,
     shutdown: Shutdown,
     tasks: &mut Tasks,
 ) -> Outbox {
@@ -38,6 +40,7 @@ pub fn spawn(
             providers,
             hub,
             clock,
+            metrics,
             buckets: HashMap::new(),
         };
         if let Err(e) = sender.fail_interrupted().await {
@@ -73,6 +76,7 @@ struct Sender {
     providers: Providers,
     hub: Arc<Hub>,
     clock: Clock,
+    metrics: Arc<Metrics>,
     /// One per number we send from.
     buckets: HashMap<E164, Bucket>,
 }
@@ -86,6 +90,7 @@ impl Sender {
             .write(move |txn| store::fail_interrupted_sends(txn, now))
             .await?;
         for m in failed {
+            self.metrics.outbound_sends.get(SendStatus::Failed).inc();
             tracing::warn!(message = %m.id, "send interrupted by a stop; recorded as failed");
             self.push_status(&m).await;
         }
@@ -179,6 +184,7 @@ impl Sender {
         match claim {
             Claim::Go => {}
             Claim::OptedOut(m) => {
+                self.metrics.outbound_sends.get(SendStatus::OptedOut).inc();
                 tracing::info!(message = %id, "not sent: the customer opted out");
                 self.push_status(&m).await;
                 return Ok(());
@@ -223,6 +229,12 @@ impl Sender {
     }
 
     async fn record(&self, id: MessageId, outcome: SendOutcome) -> Result<(), StoreError> {
+        let status = match &outcome {
+            SendOutcome::Sent { .. } => SendStatus::Sent,
+            SendOutcome::Retry { .. } => SendStatus::Retrying,
+            SendOutcome::Failed { .. } => SendStatus::Failed,
+        };
+        self.metrics.outbound_sends.get(status).inc();
         let now = self.clock.now();
         let blocks =
             matches!(&outcome, SendOutcome::Failed { code: Some(c), .. } if carrier_code_blocks(c));

@@ -89,7 +89,8 @@ pub use outbound::{
 };
 pub use outbox::{
     Claim, INTERRUPTED, OPTED_OUT, OutboxEntry, PreparedSend, SendOutcome, claim_send, due_outbox,
-    fail_interrupted_sends, next_outbox_due, prepare_send, record_delivery_status, record_send,
+    fail_interrupted_sends, next_outbox_due, outbox_backlog, prepare_send, record_delivery_status,
+    record_send,
 };
 pub use prefs::{UserPrefs, update_user_prefs, user_prefs};
 pub use presence_log::{close_presence_at_restart, log_presence, presence_log};
@@ -124,7 +125,7 @@ pub use tables::{
 };
 pub use txn::Txn;
 pub use wal::LogFile;
-pub use writer::{BatchStats, Pending, SLOW_SYNC};
+pub use writer::{BatchStats, DiskTimings, Pending, SLOW_SYNC};
 
 /// Bumped when stored data changes shape in a way `#[serde(default)]` cannot absorb.
 /// 2: provider ids keyed by message (`PROVIDER_IDS`).
@@ -164,13 +165,13 @@ from_redb!(
     redb::CommitError
 );
 
-/// A cloneable handle to the store.
 /// redb's own page cache (its default is 1 GiB). Pages it does not hold are read again
 /// through the kernel's page cache, which costs microseconds and is not the process's
 /// memory: with this cap a long export or a large history does not grow the server's RSS
 /// (see *Design notes* in the README for the measurements).
 const CACHE_BYTES: usize = 16 << 20;
 
+/// A cloneable handle to the store.
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Database>,
@@ -334,6 +335,11 @@ impl Store {
     /// Group-commit statistics since start.
     pub fn batch_stats(&self) -> BatchStats {
         self.writer.stats()
+    }
+
+    /// The writer's waits on the disk since start, bucketed (for `/metrics`).
+    pub fn disk_timings(&self) -> DiskTimings {
+        self.writer.disk_timings()
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::campaign_runs::note_campaign_status;
@@ -85,6 +85,18 @@ pub fn next_outbox_due(
         next = Some(next.map_or(entry.next_attempt_at, |n| n.min(entry.next_attempt_at)));
     }
     Ok(next)
+}
+
+/// How many messages wait in the outbox (in flight ones included), and when the oldest of
+/// them was stored. Ids rise with time, so the oldest is the first row.
+pub fn outbox_backlog(txn: &ReadTransaction) -> Result<(u64, Option<DateTime<Utc>>), StoreError> {
+    let outbox = txn.open_table(OUTBOX)?;
+    let waiting = outbox.len()?;
+    let Some((first, _)) = outbox.first()? else {
+        return Ok((waiting, None));
+    };
+    let oldest: Option<Message> = get_json(&txn.open_table(MESSAGES)?, "messages", first.value())?;
+    Ok((waiting, oldest.map(|m| m.at)))
 }
 
 /// Everything the sender needs to hand one message to a provider.

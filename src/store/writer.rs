@@ -20,6 +20,7 @@ use super::logged::{Applied, Logged};
 use super::provider_ids::ProviderIds;
 use super::wal::{Wal, new_epoch};
 use super::{META, StoreError, Txn};
+use crate::metrics::{Histogram, HistogramSnapshot};
 
 /// Largest batch per transaction: bounds the latency a single commit adds to its callers.
 const MAX_BATCH: usize = 1024;
@@ -92,7 +93,6 @@ pub struct WriterHandle {
     committed: Arc<Notify>,
 }
 
-#[derive(Default)]
 struct Counters {
     commits: AtomicU64,
     writes: AtomicU64,
@@ -101,6 +101,41 @@ struct Counters {
     slowest_log_sync_us: AtomicU64,
     durable_commits: AtomicU64,
     slowest_durable_commit_us: AtomicU64,
+    /// Each log append with its `fdatasync`, for `/metrics`.
+    log_sync_times: Histogram,
+    /// Each durable commit (checkpoints, and batches that are not logged).
+    durable_commit_times: Histogram,
+}
+
+/// Upper bounds of the disk wait buckets, in seconds: a sync takes well under a millisecond
+/// on a good disk, and tens to hundreds when the disk stalls.
+const DISK_BOUNDS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+];
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            commits: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+            log_syncs: AtomicU64::new(0),
+            slow_log_syncs: AtomicU64::new(0),
+            slowest_log_sync_us: AtomicU64::new(0),
+            durable_commits: AtomicU64::new(0),
+            slowest_durable_commit_us: AtomicU64::new(0),
+            log_sync_times: Histogram::new(DISK_BOUNDS),
+            durable_commit_times: Histogram::new(DISK_BOUNDS),
+        }
+    }
+}
+
+/// How long the writer waited on the disk, each wait in its bucket.
+#[derive(Clone, Debug)]
+pub struct DiskTimings {
+    /// Log appends with their `fdatasync`.
+    pub log_syncs: HistogramSnapshot,
+    /// Durable commits: checkpoints of the log, and batches that are not logged.
+    pub durable_commits: HistogramSnapshot,
 }
 
 /// A log sync slower than this counts as slow in [`BatchStats`].
@@ -121,13 +156,19 @@ pub struct BatchStats {
     pub slowest_durable_commit: Duration,
 }
 
-/// Runs `f`, counting it and keeping the slowest time it took.
-fn timed<T>(count: &AtomicU64, slowest_us: &AtomicU64, f: impl FnOnce() -> T) -> (T, Duration) {
+/// Runs `f`, counting it, keeping the slowest time it took and recording the time in `times`.
+fn timed<T>(
+    count: &AtomicU64,
+    slowest_us: &AtomicU64,
+    times: &Histogram,
+    f: impl FnOnce() -> T,
+) -> (T, Duration) {
     let started = Instant::now();
     let out = f();
     let took = started.elapsed();
     count.fetch_add(1, Ordering::Relaxed);
     slowest_us.fetch_max(took.as_micros() as u64, Ordering::Relaxed);
+    times.observe(took);
     (out, took)
 }
 
@@ -213,6 +254,13 @@ impl WriterHandle {
             slowest_log_sync: Duration::from_micros(load(&c.slowest_log_sync_us)),
             durable_commits: load(&c.durable_commits),
             slowest_durable_commit: Duration::from_micros(load(&c.slowest_durable_commit_us)),
+        }
+    }
+
+    pub fn disk_timings(&self) -> DiskTimings {
+        DiskTimings {
+            log_syncs: self.stats.log_sync_times.snapshot(),
+            durable_commits: self.stats.durable_commit_times.snapshot(),
         }
     }
 }
@@ -388,9 +436,12 @@ impl Writer<'_> {
             .map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))?;
         self.log.since.get_or_insert_with(Instant::now);
         let stats = self.stats;
-        let (appended, took) = timed(&stats.log_syncs, &stats.slowest_log_sync_us, || {
-            self.log.wal.append(records)
-        });
+        let (appended, took) = timed(
+            &stats.log_syncs,
+            &stats.slowest_log_sync_us,
+            &stats.log_sync_times,
+            || self.log.wal.append(records),
+        );
         if took > SLOW_SYNC {
             stats.slow_log_syncs.fetch_add(1, Ordering::Relaxed);
         }
@@ -411,6 +462,7 @@ impl Writer<'_> {
         let (committed, _) = timed(
             &stats.durable_commits,
             &stats.slowest_durable_commit_us,
+            &stats.durable_commit_times,
             || txn.commit(),
         );
         committed.map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))?;

@@ -262,6 +262,12 @@ fn routes(state: &AppState) -> (Routes, Routes) {
         .post("/webhooks/twilio/status", webhooks::twilio_status_post)
         .get("/healthz", || async { "ok" })
         .get("/static/{*path}", static_get);
+    // Its own access rule (loopback, or its bearer token); unknown (404) unless enabled.
+    let open = if state.config.metrics.enabled {
+        open.get("/metrics", metrics::metrics_get)
+    } else {
+        open
+    };
     (app, open)
 }
 
@@ -272,7 +278,7 @@ pub fn route_list(state: &AppState) -> Vec<(Method, &'static str)> {
 }
 
 /// The app. Security headers wrap everything, fallback included; the audit layer sits inside
-/// `protect`, so it sees the session's user.
+/// `protect`, so it sees the session's user; with metrics on, each request is counted.
 pub fn router(state: AppState) -> Router {
     let headers = security_headers::SecurityHeaders::new(&state.config);
     let (app, open) = routes(&state);
@@ -286,12 +292,17 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::protect,
         ));
-    open.router
-        .merge(app)
-        .fallback(not_found)
-        .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(
-            headers,
-            security_headers::add,
-        ))
+    let counted = state.config.metrics.enabled.then(|| state.metrics.clone());
+    let mut router = open.router.merge(app).fallback(not_found).with_state(state);
+    if let Some(metrics) = counted {
+        // Around each route and the fallback: the matched route is known by then.
+        router = router.layer(axum::middleware::from_fn_with_state(
+            metrics,
+            request_metrics::record,
+        ));
+    }
+    router.layer(axum::middleware::from_fn_with_state(
+        headers,
+        security_headers::add,
+    ))
 }

@@ -20,6 +20,7 @@ use super::views::{SimulatorView, render};
 use crate::bootstrap::DEMO_CUSTOMER;
 use crate::domain::{CampaignKind, Direction, E164};
 use crate::live::PhonePush;
+use crate::metrics::StreamKind;
 use crate::sms::outbound::MAX_BODY_CHARS;
 use crate::state::AppState;
 use crate::store::{self, InboundSms, Ingested, StoreError};
@@ -223,5 +224,7 @@ pub async fn events_get(
     fn name(_: &PhonePush) -> &'static str {
         "message"
     }
-    Ok(Sse::new(super::sse::stream_until(None, sub, name, stop)).keep_alive(KeepAlive::default()))
+    let open = state.metrics.stream_opened(StreamKind::Simulator);
+    let stream = super::sse::counted(super::sse::stream_until(None, sub, name, stop), open);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::auth::{AgentUser, Credential, SessionInfo};
 use super::error::ApiError;
 use crate::live::{AgentPush, Numbered, Subscription};
+use crate::metrics::{StreamGuard, StreamKind};
 use crate::state::AppState;
 use crate::store;
 
@@ -63,6 +64,14 @@ where
         Some((Ok(event), sub))
     });
     stream::iter(first.map(Ok)).chain(live).take_until(stop)
+}
+
+/// `stream`, counted as an open stream of its kind for as long as it lives.
+pub fn counted<S: Stream>(stream: S, guard: StreamGuard) -> impl Stream<Item = S::Item> {
+    stream.map(move |item| {
+        let _open = &guard;
+        item
+    })
 }
 
 /// What ends a stream opened with `user`'s login session: the session's end (logout,
@@ -122,6 +131,7 @@ pub async fn agent_events_get(
         active: snap.active,
     });
     let first = to_event("sync", &sync);
-    Ok(Sse::new(stream_until(Some(first), sub, event_name, stop))
-        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    let open = state.metrics.stream_opened(StreamKind::Workspace);
+    let stream = counted(stream_until(Some(first), sub, event_name, stop), open);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }

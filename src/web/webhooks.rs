@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::domain::{DeliveryStatus, E164, HeldSms, carrier_code_blocks};
 use crate::live::AgentPush;
+use crate::metrics::{InboundOutcome, RefusedReason, ReportStatus};
 use crate::sms::outbound::announce_carrier_opt_out;
 use crate::sms::twilio;
 use crate::state::AppState;
@@ -92,10 +93,13 @@ pub async fn twilio_sms_post(
     headers: HeaderMap,
     WebhookForm(params): WebhookForm,
 ) -> Response {
-    if let Some(refused) = unsigned(&state, &uri, &headers, &params) {
-        return refused;
+    let refused = |reason: RefusedReason| state.metrics.inbound_refused.get(reason).inc();
+    if let Some(refusal) = unsigned(&state, &uri, &headers, &params) {
+        refused(RefusedReason::Signature);
+        return refusal;
     }
     let Some(sid) = param(&params, "MessageSid").filter(|s| !s.is_empty()) else {
+        refused(RefusedReason::Invalid);
         return refuse(StatusCode::BAD_REQUEST, "MessageSid is missing.");
     };
     let (raw_from, raw_to) = (
@@ -135,6 +139,7 @@ pub async fn twilio_sms_post(
         Ok(_) => twiml_ok(),
         Err(e) => {
             // Not acknowledged: Twilio retries, and the dedup by MessageSid keeps it single.
+            refused(RefusedReason::NotStored);
             tracing::error!(error = %e, "inbound message could not be stored");
             refuse(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -154,12 +159,21 @@ async fn hold(state: &AppState, held: HeldSms) -> Response {
         .await
     {
         Ok(new) => {
-            if new {
+            let outcome = if new {
                 tracing::warn!(%reason, "inbound message held: no conversation can hold it");
-            }
+                InboundOutcome::Held
+            } else {
+                InboundOutcome::Duplicate
+            };
+            state.metrics.inbound.get(outcome).inc();
             twiml_ok()
         }
         Err(e) => {
+            state
+                .metrics
+                .inbound_refused
+                .get(RefusedReason::NotStored)
+                .inc();
             tracing::error!(error = %e, "held message could not be stored");
             refuse(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -194,6 +208,9 @@ pub async fn twilio_status_post(
             &format!("Unknown MessageStatus \"{raw_status}\"."),
         );
     };
+    if let Some(reported) = report_status(status) {
+        state.metrics.outbound_reports.get(reported).inc();
+    }
     let error = param(&params, "ErrorCode")
         .filter(|c| !c.is_empty())
         .map(str::to_owned);
@@ -242,4 +259,16 @@ pub async fn twilio_status_post(
             refuse(StatusCode::SERVICE_UNAVAILABLE, "Status not stored; retry.")
         }
     }
+}
+
+/// The label a delivery report counts under (`received` is about inbound messages).
+fn report_status(status: DeliveryStatus) -> Option<ReportStatus> {
+    Some(match status {
+        DeliveryStatus::Queued => ReportStatus::Queued,
+        DeliveryStatus::Sent => ReportStatus::Sent,
+        DeliveryStatus::Delivered => ReportStatus::Delivered,
+        DeliveryStatus::Undelivered => ReportStatus::Undelivered,
+        DeliveryStatus::Failed => ReportStatus::Failed,
+        DeliveryStatus::Received => return None,
+    })
 }

@@ -21,6 +21,9 @@ enum Rule {
     Login,
     /// Provider webhooks: their signature instead of a session.
     Signed,
+    /// `/metrics`: its own bearer token (`metrics.bearer_token`, set for the matrix) instead
+    /// of a session; no login or API token opens it.
+    Scraper,
     /// Any logged-in user of at least this role.
     Role(UserRole),
     /// A logged-in user whose class of service grants the permission.
@@ -41,6 +44,7 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
         "/login" if !get => Login,
         "/" | "/login" | "/logout" | "/healthz" | "/static/{*path}" => Public,
         "/webhooks/twilio/sms" | "/webhooks/twilio/status" => Signed,
+        "/metrics" => Scraper,
         "/workspace"
         | "/api/me"
         | "/api/activity"
@@ -121,12 +125,15 @@ enum Expect {
     Forbidden,
     /// Refused for someone else's workitem: 403, 404 or 409.
     NotYours,
+    /// Refused for want of the metrics token: 401.
+    NeedsScrapeToken,
 }
 
 fn expect(who: &Who, rule: Rule, method: &Method, path: &str) -> Expect {
     use Expect::*;
-    let outside_sessions =
-        matches!(rule, Rule::Signed) || path == "/healthz" || path.starts_with("/static/");
+    let outside_sessions = matches!(rule, Rule::Signed | Rule::Scraper)
+        || path == "/healthz"
+        || path.starts_with("/static/");
     if who.bearer.is_some() && !outside_sessions {
         let readable = *method == Method::GET && path.starts_with("/api/");
         // Live streams are for login sessions only.
@@ -145,6 +152,7 @@ fn expect(who: &Who, rule: Rule, method: &Method, path: &str) -> Expect {
             Rule::Public => Open,
             Rule::Login => Allowed,
             Rule::Signed => Forbidden,
+            Rule::Scraper => NeedsScrapeToken,
             _ => LogIn,
         };
     };
@@ -153,6 +161,7 @@ fn expect(who: &Who, rule: Rule, method: &Method, path: &str) -> Expect {
     match rule {
         Rule::Public => Open,
         Rule::Login | Rule::Signed => Forbidden,
+        Rule::Scraper => NeedsScrapeToken,
         Rule::Role(r) if role.at_least(r) => Allowed,
         Rule::Role(_) => Forbidden,
         Rule::Perm(p) if may(p) => Allowed,
@@ -220,6 +229,7 @@ fn meets(expected: &Expect, status: u16, location: &str) -> bool {
         Expect::LogIn => status == 401 || to_login,
         Expect::Forbidden => status == 403,
         Expect::NotYours => matches!(status, 403 | 404 | 409),
+        Expect::NeedsScrapeToken => status == 401,
     }
 }
 
@@ -272,7 +282,12 @@ async fn agent_lacking(server: &TestServer, queue: QueueId, p: Permission) -> Cl
 
 #[tokio::test]
 async fn every_route_refuses_whoever_may_not_use_it() {
-    let server = TestServer::start().await;
+    // Metrics on and guarded by a token none of the callers holds.
+    let server = TestServer::start_in(std::sync::Arc::new(tempfile::tempdir().unwrap()), |c| {
+        c.metrics.enabled = true;
+        c.metrics.bearer_token = "matrix-scrape-token-0123".into();
+    })
+    .await;
     let queue = server.default_queue().await;
     server.simulator_number(queue).await;
     server.add_user("root", UserRole::Admin).await;

@@ -669,9 +669,17 @@ impl TestServer {
     pub async fn start_faked(
         failures: Vec<parley::sms::SendError>,
     ) -> (TestServer, Arc<FakeProvider>) {
+        Self::start_faked_with(failures, |_| {}).await
+    }
+
+    /// The same, with the config adjusted by `tweak`.
+    pub async fn start_faked_with(
+        failures: Vec<parley::sms::SendError>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> (TestServer, Arc<FakeProvider>) {
         let fake = FakeProvider::new(failures);
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-        let server = Self::start_with(dir, |_| {}, Some(fake.clone())).await;
+        let server = Self::start_with(dir, tweak, Some(fake.clone())).await;
         let _ = fake.clock.set(server.clock.clone());
         (server, fake)
     }

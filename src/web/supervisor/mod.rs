@@ -22,6 +22,7 @@ use super::auth::{Credential, SupervisorUser};
 use super::error::{ApiError, PageError};
 use super::nav::{self, Nav};
 use super::views::render;
+use crate::metrics::StreamKind;
 use crate::state::AppState;
 
 pub use floor_view::{FloorJson, FloorView};
@@ -88,6 +89,7 @@ pub async fn events_get(
         _ => None,
     };
     let changes = state.acd.floor_changes();
+    let open = state.metrics.stream_opened(StreamKind::Wallboard);
     let boards = stream::unfold(
         (state, changes, true, screen),
         |(state, mut changes, first, screen)| async move {
@@ -108,5 +110,6 @@ pub async fn events_get(
             Some((Ok(event), (state, changes, false, screen)))
         },
     );
-    Ok(Sse::new(boards.take_until(stop)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    let boards = super::sse::counted(boards.take_until(stop), open);
+    Ok(Sse::new(boards).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }

@@ -19,12 +19,13 @@ use serde_json::{Value, json};
 use super::KEEP_ALIVE;
 use crate::domain::{Aside, AsideKind, EventKind, WorkitemId, clean_aside, whisper_text};
 use crate::live::AgentPush;
+use crate::metrics::StreamKind;
 use crate::state::AppState;
 use crate::store;
 use crate::web::auth::SupervisorUser;
 use crate::web::error::{ApiError, PageError};
 use crate::web::nav::{self, Nav};
-use crate::web::sse::{event_name, session_stop, stream_until};
+use crate::web::sse::{counted, event_name, session_stop, stream_until};
 use crate::web::views::render;
 use crate::web::workspace::{body, workitem_id};
 
@@ -100,7 +101,8 @@ pub async fn monitor_events_get(
         }
     });
     tell_agent_who_watches(state.clone(), id).await;
-    let stream = stream_until(None, sub, event_name, stop);
+    let open = state.metrics.stream_opened(StreamKind::Monitor);
+    let stream = counted(stream_until(None, sub, event_name, stop), open);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
