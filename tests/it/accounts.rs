@@ -10,7 +10,8 @@ use serde_json::json;
 
 use crate::common::*;
 
-const AT_ONCE: Duration = Duration::from_secs(1);
+/// How soon an ended session's stream must close: at once, with room for a loaded machine.
+const AT_ONCE: Duration = Duration::from_secs(5);
 const CUSTOMER: &str = "+14155550123";
 
 /// An admin `root`, and agents alice and bob in the default queue.

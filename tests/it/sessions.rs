@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crate::common::*;
 
-/// How soon an ended session's stream must close.
-const AT_ONCE: Duration = Duration::from_secs(1);
+/// How soon an ended session's stream must close: at once, with room for a loaded machine.
+const AT_ONCE: Duration = Duration::from_secs(5);
 
 #[tokio::test]
 async fn logout_closes_the_open_event_stream_at_once() {
