@@ -127,12 +127,7 @@ async fn serve(
         ms = started.elapsed().as_millis() as u64,
         "backup written for the local socket"
     );
-    stream
-        .write_all(format!("ok {}\n", backup.bytes).as_bytes())
-        .await?;
-    let mut file = tokio::fs::File::from_std(backup.file);
-    tokio::io::copy(&mut file, &mut stream).await?;
-    stream.shutdown().await?;
+    // Recorded before it is sent, as the web's audit layer does.
     let detail = format!("{} bytes, {} rows", backup.bytes, backup.rows);
     if let Err(e) = crate::bootstrap::audit_command_line(
         store,
@@ -144,6 +139,12 @@ async fn serve(
     {
         tracing::error!(error = %e, "cannot record an audit entry");
     }
+    stream
+        .write_all(format!("ok {}\n", backup.bytes).as_bytes())
+        .await?;
+    let mut file = tokio::fs::File::from_std(backup.file);
+    tokio::io::copy(&mut file, &mut stream).await?;
+    stream.shutdown().await?;
     Ok(())
 }
 
