@@ -348,3 +348,67 @@ async fn parley_check_names_an_index_entry_that_is_gone() {
         stderr(&out)
     );
 }
+
+/// A log record as `store/wal.rs` frames it: magic, epoch, sequence, length, CRC-32 of
+/// those and the payload, then the payload.
+fn log_record(epoch: u64, seq: u64, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0x5057_4c32u32.to_le_bytes());
+    out.extend_from_slice(&epoch.to_le_bytes());
+    out.extend_from_slice(&seq.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&out);
+    crc.update(payload);
+    out.extend_from_slice(&crc.finalize().to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+#[tokio::test]
+async fn parley_check_repair_sets_an_undecodable_log_record_aside() {
+    use redb::ReadableDatabase as _;
+    let server = TestServer::start().await;
+    assert_eq!(
+        server
+            .twilio_sms("SMrep1", "+14155550181", "hello")
+            .await
+            .status(),
+        200
+    );
+    let dir = server.stop().await;
+    let db_path = dir.path().join(parley::DB_FILE);
+    let epoch = {
+        let db = redb::ReadOnlyDatabase::open(&db_path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let meta = txn.open_table(parley::store::META).unwrap();
+        meta.get("wal_epoch").unwrap().unwrap().value()
+    };
+    // As if a crash left one well-framed record this build cannot read.
+    let garbage = b"{\"FromTheFuture\": true}";
+    std::fs::write(dir.path().join("parley.wal"), log_record(epoch, 1, garbage)).unwrap();
+
+    let out = parley_command(dir.path(), &["check"], "");
+    assert!(!out.status.success());
+    let refused = stderr(&out);
+    assert!(
+        refused.contains(&format!("record 1 of epoch {epoch} cannot be decoded"))
+            && refused.contains("parley check --repair"),
+        "{refused}"
+    );
+
+    let out = parley_command(dir.path(), &["check", "--repair"], "");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let aside = dir.path().join(format!("parley.wal.set-aside.{epoch}.1"));
+    assert!(
+        stdout(&out).contains(&format!("into {}", aside.display())),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(std::fs::read(&aside).unwrap(), garbage);
+    // Repaired: the store opens again as it was.
+    assert_check_passes(dir.path());
+    let restarted = TestServer::start_in(dir, |_| {}).await;
+    assert!(restarted.stored_provider_ids().await.contains("SMrep1"));
+    restarted.stop().await;
+}
