@@ -60,12 +60,15 @@ pub fn restore(from: &Path, db_path: &Path) -> Result<Restored, String> {
         .unwrap_or_else(|| "parley".into());
     let incoming = dir.join(format!("{stem}.restoring.redb"));
     let io = |what: &Path, e: std::io::Error| format!("{}: {e}", what.display());
-    std::fs::copy(from, &incoming).map_err(|e| io(&incoming, e))?;
-    File::open(&incoming)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| io(&incoming, e))?;
-    // The copy must read as well as the original did before it goes in place.
-    backup_info(&incoming)?;
+    let copied = std::fs::copy(from, &incoming)
+        .and_then(|_| File::open(&incoming)?.sync_all())
+        .map_err(|e| io(&incoming, e))
+        // The copy must read as well as the original did before it goes in place.
+        .and_then(|()| backup_info(&incoming).map(|_| ()));
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&incoming);
+        return Err(e);
+    }
 
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
     // Never over an earlier restore's: a second one within the same second gets a number.
