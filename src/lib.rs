@@ -17,6 +17,8 @@
 //!   messages them at their pace within their hours.
 //! - [`web`]: axum router, auth (sessions, argon2id, CSRF, roles), pages, API, SSE, webhooks.
 //! - [`bootstrap`]: first-run admin and the `--demo` data.
+//! - [`local_socket`]: `parley.sock` in the data dir, where `parley backup` asks the running
+//!   server for a backup.
 //! - [`passwords`]: argon2id hashing under its own limit, random passwords.
 //! - [`background`]: work at a lower CPU priority (indexing, hashing).
 //! - [`clock`], [`tasks`], [`state`]: time, background tasks and shutdown, shared handles.
@@ -33,6 +35,7 @@ pub mod config;
 pub mod domain;
 pub mod insights;
 pub mod live;
+pub mod local_socket;
 pub mod metrics;
 pub mod passwords;
 pub mod search;
@@ -177,6 +180,12 @@ pub async fn run_with(
         store.clone(),
         outbox.clone(),
         clock.clone(),
+        shutdown.clone(),
+        &mut tasks,
+    );
+    local_socket::spawn(
+        &config.data_dir,
+        store.clone(),
         shutdown.clone(),
         &mut tasks,
     );

@@ -1,5 +1,7 @@
 //! The `parley` command: parses the command line, loads the config, and calls the library.
 
+mod cli;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +51,26 @@ enum Command {
     },
     /// Rebuild the search index from the store (Parley must not be running).
     Reindex,
+    /// Write a consistent copy of the store to FILE: from the running Parley (through
+    /// `parley.sock` in the data dir, ingest goes on), or from the store when it is stopped.
+    Backup {
+        /// Where to write the backup (a redb file, as `parley restore` takes it).
+        file: PathBuf,
+    },
+    /// Put a backup in place of the data dir's store and rebuild the search index (Parley
+    /// must not be running; the old store is kept beside it, not deleted).
+    Restore {
+        /// A file written by `parley backup` or downloaded from /admin/backup.
+        file: PathBuf,
+    },
+    /// Check the store (every table decodes, indexes and counters agree) and the search
+    /// index against it (Parley must not be running); exits non-zero when anything disagrees.
+    Check {
+        /// Set aside write-ahead log records that cannot be decoded (each into a file in the
+        /// data dir) instead of refusing to open the store.
+        #[arg(long)]
+        repair: bool,
+    },
     /// Import data (Parley must not be running).
     Import {
         #[command(subcommand)]
@@ -159,6 +181,11 @@ fn main() -> ExitCode {
             command: TokenCommand::Create { user, label },
         }) => runtime.block_on(token_create(config, &user, &label)),
         Some(Command::Reindex) => runtime.block_on(reindex(config)),
+        Some(Command::Backup { file }) => runtime.block_on(cli::backup::backup(config, &file)),
+        Some(Command::Restore { file }) => {
+            cli::restore::restore(&config, &file).and_then(|()| runtime.block_on(reindex(config)))
+        }
+        Some(Command::Check { repair }) => runtime.block_on(cli::check::check(config, repair)),
         Some(Command::Import {
             command:
                 ImportCommand::Leads {

@@ -25,10 +25,12 @@ pub enum AuditKind {
     CampaignRun,
     /// Any other change an admin made (create, update, delete), named by its request.
     AdminChange,
+    /// A copy of the whole store was taken (`/admin/backup` or `parley backup`).
+    BackupTaken,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 15] = [
+    pub const ALL: [AuditKind; 16] = [
         AuditKind::LoginSucceeded,
         AuditKind::LoginFailed,
         AuditKind::LoginThrottled,
@@ -44,6 +46,7 @@ impl AuditKind {
         AuditKind::ConsentChanged,
         AuditKind::CampaignRun,
         AuditKind::AdminChange,
+        AuditKind::BackupTaken,
     ];
 
     /// The stable name, as stored, filtered and exported.
@@ -64,6 +67,7 @@ impl AuditKind {
             AuditKind::ConsentChanged => "consent_changed",
             AuditKind::CampaignRun => "campaign_run",
             AuditKind::AdminChange => "admin_change",
+            AuditKind::BackupTaken => "backup_taken",
         }
     }
 
@@ -85,6 +89,7 @@ impl AuditKind {
             AuditKind::ConsentChanged => "Consent changed by an agent",
             AuditKind::CampaignRun => "Campaign started, paused, resumed or cancelled",
             AuditKind::AdminChange => "Administration change",
+            AuditKind::BackupTaken => "Backup taken",
         }
     }
 

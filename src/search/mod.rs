@@ -6,6 +6,7 @@
 //! commit the store sequence it reached, so after a crash it catches up from there. A missing,
 //! unreadable or out-of-step index is rebuilt at start.
 
+mod counts;
 mod documents;
 mod indexer;
 mod query;
@@ -19,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 
+pub use counts::{IndexCheck, check_index};
 pub use documents::{IndexDoc, contact_text, survey_text};
 pub use indexer::spawn as spawn_indexer;
 pub use query::{

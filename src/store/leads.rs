@@ -21,7 +21,7 @@ pub enum Imported {
     Duplicate,
 }
 
-fn number_key(campaign: CampaignId, lead: &Lead) -> String {
+pub(super) fn number_key(campaign: CampaignId, lead: &Lead) -> String {
     format!("{campaign} {}", lead.phone)
 }
 

@@ -6,8 +6,14 @@
 
 mod api_tokens;
 mod audit;
+mod backup;
+#[cfg(test)]
+mod backup_tests;
 mod campaign_runs;
 mod changes;
+mod check;
+#[cfg(test)]
+mod check_tests;
 mod classes;
 mod codec;
 mod consent;
@@ -28,10 +34,14 @@ mod prefs;
 mod presence_log;
 mod provider_ids;
 mod queues;
+mod repair;
+#[cfg(test)]
+mod repair_tests;
 #[cfg(test)]
 mod replay_tests;
 mod report_rows;
 mod response_templates;
+mod restore;
 mod sessions;
 mod settings;
 #[doc(hidden)]
@@ -52,12 +62,14 @@ use redb::{
 
 pub use api_tokens::{ApiToken, all_api_tokens, api_token, delete_api_token, put_api_token};
 pub use audit::{AuditFilter, AuditPage, append_audit, audit_entries};
+pub use backup::{Backup, BackupInfo, backup_info};
 pub use campaign_runs::{
     CANCELLED, LeadMessage, LeadSent, campaign_minutes, campaign_run, campaign_stats, change_run,
     count_refused, finish_run, lead_progress, pending_leads, queue_lead_messages,
     running_campaigns, skip_leads,
 };
 pub use changes::{Change, changes_after, last_change_seq, prune_changes, record_change};
+pub use check::{CheckReport, Searchable, check_store};
 pub use classes::{SavedClass, all_classes, class, permissions_of, put_class, save_class};
 pub use codec::{all_json, decode, get_json, next_id};
 pub use consent::{change_consent, consent_ledger, consent_ledger_all, consent_of, opted_out_in};
@@ -95,6 +107,7 @@ pub use outbox::{
 pub use prefs::{UserPrefs, update_user_prefs, user_prefs};
 pub use presence_log::{close_presence_at_restart, log_presence, presence_log};
 pub use queues::{SavedQueue, same_name, save_queue};
+pub use repair::SetAside;
 pub use report_rows::{
     ORDER_SLACK, first_message_from, first_workitem_from, messages_chunk, survey_responses_of,
     workitems_chunk,
@@ -103,6 +116,7 @@ pub use response_templates::{
     ResponseTemplateFields, SavedResponseTemplate, all_response_templates,
     delete_response_template, put_response_template, response_template,
 };
+pub use restore::{Restored, restore};
 pub use sessions::{
     Session, any_session, delete_session, delete_sessions_of, expire_sessions, put_session,
     session, touch_sessions,
@@ -146,6 +160,20 @@ pub enum StoreError {
     Closed,
     #[error("the batch this write was part of failed: {0}")]
     BatchFailed(String),
+    /// redb's lock: another process (a running Parley, or a command) has the store open.
+    #[error("the store is open in another process: is Parley running? Stop it first")]
+    InUse,
+    /// A record of the write-ahead log passed its checksum but is not a write this build
+    /// knows; the store cannot be opened past it without setting it aside.
+    #[error(
+        "the write-ahead log's record {seq} of epoch {epoch} cannot be decoded ({detail}); \
+         `parley check --repair` sets it aside into a file and applies the rest"
+    )]
+    UndecodableLogRecord {
+        epoch: u64,
+        seq: u64,
+        detail: String,
+    },
 }
 
 macro_rules! from_redb {
@@ -157,8 +185,16 @@ macro_rules! from_redb {
         }
     )*};
 }
+impl From<redb::DatabaseError> for StoreError {
+    fn from(e: redb::DatabaseError) -> Self {
+        match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse,
+            e => StoreError::Redb(redb::Error::from(e).to_string()),
+        }
+    }
+}
+
 from_redb!(
-    redb::DatabaseError,
     redb::TransactionError,
     redb::TableError,
     redb::StorageError,
@@ -183,6 +219,22 @@ impl Store {
     /// version, applies what the write-ahead log holds beyond the store (after a crash), and
     /// starts the writer thread. The thread ends when every handle is dropped.
     pub fn open(path: &Path) -> Result<(Store, std::thread::JoinHandle<()>), StoreError> {
+        let (store, thread, _) = Store::open_with(path, false)?;
+        Ok((store, thread))
+    }
+
+    /// [`Store::open`] that sets each log record it cannot decode aside into a file next to
+    /// the store (see `repair.rs`) instead of refusing to open; returns what it set aside.
+    pub fn open_repairing(
+        path: &Path,
+    ) -> Result<(Store, std::thread::JoinHandle<()>, Vec<SetAside>), StoreError> {
+        Store::open_with(path, true)
+    }
+
+    fn open_with(
+        path: &Path,
+        repair: bool,
+    ) -> Result<(Store, std::thread::JoinHandle<()>, Vec<SetAside>), StoreError> {
         if !path.exists() {
             create(path)
                 .map_err(|e| StoreError::Redb(format!("cannot create {}: {e}", path.display())))?;
@@ -191,14 +243,15 @@ impl Store {
             .set_cache_size(CACHE_BYTES)
             .create(path)?;
         let wal_path = path.with_extension("wal");
-        Store::start(db, |epoch| {
+        let open_log = |epoch| {
             wal::Wal::open(&wal_path, epoch).map_err(|e| {
                 StoreError::Redb(format!(
                     "cannot open the write-ahead log {}: {e}",
                     wal_path.display()
                 ))
             })
-        })
+        };
+        Store::start(db, open_log, repair.then(|| repair::SetAsideIn::beside(path)))
     }
 
     /// [`open`](Self::open) on other storage than files: the simulated disk of the
@@ -210,16 +263,19 @@ impl Store {
         let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
             .create_with_backend(storage)?;
-        Store::start(db, |epoch| {
+        let open_log = |epoch| {
             wal::Wal::on(log, epoch)
                 .map_err(|e| StoreError::Redb(format!("cannot open the write-ahead log: {e}")))
-        })
+        };
+        let (store, thread, _) = Store::start(db, open_log, None)?;
+        Ok((store, thread))
     }
 
     fn start(
         db: Database,
         open_log: impl FnOnce(u64) -> Result<(wal::Wal, Vec<Vec<u8>>), StoreError>,
-    ) -> Result<(Store, std::thread::JoinHandle<()>), StoreError> {
+        set_aside: Option<repair::SetAsideIn>,
+    ) -> Result<(Store, std::thread::JoinHandle<()>, Vec<SetAside>), StoreError> {
         let db = Arc::new(db);
         init(&db)?;
         let started = std::time::Instant::now();
@@ -235,9 +291,16 @@ impl Store {
         drop(read);
         let (mut wal, pending) = open_log(epoch)?;
         let pending = pending.get(applied as usize..).unwrap_or_default();
-        let provider_ids = replay(&db, provider_ids, pending, &mut wal)?;
+        let mut log = repair::Pending {
+            epoch,
+            after: applied,
+            records: pending,
+            set_aside,
+        };
+        let provider_ids = replay(&db, provider_ids, &mut log, &mut wal)?;
+        let set_aside = log.set_aside.map(|s| s.done).unwrap_or_default();
         let (writer, thread) = writer::start(db.clone(), provider_ids, wal)?;
-        Ok((Store { db, writer }, thread))
+        Ok((Store { db, writer }, thread, set_aside))
     }
 
     /// Stores customers' messages through the write-ahead log (see [`ingest_many`]) and
@@ -384,52 +447,8 @@ fn init(db: &Database) -> Result<(), StoreError> {
                 meta.insert("schema_version", SCHEMA_VERSION)?;
             }
         }
-        txn.open_table(USERS)?;
-        txn.open_table(USERS_BY_NAME)?;
-        txn.open_table(SESSIONS)?;
-        txn.open_table(AGENT_SETTINGS)?;
-        txn.open_table(QUEUES)?;
-        txn.open_table(CAMPAIGNS)?;
-        txn.open_table(CAMPAIGN_NUMBERS)?;
-        txn.open_table(CONTACTS)?;
-        txn.open_table(CONTACTS_BY_PHONE)?;
-        txn.open_table(WORKITEMS)?;
-        txn.open_table(OPEN_WORKITEMS)?;
-        txn.open_multimap_table(WORKITEMS_BY_CONTACT)?;
-        txn.open_table(MESSAGES)?;
-        txn.open_multimap_table(MESSAGES_BY_WORKITEM)?;
-        txn.open_table(PROVIDER_IDS)?;
-        txn.open_table(EVENTS)?;
-        txn.open_multimap_table(EVENTS_BY_WORKITEM)?;
-        txn.open_table(OUTBOX)?;
-        txn.open_table(CLASSES)?;
-        txn.open_table(RESPONSE_TEMPLATES)?;
-        txn.open_table(NOTES)?;
-        txn.open_multimap_table(NOTES_BY_CONTACT)?;
-        txn.open_table(SURVEYS)?;
-        txn.open_table(SURVEY_RESPONSES)?;
-        txn.open_table(CHANGES)?;
-        txn.open_table(API_TOKENS)?;
-        txn.open_table(USER_PREFS)?;
-        txn.open_table(CONSENT)?;
-        txn.open_table(CONSENT_LEDGER)?;
-        txn.open_multimap_table(CONSENT_BY_PHONE)?;
-        txn.open_table(LEADS)?;
-        txn.open_table(LEADS_BY_NUMBER)?;
-        txn.open_multimap_table(CAMPAIGN_LEADS)?;
-        txn.open_table(CAMPAIGN_LEAD_FIELDS)?;
-        txn.open_table(CAMPAIGN_RUNS)?;
-        txn.open_table(CAMPAIGN_STATS)?;
-        txn.open_table(CAMPAIGN_MINUTES)?;
-        txn.open_table(LEAD_PROGRESS)?;
-        txn.open_table(CAMPAIGN_MESSAGES)?;
-        txn.open_table(AUDIT_LOG)?;
-        txn.open_table(SETTINGS)?;
-        txn.open_table(HELD_SMS)?;
-        txn.open_table(PRESENCE_LOG)?;
-        txn.open_table(STATS)?;
-        txn.open_table(STATS_HOURLY)?;
     }
+    tables::each_table(&mut tables::CreateMissing(&txn))?;
     stats::rebuild_if_missing(&txn)?;
     txn.commit()?;
     Ok(())
@@ -441,7 +460,7 @@ fn init(db: &Database) -> Result<(), StoreError> {
 fn replay(
     db: &Database,
     provider_ids: provider_ids::ProviderIds,
-    pending: &[Vec<u8>],
+    pending: &mut repair::Pending,
     wal: &mut wal::Wal,
 ) -> Result<provider_ids::ProviderIds, StoreError> {
     let started = std::time::Instant::now();
@@ -449,8 +468,8 @@ fn replay(
     let txn = db.begin_write()?;
     {
         let job_txn = Txn::new(&txn, &index);
-        for record in pending {
-            logged::Logged::decode(record)?.apply(&job_txn)?;
+        for write in pending.decoded() {
+            write?.apply(&job_txn)?;
         }
     }
     let epoch = writer::record_new_epoch(&txn)?;
@@ -458,9 +477,9 @@ fn replay(
     wal.checkpointed(epoch);
     let mut provider_ids = index.into_inner();
     provider_ids.keep();
-    if !pending.is_empty() {
+    if !pending.records.is_empty() {
         tracing::info!(
-            writes = pending.len(),
+            writes = pending.records.len(),
             ms = started.elapsed().as_millis() as u64,
             "applied the write-ahead log after an unclean stop"
         );

@@ -1,7 +1,10 @@
 //! Every redb table, declared once. Values are JSON (self-describing, so a record gains fields
 //! with `#[serde(default)]` without breaking an existing data dir); keys are ids or strings.
 
-use redb::{MultimapTableDefinition, TableDefinition};
+use redb::{Key, MultimapTableDefinition, TableDefinition, Value};
+use serde::de::DeserializeOwned;
+
+use super::StoreError;
 
 /// Counters (`next_*` ids) and the schema version.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -101,3 +104,101 @@ pub const HELD_SMS: TableDefinition<&str, &[u8]> = TableDefinition::new("held_sm
 pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
 /// (agent id, Unix microseconds) → the agent's state from then on (`PresenceChange`).
 pub const PRESENCE_LOG: TableDefinition<(u64, i64), &[u8]> = TableDefinition::new("presence_log");
+
+/// What walks every table: [`each_table`] calls it once per table, with the table's own key
+/// and value types, so copying (backup), opening (init) and checking (`parley check`) share
+/// one list and a new table cannot be left out of any of them.
+pub trait TableVisitor {
+    fn table<K: Key + 'static, V: Value + 'static>(
+        &mut self,
+        def: TableDefinition<'static, K, V>,
+    ) -> Result<(), StoreError>;
+
+    fn multimap<K: Key + 'static, V: Key + 'static>(
+        &mut self,
+        def: MultimapTableDefinition<'static, K, V>,
+    ) -> Result<(), StoreError>;
+
+    /// A table whose values are JSON records of type `T`; by default, like any table.
+    fn json<K: Key + 'static, T: DeserializeOwned>(
+        &mut self,
+        def: TableDefinition<'static, K, &'static [u8]>,
+    ) -> Result<(), StoreError> {
+        self.table(def)
+    }
+}
+
+/// Every table of the current schema, each with the type its JSON values decode to.
+/// (`PROVIDER_IDS_V1` is not one: an upgrade moves it into `PROVIDER_IDS` and deletes it.)
+pub fn each_table(v: &mut impl TableVisitor) -> Result<(), StoreError> {
+    use crate::domain as d;
+    v.table(META)?;
+    v.json::<_, d::User>(USERS)?;
+    v.table(USERS_BY_NAME)?;
+    v.json::<_, super::Session>(SESSIONS)?;
+    v.json::<_, d::AgentSettings>(AGENT_SETTINGS)?;
+    v.json::<_, d::Queue>(QUEUES)?;
+    v.json::<_, d::Campaign>(CAMPAIGNS)?;
+    v.table(CAMPAIGN_NUMBERS)?;
+    v.json::<_, d::Contact>(CONTACTS)?;
+    v.table(CONTACTS_BY_PHONE)?;
+    v.json::<_, d::Workitem>(WORKITEMS)?;
+    v.table(OPEN_WORKITEMS)?;
+    v.multimap(WORKITEMS_BY_CONTACT)?;
+    v.json::<_, d::Message>(MESSAGES)?;
+    v.multimap(MESSAGES_BY_WORKITEM)?;
+    v.table(PROVIDER_IDS)?;
+    v.json::<_, d::Event>(EVENTS)?;
+    v.multimap(EVENTS_BY_WORKITEM)?;
+    v.json::<_, super::OutboxEntry>(OUTBOX)?;
+    v.json::<_, d::ClassOfService>(CLASSES)?;
+    v.json::<_, d::ResponseTemplate>(RESPONSE_TEMPLATES)?;
+    v.json::<_, d::Note>(NOTES)?;
+    v.multimap(NOTES_BY_CONTACT)?;
+    v.json::<_, d::Survey>(SURVEYS)?;
+    v.json::<_, d::SurveyResponse>(SURVEY_RESPONSES)?;
+    v.json::<_, super::Change>(CHANGES)?;
+    v.json::<_, super::ApiToken>(API_TOKENS)?;
+    v.json::<_, super::UserPrefs>(USER_PREFS)?;
+    v.json::<_, d::Consent>(CONSENT)?;
+    v.json::<_, d::ConsentEntry>(CONSENT_LEDGER)?;
+    v.multimap(CONSENT_BY_PHONE)?;
+    v.json::<_, d::Lead>(LEADS)?;
+    v.table(LEADS_BY_NUMBER)?;
+    v.multimap(CAMPAIGN_LEADS)?;
+    v.json::<_, Vec<String>>(CAMPAIGN_LEAD_FIELDS)?;
+    v.json::<_, d::CampaignRun>(CAMPAIGN_RUNS)?;
+    v.json::<_, d::RunStats>(CAMPAIGN_STATS)?;
+    v.json::<_, d::MinuteCounts>(CAMPAIGN_MINUTES)?;
+    v.json::<_, d::LeadProgress>(LEAD_PROGRESS)?;
+    v.table(CAMPAIGN_MESSAGES)?;
+    v.json::<_, d::AuditEntry>(AUDIT_LOG)?;
+    // One record per setting, each of its own type: checked as JSON.
+    v.json::<_, serde_json::Value>(SETTINGS)?;
+    v.json::<_, d::HeldSms>(HELD_SMS)?;
+    v.json::<_, d::PresenceChange>(PRESENCE_LOG)?;
+    v.json::<_, d::stats::Tally>(STATS)?;
+    v.json::<_, d::stats::Tally>(STATS_HOURLY)?;
+    Ok(())
+}
+
+/// Creates each table that does not exist yet (a new store, or one from an older build).
+pub struct CreateMissing<'t>(pub &'t redb::WriteTransaction);
+
+impl TableVisitor for CreateMissing<'_> {
+    fn table<K: Key + 'static, V: Value + 'static>(
+        &mut self,
+        def: TableDefinition<'static, K, V>,
+    ) -> Result<(), StoreError> {
+        self.0.open_table(def)?;
+        Ok(())
+    }
+
+    fn multimap<K: Key + 'static, V: Key + 'static>(
+        &mut self,
+        def: MultimapTableDefinition<'static, K, V>,
+    ) -> Result<(), StoreError> {
+        self.0.open_multimap_table(def)?;
+        Ok(())
+    }
+}

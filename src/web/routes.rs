@@ -243,6 +243,7 @@ fn routes(state: &AppState) -> (Routes, Routes) {
             admin::held_messages::held_messages_get,
         )
         .get("/admin/audit.csv", admin::audit::audit_csv_get)
+        .get("/admin/backup", admin::backup::backup_get)
         // API tokens.
         .get("/admin/tokens", admin::tokens::tokens_get)
         .post("/admin/tokens", admin::tokens::tokens_post)

@@ -98,6 +98,8 @@ fn rule(method: &Method, path: &str) -> Option<Rule> {
             WorkitemOrSupervisorPerm(ContactsEdit)
         }
         p if p.starts_with("/workspace/workitems/{id}/") => WorkitemOrSupervisor,
+        // A copy of the whole store: admins only, never an API token.
+        "/admin/backup" => Role(UserRole::Admin),
         p if p == "/admin" || p.starts_with("/admin/") => Role(UserRole::Admin),
         _ => return None,
     })

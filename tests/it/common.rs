@@ -914,6 +914,24 @@ impl TestServer {
             .expect("read messages")
     }
 
+    /// The provider ids of every stored message (what a provider acknowledged).
+    pub async fn stored_provider_ids(&self) -> std::collections::HashSet<String> {
+        use redb::ReadableTable as _;
+        self.state
+            .store
+            .read(|txn| {
+                let mut ids = std::collections::HashSet::new();
+                for row in txn.open_table(parley::store::MESSAGES)?.iter()? {
+                    let (_, v) = row?;
+                    let m: parley::domain::Message = parley::store::decode("messages", v.value())?;
+                    ids.extend(m.provider_id);
+                }
+                Ok(ids)
+            })
+            .await
+            .expect("read messages")
+    }
+
     /// `customer` texts `body` to our number and `agent` (Available, with `events` open)
     /// accepts it: the workitem's id.
     pub async fn accepted_text(

@@ -13,6 +13,7 @@ mod auth;
 mod authz;
 mod away_reasons;
 mod axe;
+mod backup;
 mod browser;
 mod browser_campaign_run;
 mod browser_contact;

@@ -2,7 +2,8 @@
 //! (`/admin`), queues (`/admin/queues`), campaigns (`/admin/campaigns`), classes of service
 //! (`/admin/classes`), response templates (`/admin/templates`), surveys (`/admin/surveys`),
 //! away reasons (`/admin/away-reasons`), API tokens (`/admin/tokens`), the audit log
-//! (`/admin/audit`) and held provider messages (`/admin/held-messages`).
+//! (`/admin/audit`), held provider messages (`/admin/held-messages`) and a backup of the
+//! store to download (`/admin/backup`).
 //!
 //! Every form here is checked on the server; a refused save answers 422 with the page drawn
 //! again, everything typed kept and the reason next to the field.
@@ -10,6 +11,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod away_reasons;
+pub mod backup;
 pub mod campaign_run;
 pub mod campaigns;
 pub mod classes;

@@ -1,0 +1,170 @@
+//! Online backup: a consistent copy of the store while it serves.
+//!
+//! A redb read transaction is a snapshot that never holds up the writer, so the copy is read
+//! from one of them, table by table and row by row (the list of tables is `tables.rs`'s
+//! [`each_table`], shared with `init` and `parley check`), into a new redb file. The writer
+//! goes on committing meanwhile; the snapshot only keeps the pages it reads from being reused
+//! until it ends. The copy is a clean store of its own: its `meta` gets a fresh log epoch, so
+//! no write-ahead log, the original's included, can ever be applied to it.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use redb::{
+    Database, Key, MultimapTableDefinition, ReadOnlyDatabase, ReadTransaction, ReadableDatabase,
+    ReadableMultimapTable as _, ReadableTable as _, ReadableTableMetadata as _, TableDefinition,
+    Value, WriteTransaction,
+};
+
+use super::tables::{TableVisitor, each_table};
+use super::{CACHE_BYTES, MESSAGES, META, SCHEMA_VERSION, Store, StoreError, USERS, WORKITEMS};
+
+/// A backup just written: the file, open at its start, and its size.
+pub struct Backup {
+    pub file: File,
+    pub bytes: u64,
+    /// Rows copied, over every table.
+    pub rows: u64,
+}
+
+impl Store {
+    /// Writes a consistent copy of the store to a file in `dir` and returns it open. The file
+    /// is unlinked as soon as it is opened, so it leaves nothing behind in `dir`, whatever
+    /// happens to the copy, the download or the process. Blocking.
+    pub fn backup(&self, dir: &Path) -> Result<Backup, StoreError> {
+        let snapshot = self.snapshot()?;
+        let path = dir.join(format!(".parley-backup-{}.redb", random_suffix()));
+        let io = |e: std::io::Error| StoreError::Redb(format!("{}: {e}", path.display()));
+        let db = create_new(&path)?;
+        let file = File::open(&path);
+        let removed = std::fs::remove_file(&path);
+        let file = file.map_err(io)?;
+        removed.map_err(io)?;
+        let rows = copy_into(&snapshot, db)?;
+        let bytes = file.metadata().map_err(io)?.len();
+        Ok(Backup { file, bytes, rows })
+    }
+
+    /// Writes a consistent copy of the store as a new file at `path` (refused if it
+    /// exists); returns the rows copied. Blocking.
+    pub fn backup_to(&self, path: &Path) -> Result<u64, StoreError> {
+        let snapshot = self.snapshot()?;
+        copy_into(&snapshot, create_new(path)?)
+    }
+}
+
+fn random_suffix() -> String {
+    let mut bytes = [0u8; 8];
+    rand::fill(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// A new, empty redb file at `path`; an existing file is never opened (or written) instead.
+fn create_new(path: &Path) -> Result<Database, StoreError> {
+    File::create_new(path)
+        .map_err(|e| StoreError::Redb(format!("cannot create {}: {e}", path.display())))?;
+    Ok(Database::builder()
+        .set_cache_size(CACHE_BYTES)
+        .create(path)?)
+}
+
+/// Copies every table of `snapshot` into `db` in one transaction, gives the copy an epoch of
+/// its own, and closes it once durable. Returns the rows copied.
+fn copy_into(snapshot: &ReadTransaction, db: Database) -> Result<u64, StoreError> {
+    let txn = db.begin_write()?;
+    let mut copy = Copy {
+        from: snapshot,
+        to: &txn,
+        rows: 0,
+    };
+    each_table(&mut copy)?;
+    let rows = copy.rows;
+    super::writer::record_new_epoch(&txn)?;
+    txn.commit()?;
+    drop(db);
+    Ok(rows)
+}
+
+/// Copies each table it visits from a snapshot into a write transaction, row by row.
+struct Copy<'a> {
+    from: &'a ReadTransaction,
+    to: &'a WriteTransaction,
+    rows: u64,
+}
+
+impl TableVisitor for Copy<'_> {
+    fn table<K: Key + 'static, V: Value + 'static>(
+        &mut self,
+        def: TableDefinition<'static, K, V>,
+    ) -> Result<(), StoreError> {
+        let from = self.from.open_table(def)?;
+        let mut to = self.to.open_table(def)?;
+        for row in from.iter()? {
+            let (k, v) = row?;
+            to.insert(k.value(), v.value())?;
+            self.rows += 1;
+        }
+        Ok(())
+    }
+
+    fn multimap<K: Key + 'static, V: Key + 'static>(
+        &mut self,
+        def: MultimapTableDefinition<'static, K, V>,
+    ) -> Result<(), StoreError> {
+        let from = self.from.open_multimap_table(def)?;
+        let mut to = self.to.open_multimap_table(def)?;
+        for row in from.iter()? {
+            let (k, values) = row?;
+            for v in values {
+                to.insert(k.value(), v?.value())?;
+                self.rows += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a backup file holds, read without changing it.
+#[derive(Clone, Debug)]
+pub struct BackupInfo {
+    pub path: PathBuf,
+    pub schema: u64,
+    pub users: u64,
+    pub workitems: u64,
+    pub messages: u64,
+}
+
+/// Reads `path` as a Parley store (read-only): refused, with the reason, when it is not one
+/// or was written by a newer Parley.
+pub fn backup_info(path: &Path) -> Result<BackupInfo, String> {
+    let not_ours = |why: String| format!("{} is not a Parley backup: {why}", path.display());
+    let db =
+        ReadOnlyDatabase::open(path).map_err(|e| not_ours(redb::Error::from(e).to_string()))?;
+    let read = || -> Result<BackupInfo, StoreError> {
+        let txn = db.begin_read()?;
+        let schema = txn
+            .open_table(META)?
+            .get("schema_version")?
+            .map(|v| v.value())
+            .ok_or_else(|| StoreError::Corrupt {
+                table: "meta",
+                detail: "no schema version".into(),
+            })?;
+        Ok(BackupInfo {
+            path: path.to_owned(),
+            schema,
+            users: txn.open_table(USERS)?.len()?,
+            workitems: txn.open_table(WORKITEMS)?.len()?,
+            messages: txn.open_table(MESSAGES)?.len()?,
+        })
+    };
+    let info = read().map_err(|e| not_ours(e.to_string()))?;
+    if info.schema > SCHEMA_VERSION {
+        return Err(format!(
+            "{} was written by a newer Parley (schema {}, this build knows {SCHEMA_VERSION})",
+            path.display(),
+            info.schema
+        ));
+    }
+    Ok(info)
+}

@@ -1,0 +1,71 @@
+//! A backup is a whole store of its own: every table copied, a log epoch of its own.
+
+use redb::ReadableTableMetadata as _;
+
+use super::check_tests::store_with_messages;
+use super::*;
+
+#[tokio::test]
+async fn a_backup_holds_every_row_and_opens_as_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parley.redb");
+    store_with_messages(&path).await;
+    let (store, writer) = Store::open(&path).unwrap();
+    let into = dir.path().to_owned();
+    let taking = store.clone();
+    let backup = tokio::task::spawn_blocking(move || taking.backup(&into))
+        .await
+        .unwrap()
+        .unwrap();
+    // Nothing is left in the data dir: the file was unlinked as soon as it was open.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.contains("backup")),
+        "left behind: {names:?}"
+    );
+    let (rows, epoch) = store
+        .read_blocking(|txn| Ok((check_store(txn)?.rows, writer::stored_epoch(txn)?)))
+        .unwrap();
+    drop(store);
+    writer.join().unwrap();
+
+    let copy = dir.path().join("copy.redb");
+    let mut file = backup.file;
+    std::io::copy(&mut file, &mut std::fs::File::create(&copy).unwrap()).unwrap();
+    assert_eq!(std::fs::metadata(&copy).unwrap().len(), backup.bytes);
+    let info = backup_info(&copy).unwrap();
+    assert_eq!(
+        (info.schema, info.messages, info.workitems),
+        (SCHEMA_VERSION, 3, 2)
+    );
+
+    let (restored, writer) = Store::open(&copy).unwrap();
+    let (report, copy_epoch, messages) = restored
+        .read_blocking(|txn| {
+            Ok((
+                check_store(txn)?,
+                writer::stored_epoch(txn)?,
+                txn.open_table(MESSAGES)?.len()?,
+            ))
+        })
+        .unwrap();
+    drop(restored);
+    writer.join().unwrap();
+    assert_eq!(report.problems, Vec::<String>::new());
+    assert_eq!(report.rows, rows);
+    assert_eq!(backup.rows, rows);
+    assert_eq!(messages, 3);
+    assert_ne!(copy_epoch, epoch, "the copy's log epoch is its own");
+}
+
+#[test]
+fn a_file_that_is_not_a_store_is_no_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "not a database").unwrap();
+    let refused = backup_info(&path).unwrap_err();
+    assert!(refused.contains("is not a Parley backup"), "{refused}");
+}
