@@ -33,7 +33,18 @@ fn main() -> Res<()> {
         .map(|t| {
             let start = from + t * per;
             let end = (start + per).min(from + trials);
-            std::thread::spawn(move || parley::store::crash_trials::run(start..end))
+            std::thread::spawn(move || -> Result<u64, String> {
+                // In chunks, to show progress.
+                let mut fired = 0;
+                let mut at = start;
+                while at < end {
+                    let to = (at + 5_000).min(end);
+                    fired += parley::store::crash_trials::run(at..to)?;
+                    at = to;
+                    println!("  thread {t}: {} of {} trials", at - start, end - start);
+                }
+                Ok(fired)
+            })
         })
         .collect();
     let mut fired = 0;

@@ -251,7 +251,11 @@ impl Store {
                 ))
             })
         };
-        Store::start(db, open_log, repair.then(|| repair::SetAsideIn::beside(path)))
+        Store::start(
+            db,
+            open_log,
+            repair.then(|| repair::SetAsideIn::beside(path)),
+        )
     }
 
     /// [`open`](Self::open) on other storage than files: the simulated disk of the
