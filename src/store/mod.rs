@@ -203,8 +203,7 @@ from_redb!(
 
 /// redb's own page cache (its default is 1 GiB). Pages it does not hold are read again
 /// through the kernel's page cache, which costs microseconds and is not the process's
-/// memory: with this cap a long export or a large history does not grow the server's RSS
-/// (see *Design notes* in the README for the measurements).
+/// memory, so what the store reads, however much, holds at most this much of it.
 const CACHE_BYTES: usize = 16 << 20;
 
 /// A cloneable handle to the store.
