@@ -379,8 +379,9 @@ async fn export(http: &reqwest::Client, url: &str) -> Res<Vec<BTreeMap<String, S
     Ok(rows)
 }
 
-/// Checks the invariants through the API; the first that fails.
-async fn check(url: &str, admin: &reqwest::Client, acked: &Acked) -> Res<()> {
+/// Checks the invariants through the API; the first that fails, or how many leads the
+/// predictive campaign has messaged so far.
+async fn check(url: &str, admin: &reqwest::Client, acked: &Acked) -> Res<usize> {
     let today = chrono::Utc::now().date_naive();
     let range = format!("from={}&to={}", today - chrono::Duration::days(1), today);
     let messages = export(admin, &format!("{url}/reports/messages.csv?{range}")).await?;
@@ -425,7 +426,7 @@ async fn check(url: &str, admin: &reqwest::Client, acked: &Acked) -> Res<()> {
             return Err(format!("terminated workitem {w} is {:?}", state.get(w)).into());
         }
     }
-    Ok(())
+    Ok(per_lead.len())
 }
 
 async fn run(s: Settings) -> Res<bool> {
@@ -436,6 +437,7 @@ async fn run(s: Settings) -> Res<bool> {
     let mut rng = StdRng::seed_from_u64(1);
     let (mut child, mut url) = start(dir.path())?;
     let mut restarts = Vec::new();
+    let mut leads_messaged = 0;
     for trial in 0..s.trials {
         let (alice, csrf) = login(&url, "alice").await?;
         let (admin, _) = login(&url, "admin").await?;
@@ -485,9 +487,12 @@ async fn run(s: Settings) -> Res<bool> {
                 terminated: a.terminated.clone(),
             }
         };
-        if let Err(e) = check(&url, &admin, &so_far).await {
-            let _ = child.kill();
-            return Err(format!("trial {trial}: {e}").into());
+        match check(&url, &admin, &so_far).await {
+            Ok(n) => leads_messaged = n,
+            Err(e) => {
+                let _ = child.kill();
+                return Err(format!("trial {trial}: {e}").into());
+            }
         }
         let all = so_far;
         if (trial + 1) % 50 == 0 {
@@ -503,12 +508,14 @@ async fn run(s: Settings) -> Res<bool> {
     restarts.sort();
     let all = lock(&acked);
     println!(
-        "{} SIGKILL trials: every check held; {} messages, {} accepts and {} terminations acknowledged before the kills; \
+        "{} SIGKILL trials: every check held; {} messages, {} accepts and {} terminations acknowledged before the kills, \
+         {} leads messaged once each by the predictive campaign; \
          restart to serving p50 {} p99 {}",
         s.trials,
         thousands(all.bodies.len() as f64),
         thousands(all.accepted.len() as f64),
         thousands(all.terminated.len() as f64),
+        thousands(leads_messaged as f64),
         ms(percentile(&restarts, 50.0)),
         ms(percentile(&restarts, 99.0)),
     );
