@@ -16,7 +16,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-
 mod common;
 #[path = "search/corpus.rs"]
 #[allow(dead_code, unused_imports)]
