@@ -148,27 +148,7 @@ async fn session_cookie(url: &str, username: &str) -> Res<String> {
         .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let page = http
-        .get(format!("{url}/login"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let marker = "name=\"_csrf\" value=\"";
-    let at = page.find(marker).ok_or("no CSRF field on the login page")? + marker.len();
-    let csrf = &page[at..at + page[at..].find('"').ok_or("bad CSRF field")?];
-    let res = http
-        .post(format!("{url}/login"))
-        .form(&[
-            ("_csrf", csrf),
-            ("username", username),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await?;
-    if !res.status().is_redirection() {
-        return Err(format!("login of {username} failed: {}", res.status()).into());
-    }
+    log_in_with(&http, url, username).await?;
     use reqwest::cookie::CookieStore as _;
     let cookies = jar.cookies(&url.parse()?).ok_or("no session cookie")?;
     Ok(cookies.to_str()?.to_owned())

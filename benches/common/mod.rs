@@ -406,13 +406,27 @@ pub fn verdict(ok: bool) -> &'static str {
     if ok { "PASS" } else { "MISS" }
 }
 
-/// Logs `username` in like a browser (CSRF cookie from GET /login, then POST /login); returns
+/// Logs `username` in like a browser (see [`log_in_with`]); returns
 /// the client holding the session cookie and the session's CSRF token.
 pub async fn login(url: &str, username: &str) -> Res<(reqwest::Client, String)> {
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
+    log_in_with(&http, url, username).await?;
+    let me: serde_json::Value = http
+        .get(format!("{url}/api/me"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let csrf = me["csrf"].as_str().ok_or("no csrf in /api/me")?.to_owned();
+    Ok((http, csrf))
+}
+
+/// GET /login for its CSRF field and cookie, then POST /login, on `http` (which keeps cookies
+/// and does not follow redirects).
+pub async fn log_in_with(http: &reqwest::Client, url: &str, username: &str) -> Res<()> {
     let page = http
         .get(format!("{url}/login"))
         .send()
@@ -434,12 +448,5 @@ pub async fn login(url: &str, username: &str) -> Res<(reqwest::Client, String)> 
     if !res.status().is_redirection() {
         return Err(format!("login of {username} failed: {}", res.status()).into());
     }
-    let me: serde_json::Value = http
-        .get(format!("{url}/api/me"))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let csrf = me["csrf"].as_str().ok_or("no csrf in /api/me")?.to_owned();
-    Ok((http, csrf))
+    Ok(())
 }

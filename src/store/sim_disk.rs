@@ -99,16 +99,7 @@ fn power_lost() -> io::Error {
 impl SimDisk {
     /// An empty disk with `files` files; `seed` decides what a power loss keeps.
     pub fn new(files: usize, seed: u64) -> SimDisk {
-        SimDisk {
-            state: Arc::new(Mutex::new(DiskState {
-                files: (0..files).map(|_| FileState::default()).collect(),
-                calls: 0,
-                fault: Fault::None,
-                fired: false,
-                crashed: None,
-                rng: StdRng::seed_from_u64(seed),
-            })),
-        }
+        SimDisk::settled((0..files).map(|_| (Vec::new(), false)), seed)
     }
 
     pub fn file(&self, index: usize) -> SimFile {
@@ -151,40 +142,33 @@ impl SimDisk {
             state.lose_power();
         }
         let kept = state.crashed.clone().unwrap_or_default();
-        SimDisk {
-            state: Arc::new(Mutex::new(DiskState {
-                files: kept
-                    .into_iter()
-                    .zip(&state.files)
-                    .map(|(bytes, was)| FileState {
-                        torn_sectors_garbage: was.torn_sectors_garbage,
-                        durable: bytes.clone(),
-                        current: bytes,
-                        unsynced: Vec::new(),
-                    })
-                    .collect(),
-                calls: 0,
-                fault: Fault::None,
-                fired: false,
-                crashed: None,
-                rng: StdRng::seed_from_u64(seed),
-            })),
-        }
+        let files = kept.into_iter().zip(&state.files);
+        SimDisk::settled(
+            files.map(|(bytes, was)| (bytes, was.torn_sectors_garbage)),
+            seed,
+        )
     }
 
     /// The disk as it is, every write kept (a clean stop, or a process crash that the
     /// kernel's page cache outlives); `seed` decides what a later power loss keeps.
     pub fn restart(&self, seed: u64) -> SimDisk {
         let state = self.lock();
+        let files = state.files.iter();
+        SimDisk::settled(
+            files.map(|f| (f.current.clone(), f.torn_sectors_garbage)),
+            seed,
+        )
+    }
+
+    /// A disk whose files hold these bytes, all of them synced, with no fault set.
+    fn settled(files: impl Iterator<Item = (Vec<u8>, bool)>, seed: u64) -> SimDisk {
         SimDisk {
             state: Arc::new(Mutex::new(DiskState {
-                files: state
-                    .files
-                    .iter()
-                    .map(|f| FileState {
-                        torn_sectors_garbage: f.torn_sectors_garbage,
-                        durable: f.current.clone(),
-                        current: f.current.clone(),
+                files: files
+                    .map(|(bytes, torn_sectors_garbage)| FileState {
+                        torn_sectors_garbage,
+                        durable: bytes.clone(),
+                        current: bytes,
                         unsynced: Vec::new(),
                     })
                     .collect(),

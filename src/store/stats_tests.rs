@@ -29,6 +29,18 @@ struct Fixture {
 }
 
 impl Fixture {
+    /// A new store in a temp dir, its tables created.
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("t.redb")).unwrap();
+        super::super::init(&db).unwrap();
+        Fixture {
+            _dir: dir,
+            db,
+            provider_ids: Default::default(),
+        }
+    }
+
     fn write<R>(&self, f: impl FnOnce(&Txn) -> R) -> R {
         let txn = self.db.begin_write().unwrap();
         let out = f(&Txn::new(&txn, &self.provider_ids));
@@ -99,14 +111,7 @@ fn tally(f: impl FnOnce(&mut Tally)) -> Tally {
 
 #[test]
 fn live_writes_count_each_change_and_a_rebuild_from_history_agrees() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Database::create(dir.path().join("t.redb")).unwrap();
-    super::super::init(&db).unwrap();
-    let fx = Fixture {
-        _dir: dir,
-        db,
-        provider_ids: Default::default(),
-    };
+    let fx = Fixture::new();
     // 09:00: answered by Alice after 10 s, ended 95 s after she accepted it, coded "Sale".
     let w1 = fx.text("+14155550101", t(0));
     fx.step(w1.id, 5, EventKind::Accepted { agent: ALICE });
@@ -226,14 +231,7 @@ fn live_writes_count_each_change_and_a_rebuild_from_history_agrees() {
 
 #[test]
 fn rows_are_kept_per_campaign_and_direction_and_a_version_2_store_is_counted_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Database::create(dir.path().join("t.redb")).unwrap();
-    super::super::init(&db).unwrap();
-    let fx = Fixture {
-        _dir: dir,
-        db,
-        provider_ids: Default::default(),
-    };
+    let fx = Fixture::new();
     let inbound = fx.text("+14155550101", t(0));
     let mut spring = crate::domain::Campaign::new(
         CampaignId(5),
