@@ -1,0 +1,108 @@
+//! The writer against a real store: batches that abort, and a logged batch made durable
+//! without a checkpoint.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use redb::{Database, ReadableDatabase, ReadableTableMetadata as _};
+
+use super::{Counters, Log, Writer, job, stored_epoch};
+use crate::domain::MessageId;
+use crate::store::logged::{Applied, Logged};
+use crate::store::provider_ids::ProviderIds;
+use crate::store::wal::Wal;
+use crate::store::{InboundSms, MESSAGES, PROVIDER_IDS, Store, StoreError};
+
+/// The writer's logged batch became durable without a checkpoint (redb makes a pending
+/// commit durable when it closes, as after a failed final checkpoint): the next open must
+/// not apply its records again. A message without a provider id would be stored twice.
+#[test]
+fn a_logged_batch_made_durable_without_a_checkpoint_is_not_applied_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parley.redb");
+    let (store, thread) = Store::open(&path).unwrap();
+    drop(store);
+    thread.join().unwrap();
+
+    let db = Arc::new(Database::create(&path).unwrap());
+    let read = db.begin_read().unwrap();
+    let epoch = stored_epoch(&read).unwrap();
+    let ids = ProviderIds::load(&read.open_table(PROVIDER_IDS).unwrap()).unwrap();
+    drop(read);
+    let (wal, pending) = Wal::open(&path.with_extension("wal"), epoch).unwrap();
+    assert!(pending.is_empty());
+    let counters = Counters::default();
+    let mut writer = Writer {
+        db: &db,
+        provider_ids: RefCell::new(ids),
+        log: Log::new(wal),
+        stats: &counters,
+    };
+    let at = chrono::Utc::now();
+    let write = Logged::Inbound(vec![InboundSms::texted("+14155550181", "hello", at)]);
+    let record = write.encode().unwrap();
+    let (job, answer) = job(Some(record), move |txn| {
+        write
+            .apply(txn)
+            .map(|applied| matches!(applied, Applied::Inbound(..)))
+    });
+    writer.commit_batch(&mut vec![job]);
+    assert!(answer.blocking_recv().unwrap().unwrap());
+    drop(writer);
+    // Durable now, in the same epoch.
+    db.begin_write().unwrap().commit().unwrap();
+    drop(db);
+
+    let (store, thread) = Store::open(&path).unwrap();
+    let messages = store
+        .read_blocking(|txn| Ok(txn.open_table(MESSAGES)?.len()?))
+        .unwrap();
+    drop(store);
+    thread.join().unwrap();
+    assert_eq!(messages, 1);
+}
+
+/// A provider id stored by a batch that then aborts is not remembered: the retry of
+/// that message must be stored, not taken for a duplicate.
+#[tokio::test]
+async fn an_aborted_batch_takes_its_provider_ids_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _writer) = Store::open(&dir.path().join("t.redb")).unwrap();
+    // Hold the writer in a batch of its own, so the next two writes share one.
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let (running, started) = std::sync::mpsc::channel::<()>();
+    let blocker = store
+        .submit(move |_| {
+            running.send(()).ok();
+            held.recv().ok();
+            Ok(())
+        })
+        .unwrap();
+    started.recv().unwrap();
+    let stored = store
+        .submit(|txn| txn.record_provider_id("twilio", "SM1", MessageId(1)))
+        .unwrap();
+    let failing = store
+        .submit(|_| Err::<(), _>(StoreError::Redb("disk on fire".into())))
+        .unwrap();
+    release.send(()).unwrap();
+    blocker.await.unwrap().unwrap();
+    assert!(matches!(
+        stored.await.unwrap(),
+        Err(StoreError::BatchFailed(_))
+    ));
+    assert!(failing.await.unwrap().is_err());
+
+    let again = store
+        .write(|txn| {
+            // Lookups are checked against the table, so a leftover would not answer
+            // wrongly; it would only linger as a false fingerprint hit.
+            let held = txn.provider_ids().len();
+            let before = txn.provider_message("twilio", "SM1")?;
+            let fresh = txn.record_provider_id("twilio", "SM1", MessageId(2))?;
+            Ok((held, before, fresh, txn.provider_message("twilio", "SM1")?))
+        })
+        .await
+        .unwrap();
+    assert_eq!(again, (0, None, true, Some(MessageId(2))));
+}
