@@ -47,7 +47,9 @@ pub mod web;
 
 // Every webhook makes many small, short-lived allocations on several threads, which glibc's
 // malloc serves slowly; with mimalloc's per-thread heaps the load bench's durable webhook rate
-// rose by about a quarter (README, Benchmark).
+// rose by about a quarter (README, Benchmark). Built without transparent huge pages (the
+// `no_thp` feature): with them the kernel filled mimalloc's regions out to 2 MiB pages in the
+// background, and an idle server's memory grew by tens of MB (BENCHMARK-LOG.md, 2026-12-05).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
