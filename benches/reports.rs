@@ -56,19 +56,6 @@ fn main() -> std::process::ExitCode {
     bench_main("reports", Settings::from_env(), run)
 }
 
-/// A field of `/proc/self/status` in bytes: `VmRSS` (all resident memory) or `RssAnon`
-/// (the heap and stacks, without mapped files).
-fn status_bytes(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
-}
-
 fn day(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
@@ -139,43 +126,6 @@ impl MemorySampler {
             grown(&self.peak_anon, self.before.1),
         ))
     }
-}
-
-/// Waits until the process's anonymous memory has stayed within 1 MB for 15 s (the index
-/// rebuild's threads end and hand their memory back some seconds after it), so that what
-/// is measured next grows from a still start; returns the seconds waited.
-async fn settle() -> Res<f64> {
-    let t = Instant::now();
-    let mut window = std::collections::VecDeque::new();
-    loop {
-        window.push_back(status_bytes("RssAnon"));
-        if window.len() > 15 {
-            window.pop_front();
-            let (lo, hi) = (window.iter().min(), window.iter().max());
-            if let (Some(lo), Some(hi)) = (lo, hi)
-                && hi - lo < 1_000_000
-            {
-                return Ok(t.elapsed().as_secs_f64());
-            }
-        }
-        if t.elapsed() > Duration::from_secs(600) {
-            return Err("memory did not settle within 10 minutes".into());
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-/// The `Cookie` header of a session of `username`'s, for a client in another process.
-async fn session_cookie(url: &str, username: &str) -> Res<String> {
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    let http = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    log_in_with(&http, url, username).await?;
-    use reqwest::cookie::CookieStore as _;
-    let cookies = jar.cookies(&url.parse()?).ok_or("no session cookie")?;
-    Ok(cookies.to_str()?.to_owned())
 }
 
 /// One streamed export, read by `curl` in its own process, so that the memory sampled is the
@@ -291,8 +241,8 @@ async fn run(s: Settings) -> Res<bool> {
         day(last)
     );
     // Logged in before memory settles: a login's password hash takes its own 19 MiB.
-    let cookie = session_cookie(&server.url, fill::ADMIN).await?;
-    let settled = settle().await?;
+    let cookie = session_cookie(&server.url, fill::ADMIN, PASSWORD).await?;
+    let settled = settle("self").await?;
     say(&format!("memory settled in {settled:.0} s"));
     // First the baseline, so that its memory growth is measured from the same start.
     // Baseline: the same messages straight from the store, in the same chunks.

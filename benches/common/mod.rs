@@ -424,9 +424,19 @@ pub async fn login(url: &str, username: &str) -> Res<(reqwest::Client, String)> 
     Ok((http, csrf))
 }
 
+/// [`log_in_as`] with the benches' password.
+pub async fn log_in_with(http: &reqwest::Client, url: &str, username: &str) -> Res<()> {
+    log_in_as(http, url, username, PASSWORD).await
+}
+
 /// GET /login for its CSRF field and cookie, then POST /login, on `http` (which keeps cookies
 /// and does not follow redirects).
-pub async fn log_in_with(http: &reqwest::Client, url: &str, username: &str) -> Res<()> {
+pub async fn log_in_as(
+    http: &reqwest::Client,
+    url: &str,
+    username: &str,
+    password: &str,
+) -> Res<()> {
     let page = http
         .get(format!("{url}/login"))
         .send()
@@ -441,7 +451,7 @@ pub async fn log_in_with(http: &reqwest::Client, url: &str, username: &str) -> R
         .form(&[
             ("_csrf", login_csrf),
             ("username", username),
-            ("password", PASSWORD),
+            ("password", password),
         ])
         .send()
         .await?;
@@ -449,4 +459,62 @@ pub async fn log_in_with(http: &reqwest::Client, url: &str, username: &str) -> R
         return Err(format!("login of {username} failed: {}", res.status()).into());
     }
     Ok(())
+}
+
+/// A field of `/proc/{pid}/status` in bytes (`pid` "self" for this process): `VmRSS` (all
+/// resident memory) or `RssAnon` (the heap and stacks, without mapped files).
+pub fn status_bytes_of(pid: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// [`status_bytes_of`] this process.
+pub fn status_bytes(field: &str) -> u64 {
+    status_bytes_of("self", field)
+}
+
+/// Waits until `pid`'s anonymous memory has stayed within 1 MB for 15 s (threads that end
+/// after a burst of work hand their memory back some seconds later), so that what is
+/// measured next grows from a still start; returns the seconds waited.
+pub async fn settle(pid: &str) -> Res<f64> {
+    let t = std::time::Instant::now();
+    let mut window = std::collections::VecDeque::new();
+    loop {
+        window.push_back(status_bytes_of(pid, "RssAnon"));
+        if window.len() > 15 {
+            window.pop_front();
+            let (lo, hi) = (window.iter().min(), window.iter().max());
+            if let (Some(lo), Some(hi)) = (lo, hi)
+                && hi - lo < 1_000_000
+            {
+                return Ok(t.elapsed().as_secs_f64());
+            }
+        }
+        if t.elapsed() > Duration::from_secs(600) {
+            return Err(
+                format!("the memory of process {pid} did not settle within 10 minutes").into(),
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// The `Cookie` header of a session of `username`'s, for a client of our own (another
+/// process, or raw sockets).
+pub async fn session_cookie(url: &str, username: &str, password: &str) -> Res<String> {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    log_in_as(&http, url, username, password).await?;
+    use reqwest::cookie::CookieStore as _;
+    let cookies = jar.cookies(&url.parse()?).ok_or("no session cookie")?;
+    Ok(cookies.to_str()?.to_owned())
 }
