@@ -9,12 +9,29 @@
 //!    server's growth per stream (target ≤ 26 KiB, i.e. ≥ 10,000 streams per 256 MiB).
 //!    Baseline: the same streams on a bare axum SSE server (this bench, started again as
 //!    one), which shows what Parley adds to what the HTTP stack costs.
+//! 3. History: on the search bench's generated history with a provider id on every message
+//!    (filled straight through the store and cached under `target/bench-data/`), at each of
+//!    `--history 0,5000000,20000000` messages (quick: 0, 500,000 and 2,000,000): a first
+//!    start that builds the search index and stops cleanly, then three cold starts to the
+//!    first `GET /healthz` answer (target < 1 s), resident memory ten seconds after the
+//!    last (target < 60 MB), and signed webhooks over 10 s, 64 in flight (target: at the
+//!    largest history ≥ 70 % of the rate at 0). Each run adds the webhooks it sends to the
+//!    cached store, so the next run starts a little above the round figure.
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "search/corpus.rs"]
+#[allow(dead_code, unused_imports)]
+mod corpus;
+#[path = "search/fill.rs"]
+mod fill;
+#[path = "search/topics.rs"]
+#[allow(dead_code)]
+mod topics;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,6 +44,7 @@ const BARE_SSE: &str = "--bare-sse-server";
 
 struct Settings {
     streams: usize,
+    history: Vec<u64>,
 }
 
 impl Settings {
@@ -34,12 +52,25 @@ impl Settings {
         let quick = std::env::var("PARLEY_BENCH").is_ok_and(|v| v == "quick");
         let mut s = Settings {
             streams: if quick { 1_000 } else { 10_000 },
+            history: if quick {
+                vec![0, 500_000, 2_000_000]
+            } else {
+                vec![0, 5_000_000, 20_000_000]
+            },
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--bench" => {}
                 "--streams" => s.streams = args.next().ok_or("--streams N")?.parse()?,
+                "--history" => {
+                    s.history = args
+                        .next()
+                        .ok_or("--history N,N,…")?
+                        .split(',')
+                        .map(|n| n.trim().parse())
+                        .collect::<Result<_, _>>()?;
+                }
                 other => return Err(format!("unknown option {other}").into()),
             }
         }
@@ -139,6 +170,19 @@ impl Process {
     }
 }
 
+impl Process {
+    /// Stops it as an operator would (SIGTERM) and waits for it to exit.
+    fn stop(mut self) -> Res<()> {
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).ok_or("no pid")?;
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM)?;
+        let status = self.child.wait()?;
+        if !status.success() {
+            return Err(format!("the server stopped with {status}").into());
+        }
+        Ok(())
+    }
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -220,6 +264,163 @@ async fn per_stream(server: &Process, cookies: &[String], n: usize) -> Res<(f64,
     Ok((after.saturating_sub(before) as f64 / n as f64, opened))
 }
 
+const PUBLIC: &str = "http://parley.bench";
+
+/// One point of the history: the store's messages, the cold starts, resident memory ten
+/// seconds after the last one, and the webhook rate.
+struct Point {
+    messages: u64,
+    cold_starts: Vec<f64>,
+    idle: u64,
+    ingest: f64,
+}
+
+fn parley_on(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_parley"));
+    command
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env("PARLEY_SMS__TWILIO__AUTH_TOKEN", TWILIO_TOKEN)
+        .env("PARLEY_PUBLIC_URL", PUBLIC)
+        .env("PARLEY_METRICS__ENABLED", "true");
+    command
+}
+
+/// Seconds from spawning `command` to its first `GET /healthz` answer.
+async fn cold_start(command: Command) -> Res<(Process, f64)> {
+    let t = Instant::now();
+    let server = Process::start(command)?;
+    let http = reqwest::Client::new();
+    let url = format!("{}/healthz", server.url);
+    loop {
+        if http
+            .get(&url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok((server, t.elapsed().as_secs_f64()));
+        }
+        if t.elapsed() > Duration::from_secs(120) {
+            return Err("/healthz did not answer within 2 minutes".into());
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Waits until `/metrics` says the search index holds every change in the store.
+async fn index_caught_up(server: &Process) -> Res<()> {
+    let http = reqwest::Client::new();
+    let t = Instant::now();
+    loop {
+        let text = http
+            .get(format!("{}/metrics", server.url))
+            .send()
+            .await?
+            .text()
+            .await?;
+        let lag = text
+            .lines()
+            .find_map(|l| l.strip_prefix("parley_search_index_lag "))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .ok_or("no parley_search_index_lag in /metrics")?;
+        if lag == 0.0 {
+            return Ok(());
+        }
+        if t.elapsed() > Duration::from_secs(3600) {
+            return Err(format!("the index was still {lag} changes behind after an hour").into());
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Signed inbound webhooks, 64 connections in a closed loop, 2 s of warm-up then 10 s
+/// counted: acknowledged messages per second.
+async fn ingest(server: &Process, customers: &[String], phase: u8) -> Res<f64> {
+    let target = Target {
+        addr: server.addr()?,
+        webhook_url: format!("{PUBLIC}{WEBHOOK_PATH}"),
+    };
+    let started = Instant::now();
+    let (warm, until) = (Duration::from_secs(2), Duration::from_secs(12));
+    // Ids not sent in any earlier run on the same cached store, so none is a retry.
+    let first = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_nanos() as u64
+        & ((1 << 56) - 1);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(first));
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let (target, next, customers) = (target.clone(), next.clone(), customers.to_vec());
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::open(target.addr).await?;
+            let mut counted = 0u64;
+            while started.elapsed() < until {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let from = &customers[i as usize % customers.len()];
+                let request = webhook_request(&target, &message_sid(phase, i), from, "hello");
+                let (status, _) = conn.round_trip(&request).await?;
+                if status != 200 {
+                    return Err::<u64, BoxError>(format!("a webhook got {status}").into());
+                }
+                if started.elapsed() > warm && started.elapsed() < until {
+                    counted += 1;
+                }
+            }
+            Ok(counted)
+        }));
+    }
+    let mut acknowledged = 0;
+    for task in tasks {
+        acknowledged += task.await??;
+    }
+    Ok(acknowledged as f64 / (until - warm).as_secs_f64())
+}
+
+async fn history_point(messages: u64, phase: u8) -> Res<Point> {
+    let plan = fill::Plan {
+        messages,
+        contacts: (messages / 25).clamp(1_000, 800_000),
+        seed: 1,
+        provider_ids: true,
+    };
+    let numbers = fill::customer_numbers(plan.contacts as usize)?;
+    let (dir, reused) = fill::ensure_filled(plan, &numbers).await?;
+    say(&format!(
+        "{messages} messages: {} {}",
+        if reused { "reused" } else { "filled" },
+        dir.display()
+    ));
+    // The first start builds the index (or catches up with the last run's webhooks).
+    let (first, _) = cold_start(parley_on(&dir)).await?;
+    index_caught_up(&first).await?;
+    first.stop()?;
+    let mut cold_starts = Vec::new();
+    for _ in 0..2 {
+        let (server, secs) = cold_start(parley_on(&dir)).await?;
+        cold_starts.push(secs);
+        server.stop()?;
+    }
+    let (server, secs) = cold_start(parley_on(&dir)).await?;
+    cold_starts.push(secs);
+    tokio::time::sleep(Duration::from_secs_f64((10.0 - secs).max(0.0))).await;
+    let idle = server.rss();
+    // Customers no history holds, so each point creates the same new contacts.
+    let customers = fill::customer_numbers(810_000)?;
+    let ingest = ingest(&server, &customers[800_000..], phase).await?;
+    server.stop()?;
+    say(&format!(
+        "    cold starts {cold_starts:.2?} s, {:.1} MB ten seconds after start, {ingest:.0} msg/s",
+        idle as f64 / 1e6
+    ));
+    Ok(Point {
+        messages,
+        cold_starts,
+        idle,
+        ingest,
+    })
+}
+
 async fn run(s: Settings) -> Res<bool> {
     let dir = tempfile::tempdir()?;
     let binary = env!("CARGO_BIN_EXE_parley");
@@ -263,6 +464,12 @@ async fn run(s: Settings) -> Res<bool> {
     let (bare_each, _) = per_stream(&bare, &["x=y".to_owned()], s.streams).await?;
     drop(bare);
 
+    // 3. History.
+    let mut points = Vec::new();
+    for (phase, &messages) in s.history.iter().enumerate() {
+        points.push(history_point(messages, 200 + phase as u8).await?);
+    }
+
     let demo_ok = demo_idle < 40_000_000;
     let streams_ok = parley_each <= 26.0 * 1024.0;
     println!();
@@ -282,5 +489,39 @@ async fn run(s: Settings) -> Res<bool> {
         parley_each / bare_each.max(1.0),
         verdict(streams_ok)
     );
+    if let Some(zero) = points.first() {
+        println!();
+        println!(
+            "| messages in the store | cold start to `/healthz` (3 runs) | resident 10 s after start | webhooks | ÷ at {} |",
+            zero.messages
+        );
+        println!("|---|---|---|---|---|");
+        for p in &points {
+            let slowest = p.cold_starts.iter().copied().fold(0.0, f64::max);
+            println!(
+                "| {} | {} s (slowest {slowest:.2} s: {}) | {:.1} MB ({}) | {} msg/s | {:.2} |",
+                thousands(p.messages as f64),
+                p.cold_starts
+                    .iter()
+                    .map(|c| format!("{c:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                verdict(slowest < 1.0),
+                p.idle as f64 / 1e6,
+                verdict(p.idle < 60_000_000),
+                thousands(p.ingest),
+                p.ingest / zero.ingest.max(1.0),
+            );
+        }
+        if let Some(last) = points.last() {
+            println!(
+                "webhooks at {} messages ÷ at {}: {:.2} (target ≥ 0.70: {})",
+                thousands(last.messages as f64),
+                zero.messages,
+                last.ingest / zero.ingest.max(1.0),
+                verdict(last.ingest >= 0.7 * zero.ingest)
+            );
+        }
+    }
     Ok(true)
 }

@@ -171,6 +171,7 @@ async fn run(s: Settings) -> Res<bool> {
         messages,
         contacts,
         seed: 1,
+        provider_ids: false,
     };
     say(&format!("Parley reports bench: {messages} messages"));
     let numbers = fill::customer_numbers(contacts as usize)?;

@@ -113,6 +113,7 @@ impl Settings {
                 messages,
                 contacts,
                 seed,
+                provider_ids: false,
             },
             queries: queries.unwrap_or(if quick { 2000 } else { 4000 }),
             clients: clients.max(1),

@@ -45,6 +45,9 @@ pub struct Plan {
     pub messages: u64,
     pub contacts: u64,
     pub seed: u64,
+    /// Whether every message carries a provider's message id, as Twilio's do (inbound: the
+    /// webhook's `MessageSid`; replies: the id the provider answered with).
+    pub provider_ids: bool,
 }
 
 /// The cache folder of a plan, and the pristine data dir inside it.
@@ -52,9 +55,12 @@ pub fn cache_dir(plan: &Plan) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target
-        .join("bench-data")
-        .join(format!("search-{}-{}", plan.messages, plan.seed))
+    target.join("bench-data").join(format!(
+        "search-{}-{}{}",
+        plan.messages,
+        plan.seed,
+        if plan.provider_ids { "-ids" } else { "" }
+    ))
 }
 
 /// Makes sure the cached data dir for `plan` is complete (filling it if not); returns its path
@@ -103,8 +109,15 @@ fn marker_text(plan: &Plan) -> String {
         }
     }
     format!(
-        "format {FORMAT}\nmessages {}\ncontacts {}\nseed {}\ngenerator {hash:016x}\n",
-        plan.messages, plan.contacts, plan.seed
+        "format {FORMAT}\nmessages {}\ncontacts {}\nseed {}\n{}generator {hash:016x}\n",
+        plan.messages,
+        plan.contacts,
+        plan.seed,
+        if plan.provider_ids {
+            "provider ids\n"
+        } else {
+            ""
+        }
     )
 }
 
@@ -172,6 +185,8 @@ struct Conversation {
     agent: (UserId, String),
     /// (customer?, text, time) in order.
     messages: Vec<(bool, String, DateTime<Utc>)>,
+    /// Each message's provider id, when the plan has them.
+    sids: Vec<String>,
     accepted_at: DateTime<Utc>,
     note: Option<(String, DateTime<Utc>)>,
     terminated_at: DateTime<Utc>,
@@ -217,6 +232,8 @@ fn fill(store: &Store, plan: Plan, numbers: &[String], cast: &Cast) -> Res<()> {
     let start = history_end() - Span::days(HISTORY_DAYS);
     let (mut written, mut conversations, mut notes) = (0u64, 0u64, 0u64);
     let mut in_flight: VecDeque<Pending<()>> = VecDeque::new();
+    // Its own generator, so the history is the same with or without provider ids.
+    let mut sid_rng = Rng::new(plan.seed ^ 0x5349_4453);
     let t0 = Instant::now();
     let mut last_report = Instant::now();
     while written < plan.messages {
@@ -236,7 +253,7 @@ fn fill(store: &Store, plan: Plan, numbers: &[String], cast: &Cast) -> Res<()> {
             let day_start = start + Span::days(p.floor() as i64);
             let at = day_start + Span::seconds(8 * 3600 + (p.fract() * 12.0 * 3600.0) as i64);
             let remaining = (plan.messages - written) as usize;
-            let c = conversation(
+            let mut c = conversation(
                 &vocab,
                 &mut rng,
                 cast,
@@ -244,6 +261,11 @@ fn fill(store: &Store, plan: Plan, numbers: &[String], cast: &Cast) -> Res<()> {
                 at,
                 remaining,
             );
+            if plan.provider_ids {
+                c.sids = (0..c.messages.len())
+                    .map(|_| format!("SM{:016x}{:016x}", sid_rng.next_u64(), sid_rng.next_u64()))
+                    .collect();
+            }
             batch_messages += c.messages.len();
             written += c.messages.len() as u64;
             notes += u64::from(c.note.is_some());
@@ -333,6 +355,7 @@ fn conversation(
         line,
         agent,
         messages,
+        sids: Vec::new(),
         accepted_at,
         note,
         terminated_at,
@@ -350,11 +373,12 @@ fn write_batch(
         let (agent, agent_name) = (&c.agent.0, &c.agent.1);
         let mut workitem: Option<(WorkitemId, ContactId)> = None;
         let mut accepted = false;
-        for (customer, text, at) in &c.messages {
+        for (k, (customer, text, at)) in c.messages.iter().enumerate() {
+            let sid = c.sids.get(k);
             if *customer {
                 let sms = InboundSms {
                     provider: "twilio",
-                    provider_id: None,
+                    provider_id: sid.cloned(),
                     from: c.from.clone(),
                     to: lines[c.line].clone(),
                     body: text.clone(),
@@ -377,6 +401,9 @@ fn write_batch(
             }
             let sent = parley::store::insert_outbound(txn, id, *agent, text, *at)?;
             txn.open_table(parley::store::OUTBOX)?.remove(sent.id.0)?;
+            if let Some(sid) = sid {
+                txn.record_provider_id("twilio", sid, sent.id)?;
+            }
         }
         let Some((id, contact)) = workitem else {
             continue;

@@ -394,6 +394,7 @@ fn points_at_messages(txn: &ReadTransaction, report: &mut CheckReport) -> Result
     let messages = txn.open_table(MESSAGES)?;
     let mut orphans = Vec::new();
     let mut rows = 0;
+    let mut prints = Vec::new();
     for row in txn.open_table(PROVIDER_IDS)?.iter()? {
         let (k, _) = row?;
         let (message, id) = k.value();
@@ -401,6 +402,7 @@ fn points_at_messages(txn: &ReadTransaction, report: &mut CheckReport) -> Result
         if messages.get(message)?.is_none() {
             orphans.push(format!("message {message} ({id})"));
         }
+        prints.push((super::provider_ids::fingerprint(id), message));
     }
     note_orphans(
         "provider_ids_by_message",
@@ -409,6 +411,17 @@ fn points_at_messages(txn: &ReadTransaction, report: &mut CheckReport) -> Result
         &orphans,
         report,
     );
+    let mut actual = Vec::new();
+    for row in txn.open_table(PROVIDER_PRINTS)?.iter()? {
+        actual.push(row?.0.value());
+    }
+    check(
+        "provider_id_prints",
+        "provider_ids_by_message",
+        "fingerprint",
+        "message",
+    )
+    .compare(prints, actual, report);
     let (mut orphans, mut rows) = (Vec::new(), 0);
     for row in txn.open_table(CAMPAIGN_MESSAGES)?.iter()? {
         let (k, _) = row?;

@@ -15,10 +15,9 @@ fn text(db: &Database, body: &str, at: DateTime<Utc>) -> (WorkitemId, MessageId)
     let sms = InboundSms::texted("+14155550101", body, at);
     let txn = db.begin_write().unwrap();
     // Simulator texts carry no provider id, so the index stays empty.
-    let provider_ids = Default::default();
     let Ingested::Stored {
         workitem, message, ..
-    } = ingest_inbound(&Txn::new(&txn, &provider_ids), &sms).unwrap()
+    } = ingest_inbound(&Txn::new(&txn), &sms).unwrap()
     else {
         panic!("duplicate");
     };

@@ -1,13 +1,10 @@
 //! The timeline's order, range and paging, and which details a contact may see, on a real
 //! store in a temp dir.
 
-use std::cell::RefCell;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use redb::{Database, ReadableDatabase};
 
 use super::super::codec::{get_json, put_json};
-use super::super::provider_ids::ProviderIds;
 use super::super::{
     InboundSms, Ingested, SURVEY_RESPONSES, Txn, WORKITEMS, WORKITEMS_BY_CONTACT, add_note,
     ingest_inbound, insert_past_reply, route_step,
@@ -28,7 +25,6 @@ fn hours(h: i64) -> DateTime<Utc> {
 struct Fixture {
     _dir: tempfile::TempDir,
     db: Database,
-    provider_ids: RefCell<ProviderIds>,
 }
 
 impl Fixture {
@@ -36,18 +32,13 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::create(dir.path().join("t.redb")).unwrap();
         super::super::init(&db).unwrap();
-        Fixture {
-            _dir: dir,
-            db,
-            provider_ids: Default::default(),
-        }
+        Fixture { _dir: dir, db }
     }
 
     fn write<R>(&self, f: impl FnOnce(&Txn) -> R) -> R {
         let txn = self.db.begin_write().unwrap();
-        let out = f(&Txn::new(&txn, &self.provider_ids));
+        let out = f(&Txn::new(&txn));
         txn.commit().unwrap();
-        self.provider_ids.borrow_mut().keep();
         out
     }
 

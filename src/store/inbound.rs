@@ -1,7 +1,6 @@
 //! Inbound messages, stored in batches: the busiest write in Parley, so each batch opens its
 //! tables and reads its id counters once, however many messages it holds.
 
-use std::cell::RefMut;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -13,7 +12,7 @@ use super::changes;
 use super::codec::{decode, get_json, put_json};
 use super::consent::ConsentTables;
 use super::conversations::open_key;
-use super::provider_ids::{ProviderIdTable, ProviderIds, provider_key};
+use super::provider_ids::{ProviderIndex, provider_key};
 use super::*;
 use crate::domain::{
     Campaign, CampaignKind, Contact, ContactId, DeliveryStatus, Direction, E164, Event, EventId,
@@ -202,8 +201,7 @@ struct Tables<'t> {
     /// The campaign owning each of our numbers seen in this batch.
     owners: HashMap<E164, Option<Arc<Campaign>>>,
     meta: Table<'t, &'static str, u64>,
-    provider_ids: ProviderIdTable<'t>,
-    provider_index: RefMut<'t, ProviderIds>,
+    provider_ids: ProviderIndex<'t>,
     contacts: Table<'t, u64, &'static [u8]>,
     contacts_by_phone: Table<'t, &'static str, u64>,
     open: Table<'t, &'static str, u64>,
@@ -228,8 +226,7 @@ impl<'t> Tables<'t> {
             txn,
             owners: HashMap::new(),
             meta: txn.open_table(META)?,
-            provider_ids: txn.open_table(PROVIDER_IDS)?,
-            provider_index: txn.provider_ids(),
+            provider_ids: txn.provider_index()?,
             contacts: txn.open_table(CONTACTS)?,
             contacts_by_phone: txn.open_table(CONTACTS_BY_PHONE)?,
             open: txn.open_table(OPEN_WORKITEMS)?,
@@ -255,7 +252,7 @@ impl<'t> Tables<'t> {
             .as_ref()
             .map(|id| provider_key(sms.provider, id));
         if let Some(key) = &dedup_key
-            && let Some(existing) = self.provider_index.find(&self.provider_ids, key)?
+            && let Some(existing) = self.provider_ids.find(key)?
         {
             return Ok(Ingested::Duplicate(existing));
         }
@@ -334,8 +331,8 @@ impl<'t> Tables<'t> {
         self.messages_by_workitem
             .insert(workitem.id.0, message.id.0)?;
         if let Some(key) = &dedup_key {
-            self.provider_index
-                .insert(&mut self.provider_ids, key, message.id)?;
+            // `ingest` found no message under this key above.
+            self.provider_ids.insert_new(key, message.id)?;
         }
         changes::append(
             &mut self.changes,

@@ -135,8 +135,8 @@ pub use tables::{
     CONSENT, CONSENT_BY_PHONE, CONSENT_LEDGER, CONTACTS, CONTACTS_BY_PHONE, EVENTS,
     EVENTS_BY_WORKITEM, HELD_SMS, LEAD_PROGRESS, LEADS, LEADS_BY_NUMBER, MESSAGES,
     MESSAGES_BY_WORKITEM, META, NOTES, NOTES_BY_CONTACT, OPEN_WORKITEMS, OUTBOX, PRESENCE_LOG,
-    PROVIDER_IDS, PROVIDER_IDS_V1, QUEUES, RESPONSE_TEMPLATES, SESSIONS, SETTINGS, STATS,
-    STATS_HOURLY, SURVEY_RESPONSES, SURVEYS, USER_PREFS, USERS, USERS_BY_NAME, WORKITEMS,
+    PROVIDER_IDS, PROVIDER_IDS_V1, PROVIDER_PRINTS, QUEUES, RESPONSE_TEMPLATES, SESSIONS, SETTINGS,
+    STATS, STATS_HOURLY, SURVEY_RESPONSES, SURVEYS, USER_PREFS, USERS, USERS_BY_NAME, WORKITEMS,
     WORKITEMS_BY_CONTACT,
 };
 pub use txn::Txn;
@@ -146,7 +146,9 @@ pub use writer::{BatchStats, DiskTimings, Pending, SLOW_SYNC};
 /// Bumped when stored data changes shape in a way `#[serde(default)]` cannot absorb.
 /// 2: provider ids keyed by message (`PROVIDER_IDS`).
 /// 3: the write-ahead log beside the store, which an older build would ignore.
-pub const SCHEMA_VERSION: u64 = 3;
+/// 4: provider ids found through their fingerprints (`PROVIDER_PRINTS`), which an older
+///    build would not keep up to date.
+pub const SCHEMA_VERSION: u64 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -283,14 +285,7 @@ impl Store {
     ) -> Result<(Store, std::thread::JoinHandle<()>, Vec<SetAside>), StoreError> {
         let db = Arc::new(db);
         init(&db)?;
-        let started = std::time::Instant::now();
         let read = db.begin_read()?;
-        let provider_ids = provider_ids::ProviderIds::load(&read.open_table(PROVIDER_IDS)?)?;
-        tracing::debug!(
-            ids = provider_ids.len(),
-            ms = started.elapsed().as_millis() as u64,
-            "provider ids loaded"
-        );
         let epoch = writer::stored_epoch(&read)?;
         let applied = writer::applied_records(&read, epoch)?;
         drop(read);
@@ -302,9 +297,9 @@ impl Store {
             records: pending,
             set_aside,
         };
-        let provider_ids = replay(&db, provider_ids, &mut log, &mut wal)?;
+        replay(&db, &mut log, &mut wal)?;
         let set_aside = log.set_aside.map(|s| s.done).unwrap_or_default();
-        let (writer, thread) = writer::start(db.clone(), provider_ids, wal)?;
+        let (writer, thread) = writer::start(db.clone(), wal)?;
         Ok((Store { db, writer }, thread, set_aside))
     }
 
@@ -460,5 +455,42 @@ mod upgrade_tests {
             })
             .await
             .unwrap();
+    }
+
+    /// Schema 3 kept the fingerprints in memory only: opening it builds their table.
+    #[tokio::test]
+    async fn schema_3_provider_ids_get_their_fingerprint_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("parley.redb");
+        {
+            let db = Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            txn.open_table(META)
+                .unwrap()
+                .insert("schema_version", 3)
+                .unwrap();
+            let mut ids = txn.open_table(PROVIDER_IDS).unwrap();
+            ids.insert((7, "twilio:SM2"), ()).unwrap();
+            ids.insert((9, "twilio:SM1"), ()).unwrap();
+            drop(ids);
+            txn.commit().unwrap();
+        }
+        let (store, _writer) = Store::open(&path).unwrap();
+        let found = store
+            .write(|txn| {
+                Ok([
+                    txn.provider_message("twilio", "SM1")?,
+                    txn.provider_message("twilio", "SM2")?,
+                    txn.provider_message("twilio", "SM3")?,
+                ])
+            })
+            .await
+            .unwrap();
+        assert_eq!(found, [Some(MessageId(9)), Some(MessageId(7)), None]);
+        let prints = store
+            .read(|txn| Ok(txn.open_table(PROVIDER_PRINTS)?.len()?))
+            .await
+            .unwrap();
+        assert_eq!(prints, 2);
     }
 }

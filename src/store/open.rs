@@ -36,8 +36,17 @@ pub(super) fn init(db: &Database) -> Result<(), StoreError> {
                 });
             }
             Some(SCHEMA_VERSION) => {}
-            Some(_) => {
+            Some(found) => {
                 upgrade_provider_ids(&txn)?;
+                if found < 4 {
+                    let started = std::time::Instant::now();
+                    let rows = provider_ids::build_prints(&txn)?;
+                    tracing::info!(
+                        rows,
+                        ms = started.elapsed().as_millis() as u64,
+                        "provider ids: fingerprint table built"
+                    );
+                }
                 meta.insert("schema_version", SCHEMA_VERSION)?;
             }
             None => {
@@ -56,15 +65,13 @@ pub(super) fn init(db: &Database) -> Result<(), StoreError> {
 /// is nothing to apply, so no leftover of the old epoch can ever follow a new record.
 pub(super) fn replay(
     db: &Database,
-    provider_ids: provider_ids::ProviderIds,
     pending: &mut repair::Pending,
     wal: &mut wal::Wal,
-) -> Result<provider_ids::ProviderIds, StoreError> {
+) -> Result<(), StoreError> {
     let started = std::time::Instant::now();
-    let index = std::cell::RefCell::new(provider_ids);
     let txn = db.begin_write()?;
     {
-        let job_txn = Txn::new(&txn, &index);
+        let job_txn = Txn::new(&txn);
         for write in pending.decoded() {
             write?.apply(&job_txn)?;
         }
@@ -72,8 +79,6 @@ pub(super) fn replay(
     let epoch = writer::record_new_epoch(&txn)?;
     txn.commit()?;
     wal.checkpointed(epoch);
-    let mut provider_ids = index.into_inner();
-    provider_ids.keep();
     if !pending.records.is_empty() {
         tracing::info!(
             writes = pending.records.len(),
@@ -81,7 +86,7 @@ pub(super) fn replay(
             "applied the write-ahead log after an unclean stop"
         );
     }
-    Ok(provider_ids)
+    Ok(())
 }
 
 /// Schema 1 → 2: moves each provider id into the table keyed by message, in the transaction

@@ -1,13 +1,10 @@
 //! The aggregates as the live writes keep them, and the rebuild from history giving the same
 //! rows, on a real store in a temp dir.
 
-use std::cell::RefCell;
-
 use chrono::{Duration, TimeZone};
 use redb::{Database, ReadableDatabase, TableHandle};
 
 use super::super::codec::put_json;
-use super::super::provider_ids::ProviderIds;
 use super::super::{
     InboundSms, Ingested, META, Txn, WORKITEMS, ingest_inbound, insert_outbound, route_step,
 };
@@ -25,7 +22,6 @@ fn t(secs: i64) -> DateTime<Utc> {
 struct Fixture {
     _dir: tempfile::TempDir,
     db: Database,
-    provider_ids: RefCell<ProviderIds>,
 }
 
 impl Fixture {
@@ -34,16 +30,12 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::create(dir.path().join("t.redb")).unwrap();
         super::super::init(&db).unwrap();
-        Fixture {
-            _dir: dir,
-            db,
-            provider_ids: Default::default(),
-        }
+        Fixture { _dir: dir, db }
     }
 
     fn write<R>(&self, f: impl FnOnce(&Txn) -> R) -> R {
         let txn = self.db.begin_write().unwrap();
-        let out = f(&Txn::new(&txn, &self.provider_ids));
+        let out = f(&Txn::new(&txn));
         txn.commit().unwrap();
         out
     }

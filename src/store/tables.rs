@@ -31,9 +31,12 @@ pub const MESSAGES_BY_WORKITEM: MultimapTableDefinition<u64, u64> =
     MultimapTableDefinition::new("messages_by_workitem");
 /// (message, `"{provider}:{id}"`): makes a retried webhook store one message and lets a
 /// delivery report find its message. Keyed by message first so new rows append; lookups go
-/// through the in-memory index in `provider_ids.rs`.
+/// through `PROVIDER_PRINTS` (see `provider_ids.rs`).
 pub const PROVIDER_IDS: TableDefinition<(u64, &str), ()> =
     TableDefinition::new("provider_ids_by_message");
+/// (fingerprint of `"{provider}:{id}"`, message): the messages a provider id may belong to.
+pub const PROVIDER_PRINTS: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("provider_id_prints");
 /// Schema 1's `"{provider}:{id}"` → message, moved into `PROVIDER_IDS` on upgrade.
 pub const PROVIDER_IDS_V1: TableDefinition<&str, u64> = TableDefinition::new("provider_ids");
 pub const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
@@ -148,6 +151,7 @@ pub fn each_table(v: &mut impl TableVisitor) -> Result<(), StoreError> {
     v.json::<_, d::Message>(MESSAGES)?;
     v.multimap(MESSAGES_BY_WORKITEM)?;
     v.table(PROVIDER_IDS)?;
+    v.table(PROVIDER_PRINTS)?;
     v.json::<_, d::Event>(EVENTS)?;
     v.multimap(EVENTS_BY_WORKITEM)?;
     v.json::<_, super::OutboxEntry>(OUTBOX)?;

@@ -1,26 +1,22 @@
-//! The transaction a write runs in: redb's, and the in-memory index that commits or rolls
-//! back with it.
+//! The transaction a write runs in: redb's, with the lookups of provider ids on top.
 
-use std::cell::{RefCell, RefMut};
 use std::ops::Deref;
 
 use redb::WriteTransaction;
 
-use super::provider_ids::{ProviderIds, provider_key};
-use super::{PROVIDER_IDS, StoreError};
+use super::StoreError;
+use super::provider_ids::{ProviderIndex, provider_key};
 use crate::domain::MessageId;
 
 /// Dereferences to redb's transaction, so table code takes `&WriteTransaction` as before;
 /// only code touching provider ids needs a `Txn`.
 pub struct Txn<'a> {
     redb: &'a WriteTransaction,
-    provider_ids: &'a RefCell<ProviderIds>,
 }
 
 impl<'a> Txn<'a> {
-    /// The writer keeps or rolls back `provider_ids` with the outcome of `redb`.
-    pub(crate) fn new(redb: &'a WriteTransaction, provider_ids: &'a RefCell<ProviderIds>) -> Self {
-        Txn { redb, provider_ids }
+    pub(crate) fn new(redb: &'a WriteTransaction) -> Self {
+        Txn { redb }
     }
 
     /// The message a provider's message id was stored for.
@@ -29,10 +25,7 @@ impl<'a> Txn<'a> {
         provider: &str,
         id: &str,
     ) -> Result<Option<MessageId>, StoreError> {
-        let table = self.redb.open_table(PROVIDER_IDS)?;
-        self.provider_ids
-            .borrow()
-            .find(&table, &provider_key(provider, id))
+        ProviderIndex::open(self.redb)?.find(&provider_key(provider, id))
     }
 
     /// Stores a provider's message id for `message`; one already stored keeps its message.
@@ -42,15 +35,12 @@ impl<'a> Txn<'a> {
         id: &str,
         message: MessageId,
     ) -> Result<bool, StoreError> {
-        let mut table = self.redb.open_table(PROVIDER_IDS)?;
-        self.provider_ids
-            .borrow_mut()
-            .insert(&mut table, &provider_key(provider, id), message)
+        ProviderIndex::open(self.redb)?.insert(&provider_key(provider, id), message)
     }
 
-    /// The index itself, for a batch that looks up many ids with one open table.
-    pub(super) fn provider_ids(&self) -> RefMut<'a, ProviderIds> {
-        self.provider_ids.borrow_mut()
+    /// The index itself, for a batch that looks up many ids with its tables open once.
+    pub(super) fn provider_index(&self) -> Result<ProviderIndex<'a>, StoreError> {
+        ProviderIndex::open(self.redb)
     }
 }
 

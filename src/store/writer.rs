@@ -6,7 +6,6 @@
 //! writer is idle. Every durable commit records a new epoch in `meta` (see `wal.rs`): it
 //! holds every logged write before it, and the log starts again.
 
-use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,7 +16,6 @@ use redb::{Database, Durability, ReadTransaction, WriteTransaction};
 use tokio::sync::{Notify, oneshot};
 
 use super::logged::{Applied, Logged};
-use super::provider_ids::ProviderIds;
 use super::wal::{Wal, new_epoch};
 use super::{META, StoreError, Txn};
 use crate::metrics::{Histogram, HistogramSnapshot};
@@ -174,7 +172,6 @@ fn timed<T>(
 
 pub fn start(
     db: Arc<Database>,
-    provider_ids: ProviderIds,
     wal: Wal,
 ) -> Result<(WriterHandle, std::thread::JoinHandle<()>), StoreError> {
     // Unbounded so a write can be queued without awaiting (the ACD must never block on the
@@ -189,7 +186,6 @@ pub fn start(
         .spawn(move || {
             let mut writer = Writer {
                 db: &db,
-                provider_ids: RefCell::new(provider_ids),
                 log: Log::new(wal),
                 stats: &thread_stats,
             };
@@ -313,7 +309,6 @@ impl Log {
 
 struct Writer<'a> {
     db: &'a Database,
-    provider_ids: RefCell<ProviderIds>,
     log: Log,
     stats: &'a Counters,
 }
@@ -378,7 +373,7 @@ impl Writer<'_> {
         let mut completions = Vec::with_capacity(batch.len());
         let mut records = Vec::new();
         let mut all_ok = true;
-        let job_txn = Txn::new(&txn, &self.provider_ids);
+        let job_txn = Txn::new(&txn);
         for job in batch.drain(..) {
             records.extend(job.record);
             // A panicking job must not take the writer (and every later write) down with it.
@@ -405,12 +400,8 @@ impl Writer<'_> {
                 "another write in the same transaction failed".into(),
             ))
         };
-        match &outcome {
-            Ok(()) => self.provider_ids.borrow_mut().keep(),
-            Err(e) => {
-                self.provider_ids.borrow_mut().roll_back();
-                tracing::error!(error = %e, "group commit failed");
-            }
+        if let Err(e) = &outcome {
+            tracing::error!(error = %e, "group commit failed");
         }
         for completion in completions {
             completion(match &outcome {

@@ -1,7 +1,6 @@
 //! The writer against a real store: batches that abort, and a logged batch made durable
 //! without a checkpoint.
 
-use std::cell::RefCell;
 use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTableMetadata as _};
@@ -9,9 +8,8 @@ use redb::{Database, ReadableDatabase, ReadableTableMetadata as _};
 use super::{Counters, Log, Writer, job, stored_epoch};
 use crate::domain::MessageId;
 use crate::store::logged::{Applied, Logged};
-use crate::store::provider_ids::ProviderIds;
 use crate::store::wal::Wal;
-use crate::store::{InboundSms, MESSAGES, PROVIDER_IDS, Store, StoreError};
+use crate::store::{InboundSms, MESSAGES, Store, StoreError};
 
 /// The writer's logged batch became durable without a checkpoint (redb makes a pending
 /// commit durable when it closes, as after a failed final checkpoint): the next open must
@@ -27,14 +25,12 @@ fn a_logged_batch_made_durable_without_a_checkpoint_is_not_applied_again() {
     let db = Arc::new(Database::create(&path).unwrap());
     let read = db.begin_read().unwrap();
     let epoch = stored_epoch(&read).unwrap();
-    let ids = ProviderIds::load(&read.open_table(PROVIDER_IDS).unwrap()).unwrap();
     drop(read);
     let (wal, pending) = Wal::open(&path.with_extension("wal"), epoch).unwrap();
     assert!(pending.is_empty());
     let counters = Counters::default();
     let mut writer = Writer {
         db: &db,
-        provider_ids: RefCell::new(ids),
         log: Log::new(wal),
         stats: &counters,
     };
@@ -62,8 +58,8 @@ fn a_logged_batch_made_durable_without_a_checkpoint_is_not_applied_again() {
     assert_eq!(messages, 1);
 }
 
-/// A provider id stored by a batch that then aborts is not remembered: the retry of
-/// that message must be stored, not taken for a duplicate.
+/// A provider id stored by a batch that then aborts is not kept: the retry of that
+/// message must be stored, not taken for a duplicate.
 #[tokio::test]
 async fn an_aborted_batch_takes_its_provider_ids_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -95,14 +91,11 @@ async fn an_aborted_batch_takes_its_provider_ids_back() {
 
     let again = store
         .write(|txn| {
-            // Lookups are checked against the table, so a leftover would not answer
-            // wrongly; it would only linger as a false fingerprint hit.
-            let held = txn.provider_ids().len();
             let before = txn.provider_message("twilio", "SM1")?;
             let fresh = txn.record_provider_id("twilio", "SM1", MessageId(2))?;
-            Ok((held, before, fresh, txn.provider_message("twilio", "SM1")?))
+            Ok((before, fresh, txn.provider_message("twilio", "SM1")?))
         })
         .await
         .unwrap();
-    assert_eq!(again, (0, None, true, Some(MessageId(2))));
+    assert_eq!(again, (None, true, Some(MessageId(2))));
 }
