@@ -128,7 +128,7 @@ struct Process {
 }
 
 impl Process {
-    /// Starts `program` with `args`; returns once it prints the line with its URL.
+    /// Starts `command`; returns once it prints the line with its URL.
     fn start(mut command: Command) -> Res<Process> {
         let mut child = command
             .env("PARLEY_LOG", "error")
