@@ -29,10 +29,9 @@ mod fill;
 #[allow(dead_code)]
 mod topics;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -130,26 +129,7 @@ struct Process {
 impl Process {
     /// Starts `command`; returns once it prints the line with its URL.
     fn start(mut command: Command) -> Res<Process> {
-        let mut child = command
-            .env("PARLEY_LOG", "error")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let mut printed = Vec::new();
-        let url = loop {
-            let line = lines.next().ok_or("the server exited before serving")??;
-            if let Some(rest) = line.strip_prefix("Parley is running at ") {
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-            }
-            printed.push(line);
-        };
-        std::thread::spawn(move || lines.for_each(drop));
+        let (child, url, printed) = spawn_serving(&mut command)?;
         Ok(Process {
             child,
             url,
@@ -377,7 +357,7 @@ async fn ingest(server: &Process, customers: &[String], phase: u8) -> Res<f64> {
     Ok(acknowledged as f64 / (until - warm).as_secs_f64())
 }
 
-async fn history_point(messages: u64, phase: u8) -> Res<Point> {
+async fn history_point(messages: u64, customers: &[String], phase: u8) -> Res<Point> {
     let plan = fill::Plan {
         messages,
         contacts: (messages / 25).clamp(1_000, 800_000),
@@ -405,7 +385,7 @@ async fn history_point(messages: u64, phase: u8) -> Res<Point> {
         std::fs::remove_dir_all(&dir)?;
     }
     copy_dir(&cached, &dir)?;
-    let point = measure_point(messages, &dir, phase).await;
+    let point = measure_point(messages, &dir, customers, phase).await;
     std::fs::remove_dir_all(&dir)?;
     point
 }
@@ -424,7 +404,7 @@ fn copy_dir(from: &Path, to: &Path) -> Res<()> {
     Ok(())
 }
 
-async fn measure_point(messages: u64, dir: &Path, phase: u8) -> Res<Point> {
+async fn measure_point(messages: u64, dir: &Path, customers: &[String], phase: u8) -> Res<Point> {
     let mut cold_starts = Vec::new();
     for _ in 0..2 {
         let (server, secs) = cold_start(parley_on(dir)).await?;
@@ -435,9 +415,7 @@ async fn measure_point(messages: u64, dir: &Path, phase: u8) -> Res<Point> {
     cold_starts.push(secs);
     tokio::time::sleep(Duration::from_secs_f64((10.0 - secs).max(0.0))).await;
     let idle = server.rss();
-    // Customers no history holds, so each point creates the same new contacts.
-    let customers = fill::customer_numbers(810_000)?;
-    let ingest = ingest(&server, &customers[800_000..], phase).await?;
+    let ingest = ingest(&server, customers, phase).await?;
     server.stop()?;
     say(&format!(
         "    cold starts {cold_starts:.2?} s, {:.1} MB ten seconds after start, {ingest:.0} msg/s",
@@ -495,9 +473,11 @@ async fn run(s: Settings) -> Res<bool> {
     drop(bare);
 
     // 3. History.
+    // Customers no history holds, so each point creates the same new contacts.
+    let customers = fill::customer_numbers(810_000)?.split_off(800_000);
     let mut points = Vec::new();
     for (phase, &messages) in s.history.iter().enumerate() {
-        points.push(history_point(messages, 200 + phase as u8).await?);
+        points.push(history_point(messages, &customers, 200 + phase as u8).await?);
     }
 
     let demo_ok = demo_idle < 40_000_000;

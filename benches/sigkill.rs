@@ -19,9 +19,8 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -136,28 +135,13 @@ async fn prepare(dir: &Path) -> Res<()> {
 
 /// Starts the binary on `dir`; returns it and its URL once it serves.
 fn start(dir: &Path) -> Res<(Child, String)> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
-        .args(["--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .env("PARLEY_SMS__TWILIO__AUTH_TOKEN", TWILIO_TOKEN)
-        .env("PARLEY_PUBLIC_URL", PUBLIC)
-        .env("PARLEY_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        let line = lines.next().ok_or("parley exited before serving")??;
-        if let Some(rest) = line.strip_prefix("Parley is running at ") {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
+    let (child, url, _) = spawn_serving(
+        Command::new(env!("CARGO_BIN_EXE_parley"))
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir)
+            .env("PARLEY_SMS__TWILIO__AUTH_TOKEN", TWILIO_TOKEN)
+            .env("PARLEY_PUBLIC_URL", PUBLIC),
+    )?;
     Ok((child, url))
 }
 

@@ -518,3 +518,33 @@ pub async fn session_cookie(url: &str, username: &str, password: &str) -> Res<St
     let cookies = jar.cookies(&url.parse()?).ok_or("no session cookie")?;
     Ok(cookies.to_str()?.to_owned())
 }
+
+/// Spawns a server process (the release binary, or a stand-in that prints the same line) with
+/// its logs off and returns once it prints `Parley is running at URL`: the child, the URL,
+/// and the lines printed before it. Later output is drained, so a full pipe never blocks it.
+pub fn spawn_serving(
+    command: &mut std::process::Command,
+) -> Res<(std::process::Child, String, Vec<String>)> {
+    use std::io::BufRead as _;
+    let mut child = command
+        .env("PARLEY_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let mut printed = Vec::new();
+    let url = loop {
+        let line = lines.next().ok_or("the server exited before serving")??;
+        if let Some(rest) = line.strip_prefix("Parley is running at ") {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+        }
+        printed.push(line);
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    Ok((child, url, printed))
+}

@@ -12,6 +12,7 @@ mod backup_tests;
 mod campaign_runs;
 mod changes;
 mod check;
+mod check_indexes;
 #[cfg(test)]
 mod check_tests;
 mod classes;
@@ -413,6 +414,20 @@ mod upgrade_tests {
     use super::*;
     use crate::domain::MessageId;
 
+    /// The messages stored under Twilio's ids SM1, SM2 and SM3.
+    async fn twilio_sm1_to_sm3(store: &Store) -> [Option<MessageId>; 3] {
+        store
+            .write(|txn| {
+                Ok([
+                    txn.provider_message("twilio", "SM1")?,
+                    txn.provider_message("twilio", "SM2")?,
+                    txn.provider_message("twilio", "SM3")?,
+                ])
+            })
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn schema_1_provider_ids_move_to_the_table_keyed_by_message() {
         let dir = tempfile::tempdir().unwrap();
@@ -431,17 +446,10 @@ mod upgrade_tests {
             txn.commit().unwrap();
         }
         let (store, _writer) = Store::open(&path).unwrap();
-        let found = store
-            .write(|txn| {
-                Ok([
-                    txn.provider_message("twilio", "SM1")?,
-                    txn.provider_message("twilio", "SM2")?,
-                    txn.provider_message("twilio", "SM3")?,
-                ])
-            })
-            .await
-            .unwrap();
-        assert_eq!(found, [Some(MessageId(9)), Some(MessageId(7)), None]);
+        assert_eq!(
+            twilio_sm1_to_sm3(&store).await,
+            [Some(MessageId(9)), Some(MessageId(7)), None]
+        );
         store
             .read(|txn| {
                 let version = txn
@@ -476,17 +484,10 @@ mod upgrade_tests {
             txn.commit().unwrap();
         }
         let (store, _writer) = Store::open(&path).unwrap();
-        let found = store
-            .write(|txn| {
-                Ok([
-                    txn.provider_message("twilio", "SM1")?,
-                    txn.provider_message("twilio", "SM2")?,
-                    txn.provider_message("twilio", "SM3")?,
-                ])
-            })
-            .await
-            .unwrap();
-        assert_eq!(found, [Some(MessageId(9)), Some(MessageId(7)), None]);
+        assert_eq!(
+            twilio_sm1_to_sm3(&store).await,
+            [Some(MessageId(9)), Some(MessageId(7)), None]
+        );
         let prints = store
             .read(|txn| Ok(txn.open_table(PROVIDER_PRINTS)?.len()?))
             .await

@@ -59,9 +59,7 @@ impl<'t> ProviderIndex<'t> {
     /// Stores `key` for `message` when [`find`](Self::find) has just not found it in this
     /// transaction, which saves looking it up twice.
     pub fn insert_new(&mut self, key: &str, message: MessageId) -> Result<(), StoreError> {
-        self.ids.insert((message.0, key), ())?;
-        self.prints.insert((fingerprint(key), message.0), ())?;
-        Ok(())
+        self.add(key, fingerprint(key), message)
     }
 
     fn insert_printed(
@@ -73,9 +71,14 @@ impl<'t> ProviderIndex<'t> {
         if find_printed(&self.ids, &self.prints, key, print)?.is_some() {
             return Ok(false);
         }
+        self.add(key, print, message)?;
+        Ok(true)
+    }
+
+    fn add(&mut self, key: &str, print: u64, message: MessageId) -> Result<(), StoreError> {
         self.ids.insert((message.0, key), ())?;
         self.prints.insert((print, message.0), ())?;
-        Ok(true)
+        Ok(())
     }
 }
 
