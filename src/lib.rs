@@ -21,12 +21,14 @@
 //!   server for a backup.
 //! - [`passwords`]: argon2id hashing under its own limit, random passwords.
 //! - [`background`]: work at a lower CPU priority (indexing, hashing).
+//! - [`allocator`]: mimalloc, and giving freed memory back when a thread goes idle.
 //! - [`clock`], [`tasks`], [`state`]: time, background tasks and shutdown, shared handles.
 //!
 //! Data flows one way: providers → store → ACD → hub → browsers; handlers send the ACD
 //! commands and never touch its state.
 
 pub mod acd;
+pub mod allocator;
 pub mod background;
 pub mod bootstrap;
 pub mod campaigns;
@@ -44,14 +46,6 @@ pub mod state;
 pub mod store;
 pub mod tasks;
 pub mod web;
-
-// Every webhook makes many small, short-lived allocations on several threads, which glibc's
-// malloc serves slowly; with mimalloc's per-thread heaps the load bench's durable webhook rate
-// rose by about a quarter (README, Benchmark). Built without transparent huge pages (the
-// `no_thp` feature): with them the kernel filled mimalloc's regions out to 2 MiB pages in the
-// background, and an idle server's memory grew by tens of MB (BENCHMARK-LOG.md, 2026-12-05).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::sync::Arc;
 

@@ -8,6 +8,7 @@
 //! threads run at nice 10 (`crate::background`), so a request that wakes up takes its core at
 //! once. Measured in the login bench (README).
 
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Mutex, OnceLock};
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -28,25 +29,42 @@ fn queue() -> &'static std::sync::mpsc::Sender<Job> {
             let rx = rx.clone();
             let started = std::thread::Builder::new()
                 .name(format!("parley-hash-{i}"))
-                .spawn(move || {
-                    crate::background::lower_priority();
-                    loop {
-                        let job = match rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => return,
-                        }
-                    }
-                });
+                .spawn(move || hash_jobs(&rx));
             if let Err(e) = started {
                 tracing::error!(error = %e, "cannot start a hashing thread");
             }
         }
         tx
     })
+}
+
+/// A hashing thread: runs the queued jobs one at a time. When the queue runs dry it gives back
+/// what its hashes freed (argon2's 19 MiB each) before it waits, so an idle server does not keep
+/// them; a burst of logins reuses them instead (`crate::allocator`).
+fn hash_jobs(queue: &Mutex<Receiver<Job>>) {
+    crate::background::lower_priority();
+    let mut hashed = false;
+    loop {
+        let next = match queue.lock() {
+            Ok(queue) => queue.try_recv(),
+            Err(_) => return,
+        };
+        let job = match next {
+            Ok(job) => job,
+            Err(TryRecvError::Disconnected) => return,
+            Err(TryRecvError::Empty) => {
+                if std::mem::take(&mut hashed) {
+                    crate::allocator::release_free_memory();
+                }
+                match queue.lock().map(|queue| queue.recv()) {
+                    Ok(Ok(job)) => job,
+                    _ => return,
+                }
+            }
+        };
+        job();
+        hashed = true;
+    }
 }
 
 fn permits() -> usize {

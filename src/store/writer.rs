@@ -190,6 +190,11 @@ pub fn start(
                 stats: &thread_stats,
             };
             writer.run(&rx, &thread_committed);
+            // A store closed while the process runs on (the first run's set-up, before the
+            // server opens it again) would otherwise leave its freed pages resident.
+            drop(writer);
+            drop(db);
+            crate::allocator::release_free_memory();
         })
         .map_err(|e| StoreError::Redb(format!("cannot start writer thread: {e}")))?;
     Ok((

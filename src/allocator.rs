@@ -1,0 +1,27 @@
+//! The process's allocator, mimalloc, and the one call that asks it to give memory back.
+//!
+//! Every webhook makes many small, short-lived allocations on several threads, which glibc's
+//! malloc serves slowly; with mimalloc's per-thread heaps the load bench's durable webhook rate
+//! rose by about a quarter (README, Benchmark). Built without transparent huge pages (the
+//! `no_thp` feature): with them the kernel filled mimalloc's regions out to 2 MiB pages in the
+//! background, and an idle server's memory grew by tens of MB (BENCHMARK-LOG.md, 2026-12-05).
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Returns to the operating system what the calling thread's heap has freed, and every freed
+/// region of the process still waiting for mimalloc's purge delay. mimalloc otherwise returns
+/// memory only when a later allocation or free on the same thread comes round, which never
+/// happens on a thread that has gone idle: one password hash (argon2's 19 MiB) left about
+/// 5 MB resident for good, and a fresh demo idled at 48–50 MB instead of 36–37.
+/// Costs a walk of the thread's pages and a few `madvise` calls; call it when a thread goes
+/// idle after heavy work, not on a hot path.
+pub fn release_free_memory() {
+    // The crate forbids unsafe code but here. Sound: `mi_collect` takes a plain bool, touches
+    // only the calling thread's heap and mimalloc's own synchronized arenas, and may be called
+    // from any thread at any time (mimalloc's documented API).
+    #[allow(unsafe_code)]
+    unsafe {
+        libmimalloc_sys::mi_collect(true);
+    }
+}
