@@ -17,6 +17,10 @@
 //!    last (target < 60 MB), and signed webhooks over 10 s, 64 in flight (target: at the
 //!    largest history ≥ 70 % of the rate at 0). The index is built into the cache once;
 //!    each run works on a copy.
+//! 4. Backup: at each of `--backups 5000000` (quick: 500,000; empty for none), `parley backup`
+//!    through the running server while the same webhooks keep arriving: how long it takes,
+//!    the server's memory meanwhile, and the webhooks' rate and slowest answer against the
+//!    same without a backup.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -44,6 +48,8 @@ const BARE_SSE: &str = "--bare-sse-server";
 struct Settings {
     streams: usize,
     history: Vec<u64>,
+    /// The history points at which a backup is taken under load.
+    backups: Vec<u64>,
 }
 
 impl Settings {
@@ -56,25 +62,30 @@ impl Settings {
             } else {
                 vec![0, 5_000_000, 20_000_000]
             },
+            // Not at 20 M by default: its copy needs another 16 GB of disk.
+            backups: vec![if quick { 500_000 } else { 5_000_000 }],
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--bench" => {}
                 "--streams" => s.streams = args.next().ok_or("--streams N")?.parse()?,
-                "--history" => {
-                    s.history = args
-                        .next()
-                        .ok_or("--history N,N,…")?
-                        .split(',')
-                        .map(|n| n.trim().parse())
-                        .collect::<Result<_, _>>()?;
-                }
+                "--history" => s.history = counts(args.next().ok_or("--history N,N,…")?)?,
+                "--backups" => s.backups = counts(args.next().ok_or("--backups N,N,…")?)?,
                 other => return Err(format!("unknown option {other}").into()),
             }
         }
         Ok(s)
     }
+}
+
+/// `N,N,…` (an empty string: none).
+fn counts(list: String) -> Res<Vec<u64>> {
+    Ok(list
+        .split(',')
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| n.trim().parse())
+        .collect::<Result<_, _>>()?)
 }
 
 fn main() -> std::process::ExitCode {
@@ -252,7 +263,24 @@ struct Point {
     messages: u64,
     cold_starts: Vec<f64>,
     idle: u64,
-    ingest: f64,
+    ingest: Webhooks,
+    backup: Option<BackupUnderLoad>,
+}
+
+/// Signed webhooks acknowledged in a window, and the slowest one.
+struct Webhooks {
+    per_second: f64,
+    slowest: Duration,
+}
+
+/// `parley backup` taken through the running server while webhooks keep arriving.
+struct BackupUnderLoad {
+    seconds: f64,
+    bytes: u64,
+    /// The server's resident memory just before, and its highest while the backup ran.
+    rss_before: u64,
+    rss_peak: u64,
+    webhooks: Webhooks,
 }
 
 fn parley_on(dir: &Path) -> Command {
@@ -315,49 +343,127 @@ async fn index_caught_up(server: &Process) -> Res<()> {
 }
 
 /// Signed inbound webhooks, 64 connections in a closed loop, 2 s of warm-up then 10 s
-/// counted: acknowledged messages per second.
-async fn ingest(server: &Process, customers: &[String], phase: u8) -> Res<f64> {
+/// counted.
+async fn ingest(server: &Process, customers: &[String], phase: u8) -> Res<Webhooks> {
+    // An async block, so the 10 s start when it is first polled, after the warm-up.
+    let window = async { tokio::time::sleep(Duration::from_secs(10)).await };
+    Ok(webhooks_during(server, customers, phase, window).await?.0)
+}
+
+/// Signed inbound webhooks, 64 connections in a closed loop: 2 s of warm-up, then counted
+/// while `window` runs (it is first polled after the warm-up); stopped when it ends.
+async fn webhooks_during<T>(
+    server: &Process,
+    customers: &[String],
+    phase: u8,
+    window: impl Future<Output = T>,
+) -> Res<(Webhooks, T)> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
     let target = Target {
         addr: server.addr()?,
         webhook_url: format!("{PUBLIC}{WEBHOOK_PATH}"),
     };
-    let started = Instant::now();
-    let (warm, until) = (Duration::from_secs(2), Duration::from_secs(12));
     // Ids not sent in any earlier run on the same cached store, so none is a retry.
     let first = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_nanos() as u64
         & ((1 << 56) - 1);
-    let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(first));
+    let next = Arc::new(AtomicU64::new(first));
+    let (stop, counting) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (counted, slowest) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let mut tasks = Vec::new();
     for _ in 0..64 {
         let (target, next, customers) = (target.clone(), next.clone(), customers.to_vec());
+        let (stop, counting) = (stop.clone(), counting.clone());
+        let (counted, slowest) = (counted.clone(), slowest.clone());
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::open(target.addr).await?;
-            let mut counted = 0u64;
-            while started.elapsed() < until {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            while !stop.load(Relaxed) {
+                let i = next.fetch_add(1, Relaxed);
                 let from = &customers[i as usize % customers.len()];
                 let request = webhook_request(&target, &message_sid(phase, i), from, "hello");
+                let sent = Instant::now();
                 let (status, _) = conn.round_trip(&request).await?;
                 if status != 200 {
-                    return Err::<u64, BoxError>(format!("a webhook got {status}").into());
+                    return Err::<(), BoxError>(format!("a webhook got {status}").into());
                 }
-                if started.elapsed() > warm && started.elapsed() < until {
-                    counted += 1;
+                if counting.load(Relaxed) {
+                    counted.fetch_add(1, Relaxed);
+                    slowest.fetch_max(sent.elapsed().as_nanos() as u64, Relaxed);
                 }
             }
-            Ok(counted)
+            Ok(())
         }));
     }
-    let mut acknowledged = 0;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    counting.store(true, Relaxed);
+    let started = Instant::now();
+    let out = window.await;
+    counting.store(false, Relaxed);
+    let elapsed = started.elapsed();
+    stop.store(true, Relaxed);
     for task in tasks {
-        acknowledged += task.await??;
+        task.await??;
     }
-    Ok(acknowledged as f64 / (until - warm).as_secs_f64())
+    let webhooks = Webhooks {
+        per_second: counted.load(Relaxed) as f64 / elapsed.as_secs_f64(),
+        slowest: Duration::from_nanos(slowest.load(Relaxed)),
+    };
+    Ok((webhooks, out))
 }
 
-async fn history_point(messages: u64, customers: &[String], phase: u8) -> Res<Point> {
+/// `parley backup FILE` (the real command, through the server's socket) while webhooks keep
+/// arriving; the server's memory is sampled every 50 ms meanwhile.
+async fn backup_under_load(
+    server: &Process,
+    dir: &Path,
+    customers: &[String],
+    phase: u8,
+) -> Res<BackupUnderLoad> {
+    let file = dir.with_extension("backup.redb");
+    let _ = std::fs::remove_file(&file);
+    let rss_before = server.rss();
+    let window = async {
+        let started = Instant::now();
+        let mut rss_peak = rss_before;
+        let mut backup = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"))
+            .arg("--data-dir")
+            .arg(dir)
+            .arg("backup")
+            .arg(&file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let status = loop {
+            rss_peak = rss_peak.max(server.rss());
+            tokio::select! {
+                status = backup.wait() => break status?,
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+            }
+        };
+        Ok::<_, std::io::Error>((status, started.elapsed().as_secs_f64(), rss_peak))
+    };
+    let (webhooks, outcome) = webhooks_during(server, customers, phase, window).await?;
+    let (status, seconds, rss_peak) = outcome?;
+    if !status.success() {
+        return Err(format!("`parley backup` failed ({status})").into());
+    }
+    let bytes = std::fs::metadata(&file)?.len();
+    std::fs::remove_file(&file)?;
+    Ok(BackupUnderLoad {
+        seconds,
+        bytes,
+        rss_before,
+        rss_peak,
+        webhooks,
+    })
+}
+
+async fn history_point(messages: u64, customers: &[String], phase: u8, backup: bool) -> Res<Point> {
     let plan = fill::Plan {
         messages,
         contacts: (messages / 25).clamp(1_000, 800_000),
@@ -385,7 +491,7 @@ async fn history_point(messages: u64, customers: &[String], phase: u8) -> Res<Po
         std::fs::remove_dir_all(&dir)?;
     }
     copy_dir(&cached, &dir)?;
-    let point = measure_point(messages, &dir, customers, phase).await;
+    let point = measure_point(messages, &dir, customers, phase, backup).await;
     std::fs::remove_dir_all(&dir)?;
     point
 }
@@ -404,7 +510,13 @@ fn copy_dir(from: &Path, to: &Path) -> Res<()> {
     Ok(())
 }
 
-async fn measure_point(messages: u64, dir: &Path, customers: &[String], phase: u8) -> Res<Point> {
+async fn measure_point(
+    messages: u64,
+    dir: &Path,
+    customers: &[String],
+    phase: u8,
+    backup: bool,
+) -> Res<Point> {
     let mut cold_starts = Vec::new();
     for _ in 0..2 {
         let (server, secs) = cold_start(parley_on(dir)).await?;
@@ -416,16 +528,36 @@ async fn measure_point(messages: u64, dir: &Path, customers: &[String], phase: u
     tokio::time::sleep(Duration::from_secs_f64((10.0 - secs).max(0.0))).await;
     let idle = server.rss();
     let ingest = ingest(&server, customers, phase).await?;
-    server.stop()?;
     say(&format!(
-        "    cold starts {cold_starts:.2?} s, {:.1} MB ten seconds after start, {ingest:.0} msg/s",
-        idle as f64 / 1e6
+        "    cold starts {cold_starts:.2?} s, {:.1} MB ten seconds after start, {:.0} msg/s \
+         (slowest {})",
+        idle as f64 / 1e6,
+        ingest.per_second,
+        ms(ingest.slowest)
     ));
+    let backup = if backup {
+        let b = backup_under_load(&server, dir, customers, phase).await?;
+        say(&format!(
+            "    backup under load: {:.1} s, {:.0} MB, memory {:.1} → {:.1} MB at most, \
+             {:.0} msg/s meanwhile (slowest {})",
+            b.seconds,
+            b.bytes as f64 / 1e6,
+            b.rss_before as f64 / 1e6,
+            b.rss_peak as f64 / 1e6,
+            b.webhooks.per_second,
+            ms(b.webhooks.slowest)
+        ));
+        Some(b)
+    } else {
+        None
+    };
+    server.stop()?;
     Ok(Point {
         messages,
         cold_starts,
         idle,
         ingest,
+        backup,
     })
 }
 
@@ -477,7 +609,8 @@ async fn run(s: Settings) -> Res<bool> {
     let customers = fill::customer_numbers(810_000)?.split_off(800_000);
     let mut points = Vec::new();
     for (phase, &messages) in s.history.iter().enumerate() {
-        points.push(history_point(messages, &customers, 200 + phase as u8).await?);
+        let backup = s.backups.contains(&messages);
+        points.push(history_point(messages, &customers, 200 + phase as u8, backup).await?);
     }
 
     let demo_ok = demo_idle < 40_000_000;
@@ -519,8 +652,8 @@ async fn run(s: Settings) -> Res<bool> {
                 verdict(slowest < 1.0),
                 p.idle as f64 / 1e6,
                 verdict(p.idle < 60_000_000),
-                thousands(p.ingest),
-                p.ingest / zero.ingest.max(1.0),
+                thousands(p.ingest.per_second),
+                p.ingest.per_second / zero.ingest.per_second.max(1.0),
             );
         }
         if let Some(last) = points.last() {
@@ -528,8 +661,33 @@ async fn run(s: Settings) -> Res<bool> {
                 "webhooks at {} messages ÷ at {}: {:.2} (target ≥ 0.70: {})",
                 thousands(last.messages as f64),
                 zero.messages,
-                last.ingest / zero.ingest.max(1.0),
-                verdict(last.ingest >= 0.7 * zero.ingest)
+                last.ingest.per_second / zero.ingest.per_second.max(1.0),
+                verdict(last.ingest.per_second >= 0.7 * zero.ingest.per_second)
+            );
+        }
+        let backups: Vec<_> = points
+            .iter()
+            .filter_map(|p| Some((p, p.backup.as_ref()?)))
+            .collect();
+        if !backups.is_empty() {
+            println!();
+            println!(
+                "| messages in the store | `parley backup` under load | server memory before → highest | webhooks meanwhile (÷ without) | slowest webhook meanwhile (without) |"
+            );
+            println!("|---|---|---|---|---|");
+        }
+        for (p, b) in backups {
+            println!(
+                "| {} | {:.1} s, {:.0} MB | {:.1} → {:.1} MB | {} msg/s ({:.2}) | {} ({}) |",
+                thousands(p.messages as f64),
+                b.seconds,
+                b.bytes as f64 / 1e6,
+                b.rss_before as f64 / 1e6,
+                b.rss_peak as f64 / 1e6,
+                thousands(b.webhooks.per_second),
+                b.webhooks.per_second / p.ingest.per_second.max(1.0),
+                ms(b.webhooks.slowest),
+                ms(p.ingest.slowest),
             );
         }
     }
