@@ -11,15 +11,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Returns to the operating system what the calling thread's heap has freed, and every freed
 /// region of the process still waiting for mimalloc's purge delay. mimalloc otherwise returns
-/// memory only when a later allocation or free on the same thread comes round, which never
-/// happens on a thread that has gone idle: one password hash (argon2's 19 MiB) left about
+/// freed memory only as later allocations and frees come round to it, which never happens on
+/// a thread that has gone idle: one password hash (argon2's 19 MiB) left about
 /// 5 MB resident for good, and a fresh demo idled at 48–50 MB instead of 36–37.
 /// Costs a walk of the thread's pages and a few `madvise` calls; call it when a thread goes
 /// idle after heavy work, not on a hot path.
 pub fn release_free_memory() {
-    // The crate forbids unsafe code but here. Sound: `mi_collect` takes a plain bool, touches
-    // only the calling thread's heap and mimalloc's own synchronized arenas, and may be called
-    // from any thread at any time (mimalloc's documented API).
+    // The one unsafe call in the crate. Sound: `mi_collect` takes only a bool, passes no
+    // pointer either way, and works on the calling thread's own heap and mimalloc's
+    // internally locked arenas; no Rust invariant rests on what it does.
     #[allow(unsafe_code)]
     unsafe {
         libmimalloc_sys::mi_collect(true);
