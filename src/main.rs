@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use parley::config::{Config, LogFormat};
-use parley::domain::{AuditKind, Role};
+use parley::domain::Role;
 use parley::tasks::Shutdown;
 
 #[derive(Parser)]
@@ -169,17 +169,27 @@ fn main() -> ExitCode {
                     name,
                     password_stdin,
                 },
-        }) => runtime.block_on(user_add(config, &username, role, &name, password_stdin)),
+        }) => runtime.block_on(cli::accounts::user_add(
+            config,
+            &username,
+            role,
+            &name,
+            password_stdin,
+        )),
         Some(Command::User {
             command:
                 UserCommand::Passwd {
                     username,
                     password_stdin,
                 },
-        }) => runtime.block_on(user_passwd(config, &username, password_stdin)),
+        }) => runtime.block_on(cli::accounts::user_passwd(
+            config,
+            &username,
+            password_stdin,
+        )),
         Some(Command::Token {
             command: TokenCommand::Create { user, label },
-        }) => runtime.block_on(token_create(config, &user, &label)),
+        }) => runtime.block_on(cli::accounts::token_create(config, &user, &label)),
         Some(Command::Reindex) => runtime.block_on(reindex(config)),
         Some(Command::Backup { file }) => runtime.block_on(cli::backup::backup(config, &file)),
         Some(Command::Restore { file }) => {
@@ -311,107 +321,6 @@ async fn wait_for_signal() {
     {
         let _ = ctrl_c.await;
     }
-}
-
-/// One line of standard input, or a new random password.
-fn password_from(stdin: bool) -> std::io::Result<String> {
-    if stdin {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line)?;
-        Ok(line.trim_end_matches(['\n', '\r']).to_owned())
-    } else {
-        Ok(parley::passwords::random_password())
-    }
-}
-
-async fn user_passwd(
-    config: Config,
-    username: &str,
-    password_stdin: bool,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let password = password_from(password_stdin)?;
-    let (store, writer) = parley::open_store(&config)?;
-    let mut result = parley::bootstrap::set_password(&store, username, &password).await;
-    if let Ok(user) = &result
-        && let Err(e) = parley::bootstrap::audit_command_line(
-            &store,
-            AuditKind::PasswordReset,
-            &user.username,
-            "",
-        )
-        .await
-    {
-        result = Err(e.into());
-    }
-    drop(store);
-    writer.join().ok();
-    let user = result?;
-    println!(
-        "Set the password of {} \"{}\"; their sessions have ended.",
-        user.role.as_str(),
-        user.username
-    );
-    if !password_stdin {
-        println!("Password (shown only now): {password}");
-    }
-    Ok(())
-}
-
-async fn user_add(
-    config: Config,
-    username: &str,
-    role: Role,
-    name: &str,
-    password_stdin: bool,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let password = password_from(password_stdin)?;
-    let (store, writer) = parley::open_store(&config)?;
-    let user = parley::bootstrap::add_user(&store, username, name, role, &password).await?;
-    parley::bootstrap::audit_command_line(
-        &store,
-        AuditKind::UserCreated,
-        &user.username,
-        user.role.as_str(),
-    )
-    .await?;
-    drop(store);
-    writer.join().ok();
-    println!(
-        "Added {} \"{}\" ({}).",
-        user.role.as_str(),
-        user.username,
-        user.display_name
-    );
-    if !password_stdin {
-        println!("Password (shown only now): {password}");
-    }
-    Ok(())
-}
-
-async fn token_create(
-    config: Config,
-    username: &str,
-    label: &str,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let (store, writer) = parley::open_store(&config)?;
-    let name = username.to_owned();
-    let user = store
-        .read(move |txn| parley::store::user_by_name(txn, &name))
-        .await?
-        .ok_or_else(|| format!("there is no user \"{username}\""))?;
-    let token =
-        parley::web::auth::create_api_token(&store, user.id, label, chrono::Utc::now()).await?;
-    parley::bootstrap::audit_command_line(&store, AuditKind::TokenCreated, &user.username, label)
-        .await?;
-    drop(store);
-    writer.join().ok();
-    println!(
-        "API token for {} \"{}\" (shown only now; send it as `Authorization: Bearer <token>`):",
-        user.role.as_str(),
-        user.username
-    );
-    println!("{token}");
-    Ok(())
 }
 
 /// Rebuilds the search index with a progress bar.

@@ -1,5 +1,7 @@
-//! The commands that look after the data dir as a whole: `backup`, `restore` and `check`.
+//! The command line's commands beside `serve`: the data dir as a whole (`backup`, `restore`,
+//! `check`) and accounts (`user`, `token`).
 
+pub mod accounts;
 pub mod backup;
 pub mod check;
 pub mod restore;
