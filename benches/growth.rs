@@ -19,8 +19,9 @@
 //!    each run works on a copy.
 //! 4. Backup: at each of `--backups 5000000` (quick: 500,000; empty for none), `parley backup`
 //!    through the running server while the same webhooks keep arriving: how long it takes,
-//!    the server's memory meanwhile, and the webhooks' rate and slowest answer against the
-//!    same without a backup.
+//!    the server's memory meanwhile, and the webhooks' rate, slowest answer and longest
+//!    pause with none answered (how long ingest stood still) against the same without a
+//!    backup.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -267,10 +268,13 @@ struct Point {
     backup: Option<BackupUnderLoad>,
 }
 
-/// Signed webhooks acknowledged in a window, and the slowest one.
+/// Signed webhooks acknowledged in a window, the slowest one, and the longest time in which
+/// none was answered: with 64 in flight an answer normally follows the last within a
+/// millisecond, so this is how long ingest stood still.
 struct Webhooks {
     per_second: f64,
     slowest: Duration,
+    longest_pause: Duration,
 }
 
 /// `parley backup` taken through the running server while webhooks keep arriving.
@@ -375,11 +379,15 @@ async fn webhooks_during<T>(
         Arc::new(AtomicBool::new(false)),
     );
     let (counted, slowest) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    // Nanoseconds since `clock` of the last answer, and the longest gap between two.
+    let clock = Instant::now();
+    let (last_answer, longest_pause) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let mut tasks = Vec::new();
     for _ in 0..64 {
         let (target, next, customers) = (target.clone(), next.clone(), customers.to_vec());
         let (stop, counting) = (stop.clone(), counting.clone());
         let (counted, slowest) = (counted.clone(), slowest.clone());
+        let (last_answer, longest_pause) = (last_answer.clone(), longest_pause.clone());
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::open(target.addr).await?;
             while !stop.load(Relaxed) {
@@ -391,9 +399,12 @@ async fn webhooks_during<T>(
                 if status != 200 {
                     return Err::<(), BoxError>(format!("a webhook got {status}").into());
                 }
+                let now = clock.elapsed().as_nanos() as u64;
+                let previous = last_answer.fetch_max(now, Relaxed);
                 if counting.load(Relaxed) {
                     counted.fetch_add(1, Relaxed);
                     slowest.fetch_max(sent.elapsed().as_nanos() as u64, Relaxed);
+                    longest_pause.fetch_max(now.saturating_sub(previous), Relaxed);
                 }
             }
             Ok(())
@@ -412,6 +423,7 @@ async fn webhooks_during<T>(
     let webhooks = Webhooks {
         per_second: counted.load(Relaxed) as f64 / elapsed.as_secs_f64(),
         slowest: Duration::from_nanos(slowest.load(Relaxed)),
+        longest_pause: Duration::from_nanos(longest_pause.load(Relaxed)),
     };
     Ok((webhooks, out))
 }
@@ -533,22 +545,24 @@ async fn measure_point(
     let ingest = ingest(&server, customers, phase).await?;
     say(&format!(
         "    cold starts {cold_starts:.2?} s, {:.1} MB ten seconds after start, {:.0} msg/s \
-         (slowest {})",
+         (slowest {}, longest pause {})",
         idle as f64 / 1e6,
         ingest.per_second,
-        ms(ingest.slowest)
+        ms(ingest.slowest),
+        ms(ingest.longest_pause)
     ));
     let backup = if backup {
         let b = backup_under_load(&server, dir, customers, phase).await?;
         say(&format!(
             "    backup under load: {:.1} s, {:.0} MB, memory {:.1} → {:.1} MB at most, \
-             {:.0} msg/s meanwhile (slowest {})",
+             {:.0} msg/s meanwhile (slowest {}, longest pause {})",
             b.seconds,
             b.bytes as f64 / 1e6,
             b.rss_before as f64 / 1e6,
             b.rss_peak as f64 / 1e6,
             b.webhooks.per_second,
-            ms(b.webhooks.slowest)
+            ms(b.webhooks.slowest),
+            ms(b.webhooks.longest_pause)
         ));
         Some(b)
     } else {
@@ -675,13 +689,13 @@ async fn run(s: Settings) -> Res<bool> {
         if !backups.is_empty() {
             println!();
             println!(
-                "| messages in the store | `parley backup` under load | server memory before → highest | webhooks meanwhile (÷ without) | slowest webhook meanwhile (without) |"
+                "| messages in the store | `parley backup` under load | server memory before → highest | webhooks meanwhile (÷ without) | slowest webhook meanwhile (without) | longest pause with no webhook answered (without) |"
             );
-            println!("|---|---|---|---|---|");
+            println!("|---|---|---|---|---|---|");
         }
         for (p, b) in backups {
             println!(
-                "| {} | {:.1} s, {:.0} MB | {:.1} → {:.1} MB | {} msg/s ({:.2}) | {} ({}) |",
+                "| {} | {:.1} s, {:.0} MB | {:.1} → {:.1} MB | {} msg/s ({:.2}) | {} ({}) | {} ({}) |",
                 thousands(p.messages as f64),
                 b.seconds,
                 b.bytes as f64 / 1e6,
@@ -691,6 +705,8 @@ async fn run(s: Settings) -> Res<bool> {
                 b.webhooks.per_second / p.ingest.per_second.max(1.0),
                 ms(b.webhooks.slowest),
                 ms(p.ingest.slowest),
+                ms(b.webhooks.longest_pause),
+                ms(p.ingest.longest_pause),
             );
         }
     }

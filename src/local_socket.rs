@@ -18,7 +18,7 @@ use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, Buf
 use tokio::net::{UnixListener, UnixStream};
 
 use crate::domain::AuditKind;
-use crate::store::Store;
+use crate::store::{PacedWrites, Store};
 use crate::tasks::{Shutdown, Tasks};
 
 /// The socket's name inside the data dir.
@@ -184,19 +184,55 @@ pub async fn request_backup(data_dir: &Path, out: &Path) -> Result<Option<u64>, 
         Some(("error", why)) => return Err(format!("Parley refused the backup: {why}")),
         _ => return Err(format!("unexpected answer from Parley: {head:?}")),
     };
-    let mut file = tokio::fs::File::create_new(out)
-        .await
+    let file = std::fs::File::create_new(out)
         .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let written = tokio::io::copy(&mut reader.take(bytes), &mut file)
+    // The bytes the reader took past the head line, then the rest, copied off the runtime.
+    let head = reader.buffer().to_vec();
+    let stream = reader.into_inner().into_std().map_err(cut)?;
+    stream.set_nonblocking(false).map_err(cut)?;
+    let input = std::io::Read::take(
+        std::io::Read::chain(std::io::Cursor::new(head), stream),
+        bytes,
+    );
+    let written = tokio::task::spawn_blocking(move || write_paced(input, &file))
         .await
-        .map_err(cut)?;
+        .map_err(|e| format!("the backup copy failed: {e}"))?
+        .map_err(|e| match e {
+            Copying::Read(e) => cut(e),
+            Copying::Write(e) => format!("cannot write {}: {e}", out.display()),
+        })?;
     if written != bytes {
         return Err(format!(
             "the backup broke off after {written} of {bytes} bytes"
         ));
     }
-    file.sync_all()
-        .await
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     Ok(Some(written))
+}
+
+/// Where a copy failed: reading the server's answer, or writing the file.
+enum Copying {
+    Read(std::io::Error),
+    Write(std::io::Error),
+}
+
+/// Copies `input` into `out` a slice at a time, so the disk has room for the server's
+/// writes meanwhile (see [`PacedWrites`]), and syncs it; returns the bytes copied. Blocking.
+fn write_paced(mut input: impl std::io::Read, mut out: &std::fs::File) -> Result<u64, Copying> {
+    use std::io::Write as _;
+    let mut paced = PacedWrites::new(out);
+    let mut buf = vec![0; 1 << 20];
+    let mut written = 0;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Copying::Read(e)),
+        };
+        out.write_all(&buf[..n]).map_err(Copying::Write)?;
+        paced.wrote(n as u64).map_err(Copying::Write)?;
+        written += n as u64;
+    }
+    out.sync_all().map_err(Copying::Write)?;
+    Ok(written)
 }

@@ -6,6 +6,10 @@
 //! goes on committing meanwhile; the snapshot only keeps the pages it reads from being reused
 //! until it ends. The copy is a clean store of its own: its `meta` gets a fresh log epoch, so
 //! no write-ahead log, the original's included, can ever be applied to it.
+//!
+//! The copy runs at a lower CPU priority (as indexing does), commits a slice of rows at a
+//! time and reaches the disk a few megabytes at a time (`writeback.rs`), so the server's own
+//! syncs are not queued behind it.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -17,6 +21,7 @@ use redb::{
 };
 
 use super::tables::{TableVisitor, each_table};
+use super::writeback::PacedWrites;
 use super::{CACHE_BYTES, MESSAGES, META, SCHEMA_VERSION, Store, StoreError, USERS, WORKITEMS};
 
 /// A backup just written: the file, open at its start, and its size.
@@ -40,7 +45,7 @@ impl Store {
         let removed = std::fs::remove_file(&path);
         let file = file.map_err(io)?;
         removed.map_err(io)?;
-        let rows = copy_into(&snapshot, db)?;
+        let rows = copy_into(&snapshot, db, &file, COMMIT_EVERY)?;
         let bytes = file.metadata().map_err(io)?.len();
         Ok(Backup { file, bytes, rows })
     }
@@ -48,8 +53,20 @@ impl Store {
     /// Writes a consistent copy of the store as a new file at `path` (refused if it
     /// exists); returns the rows copied. Blocking.
     pub fn backup_to(&self, path: &Path) -> Result<u64, StoreError> {
+        self.backup_in_slices(path, COMMIT_EVERY)
+    }
+
+    /// [`backup_to`](Self::backup_to), committing every `commit_every` bytes of rows.
+    pub(super) fn backup_in_slices(
+        &self,
+        path: &Path,
+        commit_every: u64,
+    ) -> Result<u64, StoreError> {
         let snapshot = self.snapshot()?;
-        copy_into(&snapshot, create_new(path)?)
+        let db = create_new(path)?;
+        let file =
+            File::open(path).map_err(|e| StoreError::Redb(format!("{}: {e}", path.display())))?;
+        copy_into(&snapshot, db, &file, commit_every)
     }
 }
 
@@ -68,28 +85,76 @@ fn create_new(path: &Path) -> Result<Database, StoreError> {
         .create(path)?)
 }
 
-/// Copies every table of `snapshot` into `db` in one transaction, gives the copy an epoch of
-/// its own, and closes it once durable. Returns the rows copied.
-fn copy_into(snapshot: &ReadTransaction, db: Database) -> Result<u64, StoreError> {
-    let txn = db.begin_write()?;
-    let mut copy = Copy {
-        from: snapshot,
-        to: &txn,
-        rows: 0,
-    };
-    each_table(&mut copy)?;
-    let rows = copy.rows;
-    super::writer::record_new_epoch(&txn)?;
-    txn.commit()?;
-    drop(db);
-    Ok(rows)
+/// Bytes of rows copied per write transaction of the copy.
+const COMMIT_EVERY: u64 = 32 << 20;
+
+/// Copies every table of `snapshot` into `db` (whose file `file` is), a slice of rows per
+/// transaction, on a thread of lower priority, gives the copy an epoch of its own, and
+/// closes it once durable. Returns the rows copied.
+fn copy_into(
+    snapshot: &ReadTransaction,
+    db: Database,
+    file: &File,
+    commit_every: u64,
+) -> Result<u64, StoreError> {
+    crate::background::run_as("backup", || {
+        let mut copy = Copy {
+            from: snapshot,
+            to: &db,
+            rows: 0,
+            in_slice: 0,
+            commit_every,
+            paced: PacedWrites::new(file),
+        };
+        each_table(&mut copy)?;
+        let rows = copy.rows;
+        let txn = db.begin_write()?;
+        super::writer::record_new_epoch(&txn)?;
+        txn.commit()?;
+        drop(db);
+        Ok(rows)
+    })
 }
 
-/// Copies each table it visits from a snapshot into a write transaction, row by row.
+/// Copies each table it visits from a snapshot into the copy, row by row. A commit of one
+/// large transaction held the server's own syncs up for over a second at 500,000 messages,
+/// so the rows go in slices of [`COMMIT_EVERY`] bytes, one transaction each; the bytes also
+/// count toward the next flush.
 struct Copy<'a> {
     from: &'a ReadTransaction,
-    to: &'a WriteTransaction,
+    to: &'a Database,
     rows: u64,
+    in_slice: u64,
+    commit_every: u64,
+    paced: PacedWrites<'a>,
+}
+
+impl Copy<'_> {
+    /// Counts a row of `bytes` copied; true once the slice is full.
+    fn copied(&mut self, bytes: usize) -> Result<bool, StoreError> {
+        self.rows += 1;
+        self.in_slice += bytes as u64;
+        self.paced
+            .wrote(bytes as u64)
+            .map_err(|e| StoreError::Redb(format!("cannot write the backup: {e}")))?;
+        Ok(self.in_slice >= self.commit_every)
+    }
+
+    /// Runs `fill` in a transaction of its own, committed, until it says the table is done.
+    fn in_slices(
+        &mut self,
+        mut fill: impl FnMut(&WriteTransaction, &mut Self) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        loop {
+            let txn = self.to.begin_write()?;
+            let done = fill(&txn, self)?;
+            txn.commit()?;
+            self.in_slice = 0;
+            if done {
+                return Ok(());
+            }
+        }
+    }
 }
 
 impl TableVisitor for Copy<'_> {
@@ -98,13 +163,19 @@ impl TableVisitor for Copy<'_> {
         def: TableDefinition<'static, K, V>,
     ) -> Result<(), StoreError> {
         let from = self.from.open_table(def)?;
-        let mut to = self.to.open_table(def)?;
-        for row in from.iter()? {
-            let (k, v) = row?;
-            to.insert(k.value(), v.value())?;
-            self.rows += 1;
-        }
-        Ok(())
+        let mut rows = from.iter()?;
+        self.in_slices(|txn, copy| {
+            let mut to = txn.open_table(def)?;
+            for row in rows.by_ref() {
+                let (k, v) = row?;
+                let (k, v) = (k.value(), v.value());
+                to.insert(&k, &v)?;
+                if copy.copied(K::as_bytes(&k).as_ref().len() + V::as_bytes(&v).as_ref().len())? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })
     }
 
     fn multimap<K: Key + 'static, V: Key + 'static>(
@@ -112,15 +183,27 @@ impl TableVisitor for Copy<'_> {
         def: MultimapTableDefinition<'static, K, V>,
     ) -> Result<(), StoreError> {
         let from = self.from.open_multimap_table(def)?;
-        let mut to = self.to.open_multimap_table(def)?;
-        for row in from.iter()? {
-            let (k, values) = row?;
-            for v in values {
-                to.insert(k.value(), v?.value())?;
-                self.rows += 1;
+        let mut rows = from.iter()?;
+        // A slice ends between keys: a key's values are few.
+        self.in_slices(|txn, copy| {
+            let mut to = txn.open_multimap_table(def)?;
+            for row in rows.by_ref() {
+                let (k, values) = row?;
+                let k = k.value();
+                let mut full = false;
+                for v in values {
+                    let v = v?;
+                    let v = v.value();
+                    to.insert(&k, &v)?;
+                    full |= copy
+                        .copied(K::as_bytes(&k).as_ref().len() + V::as_bytes(&v).as_ref().len())?;
+                }
+                if full {
+                    return Ok(false);
+                }
             }
-        }
-        Ok(())
+            Ok(true)
+        })
     }
 }
 

@@ -69,3 +69,31 @@ fn a_file_that_is_not_a_store_is_no_backup() {
     let refused = backup_info(&path).unwrap_err();
     assert!(refused.contains("is not a Parley backup"), "{refused}");
 }
+
+#[tokio::test]
+async fn a_copy_committed_row_by_row_holds_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parley.redb");
+    store_with_messages(&path).await;
+    let (store, writer) = Store::open(&path).unwrap();
+    let copy = dir.path().join("copy.redb");
+    let (taking, into) = (store.clone(), copy.clone());
+    // A slice of one byte: every row (every key of a multimap) is a transaction of its own.
+    let copied = tokio::task::spawn_blocking(move || taking.backup_in_slices(&into, 1))
+        .await
+        .unwrap()
+        .unwrap();
+    let rows = store
+        .read_blocking(|txn| Ok(check_store(txn)?.rows))
+        .unwrap();
+    drop(store);
+    writer.join().unwrap();
+    assert_eq!(copied, rows);
+
+    let (restored, writer) = Store::open(&copy).unwrap();
+    let report = restored.read_blocking(check_store).unwrap();
+    drop(restored);
+    writer.join().unwrap();
+    assert_eq!(report.problems, Vec::<String>::new());
+    assert_eq!(report.rows, rows);
+}

@@ -54,6 +54,7 @@ mod surveys;
 mod tables;
 mod txn;
 mod wal;
+mod writeback;
 mod writer;
 
 use std::path::Path;
@@ -142,6 +143,7 @@ pub use tables::{
 };
 pub use txn::Txn;
 pub use wal::LogFile;
+pub use writeback::PacedWrites;
 pub use writer::{BatchStats, DiskTimings, Pending, SLOW_SYNC};
 
 /// Bumped when stored data changes shape in a way `#[serde(default)]` cannot absorb.
@@ -255,10 +257,14 @@ impl Store {
                 ))
             })
         };
+        let writeback = std::fs::File::open(path)
+            .and_then(writeback::EarlyWriteback::start)
+            .map_err(|e| StoreError::Redb(format!("{}: {e}", path.display())))?;
         Store::start(
             db,
             open_log,
             repair.then(|| repair::SetAsideIn::beside(path)),
+            Some(writeback),
         )
     }
 
@@ -275,7 +281,7 @@ impl Store {
             wal::Wal::on(log, epoch)
                 .map_err(|e| StoreError::Redb(format!("cannot open the write-ahead log: {e}")))
         };
-        let (store, thread, _) = Store::start(db, open_log, None)?;
+        let (store, thread, _) = Store::start(db, open_log, None, None)?;
         Ok((store, thread))
     }
 
@@ -283,6 +289,7 @@ impl Store {
         db: Database,
         open_log: impl FnOnce(u64) -> Result<(wal::Wal, Vec<Vec<u8>>), StoreError>,
         set_aside: Option<repair::SetAsideIn>,
+        writeback: Option<writeback::EarlyWriteback>,
     ) -> Result<(Store, std::thread::JoinHandle<()>, Vec<SetAside>), StoreError> {
         let db = Arc::new(db);
         init(&db)?;
@@ -300,7 +307,7 @@ impl Store {
         };
         replay(&db, &mut log, &mut wal)?;
         let set_aside = log.set_aside.map(|s| s.done).unwrap_or_default();
-        let (writer, thread) = writer::start(db.clone(), wal)?;
+        let (writer, thread) = writer::start(db.clone(), wal, writeback)?;
         Ok((Store { db, writer }, thread, set_aside))
     }
 

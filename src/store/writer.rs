@@ -17,6 +17,7 @@ use tokio::sync::{Notify, oneshot};
 
 use super::logged::{Applied, Logged};
 use super::wal::{Wal, new_epoch};
+use super::writeback::EarlyWriteback;
 use super::{META, StoreError, Txn};
 use crate::metrics::{Histogram, HistogramSnapshot};
 
@@ -170,9 +171,12 @@ fn timed<T>(
     (out, took)
 }
 
+/// Starts the writer thread; `writeback` (the store file's, if it is one) is told of each
+/// commit that did not wait for the disk.
 pub fn start(
     db: Arc<Database>,
     wal: Wal,
+    writeback: Option<EarlyWriteback>,
 ) -> Result<(WriterHandle, std::thread::JoinHandle<()>), StoreError> {
     // Unbounded so a write can be queued without awaiting (the ACD must never block on the
     // disk); callers that await durability hold back their own clients, which bounds it.
@@ -188,6 +192,7 @@ pub fn start(
                 db: &db,
                 log: Log::new(wal),
                 stats: &thread_stats,
+                writeback,
             };
             writer.run(&rx, &thread_committed);
             // A store closed while the process runs on (the first run's set-up, before the
@@ -316,6 +321,7 @@ struct Writer<'a> {
     db: &'a Database,
     log: Log,
     stats: &'a Counters,
+    writeback: Option<EarlyWriteback>,
 }
 
 impl Writer<'_> {
@@ -430,6 +436,9 @@ impl Writer<'_> {
             .map_err(|e| StoreError::Redb(e.to_string()))?;
         txn.commit()
             .map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))?;
+        if let Some(writeback) = &self.writeback {
+            writeback.committed();
+        }
         self.log.since.get_or_insert_with(Instant::now);
         let stats = self.stats;
         let (appended, took) = timed(

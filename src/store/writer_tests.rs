@@ -33,6 +33,7 @@ fn a_logged_batch_made_durable_without_a_checkpoint_is_not_applied_again() {
         db: &db,
         log: Log::new(wal),
         stats: &counters,
+        writeback: None,
     };
     let at = chrono::Utc::now();
     let write = Logged::Inbound(vec![InboundSms::texted("+14155550181", "hello", at)]);
