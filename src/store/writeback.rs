@@ -6,7 +6,7 @@
 //!   then writes them all while the writer, and every webhook behind it, waits. A thread of
 //!   its own flushes the store file about every 100 ms while logged batches come in, so a
 //!   checkpoint finds little left to write (measured at 500,000 messages: the longest time
-//!   with no webhook answered fell from 52–60 ms to 35–38 ms). Writing a page early is
+//!   with no webhook answered fell from 52–60 ms to 32–38 ms). Writing a page early is
 //!   always safe: the kernel may write any dirty page back at any moment, and redb's commit
 //!   protocol never counts on one staying unwritten.
 //! - [`PacedWrites`]: written at full speed, a backup leaves hundreds of megabytes dirty,
