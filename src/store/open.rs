@@ -3,6 +3,98 @@
 
 use super::*;
 
+impl Store {
+    /// Opens (or creates) the database file, creates missing tables, checks the schema
+    /// version, applies what the write-ahead log holds beyond the store (after a crash), and
+    /// starts the writer thread. The thread ends when every handle is dropped.
+    pub fn open(path: &Path) -> Result<(Store, std::thread::JoinHandle<()>), StoreError> {
+        let (store, thread, _) = Store::open_with(path, false)?;
+        Ok((store, thread))
+    }
+
+    /// [`Store::open`] that sets each log record it cannot decode aside into a file next to
+    /// the store (see `repair.rs`) instead of refusing to open; returns what it set aside.
+    pub fn open_repairing(
+        path: &Path,
+    ) -> Result<(Store, std::thread::JoinHandle<()>, Vec<SetAside>), StoreError> {
+        Store::open_with(path, true)
+    }
+
+    fn open_with(
+        path: &Path,
+        repair: bool,
+    ) -> Result<(Store, std::thread::JoinHandle<()>, Vec<SetAside>), StoreError> {
+        if !path.exists() {
+            create(path)
+                .map_err(|e| StoreError::Redb(format!("cannot create {}: {e}", path.display())))?;
+        }
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)?;
+        let wal_path = path.with_extension("wal");
+        let open_log = |epoch| {
+            wal::Wal::open(&wal_path, epoch).map_err(|e| {
+                StoreError::Redb(format!(
+                    "cannot open the write-ahead log {}: {e}",
+                    wal_path.display()
+                ))
+            })
+        };
+        let writeback = std::fs::File::open(path)
+            .and_then(writeback::EarlyWriteback::start)
+            .map_err(|e| StoreError::Redb(format!("{}: {e}", path.display())))?;
+        Store::start(
+            db,
+            open_log,
+            repair.then(|| repair::SetAsideIn::beside(path)),
+            Some(writeback),
+        )
+    }
+
+    /// [`open`](Self::open) on other storage than files: the simulated disk of the
+    /// fault-injection tests.
+    pub fn open_on(
+        storage: impl redb::StorageBackend,
+        log: Box<dyn wal::LogFile>,
+    ) -> Result<(Store, std::thread::JoinHandle<()>), StoreError> {
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create_with_backend(storage)?;
+        let open_log = |epoch| {
+            wal::Wal::on(log, epoch)
+                .map_err(|e| StoreError::Redb(format!("cannot open the write-ahead log: {e}")))
+        };
+        let (store, thread, _) = Store::start(db, open_log, None, None)?;
+        Ok((store, thread))
+    }
+
+    fn start(
+        db: Database,
+        open_log: impl FnOnce(u64) -> Result<(wal::Wal, Vec<Vec<u8>>), StoreError>,
+        set_aside: Option<repair::SetAsideIn>,
+        writeback: Option<writeback::EarlyWriteback>,
+    ) -> Result<(Store, std::thread::JoinHandle<()>, Vec<SetAside>), StoreError> {
+        let db = Arc::new(db);
+        init(&db)?;
+        let read = db.begin_read()?;
+        let epoch = writer::stored_epoch(&read)?;
+        let applied = writer::applied_records(&read, epoch)?;
+        drop(read);
+        let (mut wal, pending) = open_log(epoch)?;
+        let pending = pending.get(applied as usize..).unwrap_or_default();
+        let mut log = repair::Pending {
+            epoch,
+            after: applied,
+            records: pending,
+            set_aside,
+        };
+        replay(&db, &mut log, &mut wal)?;
+        let set_aside = log.set_aside.map(|s| s.done).unwrap_or_default();
+        let (writer, thread) = writer::start(db.clone(), wal, writeback)?;
+        Ok((Store { db, writer }, thread, set_aside))
+    }
+}
+
 /// Creates a store under a temporary name and gives it its name once its tables are on
 /// disk, so a crash while creating it leaves no half-made store that would refuse to open.
 pub(super) fn create(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
