@@ -1,6 +1,8 @@
 //! Inbound messages: stored durably first, then handed to the ACD. One task gathers the
-//! messages that arrive while the previous batch commits and stores them together, so many
-//! concurrent webhooks cost one transaction (on top of the store's own group commit).
+//! messages that arrive while the previous batch is logged and stores them together, so many
+//! concurrent webhooks cost one log append (on top of the store's own group commit). A
+//! provider's webhook is answered as soon as its message is in the log; a second task
+//! follows the batches in order as the store applies them, and routes their messages.
 
 use std::sync::Arc;
 
@@ -12,34 +14,93 @@ use crate::acd::Acd;
 use crate::domain::{Consent, ConsentSource, Keyword};
 use crate::live::{Hub, PhonePush};
 use crate::metrics::{InboundOutcome, Metrics};
-use crate::store::{InboundSms, Ingested, Store, StoreError};
+use crate::store::{InboundSms, Ingested, Pending, Store, StoreError};
 
 /// Most messages stored in one batch.
 const MAX_BATCH: usize = 512;
+/// Batches logged but not yet routed, at most: beyond, logging waits for the store.
+const MAX_UNROUTED: usize = 64;
 
-type Reply = oneshot::Sender<Result<Ingested, StoreError>>;
+/// Who waits for a message, and for what.
+enum Reply {
+    /// That it is durable: a provider, which then considers it delivered.
+    Durable(oneshot::Sender<Result<(), StoreError>>),
+    /// That it is stored, and how: the simulator, which shows the message id.
+    Stored(oneshot::Sender<Result<Ingested, StoreError>>),
+}
+
+impl Reply {
+    fn fail(self, e: &StoreError) {
+        let e = StoreError::BatchFailed(e.to_string());
+        let _ = match self {
+            Reply::Durable(tx) => tx.send(Err(e)).is_ok(),
+            Reply::Stored(tx) => tx.send(Err(e)).is_ok(),
+        };
+    }
+}
+
+/// What the inbound task takes, in order.
+enum HandedIn {
+    Message(InboundSms, Reply),
+    /// Told once every message handed in before it is stored and routed.
+    Marker(oneshot::Sender<()>),
+}
 
 /// Where providers hand in customers' messages.
 #[derive(Clone)]
 pub struct Inbound {
-    tx: mpsc::Sender<(InboundSms, Reply)>,
+    tx: mpsc::Sender<HandedIn>,
 }
 
 impl Inbound {
     /// Stores one message (deduplicated by provider id) and routes it. Returns once the
-    /// message is durable, so a webhook can acknowledge it.
-    pub async fn receive(&self, sms: InboundSms) -> Result<Ingested, StoreError> {
+    /// message is durable, so a webhook can acknowledge it; it is stored and routed a
+    /// moment later, in order with every other.
+    pub async fn receive(&self, sms: InboundSms) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.hand_in(sms, Reply::Durable(tx)).await?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// [`receive`](Self::receive), returning once the message is stored, with its outcome.
+    pub async fn receive_stored(&self, sms: InboundSms) -> Result<Ingested, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.hand_in(sms, Reply::Stored(tx)).await?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Returns once every message handed in before is stored and routed (as a provider's
+    /// acknowledgement used to say; tests and a stop wait for it).
+    pub async fn routed(&self) -> Result<(), StoreError> {
         let (tx, rx) = oneshot::channel();
         self.tx
-            .send((sms, tx))
+            .send(HandedIn::Marker(tx))
             .await
             .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        rx.await.map_err(|_| StoreError::Closed)
+    }
+
+    async fn hand_in(&self, sms: InboundSms, reply: Reply) -> Result<(), StoreError> {
+        self.tx
+            .send(HandedIn::Message(sms, reply))
+            .await
+            .map_err(|_| StoreError::Closed)
     }
 }
 
-/// Starts the inbound task. It ends when every `Inbound` handle is gone, after answering every
-/// message handed in, so a graceful shutdown acknowledges nothing it did not store.
+/// What the router follows, in order.
+enum Logged {
+    /// A batch in the log, on its way into the store.
+    Batch {
+        answer: Pending<(Vec<Ingested>, Vec<InboundSms>)>,
+        /// Each message's reply, gone once answered.
+        replies: Vec<Option<Reply>>,
+    },
+    Marker(oneshot::Sender<()>),
+}
+
+/// Starts the inbound tasks. They end when every `Inbound` handle is gone, after answering
+/// every message handed in, so a graceful shutdown acknowledges nothing it did not store.
 pub fn spawn(
     store: Store,
     acd: Acd,
@@ -47,36 +108,114 @@ pub fn spawn(
     outbox: Outbox,
     metrics: Arc<Metrics>,
 ) -> (Inbound, tokio::task::JoinHandle<()>) {
-    let (tx, mut rx) = mpsc::channel::<(InboundSms, Reply)>(MAX_BATCH * 8);
+    let (tx, mut rx) = mpsc::channel::<HandedIn>(MAX_BATCH * 8);
+    let (logged_tx, logged_rx) = mpsc::channel::<Logged>(MAX_UNROUTED);
+    let router = tokio::spawn(route_in_order(logged_rx, acd, hub, outbox, metrics));
     let task = tokio::spawn(async move {
-        let mut batch = Vec::with_capacity(MAX_BATCH);
-        while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            let (messages, replies): (Vec<InboundSms>, Vec<Reply>) = batch.drain(..).unzip();
-            // The batch moves into the transaction and comes back with its results.
-            let stored = store.ingest(messages).await;
-            match stored {
-                Ok((results, messages)) => {
-                    for ((sms, reply), ingested) in messages.iter().zip(replies).zip(results) {
-                        let outcome = match ingested {
-                            Ingested::Stored { .. } => InboundOutcome::Stored,
-                            Ingested::Duplicate(_) => InboundOutcome::Duplicate,
-                        };
-                        metrics.inbound.get(outcome).inc();
-                        route(&acd, &hub, &outbox, sms, &ingested);
-                        let _ = reply.send(Ok(ingested));
+        let mut handed_in = Vec::with_capacity(MAX_BATCH);
+        while rx.recv_many(&mut handed_in, MAX_BATCH).await > 0 {
+            let mut messages = Vec::with_capacity(handed_in.len());
+            let mut replies = Vec::with_capacity(handed_in.len());
+            let mut markers = Vec::new();
+            for item in handed_in.drain(..) {
+                match item {
+                    HandedIn::Message(sms, reply) => {
+                        messages.push(sms);
+                        replies.push(reply);
                     }
+                    // Answered after the batch, which holds every message before it.
+                    HandedIn::Marker(tx) => markers.push(tx),
                 }
-                Err(e) => {
-                    tracing::error!(error = %e, count = replies.len(), "inbound batch not stored");
-                    for reply in replies {
-                        let _ = reply.send(Err(StoreError::BatchFailed(e.to_string())));
-                    }
+            }
+            if !messages.is_empty() {
+                let batch = log_batch(&store, messages, replies).await;
+                if let Some(batch) = batch
+                    && logged_tx.send(batch).await.is_err()
+                {
+                    break;
+                }
+            }
+            for marker in markers {
+                if logged_tx.send(Logged::Marker(marker)).await.is_err() {
+                    break;
                 }
             }
         }
+        drop(logged_tx);
+        let _ = router.await;
         tracing::debug!("inbound stopped");
     });
     (Inbound { tx }, task)
+}
+
+/// Appends a batch to the log and answers the providers waiting for it; returns it for the
+/// router, unless it failed (then everybody is told).
+async fn log_batch(
+    store: &Store,
+    messages: Vec<InboundSms>,
+    replies: Vec<Reply>,
+) -> Option<Logged> {
+    // The batch moves into the transaction and comes back with its results.
+    let (logged, answer) = match store.ingest_logged(messages).await {
+        Ok(queued) => queued,
+        Err(e) => {
+            tracing::error!(error = %e, count = replies.len(), "inbound batch not stored");
+            replies.into_iter().for_each(|r| r.fail(&e));
+            return None;
+        }
+    };
+    let replies = replies
+        .into_iter()
+        .map(|reply| match reply {
+            Reply::Durable(tx) if logged => {
+                let _ = tx.send(Ok(()));
+                None
+            }
+            other => Some(other),
+        })
+        .collect();
+    Some(Logged::Batch { answer, replies })
+}
+
+/// Waits for each logged batch to be stored, in order, and routes its messages.
+async fn route_in_order(
+    mut logged: mpsc::Receiver<Logged>,
+    acd: Acd,
+    hub: Arc<Hub>,
+    outbox: Outbox,
+    metrics: Arc<Metrics>,
+) {
+    while let Some(next) = logged.recv().await {
+        let (answer, replies) = match next {
+            Logged::Batch { answer, replies } => (answer, replies),
+            Logged::Marker(tx) => {
+                let _ = tx.send(());
+                continue;
+            }
+        };
+        let stored = answer.await.unwrap_or(Err(StoreError::Closed));
+        match stored {
+            Ok((results, messages)) => {
+                for ((sms, reply), ingested) in messages.iter().zip(replies).zip(results) {
+                    let outcome = match ingested {
+                        Ingested::Stored { .. } => InboundOutcome::Stored,
+                        Ingested::Duplicate(_) => InboundOutcome::Duplicate,
+                    };
+                    metrics.inbound.get(outcome).inc();
+                    route(&acd, &hub, &outbox, sms, &ingested);
+                    let _ = match reply {
+                        Some(Reply::Durable(tx)) => tx.send(Ok(())).is_ok(),
+                        Some(Reply::Stored(tx)) => tx.send(Ok(ingested)).is_ok(),
+                        None => true,
+                    };
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, count = replies.len(), "inbound batch not stored");
+                replies.into_iter().flatten().for_each(|r| r.fail(&e));
+            }
+        }
+    }
 }
 
 /// Hands a stored message on: a new conversation to the ACD to route, a message on an open

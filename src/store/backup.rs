@@ -5,7 +5,9 @@
 //! [`each_table`], shared with `init` and `parley check`), into a new redb file. The writer
 //! goes on committing meanwhile; the snapshot only keeps the pages it reads from being reused
 //! until it ends. The copy is a clean store of its own: its `meta` gets a fresh log epoch, so
-//! no write-ahead log, the original's included, can ever be applied to it.
+//! no write-ahead log, the original's included, can ever be applied to it. The snapshot is
+//! taken once every write acknowledged before the backup began is applied (an inbound
+//! message is acknowledged once it is in the log, a moment before that).
 //!
 //! The copy runs at a lower CPU priority (as indexing does), commits a slice of rows at a
 //! time and reaches the disk a few megabytes at a time (`writeback.rs`), so the server's own
@@ -37,6 +39,7 @@ impl Store {
     /// is unlinked as soon as it is opened, so it leaves nothing behind in `dir`, whatever
     /// happens to the copy, the download or the process. Blocking.
     pub fn backup(&self, dir: &Path) -> Result<Backup, StoreError> {
+        self.applied_blocking()?;
         let snapshot = self.snapshot()?;
         let path = dir.join(format!(".parley-backup-{}.redb", random_suffix()));
         let io = |e: std::io::Error| StoreError::Redb(format!("{}: {e}", path.display()));
@@ -62,6 +65,7 @@ impl Store {
         path: &Path,
         commit_every: u64,
     ) -> Result<u64, StoreError> {
+        self.applied_blocking()?;
         let snapshot = self.snapshot()?;
         let db = create_new(path)?;
         let file =

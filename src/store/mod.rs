@@ -5,6 +5,7 @@
 //! does not stop at the disk's fsync rate. Reads run on the blocking pool.
 
 mod api_tokens;
+mod apply_thread;
 mod audit;
 mod backup;
 #[cfg(test)]
@@ -27,6 +28,7 @@ mod held;
 mod history;
 mod inbound;
 mod leads;
+mod log_thread;
 mod logged;
 mod notes;
 mod open;
@@ -57,6 +59,7 @@ mod txn;
 mod wal;
 mod writeback;
 mod writer;
+mod writer_stats;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -145,7 +148,7 @@ pub use tables::{
 pub use txn::Txn;
 pub use wal::LogFile;
 pub use writeback::PacedWrites;
-pub use writer::{BatchStats, DiskTimings, Pending, SLOW_SYNC};
+pub use writer::{BatchStats, DiskTimings, Pending, Receipt, SLOW_SYNC};
 
 /// Bumped when stored data changes shape in a way `#[serde(default)]` cannot absorb.
 /// 2: provider ids keyed by message (`PROVIDER_IDS`).
@@ -237,6 +240,26 @@ impl Store {
         pending.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Queues customers' messages as [`ingest`](Self::ingest) does, and returns as soon as
+    /// they are durable in the log (true), or once they could not be logged (false: then
+    /// only the answer says whether they are stored). A provider can be acknowledged at
+    /// true, while the store applies them (during a checkpoint, a little later).
+    pub async fn ingest_logged(
+        &self,
+        batch: Vec<InboundSms>,
+    ) -> Result<(bool, Pending<(Vec<Ingested>, Vec<InboundSms>)>), StoreError> {
+        let (receipt, pending) =
+            self.writer
+                .submit_logged_with_receipt(
+                    logged::Logged::Inbound(batch),
+                    |applied| match applied {
+                        logged::Applied::Inbound(ingested, batch) => (ingested, batch),
+                        _ => unreachable!("an inbound write answers Inbound"),
+                    },
+                )?;
+        Ok((receipt.await.is_ok(), pending))
+    }
+
     /// Queues a routing step (see [`route_step`]) through the write-ahead log.
     pub fn submit_route_step(
         &self,
@@ -292,6 +315,21 @@ impl Store {
         })
         .await
         .map_err(|e| StoreError::Redb(format!("read task failed: {e}")))?
+    }
+
+    /// Returns once every write acknowledged so far is applied: a read then sees it. (An
+    /// inbound message is acknowledged once it is in the write-ahead log, a moment before
+    /// the store applies it.)
+    pub async fn applied(&self) -> Result<(), StoreError> {
+        self.writer.applied()?.await.map_err(|_| StoreError::Closed)
+    }
+
+    /// [`applied`](Self::applied) for blocking code.
+    pub fn applied_blocking(&self) -> Result<(), StoreError> {
+        self.writer
+            .applied()?
+            .blocking_recv()
+            .map_err(|_| StoreError::Closed)
     }
 
     /// A read transaction held by the caller (a consistent snapshot for long reads, such as

@@ -1,6 +1,8 @@
 //! Making a store ready to serve: creating it, its tables and upgrades, and applying what
 //! the write-ahead log holds beyond it after a crash.
 
+use std::time::Duration;
+
 use super::*;
 
 impl Store {
@@ -48,6 +50,7 @@ impl Store {
             open_log,
             repair.then(|| repair::SetAsideIn::beside(path)),
             Some(writeback),
+            log_thread::CHECKPOINT_AGE,
         )
     }
 
@@ -64,33 +67,33 @@ impl Store {
             wal::Wal::on(log, epoch)
                 .map_err(|e| StoreError::Redb(format!("cannot open the write-ahead log: {e}")))
         };
-        let (store, thread, _) = Store::start(db, open_log, None, None)?;
+        // A checkpoint at every batch the previous one allows, so that crash trials fall
+        // between checkpoints and the records logged while they commit.
+        let (store, thread, _) = Store::start(db, open_log, None, None, Duration::ZERO)?;
         Ok((store, thread))
     }
 
     fn start(
         db: Database,
-        open_log: impl FnOnce(u64) -> Result<(wal::Wal, Vec<Vec<u8>>), StoreError>,
+        open_log: impl FnOnce(u64) -> Result<(wal::Wal, Vec<wal::Record>), StoreError>,
         set_aside: Option<repair::SetAsideIn>,
         writeback: Option<writeback::EarlyWriteback>,
+        checkpoint_age: Duration,
     ) -> Result<(Store, std::thread::JoinHandle<()>, Vec<SetAside>), StoreError> {
         let db = Arc::new(db);
         init(&db)?;
         let read = db.begin_read()?;
         let epoch = writer::stored_epoch(&read)?;
-        let applied = writer::applied_records(&read, epoch)?;
+        let applied = writer::applied_position(&read)?;
         drop(read);
-        let (mut wal, pending) = open_log(epoch)?;
-        let pending = pending.get(applied as usize..).unwrap_or_default();
+        let (mut wal, records) = open_log(epoch)?;
         let mut log = repair::Pending {
-            epoch,
-            after: applied,
-            records: pending,
+            records: writer::not_applied(&records, applied),
             set_aside,
         };
         replay(&db, &mut log, &mut wal)?;
         let set_aside = log.set_aside.map(|s| s.done).unwrap_or_default();
-        let (writer, thread) = writer::start(db.clone(), wal, writeback)?;
+        let (writer, thread) = writer::start(db.clone(), wal, writeback, checkpoint_age)?;
         Ok((Store { db, writer }, thread, set_aside))
     }
 }

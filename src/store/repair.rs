@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::StoreError;
 use super::logged::Logged;
+use super::wal::Record;
 
 /// One record set aside by a repair.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,10 +81,7 @@ impl SetAsideIn {
 
 /// The log records the store does not hold yet, as the replay at open reads them.
 pub(super) struct Pending<'a> {
-    pub(super) epoch: u64,
-    /// The sequence number of the record before the first of `records`.
-    pub(super) after: u64,
-    pub(super) records: &'a [Vec<u8>],
+    pub(super) records: &'a [Record],
     /// Set when repairing: undecodable records go there instead of failing the open.
     pub(super) set_aside: Option<SetAsideIn>,
 }
@@ -92,27 +90,24 @@ impl Pending<'_> {
     /// The writes in order. An undecodable record is an error naming it, or, when
     /// repairing, is set aside and skipped.
     pub(super) fn decoded(&mut self) -> impl Iterator<Item = Result<Logged, StoreError>> + '_ {
-        let (epoch, after) = (self.epoch, self.after);
         let set_aside = &mut self.set_aside;
-        self.records
-            .iter()
-            .zip(after + 1..)
-            .filter_map(move |(bytes, seq)| {
-                let detail = match Logged::decode(bytes) {
-                    Ok(write) => return Some(Ok(write)),
-                    Err(StoreError::Corrupt { detail, .. }) => detail,
-                    Err(e) => e.to_string(),
-                };
-                match set_aside {
-                    Some(place) => match place.keep(epoch, seq, bytes, detail) {
-                        Ok(()) => {
-                            tracing::warn!(epoch, seq, "set aside an undecodable log record");
-                            None
-                        }
-                        Err(e) => Some(Err(e)),
-                    },
-                    None => Some(Err(StoreError::UndecodableLogRecord { epoch, seq, detail })),
-                }
-            })
+        self.records.iter().filter_map(move |record| {
+            let (epoch, seq, bytes) = (record.epoch, record.seq, &record.payload);
+            let detail = match Logged::decode(bytes) {
+                Ok(write) => return Some(Ok(write)),
+                Err(StoreError::Corrupt { detail, .. }) => detail,
+                Err(e) => e.to_string(),
+            };
+            match set_aside {
+                Some(place) => match place.keep(epoch, seq, bytes, detail) {
+                    Ok(()) => {
+                        tracing::warn!(epoch, seq, "set aside an undecodable log record");
+                        None
+                    }
+                    Err(e) => Some(Err(e)),
+                },
+                None => Some(Err(StoreError::UndecodableLogRecord { epoch, seq, detail })),
+            }
+        })
     }
 }

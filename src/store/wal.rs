@@ -8,15 +8,19 @@
 //! commits durably now and then (a checkpoint), and after a crash the records the store does
 //! not yet hold are applied again, in order, to the state of its last durable commit.
 //!
-//! Every durable commit starts a new epoch, a random number it records in `meta`; the records
-//! written after it carry that epoch and count from 1. A record: magic, epoch, sequence
-//! number, payload length, CRC-32 of those and the payload, then the payload. Each epoch's
-//! records are written from the start of the file, so it stays the size of one checkpoint
-//! interval. At start only the records of the store's own epoch are applied: reading stops
-//! at the first record that is torn, fails its CRC, or is not the next of that epoch. So a
-//! store put back from an older copy, or one whose log belongs to another store, never gets
-//! writes that were not made on top of exactly its state; and a clean stop leaves the log
-//! empty.
+//! The log is two regions of one file, each holding one epoch, a random number the store
+//! records in `meta` with the checkpoint that starts it; an epoch's records count from 1.
+//! While the store commits a checkpoint the log goes on in the other region, so writes are
+//! acknowledged during it: the new epoch's region starts with a link record (sequence 0)
+//! naming the epoch and last record it follows. The region of the older epoch is written
+//! again only once the checkpoint that ends it is durable. A record: magic, epoch, sequence
+//! number, payload length, CRC-32 of those and the payload, then the payload.
+//!
+//! At start the store's own epoch is read from its region, followed by the epoch linked to
+//! its last record, if any: reading stops at the first record that is torn, fails its CRC,
+//! or is not the next of that epoch. So a store put back from an older copy, or one whose
+//! log belongs to another store, never gets writes that were not made on top of exactly
+//! its state; and a clean stop leaves the log empty.
 //!
 //! Each append starts on a fresh 4 KiB block (the last one is padded with zeros): a disk
 //! that tears a write inside a block can then only damage the records being appended, never
@@ -33,12 +37,13 @@ const MAGIC: u32 = 0x5057_4c32; // "PWL2"
 const HEADER: usize = 4 + 8 + 8 + 4 + 4;
 /// Appends start on a multiple of this: the block a disk writes whole, or tears.
 const BLOCK: u64 = 4096;
+/// Each epoch's records go to one of two regions of this size.
+pub const REGION: u64 = 8 << 20;
 /// Written as zeros when the log is created, so appends overwrite allocated blocks and an
 /// `fdatasync` has no file size or extent to commit.
-const PREALLOCATE: u64 = 16 << 20;
-/// Larger payloads are refused on write (a length past the end of the file ends the log on
-/// read).
-const MAX_RECORD: usize = 64 << 20;
+const PREALLOCATE: u64 = 2 * REGION;
+/// The payload of a link record: the epoch and sequence number of the record it follows.
+const LINK: usize = 16;
 
 /// What the log is written to: a file, or a simulated disk in fault-injection tests.
 pub trait LogFile: Send + 'static {
@@ -69,17 +74,38 @@ impl LogFile for File {
 
 pub struct Wal {
     file: Box<dyn LogFile>,
-    /// The epoch of the store's last durable commit, which new records carry.
+    /// The epoch new records carry.
     epoch: u64,
-    /// Where the next record goes.
+    /// Where its region starts.
+    region: u64,
+    /// Where the next record goes, from the region's start.
     end: u64,
     /// The last sequence number used in this epoch.
     seq: u64,
+    /// The epoch and last record this one follows, until its first append writes the link.
+    link: Option<(u64, u64)>,
+}
+
+/// One record read back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub epoch: u64,
+    pub seq: u64,
+    pub payload: Vec<u8>,
+}
+
+/// Why an append did not happen.
+#[derive(Debug)]
+pub enum AppendError {
+    /// The region has no room left for it (it never fits when it is larger than a region).
+    NoRoom,
+    Io(io::Error),
 }
 
 impl Wal {
-    /// Opens (or creates) the log and returns the payloads of `epoch`'s records, in order.
-    pub fn open(path: &Path, epoch: u64) -> io::Result<(Wal, Vec<Vec<u8>>)> {
+    /// Opens (or creates) the log and returns the records of `epoch` and of the epoch linked
+    /// to it, in order.
+    pub fn open(path: &Path, epoch: u64) -> io::Result<(Wal, Vec<Record>)> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -96,9 +122,9 @@ impl Wal {
     }
 
     /// The log in `file`, as [`open`](Self::open).
-    pub fn on(file: Box<dyn LogFile>, epoch: u64) -> io::Result<(Wal, Vec<Vec<u8>>)> {
+    pub fn on(file: Box<dyn LogFile>, epoch: u64) -> io::Result<(Wal, Vec<Record>)> {
         let len = file.size()?;
-        let pending = read_records(file.as_ref(), len, epoch)?;
+        let pending = read_chain(file.as_ref(), len, epoch)?;
         if len < PREALLOCATE {
             file.write_at(&vec![0; (PREALLOCATE - len) as usize], len)?;
             file.sync()?;
@@ -108,13 +134,15 @@ impl Wal {
         let wal = Wal {
             file,
             epoch,
+            region: 0,
             end: 0,
             seq: 0,
+            link: None,
         };
         Ok((wal, pending))
     }
 
-    /// Bytes written since the last checkpoint.
+    /// Bytes written in this epoch.
     pub fn written(&self) -> u64 {
         self.end
     }
@@ -125,24 +153,32 @@ impl Wal {
         (self.epoch, self.seq + n as u64)
     }
 
-    /// Appends the payloads as consecutive records from a fresh block and waits until they
-    /// are on disk.
-    pub fn append(&mut self, payloads: &[Vec<u8>]) -> io::Result<()> {
-        let mut buf = Vec::with_capacity(payloads.iter().map(|p| p.len() + HEADER).sum());
+    /// Appends the payloads as consecutive records from a fresh block of the epoch's region
+    /// and waits until they are on disk.
+    pub fn append(&mut self, payloads: &[Vec<u8>]) -> Result<(), AppendError> {
+        let mut buf = Vec::new();
+        if let Some((epoch, seq)) = self.link {
+            let mut link = Vec::with_capacity(LINK);
+            link.extend_from_slice(&epoch.to_le_bytes());
+            link.extend_from_slice(&seq.to_le_bytes());
+            encode(&mut buf, self.epoch, 0, &link);
+        }
         let mut seq = self.seq;
         for payload in payloads {
-            if payload.len() > MAX_RECORD {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "write-ahead record too large",
-                ));
+            if payload.len() as u64 > REGION {
+                return Err(AppendError::NoRoom);
             }
             seq += 1;
             encode(&mut buf, self.epoch, seq, payload);
         }
         buf.resize(align_up(buf.len() as u64) as usize, 0);
-        self.file.write_at(&buf, self.end)?;
-        self.file.sync()?;
+        if self.end + buf.len() as u64 > REGION {
+            return Err(AppendError::NoRoom);
+        }
+        let at = self.region + self.end;
+        self.file.write_at(&buf, at).map_err(AppendError::Io)?;
+        self.file.sync().map_err(AppendError::Io)?;
+        self.link = None;
         self.seq = seq;
         self.end += buf.len() as u64;
         Ok(())
@@ -151,17 +187,33 @@ impl Wal {
     /// At a clean stop, after the last checkpoint: the log reads as empty, so even a store
     /// put back from a copy of that epoch gets nothing from it.
     pub fn clear(&mut self) -> io::Result<()> {
-        self.file.write_at(&[0; HEADER], 0)?;
+        for region in [0, REGION] {
+            self.file.write_at(&[0; HEADER], region)?;
+        }
         self.file.sync()?;
         self.end = 0;
         self.seq = 0;
+        self.link = None;
         Ok(())
     }
 
-    /// The store committed durably with `epoch`: it holds every record so far, and the next
+    /// The store committed durably with `epoch` and holds every record so far: the next
     /// record starts the file again.
     pub fn checkpointed(&mut self, epoch: u64) {
         self.epoch = epoch;
+        self.region = 0;
+        self.end = 0;
+        self.seq = 0;
+        self.link = None;
+    }
+
+    /// New records carry `epoch`, in the other region, after the ones so far: for the
+    /// checkpoint of `epoch`, which the store commits while the log goes on. The region it
+    /// leaves must not be switched back to before that checkpoint is durable.
+    pub fn switch(&mut self, epoch: u64) {
+        self.link = Some((self.epoch, self.seq));
+        self.epoch = epoch;
+        self.region = REGION - self.region;
         self.end = 0;
         self.seq = 0;
     }
@@ -197,158 +249,120 @@ fn checksum(head: &[u8], payload: &[u8]) -> u32 {
     h.finalize()
 }
 
-/// The payloads of `epoch`'s unbroken run of records from the start of the file, read one
-/// record at a time (after a clean stop, only the first header). Zeros after a record pad
-/// its append to the block's end: the next append starts on the next block.
-fn read_records(file: &dyn LogFile, len: u64, epoch: u64) -> io::Result<Vec<Vec<u8>>> {
+/// `epoch`'s records (from whichever region it starts), then those of the epoch linked to
+/// its last record.
+fn read_chain(file: &dyn LogFile, len: u64, epoch: u64) -> io::Result<Vec<Record>> {
     let mut out = Vec::new();
-    let mut at = 0;
-    let mut head = [0u8; HEADER];
-    while at + HEADER as u64 <= len {
-        file.read_at(&mut head, at)?;
-        let u32_at = |i: usize| {
-            let mut b = [0; 4];
-            b.copy_from_slice(&head[i..i + 4]);
-            u32::from_le_bytes(b)
-        };
-        let u64_at = |i: usize| {
-            let mut b = [0; 8];
-            b.copy_from_slice(&head[i..i + 8]);
-            u64::from_le_bytes(b)
-        };
-        if u32_at(0) == 0 && at % BLOCK != 0 {
-            at = align_up(at);
+    for region in [0, REGION] {
+        let (link, records) = read_region(file, len, region, epoch)?;
+        if link.is_some() || !records.is_empty() {
+            out = records;
+            break;
+        }
+    }
+    let last = out.last().map_or(0, |r| r.seq);
+    for region in [0, REGION] {
+        let mut head = [0u8; HEADER + LINK];
+        if region + head.len() as u64 > len {
             continue;
         }
-        let size = u32_at(20) as usize;
-        let next = out.len() as u64 + 1;
-        let fits = at + (HEADER + size) as u64 <= len;
-        if u32_at(0) != MAGIC || u64_at(4) != epoch || u64_at(12) != next || !fits {
+        file.read_at(&mut head, region)?;
+        let Some(next) = decode_head(&head[..HEADER]) else {
+            continue;
+        };
+        let link = &head[HEADER..];
+        let follows = next.seq == 0
+            && next.size == LINK
+            && checksum(&head[..24], link) == next.crc
+            && u64_at(link, 0) == epoch
+            && u64_at(link, 8) == last;
+        if follows {
+            out.extend(read_region(file, len, region, next.epoch)?.1);
             break;
         }
-        let mut payload = vec![0; size];
-        file.read_at(&mut payload, at + HEADER as u64)?;
-        if checksum(&head[..24], &payload) != u32_at(24) {
-            break;
-        }
-        out.push(payload);
-        at += (HEADER + size) as u64;
     }
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn payloads(range: std::ops::RangeInclusive<u8>) -> Vec<Vec<u8>> {
-        range.map(|i| vec![i; 100 + usize::from(i)]).collect()
-    }
-
-    #[test]
-    fn the_epochs_records_come_back_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.wal");
-        let (mut wal, pending) = Wal::open(&path, 7).unwrap();
-        assert!(pending.is_empty());
-        wal.append(&payloads(1..=3)).unwrap();
-        wal.append(&payloads(4..=5)).unwrap();
-        drop(wal);
-        let (_, pending) = Wal::open(&path, 7).unwrap();
-        assert_eq!(pending, payloads(1..=5));
-        // Another epoch's store gets none of them.
-        let (_, pending) = Wal::open(&path, 8).unwrap();
-        assert!(pending.is_empty());
-    }
-
-    #[test]
-    fn after_a_checkpoint_the_older_epoch_is_not_read_again() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.wal");
-        let (mut wal, _) = Wal::open(&path, 7).unwrap();
-        wal.append(&payloads(1..=6)).unwrap();
-        wal.checkpointed(9);
-        // Shorter than what it overwrites: the rest of the older epoch stays in the file.
-        wal.append(&[vec![42; 10]]).unwrap();
-        drop(wal);
-        let (_, pending) = Wal::open(&path, 9).unwrap();
-        assert_eq!(pending, vec![vec![42; 10]]);
-        let (_, pending) = Wal::open(&path, 7).unwrap();
-        assert!(
-            pending.is_empty(),
-            "the older epoch starts with a record of the newer"
-        );
-    }
-
-    #[test]
-    fn a_torn_or_damaged_record_ends_the_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.wal");
-        let (mut wal, _) = Wal::open(&path, 7).unwrap();
-        wal.append(&payloads(1..=3)).unwrap();
-        drop(wal);
-        // Flip one byte of the second record's payload.
-        let file = OpenOptions::new().write(true).open(&path).unwrap();
-        let second = (HEADER + 101 + HEADER + 10) as u64;
-        file.write_all_at(&[0xff], second).unwrap();
-        let (_, pending) = Wal::open(&path, 7).unwrap();
-        assert_eq!(pending, payloads(1..=1));
-    }
-
-    #[test]
-    fn a_torn_append_cannot_damage_the_records_before_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.wal");
-        let (mut wal, _) = Wal::open(&path, 7).unwrap();
-        wal.append(&payloads(1..=1)).unwrap();
-        let second = wal.written();
-        wal.append(&payloads(2..=2)).unwrap();
-        drop(wal);
-        // The disk tore the block the second append started in: all of it is garbage.
-        let block_start = second / BLOCK * BLOCK;
-        let file = OpenOptions::new().write(true).open(&path).unwrap();
-        file.write_all_at(&[0xa5; BLOCK as usize], block_start)
-            .unwrap();
-        let (_, pending) = Wal::open(&path, 7).unwrap();
-        assert_eq!(pending, payloads(1..=1));
-    }
-
-    #[test]
-    fn a_log_cut_anywhere_in_its_last_two_records_keeps_the_whole_ones() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.wal");
-        let (mut wal, _) = Wal::open(&path, 7).unwrap();
-        wal.append(&payloads(1..=2)).unwrap();
-        let third = wal.written();
-        wal.append(&payloads(3..=4)).unwrap();
-        drop(wal);
-        let fourth = third + (HEADER + 103) as u64;
-        let end = fourth + (HEADER + 104) as u64;
-        let whole = std::fs::read(&path).unwrap();
-        for cut in third..=end {
-            // What never reached the disk reads as the preallocated zeros, or as garbage.
-            for fill in [0u8, 0xa5] {
-                let mut bytes = whole.clone();
-                bytes[cut as usize..end as usize].fill(fill);
-                std::fs::write(&path, &bytes).unwrap();
-                let (_, pending) = Wal::open(&path, 7).unwrap();
-                let kept = if cut == end {
-                    4
-                } else if cut >= fourth {
-                    3
-                } else {
-                    2
-                };
-                assert_eq!(pending, payloads(1..=kept), "cut at {cut}, fill {fill:#x}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_new_log_is_preallocated() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.wal");
-        Wal::open(&path, 0).unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().len(), PREALLOCATE);
-    }
+struct Head {
+    epoch: u64,
+    seq: u64,
+    size: usize,
+    crc: u32,
 }
+
+fn u64_at(bytes: &[u8], i: usize) -> u64 {
+    let mut b = [0; 8];
+    b.copy_from_slice(&bytes[i..i + 8]);
+    u64::from_le_bytes(b)
+}
+
+fn u32_at(bytes: &[u8], i: usize) -> u32 {
+    let mut b = [0; 4];
+    b.copy_from_slice(&bytes[i..i + 4]);
+    u32::from_le_bytes(b)
+}
+
+/// A record's header, if it starts with the magic number.
+fn decode_head(head: &[u8]) -> Option<Head> {
+    (u32_at(head, 0) == MAGIC).then(|| Head {
+        epoch: u64_at(head, 4),
+        seq: u64_at(head, 12),
+        size: u32_at(head, 20) as usize,
+        crc: u32_at(head, 24),
+    })
+}
+
+/// The unbroken run of `epoch`'s records from the start of the region, read one record at a
+/// time (after a clean stop, only the first header), and the link record it starts with, if
+/// any. Zeros after a record pad its append to the block's end: the next append starts on
+/// the next block.
+fn read_region(
+    file: &dyn LogFile,
+    len: u64,
+    region: u64,
+    epoch: u64,
+) -> io::Result<(Option<Vec<u8>>, Vec<Record>)> {
+    let mut link = None;
+    let mut out = Vec::new();
+    let end = len.min(region + REGION);
+    let mut at = region;
+    let mut head = [0u8; HEADER];
+    while at + HEADER as u64 <= end {
+        file.read_at(&mut head, at)?;
+        if u32_at(&head, 0) == 0 && !at.is_multiple_of(BLOCK) {
+            at = align_up(at);
+            continue;
+        }
+        let Some(h) = decode_head(&head) else {
+            break;
+        };
+        let first = at == region;
+        let next = out.len() as u64 + 1;
+        let fits = at + (HEADER + h.size) as u64 <= end;
+        let in_order = h.seq == next || (first && h.seq == 0 && h.size == LINK);
+        if h.epoch != epoch || !in_order || !fits {
+            break;
+        }
+        let mut payload = vec![0; h.size];
+        file.read_at(&mut payload, at + HEADER as u64)?;
+        if checksum(&head[..24], &payload) != h.crc {
+            break;
+        }
+        at += (HEADER + h.size) as u64;
+        if h.seq == 0 {
+            link = Some(payload);
+            continue;
+        }
+        out.push(Record {
+            epoch,
+            seq: h.seq,
+            payload,
+        });
+    }
+    Ok((link, out))
+}
+
+#[cfg(test)]
+#[path = "wal_tests.rs"]
+mod tests;

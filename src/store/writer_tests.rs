@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTableMetadata as _};
 
-use super::{Counters, Log, Writer, job, stored_epoch};
+use super::{job, stored_epoch};
 use crate::domain::MessageId;
+use crate::store::apply_thread::{Applier, Work};
 use crate::store::logged::{Applied, Logged};
 use crate::store::wal::Wal;
+use crate::store::writer_stats::Counters;
 use crate::store::{InboundSms, MESSAGES, Store, StoreError};
 
 /// The writer's logged batch became durable without a checkpoint (redb makes a pending
@@ -26,26 +28,31 @@ fn a_logged_batch_made_durable_without_a_checkpoint_is_not_applied_again() {
     let read = db.begin_read().unwrap();
     let epoch = stored_epoch(&read).unwrap();
     drop(read);
-    let (wal, pending) = Wal::open(&path.with_extension("wal"), epoch).unwrap();
+    let (mut wal, pending) = Wal::open(&path.with_extension("wal"), epoch).unwrap();
     assert!(pending.is_empty());
-    let counters = Counters::default();
-    let mut writer = Writer {
-        db: &db,
-        log: Log::new(wal),
-        stats: &counters,
-        writeback: None,
-    };
     let at = chrono::Utc::now();
     let write = Logged::Inbound(vec![InboundSms::texted("+14155550181", "hello", at)]);
     let record = write.encode().unwrap();
-    let (job, answer) = job(Some(record), move |txn| {
+    wal.append(std::slice::from_ref(&record)).unwrap();
+    let (job, _, answer) = job(Some(record), move |txn| {
         write
             .apply(txn)
             .map(|applied| matches!(applied, Applied::Inbound(..)))
     });
-    writer.commit_batch(&mut vec![job]);
+    let (counters, broken) = (
+        Counters::default(),
+        std::sync::atomic::AtomicBool::new(false),
+    );
+    let (work, work_rx) = std::sync::mpsc::channel();
+    let (answers, _answers_rx) = std::sync::mpsc::channel();
+    work.send(Work::Logged {
+        jobs: vec![job],
+        through: wal.position_after(0),
+    })
+    .unwrap();
+    drop(work);
+    Applier::new(&db, &counters, None, &broken, answers).run(&work_rx, &tokio::sync::Notify::new());
     assert!(answer.blocking_recv().unwrap().unwrap());
-    drop(writer);
     // Durable now, in the same epoch.
     db.begin_write().unwrap().commit().unwrap();
     drop(db);

@@ -203,7 +203,7 @@ pub async fn messages_post(
         body,
         received_at: state.clock.now(),
     };
-    match state.inbound.receive(sms).await? {
+    match state.inbound.receive_stored(sms).await? {
         Ingested::Stored { message, .. } => Ok(Json(json!({ "message_id": message.id }))),
         Ingested::Duplicate(id) => Ok(Json(json!({ "message_id": id }))),
     }

@@ -278,8 +278,12 @@ impl TestServer {
             ("To".to_owned(), to.to_owned()),
             ("Body".to_owned(), body.to_owned()),
         ];
-        self.signed_post("/webhooks/twilio/sms", &params, None)
-            .await
+        let res = self
+            .signed_post("/webhooks/twilio/sms", &params, None)
+            .await;
+        // Acknowledged once durable; stored and routed a moment later.
+        self.state.inbound.routed().await.expect("inbound routed");
+        res
     }
 
     /// Posts a Twilio delivery report (`delivered`, `undelivered`, …) for the message the

@@ -1,0 +1,216 @@
+//! The writer's second thread: applies batches to redb in the order the log thread hands
+//! them over, and commits the checkpoints it asks for (see `writer.rs`).
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+
+use redb::{Database, Durability, WriteTransaction};
+use tokio::sync::{Notify, oneshot};
+
+use super::writeback::EarlyWriteback;
+use super::writer::{Completion, Job, MAX_BATCH, record_applied, record_epoch};
+use super::writer_stats::Counters;
+use super::{StoreError, Txn};
+
+/// What the log thread hands over, in order.
+pub(super) enum Work {
+    /// Jobs whose records are on disk in the log, the last of them at `through` (epoch,
+    /// sequence number).
+    Logged { jobs: Vec<Job>, through: (u64, u64) },
+    /// Jobs that commit durably; `done` is told once they have.
+    Durable {
+        jobs: Vec<Job>,
+        done: mpsc::SyncSender<()>,
+    },
+    /// A durable commit that records `epoch`: the store then holds every record before it.
+    Checkpoint { epoch: u64 },
+    /// Told once everything before it is applied.
+    Barrier(oneshot::Sender<()>),
+}
+
+/// How a checkpoint went: its epoch, committed or not.
+pub(super) type Answer = Result<u64, u64>;
+
+pub(super) struct Applier<'a> {
+    db: &'a Database,
+    stats: &'a Counters,
+    writeback: Option<EarlyWriteback>,
+    /// Set when a logged batch could not be applied: its records are acknowledged, so
+    /// nothing may be written on top of a store that lacks them. Every later write is
+    /// refused, and the next start applies the log.
+    broken: &'a AtomicBool,
+    answers: mpsc::Sender<Answer>,
+}
+
+impl<'a> Applier<'a> {
+    pub(super) fn new(
+        db: &'a Database,
+        stats: &'a Counters,
+        writeback: Option<EarlyWriteback>,
+        broken: &'a AtomicBool,
+        answers: mpsc::Sender<Answer>,
+    ) -> Applier<'a> {
+        Applier {
+            db,
+            stats,
+            writeback,
+            broken,
+            answers,
+        }
+    }
+
+    pub(super) fn run(&mut self, rx: &mpsc::Receiver<Work>, committed: &Notify) {
+        let mut next = None;
+        loop {
+            let work = match next.take() {
+                Some(work) => work,
+                None => match rx.recv() {
+                    Ok(work) => work,
+                    Err(_) => break,
+                },
+            };
+            match work {
+                Work::Logged { mut jobs, through } => {
+                    // What queued up meanwhile (behind a checkpoint) goes in one transaction.
+                    let mut through = through;
+                    while jobs.len() < MAX_BATCH {
+                        match rx.try_recv() {
+                            Ok(Work::Logged {
+                                jobs: more,
+                                through: last,
+                            }) => {
+                                jobs.extend(more);
+                                through = last;
+                            }
+                            Ok(other) => {
+                                next = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    if !self.apply(jobs, Some(through)) {
+                        tracing::error!(
+                            "a logged write could not be applied: the store refuses writes \
+                             until it is restarted, which applies the log"
+                        );
+                        self.broken.store(true, Ordering::SeqCst);
+                    }
+                }
+                Work::Durable { jobs, done } => {
+                    self.apply(jobs, None);
+                    let _ = done.send(());
+                }
+                Work::Checkpoint { epoch } => {
+                    let answer = match self.checkpoint(epoch) {
+                        Ok(()) => Ok(epoch),
+                        Err(e) => {
+                            tracing::error!(error = %e, "checkpoint failed");
+                            Err(epoch)
+                        }
+                    };
+                    let _ = self.answers.send(answer);
+                }
+                Work::Barrier(tx) => {
+                    if !self.broken.load(Ordering::SeqCst) {
+                        let _ = tx.send(());
+                    }
+                    continue;
+                }
+            }
+            // A stored permit wakes the follower even if it is busy right now.
+            committed.notify_one();
+        }
+        tracing::debug!("store writer stopped");
+    }
+
+    /// Runs the jobs in one transaction and commits it: without waiting for the disk when
+    /// their records are in the log up to `through`, durably otherwise. Returns whether it
+    /// committed. The provider-id index keeps what the batch added only if it does.
+    fn apply(&mut self, jobs: Vec<Job>, through: Option<(u64, u64)>) -> bool {
+        if self.broken.load(Ordering::SeqCst) {
+            // Dropping the jobs drops their reply channels: callers see the store as closed.
+            return false;
+        }
+        let txn = match self.db.begin_write() {
+            Ok(txn) => txn,
+            Err(e) => {
+                let msg = redb::Error::from(e).to_string();
+                tracing::error!(error = %msg, "cannot begin write transaction");
+                return false;
+            }
+        };
+        self.stats.batch(jobs.len());
+        let mut completions: Vec<Completion> = Vec::with_capacity(jobs.len());
+        let mut all_ok = true;
+        let job_txn = Txn::new(&txn);
+        for job in jobs {
+            // A panicking job must not take the writer (and every later write) down with it.
+            match std::panic::catch_unwind(AssertUnwindSafe(|| (job.run)(&job_txn))) {
+                Ok((ok, completion)) => {
+                    all_ok &= ok;
+                    completions.push(completion);
+                }
+                Err(_) => {
+                    tracing::error!("a store write panicked; its batch is aborted");
+                    all_ok = false;
+                }
+            }
+        }
+        let outcome = if all_ok {
+            match through {
+                Some(through) => self.commit_logged(txn, through),
+                None => self.commit_durably(txn),
+            }
+        } else {
+            let _ = txn.abort();
+            Err(StoreError::BatchFailed(
+                "another write in the same transaction failed".into(),
+            ))
+        };
+        if let Err(e) = &outcome {
+            tracing::error!(error = %e, "group commit failed");
+        }
+        for completion in completions {
+            completion(match &outcome {
+                Ok(()) => Ok(()),
+                Err(e) => Err(StoreError::BatchFailed(e.to_string())),
+            });
+        }
+        outcome.is_ok()
+    }
+
+    /// Commits without waiting for the disk: the log holds the batch.
+    fn commit_logged(
+        &mut self,
+        mut txn: WriteTransaction,
+        through: (u64, u64),
+    ) -> Result<(), StoreError> {
+        record_applied(&txn, through)?;
+        txn.set_durability(Durability::None)
+            .map_err(|e| StoreError::Redb(e.to_string()))?;
+        txn.commit()
+            .map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))?;
+        if let Some(writeback) = &self.writeback {
+            writeback.committed();
+        }
+        Ok(())
+    }
+
+    fn commit_durably(&mut self, txn: WriteTransaction) -> Result<(), StoreError> {
+        self.stats
+            .durable_commit(|| txn.commit())
+            .map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))
+    }
+
+    /// A durable commit of nothing but `epoch`.
+    fn checkpoint(&mut self, epoch: u64) -> Result<(), StoreError> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(StoreError::Closed);
+        }
+        let txn = self.db.begin_write()?;
+        record_epoch(&txn, epoch)?;
+        self.commit_durably(txn)
+    }
+}
