@@ -21,7 +21,10 @@
 //!    through the running server while the same webhooks keep arriving: how long it takes,
 //!    the server's memory meanwhile, and the webhooks' rate, slowest answer and longest
 //!    pause with none answered (how long ingest stood still) against the same without a
-//!    backup.
+//!    backup. Then the same at a steady 2,000 webhooks a second (open loop): the slowest
+//!    answer, timed from when its webhook was due, with a backup and without. At saturation
+//!    answers can only keep the pace of the store's slowest stage; below it, this says
+//!    whether a backup or a checkpoint holds acknowledgements up.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -266,11 +269,17 @@ struct Point {
     idle: u64,
     ingest: Webhooks,
     backup: Option<BackupUnderLoad>,
+    /// At [`STEADY_RATE`]: webhooks without a backup, and with one.
+    steady: Option<(Webhooks, BackupUnderLoad)>,
 }
+
+/// The steady rate of the second backup measurement, webhooks a second.
+const STEADY_RATE: f64 = 2_000.0;
 
 /// Signed webhooks acknowledged in a window, the slowest one, and the longest time in which
 /// none was answered: with 64 in flight an answer normally follows the last within a
-/// millisecond, so this is how long ingest stood still.
+/// millisecond, so this is how long ingest stood still. At a steady rate, the slowest is
+/// timed from when the webhook was due.
 struct Webhooks {
     per_second: f64,
     slowest: Duration,
@@ -351,15 +360,29 @@ async fn index_caught_up(server: &Process) -> Res<()> {
 async fn ingest(server: &Process, customers: &[String], phase: u8) -> Res<Webhooks> {
     // An async block, so the 10 s start when it is first polled, after the warm-up.
     let window = async { tokio::time::sleep(Duration::from_secs(10)).await };
-    Ok(webhooks_during(server, customers, phase, window).await?.0)
+    Ok(webhooks_during(server, customers, phase, None, window)
+        .await?
+        .0)
 }
 
-/// Signed inbound webhooks, 64 connections in a closed loop: 2 s of warm-up, then counted
+/// [`ingest`] at [`STEADY_RATE`].
+async fn ingest_steadily(server: &Process, customers: &[String], phase: u8) -> Res<Webhooks> {
+    let window = async { tokio::time::sleep(Duration::from_secs(10)).await };
+    Ok(
+        webhooks_during(server, customers, phase, Some(STEADY_RATE), window)
+            .await?
+            .0,
+    )
+}
+
+/// Signed inbound webhooks on 64 connections, as fast as they are answered or, with `rate`,
+/// each at its due time (a connection free by then sends it): 2 s of warm-up, then counted
 /// while `window` runs (it is first polled after the warm-up); stopped when it ends.
 async fn webhooks_during<T>(
     server: &Process,
     customers: &[String],
     phase: u8,
+    rate: Option<f64>,
     window: impl Future<Output = T>,
 ) -> Res<(Webhooks, T)> {
     use std::sync::Arc;
@@ -394,7 +417,14 @@ async fn webhooks_during<T>(
                 let i = next.fetch_add(1, Relaxed);
                 let from = &customers[i as usize % customers.len()];
                 let request = webhook_request(&target, &message_sid(phase, i), from, "hello");
-                let sent = Instant::now();
+                let sent = match rate {
+                    Some(rate) => {
+                        let due = clock + Duration::from_secs_f64((i - first) as f64 / rate);
+                        tokio::time::sleep_until(due.into()).await;
+                        due
+                    }
+                    None => Instant::now(),
+                };
                 let (status, _) = conn.round_trip(&request).await?;
                 if status != 200 {
                     return Err::<(), BoxError>(format!("a webhook got {status}").into());
@@ -435,6 +465,7 @@ async fn backup_under_load(
     dir: &Path,
     customers: &[String],
     phase: u8,
+    rate: Option<f64>,
 ) -> Res<BackupUnderLoad> {
     let file = dir.with_extension("backup.redb");
     let _ = std::fs::remove_file(&file);
@@ -459,7 +490,7 @@ async fn backup_under_load(
         };
         Ok::<_, std::io::Error>((status, started.elapsed().as_secs_f64(), rss_peak))
     };
-    let (webhooks, outcome) = webhooks_during(server, customers, phase, window).await?;
+    let (webhooks, outcome) = webhooks_during(server, customers, phase, rate, window).await?;
     let (status, seconds, rss_peak) = outcome?;
     if !status.success() {
         return Err(format!("`parley backup` failed ({status})").into());
@@ -551,8 +582,9 @@ async fn measure_point(
         ms(ingest.slowest),
         ms(ingest.longest_pause)
     ));
+    let backup_wanted = backup;
     let backup = if backup {
-        let b = backup_under_load(&server, dir, customers, phase).await?;
+        let b = backup_under_load(&server, dir, customers, phase, None).await?;
         say(&format!(
             "    backup under load: {:.1} s, {:.0} MB, memory {:.1} → {:.1} MB at most, \
              {:.0} msg/s meanwhile (slowest {}, longest pause {})",
@@ -568,6 +600,22 @@ async fn measure_point(
     } else {
         None
     };
+    let steady = if backup_wanted {
+        let without = ingest_steadily(&server, customers, phase).await?;
+        let with = backup_under_load(&server, dir, customers, phase, Some(STEADY_RATE)).await?;
+        say(&format!(
+            "    at {STEADY_RATE} webhooks/s: slowest from its due time {} without a backup, {} \
+             during one ({:.1} s); {:.0} and {:.0} msg/s answered",
+            ms(without.slowest),
+            ms(with.webhooks.slowest),
+            with.seconds,
+            without.per_second,
+            with.webhooks.per_second
+        ));
+        Some((without, with))
+    } else {
+        None
+    };
     server.stop()?;
     Ok(Point {
         messages,
@@ -575,6 +623,7 @@ async fn measure_point(
         idle,
         ingest,
         backup,
+        steady,
     })
 }
 
@@ -707,6 +756,29 @@ async fn run(s: Settings) -> Res<bool> {
                 ms(p.ingest.slowest),
                 ms(b.webhooks.longest_pause),
                 ms(p.ingest.longest_pause),
+            );
+        }
+        let steady: Vec<_> = points
+            .iter()
+            .filter_map(|p| Some((p, p.steady.as_ref()?)))
+            .collect();
+        if !steady.is_empty() {
+            println!();
+            println!(
+                "| messages in the store | `parley backup` at {} webhooks/s | slowest webhook from its due time meanwhile (without a backup) | webhooks answered a second meanwhile (without) |",
+                thousands(STEADY_RATE)
+            );
+            println!("|---|---|---|---|");
+        }
+        for (p, (without, with)) in steady {
+            println!(
+                "| {} | {:.1} s | {} ({}) | {} ({}) |",
+                thousands(p.messages as f64),
+                with.seconds,
+                ms(with.webhooks.slowest),
+                ms(without.slowest),
+                thousands(with.webhooks.per_second),
+                thousands(without.per_second),
             );
         }
     }

@@ -18,11 +18,8 @@ pub(super) enum Work {
     /// Jobs whose records are on disk in the log, the last of them at `through` (epoch,
     /// sequence number).
     Logged { jobs: Vec<Job>, through: (u64, u64) },
-    /// Jobs that commit durably; `done` is told once they have.
-    Durable {
-        jobs: Vec<Job>,
-        done: mpsc::SyncSender<()>,
-    },
+    /// Jobs that commit durably.
+    Durable(Vec<Job>),
     /// A durable commit that records `epoch`: the store then holds every record before it.
     Checkpoint { epoch: u64 },
     /// Told once everything before it is applied.
@@ -98,9 +95,8 @@ impl<'a> Applier<'a> {
                         self.broken.store(true, Ordering::SeqCst);
                     }
                 }
-                Work::Durable { jobs, done } => {
+                Work::Durable(jobs) => {
                     self.apply(jobs, None);
-                    let _ = done.send(());
                 }
                 Work::Checkpoint { epoch } => {
                     let answer = match self.checkpoint(epoch) {

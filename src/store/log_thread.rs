@@ -200,13 +200,11 @@ impl<'a> Logger<'a> {
         true
     }
 
-    /// Hands the batch on to commit durably, and waits until it has: a write logged after
-    /// it must not be durable while it is not.
+    /// Hands the batch on to commit durably. The log goes on meanwhile: a record logged after
+    /// the batch and applied after a crash that lost it finds the store as if the batch had
+    /// failed, which its callers were never told otherwise.
     fn durable(&mut self, jobs: Vec<Job>) {
-        let (done, wait) = mpsc::sync_channel(1);
-        if self.applier.send(Work::Durable { jobs, done }).is_ok() {
-            let _ = wait.recv();
-        }
+        let _ = self.applier.send(Work::Durable(jobs));
     }
 
     /// At the end: a last checkpoint, and the log cleared, unless the store stopped

@@ -2,7 +2,7 @@
 //! order, batching what waits (group commit); a batch made only of logged writes
 //! (`logged.rs`) is made durable by one append to the write-ahead log (`wal.rs`) and goes on
 //! to the apply thread (`apply_thread.rs`), which commits it to redb without waiting for the
-//! disk. Any other batch is committed durably, and the log thread waits for it.
+//! disk. Any other batch is committed durably, in order with the rest.
 //!
 //! Now and then (when the log is old or large enough, or the writer is idle) the log
 //! thread starts a new epoch and asks for a checkpoint: a durable commit that holds every
