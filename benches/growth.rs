@@ -479,7 +479,7 @@ async fn backup_under_load(
             .arg("backup")
             .arg(&file)
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()?;
         let status = loop {
             rss_peak = rss_peak.max(server.rss());
@@ -488,12 +488,16 @@ async fn backup_under_load(
                 _ = tokio::time::sleep(Duration::from_millis(50)) => {}
             }
         };
-        Ok::<_, std::io::Error>((status, started.elapsed().as_secs_f64(), rss_peak))
+        let mut said = String::new();
+        if let Some(mut stderr) = backup.stderr.take() {
+            tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut said).await?;
+        }
+        Ok::<_, std::io::Error>((status, said, started.elapsed().as_secs_f64(), rss_peak))
     };
     let (webhooks, outcome) = webhooks_during(server, customers, phase, rate, window).await?;
-    let (status, seconds, rss_peak) = outcome?;
+    let (status, said, seconds, rss_peak) = outcome?;
     if !status.success() {
-        return Err(format!("`parley backup` failed ({status})").into());
+        return Err(format!("`parley backup` failed ({status}): {}", said.trim()).into());
     }
     let bytes = std::fs::metadata(&file)?.len();
     std::fs::remove_file(&file)?;

@@ -13,9 +13,9 @@ use super::writer_stats::Counters;
 
 /// A checkpoint is due when the oldest record it would cover is this old...
 pub(super) const CHECKPOINT_AGE: Duration = Duration::from_millis(500);
-/// ... or the epoch holds this much of its region (the rest leaves room to go on while the
-/// previous checkpoint commits).
-const CHECKPOINT_BYTES: u64 = super::wal::REGION / 2;
+/// ... or the epoch holds this much of its region (the rest, 28 MiB, is room to go on while
+/// the previous checkpoint commits, which a backup sharing the disk can slow to seconds).
+const CHECKPOINT_BYTES: u64 = 4 << 20;
 /// With records not yet checkpointed, an idle writer checkpoints after this long.
 const CHECKPOINT_IDLE: Duration = Duration::from_millis(50);
 
@@ -173,7 +173,7 @@ impl<'a> Logger<'a> {
                 let _ = receipt.send(());
             }
         }
-        let through = self.wal.position_after(0);
+        let through = self.wal.position();
         let _ = self.applier.send(Work::Logged { jobs, through });
     }
 

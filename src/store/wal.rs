@@ -37,8 +37,10 @@ const MAGIC: u32 = 0x5057_4c32; // "PWL2"
 const HEADER: usize = 4 + 8 + 8 + 4 + 4;
 /// Appends start on a multiple of this: the block a disk writes whole, or tears.
 const BLOCK: u64 = 4096;
-/// Each epoch's records go to one of two regions of this size.
-pub const REGION: u64 = 8 << 20;
+/// Each epoch's records go to one of two regions of this size: far more than a checkpoint
+/// interval's records (see `log_thread.rs`), so that appends go on while a slow checkpoint
+/// commits.
+pub const REGION: u64 = 32 << 20;
 /// Written as zeros when the log is created, so appends overwrite allocated blocks and an
 /// `fdatasync` has no file size or extent to commit.
 const PREALLOCATE: u64 = 2 * REGION;
@@ -147,10 +149,10 @@ impl Wal {
         self.end
     }
 
-    /// The epoch and sequence number the last of `n` more records would have: what a batch
-    /// of `n` records records in the store as applied.
-    pub fn position_after(&self, n: usize) -> (u64, u64) {
-        (self.epoch, self.seq + n as u64)
+    /// The epoch and sequence number of the last record appended: what a batch records in
+    /// the store as applied.
+    pub fn position(&self) -> (u64, u64) {
+        (self.epoch, self.seq)
     }
 
     /// Appends the payloads as consecutive records from a fresh block of the epoch's region

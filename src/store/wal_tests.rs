@@ -206,3 +206,41 @@ fn a_full_region_refuses_the_append_and_keeps_what_it_holds() {
     wal.switch(9);
     wal.append(std::slice::from_ref(&big)).unwrap();
 }
+
+#[test]
+fn a_log_cut_anywhere_in_the_first_append_of_a_switched_epoch_keeps_the_whole_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.wal");
+    let (mut wal, _) = Wal::open(&path, 7).unwrap();
+    wal.append(&payloads(1..=2)).unwrap();
+    wal.switch(9);
+    // The link record and two records, in one append.
+    wal.append(&payloads(3..=4)).unwrap();
+    drop(wal);
+    let start = REGION;
+    let third = start + (HEADER + LINK) as u64;
+    let fourth = third + (HEADER + 103) as u64;
+    let end = fourth + (HEADER + 104) as u64;
+    let whole = std::fs::read(&path).unwrap();
+    for cut in start..=end {
+        for fill in [0u8, 0xa5] {
+            let mut bytes = whole.clone();
+            bytes[cut as usize..end as usize].fill(fill);
+            std::fs::write(&path, &bytes).unwrap();
+            let (_, pending) = Wal::open(&path, 7).unwrap();
+            let kept = if cut == end {
+                4
+            } else if cut >= fourth {
+                3
+            } else {
+                // Without its whole link, the new epoch does not follow the old one.
+                2
+            };
+            assert_eq!(
+                payloads_of(pending),
+                payloads(1..=kept),
+                "cut at {cut}, fill {fill:#x}"
+            );
+        }
+    }
+}

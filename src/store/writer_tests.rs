@@ -47,7 +47,7 @@ fn a_logged_batch_made_durable_without_a_checkpoint_is_not_applied_again() {
     let (answers, _answers_rx) = std::sync::mpsc::channel();
     work.send(Work::Logged {
         jobs: vec![job],
-        through: wal.position_after(0),
+        through: wal.position(),
     })
     .unwrap();
     drop(work);
