@@ -10,6 +10,32 @@ fn payloads_of(records: Vec<Record>) -> Vec<Vec<u8>> {
     records.into_iter().map(|r| r.payload).collect()
 }
 
+/// Cuts the log at every offset from `first` to `end` (what follows the cut, up to `end`,
+/// never reached the disk: it reads as the preallocated zeros, or as garbage) and checks
+/// that the store at epoch 7 then gets `payloads(1..=kept(cut))`.
+fn assert_every_cut(path: &std::path::Path, first: u64, end: u64, kept: impl Fn(u64) -> u8) {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap();
+    let mut written = vec![0; (end - first) as usize];
+    file.read_exact_at(&mut written, first).unwrap();
+    for cut in first..=end {
+        for fill in [0u8, 0xa5] {
+            let mut tail = written.clone();
+            tail[(cut - first) as usize..].fill(fill);
+            file.write_all_at(&tail, first).unwrap();
+            let (_, pending) = Wal::open(path, 7).unwrap();
+            assert_eq!(
+                payloads_of(pending),
+                payloads(1..=kept(cut)),
+                "cut at {cut}, fill {fill:#x}"
+            );
+        }
+    }
+}
+
 /// The (epoch, seq) of each record read back.
 fn positions(records: &[Record]) -> Vec<(u64, u64)> {
     records.iter().map(|r| (r.epoch, r.seq)).collect()
@@ -94,28 +120,11 @@ fn a_log_cut_anywhere_in_its_last_two_records_keeps_the_whole_ones() {
     drop(wal);
     let fourth = third + (HEADER + 103) as u64;
     let end = fourth + (HEADER + 104) as u64;
-    let whole = std::fs::read(&path).unwrap();
-    for cut in third..=end {
-        // What never reached the disk reads as the preallocated zeros, or as garbage.
-        for fill in [0u8, 0xa5] {
-            let mut bytes = whole.clone();
-            bytes[cut as usize..end as usize].fill(fill);
-            std::fs::write(&path, &bytes).unwrap();
-            let (_, pending) = Wal::open(&path, 7).unwrap();
-            let kept = if cut == end {
-                4
-            } else if cut >= fourth {
-                3
-            } else {
-                2
-            };
-            assert_eq!(
-                payloads_of(pending),
-                payloads(1..=kept),
-                "cut at {cut}, fill {fill:#x}"
-            );
-        }
-    }
+    assert_every_cut(&path, third, end, |cut| match cut {
+        _ if cut == end => 4,
+        _ if cut >= fourth => 3,
+        _ => 2,
+    });
 }
 
 #[test]
@@ -221,26 +230,10 @@ fn a_log_cut_anywhere_in_the_first_append_of_a_switched_epoch_keeps_the_whole_re
     let third = start + (HEADER + LINK) as u64;
     let fourth = third + (HEADER + 103) as u64;
     let end = fourth + (HEADER + 104) as u64;
-    let whole = std::fs::read(&path).unwrap();
-    for cut in start..=end {
-        for fill in [0u8, 0xa5] {
-            let mut bytes = whole.clone();
-            bytes[cut as usize..end as usize].fill(fill);
-            std::fs::write(&path, &bytes).unwrap();
-            let (_, pending) = Wal::open(&path, 7).unwrap();
-            let kept = if cut == end {
-                4
-            } else if cut >= fourth {
-                3
-            } else {
-                // Without its whole link, the new epoch does not follow the old one.
-                2
-            };
-            assert_eq!(
-                payloads_of(pending),
-                payloads(1..=kept),
-                "cut at {cut}, fill {fill:#x}"
-            );
-        }
-    }
+    assert_every_cut(&path, start, end, |cut| match cut {
+        _ if cut == end => 4,
+        _ if cut >= fourth => 3,
+        // Without its whole link, the new epoch does not follow the old one.
+        _ => 2,
+    });
 }
