@@ -1,0 +1,186 @@
+//! The growth bench's load: signed webhooks, as fast as they are answered or at a steady
+//! rate, alone or while `parley backup` runs.
+
+use super::*;
+
+/// The steady rate of the second backup measurement, webhooks a second.
+pub(super) const STEADY_RATE: f64 = 2_000.0;
+
+/// Signed webhooks acknowledged in a window, the slowest one, and the longest time in which
+/// none was answered: with 64 in flight an answer normally follows the last within a
+/// millisecond, so this is how long ingest stood still. At a steady rate, the slowest is
+/// timed from when the webhook was due.
+pub(super) struct Webhooks {
+    pub(super) per_second: f64,
+    pub(super) slowest: Duration,
+    pub(super) longest_pause: Duration,
+}
+
+/// `parley backup` taken through the running server while webhooks keep arriving.
+pub(super) struct BackupUnderLoad {
+    pub(super) seconds: f64,
+    pub(super) bytes: u64,
+    /// The server's resident memory just before, and its highest while the backup ran.
+    pub(super) rss_before: u64,
+    pub(super) rss_peak: u64,
+    pub(super) webhooks: Webhooks,
+}
+
+/// Signed inbound webhooks, 64 connections in a closed loop, 2 s of warm-up then 10 s
+/// counted.
+pub(super) async fn ingest(server: &Process, customers: &[String], phase: u8) -> Res<Webhooks> {
+    // An async block, so the 10 s start when it is first polled, after the warm-up.
+    let window = async { tokio::time::sleep(Duration::from_secs(10)).await };
+    Ok(webhooks_during(server, customers, phase, None, window)
+        .await?
+        .0)
+}
+
+/// [`ingest`] at [`STEADY_RATE`].
+pub(super) async fn ingest_steadily(
+    server: &Process,
+    customers: &[String],
+    phase: u8,
+) -> Res<Webhooks> {
+    let window = async { tokio::time::sleep(Duration::from_secs(10)).await };
+    Ok(
+        webhooks_during(server, customers, phase, Some(STEADY_RATE), window)
+            .await?
+            .0,
+    )
+}
+
+/// Signed inbound webhooks on 64 connections, as fast as they are answered or, with `rate`,
+/// each at its due time (a connection free by then sends it): 2 s of warm-up, then counted
+/// while `window` runs (it is first polled after the warm-up); stopped when it ends.
+pub(super) async fn webhooks_during<T>(
+    server: &Process,
+    customers: &[String],
+    phase: u8,
+    rate: Option<f64>,
+    window: impl Future<Output = T>,
+) -> Res<(Webhooks, T)> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+    let target = Target {
+        addr: server.addr()?,
+        webhook_url: format!("{PUBLIC}{WEBHOOK_PATH}"),
+    };
+    // Ids not sent in any earlier run on the same cached store, so none is a retry.
+    let first = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_nanos() as u64
+        & ((1 << 56) - 1);
+    let next = Arc::new(AtomicU64::new(first));
+    let (stop, counting) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (counted, slowest) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    // Nanoseconds since `clock` of the last answer, and the longest gap between two.
+    let clock = Instant::now();
+    let (last_answer, longest_pause) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let (target, next, customers) = (target.clone(), next.clone(), customers.to_vec());
+        let (stop, counting) = (stop.clone(), counting.clone());
+        let (counted, slowest) = (counted.clone(), slowest.clone());
+        let (last_answer, longest_pause) = (last_answer.clone(), longest_pause.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::open(target.addr).await?;
+            while !stop.load(Relaxed) {
+                let i = next.fetch_add(1, Relaxed);
+                let from = &customers[i as usize % customers.len()];
+                let request = webhook_request(&target, &message_sid(phase, i), from, "hello");
+                let sent = match rate {
+                    Some(rate) => {
+                        let due = clock + Duration::from_secs_f64((i - first) as f64 / rate);
+                        tokio::time::sleep_until(due.into()).await;
+                        due
+                    }
+                    None => Instant::now(),
+                };
+                let (status, _) = conn.round_trip(&request).await?;
+                if status != 200 {
+                    return Err::<(), BoxError>(format!("a webhook got {status}").into());
+                }
+                let now = clock.elapsed().as_nanos() as u64;
+                let previous = last_answer.fetch_max(now, Relaxed);
+                if counting.load(Relaxed) {
+                    counted.fetch_add(1, Relaxed);
+                    slowest.fetch_max(sent.elapsed().as_nanos() as u64, Relaxed);
+                    longest_pause.fetch_max(now.saturating_sub(previous), Relaxed);
+                }
+            }
+            Ok(())
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    counting.store(true, Relaxed);
+    let started = Instant::now();
+    let out = window.await;
+    counting.store(false, Relaxed);
+    let elapsed = started.elapsed();
+    stop.store(true, Relaxed);
+    for task in tasks {
+        task.await??;
+    }
+    let webhooks = Webhooks {
+        per_second: counted.load(Relaxed) as f64 / elapsed.as_secs_f64(),
+        slowest: Duration::from_nanos(slowest.load(Relaxed)),
+        longest_pause: Duration::from_nanos(longest_pause.load(Relaxed)),
+    };
+    Ok((webhooks, out))
+}
+
+/// `parley backup FILE` (the real command, through the server's socket) while webhooks keep
+/// arriving; the server's memory is sampled every 50 ms meanwhile.
+pub(super) async fn backup_under_load(
+    server: &Process,
+    dir: &Path,
+    customers: &[String],
+    phase: u8,
+    rate: Option<f64>,
+) -> Res<BackupUnderLoad> {
+    let file = dir.with_extension("backup.redb");
+    let _ = std::fs::remove_file(&file);
+    let rss_before = server.rss();
+    let window = async {
+        let started = Instant::now();
+        let mut rss_peak = rss_before;
+        let mut backup = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"))
+            .arg("--data-dir")
+            .arg(dir)
+            .arg("backup")
+            .arg(&file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()?;
+        let status = loop {
+            rss_peak = rss_peak.max(server.rss());
+            tokio::select! {
+                status = backup.wait() => break status?,
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+            }
+        };
+        let mut said = String::new();
+        if let Some(mut stderr) = backup.stderr.take() {
+            tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut said).await?;
+        }
+        Ok::<_, std::io::Error>((status, said, started.elapsed().as_secs_f64(), rss_peak))
+    };
+    let (webhooks, outcome) = webhooks_during(server, customers, phase, rate, window).await?;
+    let (status, said, seconds, rss_peak) = outcome?;
+    if !status.success() {
+        return Err(format!("`parley backup` failed ({status}): {}", said.trim()).into());
+    }
+    let bytes = std::fs::metadata(&file)?.len();
+    std::fs::remove_file(&file)?;
+    Ok(BackupUnderLoad {
+        seconds,
+        bytes,
+        rss_before,
+        rss_peak,
+        webhooks,
+    })
+}
