@@ -95,7 +95,18 @@ impl<'a> Applier<'a> {
                         self.broken.store(true, Ordering::SeqCst);
                     }
                 }
-                Work::Durable(jobs) => {
+                Work::Durable(mut jobs) => {
+                    // Durable batches that queued up meanwhile share one commit.
+                    while jobs.len() < MAX_BATCH {
+                        match rx.try_recv() {
+                            Ok(Work::Durable(more)) => jobs.extend(more),
+                            Ok(other) => {
+                                next = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
                     self.apply(jobs, None);
                 }
                 Work::Checkpoint { epoch } => {
