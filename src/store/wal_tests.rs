@@ -6,6 +6,15 @@ fn payloads(range: std::ops::RangeInclusive<u8>) -> Vec<Vec<u8>> {
     range.map(|i| vec![i; 100 + usize::from(i)]).collect()
 }
 
+/// A new log at epoch 7 in a directory of its own (kept while the first value lives).
+fn new_log() -> (tempfile::TempDir, std::path::PathBuf, Wal) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.wal");
+    let (wal, pending) = Wal::open(&path, 7).unwrap();
+    assert!(pending.is_empty());
+    (dir, path, wal)
+}
+
 fn payloads_of(records: Vec<Record>) -> Vec<Vec<u8>> {
     records.into_iter().map(|r| r.payload).collect()
 }
@@ -59,9 +68,7 @@ fn the_epochs_records_come_back_in_order() {
 
 #[test]
 fn after_a_checkpoint_the_older_epoch_is_not_read_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.wal");
-    let (mut wal, _) = Wal::open(&path, 7).unwrap();
+    let (_dir, path, mut wal) = new_log();
     wal.append(&payloads(1..=6)).unwrap();
     wal.checkpointed(9);
     // Shorter than what it overwrites: the rest of the older epoch stays in the file.
@@ -78,9 +85,7 @@ fn after_a_checkpoint_the_older_epoch_is_not_read_again() {
 
 #[test]
 fn a_torn_or_damaged_record_ends_the_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.wal");
-    let (mut wal, _) = Wal::open(&path, 7).unwrap();
+    let (_dir, path, mut wal) = new_log();
     wal.append(&payloads(1..=3)).unwrap();
     drop(wal);
     // Flip one byte of the second record's payload.
@@ -93,9 +98,7 @@ fn a_torn_or_damaged_record_ends_the_log() {
 
 #[test]
 fn a_torn_append_cannot_damage_the_records_before_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.wal");
-    let (mut wal, _) = Wal::open(&path, 7).unwrap();
+    let (_dir, path, mut wal) = new_log();
     wal.append(&payloads(1..=1)).unwrap();
     let second = wal.written();
     wal.append(&payloads(2..=2)).unwrap();
@@ -111,9 +114,7 @@ fn a_torn_append_cannot_damage_the_records_before_it() {
 
 #[test]
 fn a_log_cut_anywhere_in_its_last_two_records_keeps_the_whole_ones() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.wal");
-    let (mut wal, _) = Wal::open(&path, 7).unwrap();
+    let (_dir, path, mut wal) = new_log();
     wal.append(&payloads(1..=2)).unwrap();
     let third = wal.written();
     wal.append(&payloads(3..=4)).unwrap();
@@ -137,9 +138,7 @@ fn a_new_log_is_preallocated() {
 
 #[test]
 fn a_switched_epoch_follows_its_predecessor_until_that_is_checkpointed() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.wal");
-    let (mut wal, _) = Wal::open(&path, 7).unwrap();
+    let (_dir, path, mut wal) = new_log();
     wal.append(&payloads(1..=2)).unwrap();
     wal.switch(9);
     wal.append(&payloads(3..=3)).unwrap();
@@ -156,9 +155,7 @@ fn a_switched_epoch_follows_its_predecessor_until_that_is_checkpointed() {
 
 #[test]
 fn the_next_switch_reuses_the_first_region_and_breaks_the_old_chain() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.wal");
-    let (mut wal, _) = Wal::open(&path, 7).unwrap();
+    let (_dir, path, mut wal) = new_log();
     wal.append(&payloads(1..=3)).unwrap();
     wal.switch(9);
     wal.append(&payloads(4..=4)).unwrap();
@@ -174,9 +171,7 @@ fn the_next_switch_reuses_the_first_region_and_breaks_the_old_chain() {
 
 #[test]
 fn a_link_to_another_record_than_the_last_is_not_followed() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.wal");
-    let (mut wal, _) = Wal::open(&path, 7).unwrap();
+    let (_dir, path, mut wal) = new_log();
     wal.append(&payloads(1..=2)).unwrap();
     wal.switch(9);
     wal.append(&payloads(3..=3)).unwrap();
@@ -192,9 +187,7 @@ fn a_link_to_another_record_than_the_last_is_not_followed() {
 
 #[test]
 fn a_full_region_refuses_the_append_and_keeps_what_it_holds() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.wal");
-    let (mut wal, _) = Wal::open(&path, 7).unwrap();
+    let (_dir, path, mut wal) = new_log();
     let big = vec![1u8; (REGION / 2) as usize];
     wal.append(std::slice::from_ref(&big)).unwrap();
     assert!(matches!(
@@ -218,9 +211,7 @@ fn a_full_region_refuses_the_append_and_keeps_what_it_holds() {
 
 #[test]
 fn a_log_cut_anywhere_in_the_first_append_of_a_switched_epoch_keeps_the_whole_records() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.wal");
-    let (mut wal, _) = Wal::open(&path, 7).unwrap();
+    let (_dir, path, mut wal) = new_log();
     wal.append(&payloads(1..=2)).unwrap();
     wal.switch(9);
     // The link record and two records, in one append.
