@@ -35,6 +35,8 @@ mod corpus;
 mod fill;
 #[path = "growth/ingest.rs"]
 mod ingest;
+#[path = "growth/report.rs"]
+mod report;
 #[path = "search/topics.rs"]
 #[allow(dead_code)]
 mod topics;
@@ -433,13 +435,22 @@ async fn measure_point(
         let without = ingest_steadily(&server, customers, phase).await?;
         let with = backup_under_load(&server, dir, customers, phase, Some(STEADY_RATE)).await?;
         say(&format!(
-            "    at {STEADY_RATE} webhooks/s: slowest from its due time {} without a backup, {} \
-             during one ({:.1} s); {:.0} and {:.0} msg/s answered",
+            "    at {STEADY_RATE} webhooks/s, from the due time, p99 / p99.9 / max: {} / {} / {} \
+             without a backup, {} / {} / {} during one ({:.1} s); {:.0} and {:.0} msg/s \
+             answered; log syncs over 10 ms: {} of {} and {} of {}",
+            ms(without.p99),
+            ms(without.p999),
             ms(without.slowest),
+            ms(with.webhooks.p99),
+            ms(with.webhooks.p999),
             ms(with.webhooks.slowest),
             with.seconds,
             without.per_second,
-            with.webhooks.per_second
+            with.webhooks.per_second,
+            without.log_syncs.over_10ms,
+            without.log_syncs.all,
+            with.webhooks.log_syncs.over_10ms,
+            with.webhooks.log_syncs.all,
         ));
         Some((without, with))
     } else {
@@ -508,108 +519,13 @@ async fn run(s: Settings) -> Res<bool> {
         points.push(history_point(messages, &customers, 200 + phase as u8, backup).await?);
     }
 
-    let demo_ok = demo_idle < 40_000_000;
-    let streams_ok = parley_each <= 26.0 * 1024.0;
-    println!();
-    println!("| measure | result | baseline (same run) | target |");
-    println!("|---|---|---|---|");
-    println!(
-        "| a fresh demo, idle | **{:.1} MB** resident (served {started:.2} s after start) | — | < 40 MB: {} |",
-        demo_idle as f64 / 1e6,
-        verdict(demo_ok)
-    );
-    println!(
-        "| memory per open `/api/events` stream, {} streams | **{:.1} KiB** ({} per 256 MiB) | a bare axum SSE stream: {:.1} KiB ({:.1}×) | ≤ 26 KiB: {} |",
+    report::print(
+        started,
+        demo_idle,
         s.streams,
-        parley_each / 1024.0,
-        thousands((256u64 << 20) as f64 / parley_each),
-        bare_each / 1024.0,
-        parley_each / bare_each.max(1.0),
-        verdict(streams_ok)
+        parley_each,
+        bare_each,
+        &points,
     );
-    if let Some(zero) = points.first() {
-        println!();
-        println!(
-            "| messages in the store | cold start to `/healthz` (3 runs) | resident 10 s after start | webhooks | ÷ at {} |",
-            zero.messages
-        );
-        println!("|---|---|---|---|---|");
-        for p in &points {
-            let slowest = p.cold_starts.iter().copied().fold(0.0, f64::max);
-            println!(
-                "| {} | {} s (slowest {slowest:.2} s: {}) | {:.1} MB ({}) | {} msg/s | {:.2} |",
-                thousands(p.messages as f64),
-                p.cold_starts
-                    .iter()
-                    .map(|c| format!("{c:.2}"))
-                    .collect::<Vec<_>>()
-                    .join(" / "),
-                verdict(slowest < 1.0),
-                p.idle as f64 / 1e6,
-                verdict(p.idle < 60_000_000),
-                thousands(p.ingest.per_second),
-                p.ingest.per_second / zero.ingest.per_second.max(1.0),
-            );
-        }
-        if let Some(last) = points.last() {
-            println!(
-                "webhooks at {} messages ÷ at {}: {:.2} (target ≥ 0.70: {})",
-                thousands(last.messages as f64),
-                zero.messages,
-                last.ingest.per_second / zero.ingest.per_second.max(1.0),
-                verdict(last.ingest.per_second >= 0.7 * zero.ingest.per_second)
-            );
-        }
-        let backups: Vec<_> = points
-            .iter()
-            .filter_map(|p| Some((p, p.backup.as_ref()?)))
-            .collect();
-        if !backups.is_empty() {
-            println!();
-            println!(
-                "| messages in the store | `parley backup` under load | server memory before → highest | webhooks meanwhile (÷ without) | slowest webhook meanwhile (without) | longest pause with no webhook answered (without) |"
-            );
-            println!("|---|---|---|---|---|---|");
-        }
-        for (p, b) in backups {
-            println!(
-                "| {} | {:.1} s, {:.0} MB | {:.1} → {:.1} MB | {} msg/s ({:.2}) | {} ({}) | {} ({}) |",
-                thousands(p.messages as f64),
-                b.seconds,
-                b.bytes as f64 / 1e6,
-                b.rss_before as f64 / 1e6,
-                b.rss_peak as f64 / 1e6,
-                thousands(b.webhooks.per_second),
-                b.webhooks.per_second / p.ingest.per_second.max(1.0),
-                ms(b.webhooks.slowest),
-                ms(p.ingest.slowest),
-                ms(b.webhooks.longest_pause),
-                ms(p.ingest.longest_pause),
-            );
-        }
-        let steady: Vec<_> = points
-            .iter()
-            .filter_map(|p| Some((p, p.steady.as_ref()?)))
-            .collect();
-        if !steady.is_empty() {
-            println!();
-            println!(
-                "| messages in the store | `parley backup` at {} webhooks/s | slowest webhook from its due time meanwhile (without a backup) | webhooks answered a second meanwhile (without) |",
-                thousands(STEADY_RATE)
-            );
-            println!("|---|---|---|---|");
-        }
-        for (p, (without, with)) in steady {
-            println!(
-                "| {} | {:.1} s | {} ({}) | {} ({}) |",
-                thousands(p.messages as f64),
-                with.seconds,
-                ms(with.webhooks.slowest),
-                ms(without.slowest),
-                thousands(with.webhooks.per_second),
-                thousands(without.per_second),
-            );
-        }
-    }
     Ok(true)
 }

@@ -7,18 +7,23 @@
 //! people who can copy `parley.redb` anyway. So no API token is needed, and API tokens stay
 //! the read-only keys for integrations they are (a backup holds every password hash).
 //!
-//! The protocol is one request line, `backup`, answered by `ok <bytes>` and the backup's bytes,
-//! or by `error <message>`; the byte count lets the client tell a whole copy from a cut one.
+//! The protocol is one request line, `backup`, sent with the file to write into attached
+//! (`SCM_RIGHTS`): the client creates the file with its own rights, and the server writes the
+//! copy straight into it, once, at the backup's low priority. The answer is `ok <bytes>` once
+//! the copy is whole and durable, or `error <message>`; the byte count lets the client tell a
+//! whole copy from a cut one.
 
+use std::io::{IoSlice, IoSliceMut};
+use std::mem::MaybeUninit;
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{UnixListener, UnixStream};
 
 use crate::domain::AuditKind;
-use crate::store::{PacedWrites, Store};
+use crate::store::Store;
 use crate::tasks::{Shutdown, Tasks};
 
 /// The socket's name inside the data dir.
@@ -26,7 +31,9 @@ pub const SOCKET_FILE: &str = "parley.sock";
 /// How long a client may take to send its request line.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest request line read.
-const MAX_REQUEST: u64 = 64;
+const MAX_REQUEST: usize = 64;
+/// The longest answer read.
+const MAX_ANSWER: u64 = 4096;
 
 pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join(SOCKET_FILE)
@@ -52,7 +59,6 @@ pub fn spawn(data_dir: &Path, store: Store, shutdown: Shutdown, tasks: &mut Task
             return;
         }
     };
-    let data_dir = data_dir.to_owned();
     tasks.spawn("local-socket", async move {
         loop {
             let stream = tokio::select! {
@@ -69,7 +75,7 @@ pub fn spawn(data_dir: &Path, store: Store, shutdown: Shutdown, tasks: &mut Task
             // slow reader, so it cuts the answer short.
             tokio::select! {
                 _ = shutdown.wait() => break,
-                served = serve(stream, &path, &data_dir, &store) => {
+                served = serve(stream, &path, &store) => {
                     if let Err(e) = served {
                         tracing::warn!(error = %e, "local socket request failed");
                     }
@@ -80,12 +86,7 @@ pub fn spawn(data_dir: &Path, store: Store, shutdown: Shutdown, tasks: &mut Task
     });
 }
 
-async fn serve(
-    mut stream: UnixStream,
-    path: &Path,
-    data_dir: &Path,
-    store: &Store,
-) -> std::io::Result<()> {
+async fn serve(mut stream: UnixStream, path: &Path, store: &Store) -> std::io::Result<()> {
     let owner = std::fs::metadata(path)?.uid();
     let peer = stream.peer_cred()?.uid();
     if peer != owner && peer != 0 {
@@ -95,9 +96,7 @@ async fn serve(
         )
         .await;
     }
-    let mut line = String::new();
-    let mut reader = BufReader::new((&mut stream).take(MAX_REQUEST));
-    match tokio::time::timeout(REQUEST_TIMEOUT, reader.read_line(&mut line)).await {
+    let (line, file) = match tokio::time::timeout(REQUEST_TIMEOUT, read_request(&stream)).await {
         Ok(read) => read?,
         Err(_) => return refuse(&mut stream, "no request").await,
     };
@@ -108,10 +107,16 @@ async fn serve(
         )
         .await;
     }
+    let Some(file) = file else {
+        return refuse(
+            &mut stream,
+            "a backup request carries the file to write into (use this Parley's `parley backup`)",
+        )
+        .await;
+    };
     let started = std::time::Instant::now();
-    let dir = data_dir.to_owned();
     let taking = store.clone();
-    let backup = tokio::task::spawn_blocking(move || taking.backup(&dir))
+    let backup = tokio::task::spawn_blocking(move || taking.backup_into(&file))
         .await
         .map_err(std::io::Error::other)?;
     let backup = match backup {
@@ -125,9 +130,8 @@ async fn serve(
         bytes = backup.bytes,
         rows = backup.rows,
         ms = started.elapsed().as_millis() as u64,
-        "backup written for the local socket"
+        "backup written into the file `parley backup` sent"
     );
-    // Recorded before it is sent, as the web's audit layer does.
     let detail = format!("{} bytes, {} rows", backup.bytes, backup.rows);
     if let Err(e) = crate::bootstrap::audit_command_line(
         store,
@@ -142,10 +146,45 @@ async fn serve(
     stream
         .write_all(format!("ok {}\n", backup.bytes).as_bytes())
         .await?;
-    let mut file = tokio::fs::File::from_std(backup.file);
-    tokio::io::copy(&mut file, &mut stream).await?;
     stream.shutdown().await?;
     Ok(())
+}
+
+/// Reads the request line (up to [`MAX_REQUEST`] bytes) and the file sent along with it, if
+/// any (`SCM_RIGHTS`; a request is one `sendmsg`, so the file comes with its first bytes).
+async fn read_request(stream: &UnixStream) -> std::io::Result<(String, Option<std::fs::File>)> {
+    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, recvmsg};
+    let mut line = Vec::new();
+    let mut file = None;
+    while !line.contains(&b'\n') && line.len() < MAX_REQUEST {
+        let mut buf = [0u8; MAX_REQUEST];
+        let read = stream
+            .async_io(tokio::io::Interest::READABLE, || {
+                let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+                let mut control = RecvAncillaryBuffer::new(&mut space);
+                let got = recvmsg(
+                    stream,
+                    &mut [IoSliceMut::new(&mut buf)],
+                    &mut control,
+                    RecvFlags::CMSG_CLOEXEC,
+                )?;
+                // Only the first file is kept; any other is closed as it is dropped.
+                for message in control.drain() {
+                    if let RecvAncillaryMessage::ScmRights(mut fds) = message
+                        && file.is_none()
+                    {
+                        file = fds.next().map(std::fs::File::from);
+                    }
+                }
+                Ok(got.bytes)
+            })
+            .await?;
+        if read == 0 {
+            break;
+        }
+        line.extend_from_slice(&buf[..read]);
+    }
+    Ok((String::from_utf8_lossy(&line).into_owned(), file))
 }
 
 async fn refuse(stream: &mut UnixStream, why: &str) -> std::io::Result<()> {
@@ -155,9 +194,11 @@ async fn refuse(stream: &mut UnixStream, why: &str) -> std::io::Result<()> {
     stream.shutdown().await
 }
 
-/// Asks the server on `data_dir` for a backup and writes it to `out` (created; refused if
-/// it exists). `Ok(None)`: no server listens there. Returns the bytes written.
+/// Asks the server on `data_dir` for a backup written into `out` (a new file, owner-only,
+/// handed to the server with the request, so the copy is written once and straight where it
+/// belongs). `Ok(None)`: no server listens there. Returns the bytes written.
 pub async fn request_backup(data_dir: &Path, out: &Path) -> Result<Option<u64>, String> {
+    use std::os::unix::fs::OpenOptionsExt as _;
     let path = socket_path(data_dir);
     let mut stream = match UnixStream::connect(&path).await {
         Ok(s) => s,
@@ -172,67 +213,67 @@ pub async fn request_backup(data_dir: &Path, out: &Path) -> Result<Option<u64>, 
         Err(e) => return Err(format!("cannot reach Parley on {}: {e}", path.display())),
     };
     let cut = |e: std::io::Error| format!("the backup from {} broke off: {e}", path.display());
-    stream.write_all(b"backup\n").await.map_err(cut)?;
-    let mut reader = BufReader::new(stream);
-    let mut head = String::new();
-    reader.read_line(&mut head).await.map_err(cut)?;
-    let head = head.trim_end();
-    let bytes: u64 = match head.split_once(' ') {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(out)
+        .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    send_request(&stream, b"backup\n", &file)
+        .await
+        .map_err(cut)?;
+    let mut answer = String::new();
+    (&mut stream)
+        .take(MAX_ANSWER)
+        .read_to_string(&mut answer)
+        .await
+        .map_err(cut)?;
+    let answer = answer.trim_end();
+    let bytes: u64 = match answer.split_once(' ') {
         Some(("ok", n)) => n
             .parse()
-            .map_err(|_| format!("unexpected answer from Parley: {head}"))?,
+            .map_err(|_| format!("unexpected answer from Parley: {answer}"))?,
         Some(("error", why)) => return Err(format!("Parley refused the backup: {why}")),
-        _ => return Err(format!("unexpected answer from Parley: {head:?}")),
+        _ => return Err(format!("unexpected answer from Parley: {answer:?}")),
     };
-    let file = std::fs::File::create_new(out)
-        .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    // The bytes the reader took past the head line, then the rest, copied off the runtime.
-    let head = reader.buffer().to_vec();
-    let stream = reader.into_inner().into_std().map_err(cut)?;
-    stream.set_nonblocking(false).map_err(cut)?;
-    let input = std::io::Read::take(
-        std::io::Read::chain(std::io::Cursor::new(head), stream),
-        bytes,
-    );
-    let written = tokio::task::spawn_blocking(move || write_paced(input, &file))
-        .await
-        .map_err(|e| format!("the backup copy failed: {e}"))?
-        .map_err(|e| match e {
-            Copying::Read(e) => cut(e),
-            Copying::Write(e) => format!("cannot write {}: {e}", out.display()),
-        })?;
+    let written = file
+        .metadata()
+        .map_err(|e| format!("cannot read {}: {e}", out.display()))?
+        .len();
     if written != bytes {
         return Err(format!(
-            "the backup broke off after {written} of {bytes} bytes"
+            "Parley wrote {bytes} bytes but {} holds {written}",
+            out.display()
         ));
     }
     Ok(Some(written))
 }
 
-/// Where a copy failed: reading the server's answer, or writing the file.
-enum Copying {
-    Read(std::io::Error),
-    Write(std::io::Error),
-}
-
-/// Copies `input` into `out` a slice at a time, so the disk has room for the server's
-/// writes meanwhile (see [`PacedWrites`]), and syncs it; returns the bytes copied. Blocking.
-fn write_paced(mut input: impl std::io::Read, mut out: &std::fs::File) -> Result<u64, Copying> {
-    use std::io::Write as _;
-    let mut paced = PacedWrites::new(out);
-    let mut buf = vec![0; 1 << 20];
-    let mut written = 0;
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Copying::Read(e)),
-        };
-        out.write_all(&buf[..n]).map_err(Copying::Write)?;
-        paced.wrote(n as u64).map_err(Copying::Write)?;
-        written += n as u64;
+/// Sends `request` with `file` attached (`SCM_RIGHTS`), in one `sendmsg`.
+async fn send_request(
+    stream: &UnixStream,
+    request: &[u8],
+    file: &std::fs::File,
+) -> std::io::Result<()> {
+    use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags, sendmsg};
+    use std::os::fd::AsFd as _;
+    let sent = stream
+        .async_io(tokio::io::Interest::WRITABLE, || {
+            let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+            let mut control = SendAncillaryBuffer::new(&mut space);
+            let fds = [file.as_fd()];
+            control.push(SendAncillaryMessage::ScmRights(&fds));
+            Ok(sendmsg(
+                stream,
+                &[IoSlice::new(request)],
+                &mut control,
+                SendFlags::empty(),
+            )?)
+        })
+        .await?;
+    if sent != request.len() {
+        return Err(std::io::Error::other("the request was cut short"));
     }
-    out.sync_all().map_err(Copying::Write)?;
-    Ok(written)
+    Ok(())
 }

@@ -13,7 +13,47 @@ pub(super) const STEADY_RATE: f64 = 2_000.0;
 pub(super) struct Webhooks {
     pub(super) per_second: f64,
     pub(super) slowest: Duration,
+    /// The 99th and 99.9th percentiles of the answers' times, timed as `slowest` is.
+    pub(super) p99: Duration,
+    pub(super) p999: Duration,
     pub(super) longest_pause: Duration,
+    /// The server's write-ahead-log syncs meanwhile, and how many of them took over 10 ms.
+    pub(super) log_syncs: LogSyncs,
+}
+
+/// Counts read from the server's `parley_store_log_sync_seconds` histogram.
+#[derive(Clone, Copy, Default)]
+pub(super) struct LogSyncs {
+    pub(super) all: u64,
+    pub(super) over_10ms: u64,
+}
+
+impl LogSyncs {
+    async fn read(server: &Process) -> Res<LogSyncs> {
+        let text = reqwest::get(format!("{}/metrics", server.url))
+            .await?
+            .text()
+            .await?;
+        let count = |prefix: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .ok_or(format!("no {prefix} in /metrics"))
+        };
+        let all = count("parley_store_log_sync_seconds_count ")?;
+        let within = count("parley_store_log_sync_seconds_bucket{le=\"0.01\"} ")?;
+        Ok(LogSyncs {
+            all,
+            over_10ms: all - within,
+        })
+    }
+
+    fn since(self, before: LogSyncs) -> LogSyncs {
+        LogSyncs {
+            all: self.all - before.all,
+            over_10ms: self.over_10ms - before.over_10ms,
+        }
+    }
 }
 
 /// `parley backup` taken through the running server while webhooks keep arriving.
@@ -88,6 +128,8 @@ pub(super) async fn webhooks_during<T>(
         let (last_answer, longest_pause) = (last_answer.clone(), longest_pause.clone());
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::open(target.addr).await?;
+            // Microseconds each counted answer took.
+            let mut took = Vec::new();
             while !stop.load(Relaxed) {
                 let i = next.fetch_add(1, Relaxed);
                 let from = &customers[i as usize % customers.len()];
@@ -102,33 +144,46 @@ pub(super) async fn webhooks_during<T>(
                 };
                 let (status, _) = conn.round_trip(&request).await?;
                 if status != 200 {
-                    return Err::<(), BoxError>(format!("a webhook got {status}").into());
+                    return Err::<Vec<u32>, BoxError>(format!("a webhook got {status}").into());
                 }
                 let now = clock.elapsed().as_nanos() as u64;
                 let previous = last_answer.fetch_max(now, Relaxed);
                 if counting.load(Relaxed) {
                     counted.fetch_add(1, Relaxed);
-                    slowest.fetch_max(sent.elapsed().as_nanos() as u64, Relaxed);
+                    let elapsed = sent.elapsed();
+                    slowest.fetch_max(elapsed.as_nanos() as u64, Relaxed);
+                    took.push(elapsed.as_micros() as u32);
                     longest_pause.fetch_max(now.saturating_sub(previous), Relaxed);
                 }
             }
-            Ok(())
+            Ok(took)
         }));
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     counting.store(true, Relaxed);
     let started = Instant::now();
+    let syncs_before = LogSyncs::read(server).await?;
     let out = window.await;
     counting.store(false, Relaxed);
     let elapsed = started.elapsed();
+    let log_syncs = LogSyncs::read(server).await?.since(syncs_before);
     stop.store(true, Relaxed);
+    let mut took = Vec::new();
     for task in tasks {
-        task.await??;
+        took.extend(task.await??);
     }
+    took.sort_unstable();
+    let quantile = |q: f64| match took.len() {
+        0 => Duration::ZERO,
+        n => Duration::from_micros(took[((n - 1) as f64 * q).round() as usize] as u64),
+    };
     let webhooks = Webhooks {
         per_second: counted.load(Relaxed) as f64 / elapsed.as_secs_f64(),
         slowest: Duration::from_nanos(slowest.load(Relaxed)),
+        p99: quantile(0.99),
+        p999: quantile(0.999),
         longest_pause: Duration::from_nanos(longest_pause.load(Relaxed)),
+        log_syncs,
     };
     Ok((webhooks, out))
 }

@@ -62,8 +62,8 @@ async fn write(config: &Config, out: &Path) -> Result<&'static str, Box<dyn std:
     let target = out.to_owned();
     let copied = tokio::task::spawn_blocking(move || taking.backup_to(&target)).await?;
     let audited = match &copied {
-        Ok(rows) => {
-            let detail = format!("{rows} rows");
+        Ok(written) => {
+            let detail = format!("{} bytes, {} rows", written.bytes, written.rows);
             parley::bootstrap::audit_command_line(
                 &store,
                 AuditKind::BackupTaken,

@@ -16,6 +16,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use redb::backends::FileBackend;
 use redb::{
     Database, Key, MultimapTableDefinition, ReadOnlyDatabase, ReadTransaction, ReadableDatabase,
     ReadableMultimapTable as _, ReadableTable as _, ReadableTableMetadata as _, TableDefinition,
@@ -39,39 +40,63 @@ impl Store {
     /// is unlinked as soon as it is opened, so it leaves nothing behind in `dir`, whatever
     /// happens to the copy, the download or the process. Blocking.
     pub fn backup(&self, dir: &Path) -> Result<Backup, StoreError> {
-        self.applied_blocking()?;
-        let snapshot = self.snapshot()?;
         let path = dir.join(format!(".parley-backup-{}.redb", random_suffix()));
-        let io = |e: std::io::Error| StoreError::Redb(format!("{}: {e}", path.display()));
-        let db = create_new(&path)?;
-        let file = File::open(&path);
+        let file = create_new(&path);
         let removed = std::fs::remove_file(&path);
-        let file = file.map_err(io)?;
-        removed.map_err(io)?;
-        let rows = copy_into(&snapshot, db, &file, COMMIT_EVERY)?;
-        let bytes = file.metadata().map_err(io)?.len();
-        Ok(Backup { file, bytes, rows })
+        let file = file?;
+        removed.map_err(|e| StoreError::Redb(format!("{}: {e}", path.display())))?;
+        let written = self.backup_into(&file)?;
+        Ok(Backup {
+            file,
+            bytes: written.bytes,
+            rows: written.rows,
+        })
     }
 
     /// Writes a consistent copy of the store as a new file at `path` (refused if it
-    /// exists); returns the rows copied. Blocking.
-    pub fn backup_to(&self, path: &Path) -> Result<u64, StoreError> {
-        self.backup_in_slices(path, COMMIT_EVERY)
+    /// exists). Blocking.
+    pub fn backup_to(&self, path: &Path) -> Result<BackupWritten, StoreError> {
+        self.backup_into(&create_new(path)?)
     }
 
-    /// [`backup_to`](Self::backup_to), committing every `commit_every` bytes of rows.
+    /// Writes a consistent copy of the store into `file`, which must be empty and open for
+    /// reading and writing (`parley backup` hands the running server the file it made).
+    /// Blocking.
+    pub fn backup_into(&self, file: &File) -> Result<BackupWritten, StoreError> {
+        self.backup_in_slices(file, COMMIT_EVERY)
+    }
+
+    /// [`backup_into`](Self::backup_into), committing every `commit_every` bytes of rows.
     pub(super) fn backup_in_slices(
         &self,
-        path: &Path,
+        file: &File,
         commit_every: u64,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<BackupWritten, StoreError> {
+        let io = |e: std::io::Error| StoreError::Redb(format!("the backup file: {e}"));
+        let meta = file.metadata().map_err(io)?;
+        if !meta.is_file() || meta.len() != 0 {
+            return Err(StoreError::Redb(
+                "a backup is written only into a new, empty file".into(),
+            ));
+        }
         self.applied_blocking()?;
         let snapshot = self.snapshot()?;
-        let db = create_new(path)?;
-        let file =
-            File::open(path).map_err(|e| StoreError::Redb(format!("{}: {e}", path.display())))?;
-        copy_into(&snapshot, db, &file, commit_every)
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create_with_backend(FileBackend::new(file.try_clone().map_err(io)?)?)?;
+        let rows = copy_into(&snapshot, db, file, commit_every)?;
+        Ok(BackupWritten {
+            bytes: file.metadata().map_err(io)?.len(),
+            rows,
+        })
     }
+}
+
+/// What a backup wrote: the file's size and the rows copied, over every table.
+#[derive(Clone, Copy, Debug)]
+pub struct BackupWritten {
+    pub bytes: u64,
+    pub rows: u64,
 }
 
 fn random_suffix() -> String {
@@ -80,13 +105,17 @@ fn random_suffix() -> String {
     hex::encode(bytes)
 }
 
-/// A new, empty redb file at `path`; an existing file is never opened (or written) instead.
-fn create_new(path: &Path) -> Result<Database, StoreError> {
-    File::create_new(path)
-        .map_err(|e| StoreError::Redb(format!("cannot create {}: {e}", path.display())))?;
-    Ok(Database::builder()
-        .set_cache_size(CACHE_BYTES)
-        .create(path)?)
+/// A new file at `path`, open for reading and writing and readable by its owner only (a
+/// backup holds every password hash); an existing file is never opened (or written) instead.
+pub(super) fn create_new(path: &Path) -> Result<File, StoreError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| StoreError::Redb(format!("cannot create {}: {e}", path.display())))
 }
 
 /// Bytes of rows copied per write transaction of the copy.

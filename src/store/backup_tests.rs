@@ -79,16 +79,19 @@ async fn a_copy_committed_row_by_row_holds_every_row() {
     let copy = dir.path().join("copy.redb");
     let (taking, into) = (store.clone(), copy.clone());
     // A slice of one byte: every row (every key of a multimap) is a transaction of its own.
-    let copied = tokio::task::spawn_blocking(move || taking.backup_in_slices(&into, 1))
-        .await
-        .unwrap()
-        .unwrap();
+    let copied = tokio::task::spawn_blocking(move || {
+        taking.backup_in_slices(&super::backup::create_new(&into)?, 1)
+    })
+    .await
+    .unwrap()
+    .unwrap();
     let rows = store
         .read_blocking(|txn| Ok(check_store(txn)?.rows))
         .unwrap();
     drop(store);
     writer.join().unwrap();
-    assert_eq!(copied, rows);
+    assert_eq!(copied.rows, rows);
+    assert_eq!(copied.bytes, std::fs::metadata(&copy).unwrap().len());
 
     let (restored, writer) = Store::open(&copy).unwrap();
     let report = restored.read_blocking(check_store).unwrap();
@@ -96,4 +99,24 @@ async fn a_copy_committed_row_by_row_holds_every_row() {
     writer.join().unwrap();
     assert_eq!(report.problems, Vec::<String>::new());
     assert_eq!(report.rows, rows);
+}
+
+#[tokio::test]
+async fn a_backup_is_never_written_over_a_file_that_holds_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parley.redb");
+    store_with_messages(&path).await;
+    let (store, writer) = Store::open(&path).unwrap();
+    let kept = dir.path().join("kept.txt");
+    std::fs::write(&kept, "an earlier file").unwrap();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&kept)
+        .unwrap();
+    let refused = store.backup_into(&file).unwrap_err();
+    assert!(refused.to_string().contains("new, empty file"), "{refused}");
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "an earlier file");
+    drop(store);
+    writer.join().unwrap();
 }

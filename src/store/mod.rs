@@ -70,7 +70,7 @@ use redb::{
 
 pub use api_tokens::{ApiToken, all_api_tokens, api_token, delete_api_token, put_api_token};
 pub use audit::{AuditFilter, AuditPage, append_audit, audit_entries};
-pub use backup::{Backup, BackupInfo, backup_info};
+pub use backup::{Backup, BackupInfo, BackupWritten, backup_info};
 pub use campaign_runs::{
     CANCELLED, LeadMessage, LeadSent, campaign_minutes, campaign_run, campaign_stats, change_run,
     count_refused, finish_run, lead_progress, pending_leads, queue_lead_messages,
@@ -147,7 +147,6 @@ pub use tables::{
 };
 pub use txn::Txn;
 pub use wal::LogFile;
-pub use writeback::PacedWrites;
 pub use writer::{BatchStats, DiskTimings, Pending, Receipt, SLOW_SYNC};
 
 /// Bumped when stored data changes shape in a way `#[serde(default)]` cannot absorb.

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use parley::domain::Role;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::common::*;
 
@@ -245,6 +246,21 @@ async fn parley_backup_asks_the_running_server_and_restore_refuses_its_data_dir(
         stdout(&out).contains("from the running Parley"),
         "{}",
         stdout(&out)
+    );
+    // The server wrote straight into the file the command made, readable by its owner only.
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    // A request with no file attached is refused, and says why.
+    let mut raw = tokio::net::UnixStream::connect(server.dir.path().join("parley.sock"))
+        .await
+        .unwrap();
+    raw.write_all(b"backup\n").await.unwrap();
+    let mut answer = String::new();
+    raw.read_to_string(&mut answer).await.unwrap();
+    assert!(
+        answer.starts_with("error ") && answer.contains("file"),
+        "{answer}"
     );
     let audited = server
         .state
