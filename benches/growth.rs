@@ -437,7 +437,8 @@ async fn measure_point(
         say(&format!(
             "    at {STEADY_RATE} webhooks/s, from the due time, p99 / p99.9 / max: {} / {} / {} \
              without a backup, {} / {} / {} during one ({:.1} s); {:.0} and {:.0} msg/s \
-             answered; log syncs over 10 ms: {} of {} and {} of {}",
+             answered; log syncs over 10 ms: {} of {} and {} of {}; their p50 / p99 / p99.9: \
+             {} / {} / {} and {} / {} / {}; checkpoints p50 / p99 / max: {} / {} / {} and {} / {} / {}",
             ms(without.p99),
             ms(without.p999),
             ms(without.slowest),
@@ -447,10 +448,22 @@ async fn measure_point(
             with.seconds,
             without.per_second,
             with.webhooks.per_second,
-            without.log_syncs.over_10ms,
+            without.log_syncs.over(0.01),
             without.log_syncs.all,
-            with.webhooks.log_syncs.over_10ms,
+            with.webhooks.log_syncs.over(0.01),
             with.webhooks.log_syncs.all,
+            without.log_syncs.quantile(0.5),
+            without.log_syncs.quantile(0.99),
+            without.log_syncs.quantile(0.999),
+            with.webhooks.log_syncs.quantile(0.5),
+            with.webhooks.log_syncs.quantile(0.99),
+            with.webhooks.log_syncs.quantile(0.999),
+            without.checkpoints.quantile(0.5),
+            without.checkpoints.quantile(0.99),
+            without.checkpoints.quantile(1.0),
+            with.webhooks.checkpoints.quantile(0.5),
+            with.webhooks.checkpoints.quantile(0.99),
+            with.webhooks.checkpoints.quantile(1.0),
         ));
         Some((without, with))
     } else {

@@ -17,41 +17,73 @@ pub(super) struct Webhooks {
     pub(super) p99: Duration,
     pub(super) p999: Duration,
     pub(super) longest_pause: Duration,
-    /// The server's write-ahead-log syncs meanwhile, and how many of them took over 10 ms.
-    pub(super) log_syncs: LogSyncs,
+    /// The server's write-ahead-log syncs and checkpoints meanwhile.
+    pub(super) log_syncs: DiskWaits,
+    pub(super) checkpoints: DiskWaits,
 }
 
-/// Counts read from the server's `parley_store_log_sync_seconds` histogram.
-#[derive(Clone, Copy, Default)]
-pub(super) struct LogSyncs {
+/// One of the server's histograms of how long the store waited on the disk
+/// (`parley_store_log_sync_seconds`, `parley_store_checkpoint_seconds`): its cumulative
+/// buckets (upper bound in seconds, waits that took at most that long) and its count.
+#[derive(Clone, Default)]
+pub(super) struct DiskWaits {
+    pub(super) buckets: Vec<(f64, u64)>,
     pub(super) all: u64,
-    pub(super) over_10ms: u64,
 }
 
-impl LogSyncs {
-    async fn read(server: &Process) -> Res<LogSyncs> {
+impl DiskWaits {
+    /// The log syncs and the checkpoints, as `/metrics` has them now.
+    async fn read(server: &Process) -> Res<(DiskWaits, DiskWaits)> {
         let text = reqwest::get(format!("{}/metrics", server.url))
             .await?
             .text()
             .await?;
-        let count = |prefix: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(prefix))
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .ok_or(format!("no {prefix} in /metrics"))
-        };
-        let all = count("parley_store_log_sync_seconds_count ")?;
-        let within = count("parley_store_log_sync_seconds_bucket{le=\"0.01\"} ")?;
-        Ok(LogSyncs {
-            all,
-            over_10ms: all - within,
-        })
+        Ok((
+            DiskWaits::parse(&text, "parley_store_log_sync_seconds")?,
+            DiskWaits::parse(&text, "parley_store_checkpoint_seconds")?,
+        ))
     }
 
-    fn since(self, before: LogSyncs) -> LogSyncs {
-        LogSyncs {
+    fn parse(text: &str, name: &str) -> Res<DiskWaits> {
+        let mut waits = DiskWaits::default();
+        let (bucket, count) = (format!("{name}_bucket{{le=\""), format!("{name}_count "));
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix(&bucket)
+                && let Some((le, n)) = rest.split_once("\"} ")
+                && le != "+Inf"
+            {
+                waits.buckets.push((le.parse()?, n.trim().parse()?));
+            } else if let Some(n) = line.strip_prefix(&count) {
+                waits.all = n.trim().parse()?;
+            }
+        }
+        if waits.buckets.is_empty() {
+            return Err(format!("no {name} in /metrics").into());
+        }
+        Ok(waits)
+    }
+
+    fn since(&self, before: &DiskWaits) -> DiskWaits {
+        DiskWaits {
+            buckets: (self.buckets.iter().zip(&before.buckets))
+                .map(|(&(le, n), &(_, m))| (le, n - m))
+                .collect(),
             all: self.all - before.all,
-            over_10ms: self.over_10ms - before.over_10ms,
+        }
+    }
+
+    /// Waits that took longer than `seconds` (one of the bucket bounds).
+    pub(super) fn over(&self, seconds: f64) -> u64 {
+        let within = self.buckets.iter().find(|(le, _)| *le >= seconds);
+        self.all - within.map_or(self.all, |&(_, n)| n)
+    }
+
+    /// The bucket bound under which a share `q` of the waits took, in ms ("> last" past it).
+    pub(super) fn quantile(&self, q: f64) -> String {
+        let wanted = (self.all as f64 * q).ceil() as u64;
+        match self.buckets.iter().find(|(_, n)| *n >= wanted) {
+            Some((le, _)) => format!("≤ {} ms", le * 1e3),
+            None => format!("> {} ms", self.buckets.last().map_or(0.0, |b| b.0) * 1e3),
         }
     }
 }
@@ -162,11 +194,15 @@ pub(super) async fn webhooks_during<T>(
     tokio::time::sleep(Duration::from_secs(2)).await;
     counting.store(true, Relaxed);
     let started = Instant::now();
-    let syncs_before = LogSyncs::read(server).await?;
+    let (syncs_before, checkpoints_before) = DiskWaits::read(server).await?;
     let out = window.await;
     counting.store(false, Relaxed);
     let elapsed = started.elapsed();
-    let log_syncs = LogSyncs::read(server).await?.since(syncs_before);
+    let (log_syncs, checkpoints) = DiskWaits::read(server).await?;
+    let (log_syncs, checkpoints) = (
+        log_syncs.since(&syncs_before),
+        checkpoints.since(&checkpoints_before),
+    );
     stop.store(true, Relaxed);
     let mut took = Vec::new();
     for task in tasks {
@@ -184,6 +220,7 @@ pub(super) async fn webhooks_during<T>(
         p999: quantile(0.999),
         longest_pause: Duration::from_nanos(longest_pause.load(Relaxed)),
         log_syncs,
+        checkpoints,
     };
     Ok((webhooks, out))
 }
