@@ -17,10 +17,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Costs a walk of the thread's pages and a few `madvise` calls; call it when a thread goes
 /// idle after heavy work, not on a hot path.
 pub fn release_free_memory() {
-    // One of the two unsafe calls in the crate (`background.rs` has the other). Sound:
-    // `mi_collect` takes only a bool, passes no pointer either way, and works on the calling
-    // thread's own heap and mimalloc's internally locked arenas; no Rust invariant rests on
-    // what it does.
+    // The one unsafe call in the crate. Sound: `mi_collect` takes only a bool, passes no
+    // pointer either way, and works on the calling thread's own heap and mimalloc's
+    // internally locked arenas; no Rust invariant rests on what it does.
     #[allow(unsafe_code)]
     unsafe {
         libmimalloc_sys::mi_collect(true);

@@ -9,9 +9,9 @@
 //! taken once every write acknowledged before the backup began is applied (an inbound
 //! message is acknowledged once it is in the log, a moment before that).
 //!
-//! The copy runs only on CPU time nothing else wants (`background.rs`), commits a slice of
-//! rows at a time and reaches the disk a few megabytes at a time (`writeback.rs`), so the
-//! server's own syncs are not queued behind it.
+//! The copy runs at a lower CPU priority (as indexing does), commits a slice of rows at a
+//! time and reaches the disk a few megabytes at a time (`writeback.rs`), so the server's own
+//! syncs are not queued behind it.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -122,7 +122,7 @@ pub(super) fn create_new(path: &Path) -> Result<File, StoreError> {
 const COMMIT_EVERY: u64 = 32 << 20;
 
 /// Copies every table of `snapshot` into `db` (whose file `file` is), a slice of rows per
-/// transaction, on a thread at the idle scheduling class, gives the copy an epoch of its own, and
+/// transaction, on a thread of lower priority, gives the copy an epoch of its own, and
 /// closes it once durable. Returns the rows copied.
 fn copy_into(
     snapshot: &ReadTransaction,
@@ -130,7 +130,7 @@ fn copy_into(
     file: &File,
     commit_every: u64,
 ) -> Result<u64, StoreError> {
-    crate::background::run_when_idle("backup", || {
+    crate::background::run_as("backup", || {
         let mut copy = Copy {
             from: snapshot,
             to: &db,
