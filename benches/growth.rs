@@ -19,12 +19,13 @@
 //!    each run works on a copy.
 //! 4. Backup: at each of `--backups 5000000` (quick: 500,000; empty for none), `parley backup`
 //!    through the running server while the same webhooks keep arriving: how long it takes,
-//!    the server's memory meanwhile, and the webhooks' rate, slowest answer and longest
+//!    the server's memory meanwhile and just after, and the webhooks' rate, slowest answer and longest
 //!    pause with none answered (how long ingest stood still) against the same without a
-//!    backup. Then the same at a steady 2,000 webhooks a second (open loop): the slowest
-//!    answer, timed from when its webhook was due, with a backup and without. At saturation
-//!    answers can only keep the pace of the store's slowest stage; below it, this says
-//!    whether a backup or a checkpoint holds acknowledgements up.
+//!    backup. Then the same at a steady 2,000 webhooks a second (open loop): the answers'
+//!    p99, p99.9 and slowest, timed from when each webhook was due, with a backup and
+//!    without, and the server's log syncs and checkpoints over each window (read from its
+//!    `/metrics`). At saturation answers can only keep the pace of the store's slowest
+//!    stage; below it, this says whether a backup or a checkpoint holds acknowledgements up.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -37,6 +38,8 @@ mod fill;
 mod ingest;
 #[path = "growth/report.rs"]
 mod report;
+#[path = "growth/streams.rs"]
+mod streams;
 #[path = "search/topics.rs"]
 #[allow(dead_code)]
 mod topics;
@@ -47,10 +50,8 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::*;
-use futures_util::StreamExt as _;
 use ingest::*;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
+use streams::{bare_sse_server, per_stream};
 
 const BARE_SSE: &str = "--bare-sse-server";
 
@@ -102,40 +103,6 @@ fn main() -> std::process::ExitCode {
         return bare_sse_server();
     }
     bench_main("growth", Settings::from_args(), run)
-}
-
-/// The baseline server: axum on a multi-threaded runtime (with the same allocator, linked in
-/// with Parley's library), one SSE route that sends a small first event and then only
-/// keep-alives, as Parley's streams do while nothing happens.
-fn bare_sse_server() -> std::process::ExitCode {
-    use axum::response::sse::{Event, KeepAlive, Sse};
-    use std::convert::Infallible;
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(_) => return std::process::ExitCode::FAILURE,
-    };
-    let served = runtime.block_on(async {
-        let app = axum::Router::new().route(
-            "/api/events",
-            axum::routing::get(|| async {
-                let first = futures_util::stream::once(async {
-                    Ok::<_, Infallible>(Event::default().event("sync").data("{}"))
-                });
-                Sse::new(first.chain(futures_util::stream::pending()))
-                    .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        println!("Parley is running at http://{}", listener.local_addr()?);
-        axum::serve(listener, app).await
-    });
-    match served {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(_) => std::process::ExitCode::FAILURE,
-    }
 }
 
 /// A server in its own process: killed when dropped.
@@ -202,66 +169,6 @@ fn agent_logins(printed: &[String]) -> Vec<(String, String)> {
             (role == "agent").then(|| (username.to_owned(), password.trim().to_owned()))
         })
         .collect()
-}
-
-/// Opens `/api/events` on a raw socket with `cookie` and reads until its first event has
-/// ended; the socket is then held without reading (keep-alives wait in the kernel).
-async fn open_stream(addr: SocketAddr, cookie: &str) -> Res<TcpStream> {
-    let mut socket = TcpStream::connect(addr).await?;
-    let request = format!(
-        "GET /api/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\
-         Cookie: {cookie}\r\n\r\n"
-    );
-    socket.write_all(request.as_bytes()).await?;
-    let mut seen = Vec::with_capacity(4096);
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = socket.read(&mut buf).await?;
-        if n == 0 {
-            return Err("the stream closed before its first event".into());
-        }
-        seen.extend_from_slice(&buf[..n]);
-        let Some(head_end) = find(&seen, b"\r\n\r\n") else {
-            continue;
-        };
-        if !seen.starts_with(b"HTTP/1.1 200") {
-            let head = String::from_utf8_lossy(&seen[..head_end]).into_owned();
-            return Err(format!("the stream was refused: {head}").into());
-        }
-        let body = &seen[head_end + 4..];
-        if find(body, b"event: sync").is_some_and(|at| find(&body[at..], b"\n\n").is_some()) {
-            return Ok(socket);
-        }
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Opens `n` streams, cookies taken in turn, 32 being opened at a time.
-async fn open_streams(addr: SocketAddr, cookies: &[String], n: usize) -> Res<Vec<TcpStream>> {
-    futures_util::stream::iter(0..n)
-        .map(|i| open_stream(addr, &cookies[i % cookies.len()]))
-        .buffer_unordered(32)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect()
-}
-
-/// The server's growth per stream in bytes, from still to still: (per stream, seconds to
-/// open them all).
-async fn per_stream(server: &Process, cookies: &[String], n: usize) -> Res<(f64, f64)> {
-    settle(&server.pid()).await?;
-    let before = server.rss();
-    let t = Instant::now();
-    let streams = open_streams(server.addr()?, cookies, n).await?;
-    let opened = t.elapsed().as_secs_f64();
-    settle(&server.pid()).await?;
-    let after = server.rss();
-    drop(streams);
-    Ok((after.saturating_sub(before) as f64 / n as f64, opened))
 }
 
 const PUBLIC: &str = "http://parley.bench";
@@ -417,12 +324,13 @@ async fn measure_point(
     let backup = if backup {
         let b = backup_under_load(&server, dir, customers, phase, None).await?;
         say(&format!(
-            "    backup under load: {:.1} s, {:.0} MB, memory {:.1} → {:.1} MB at most, \
-             {:.0} msg/s meanwhile (slowest {}, longest pause {})",
+            "    backup under load: {:.1} s, {:.0} MB, memory {:.1} → {:.1} MB at most → {:.1} MB \
+             after, {:.0} msg/s meanwhile (slowest {}, longest pause {})",
             b.seconds,
             b.bytes as f64 / 1e6,
             b.rss_before as f64 / 1e6,
             b.rss_peak as f64 / 1e6,
+            b.rss_after as f64 / 1e6,
             b.webhooks.per_second,
             ms(b.webhooks.slowest),
             ms(b.webhooks.longest_pause)

@@ -132,6 +132,7 @@ async fn serve(mut stream: UnixStream, path: &Path, store: &Store) -> std::io::R
         ms = started.elapsed().as_millis() as u64,
         "backup written into the file `parley backup` sent"
     );
+    // Recorded before the answer, as the web's audit layer records before it sends one.
     let detail = format!("{} bytes, {} rows", backup.bytes, backup.rows);
     if let Err(e) = crate::bootstrap::audit_command_line(
         store,

@@ -92,9 +92,11 @@ impl DiskWaits {
 pub(super) struct BackupUnderLoad {
     pub(super) seconds: f64,
     pub(super) bytes: u64,
-    /// The server's resident memory just before, and its highest while the backup ran.
+    /// The server's resident memory just before, its highest while the backup ran, and
+    /// once it had ended.
     pub(super) rss_before: u64,
     pub(super) rss_peak: u64,
+    pub(super) rss_after: u64,
     pub(super) webhooks: Webhooks,
 }
 
@@ -266,6 +268,7 @@ pub(super) async fn backup_under_load(
     if !status.success() {
         return Err(format!("`parley backup` failed ({status}): {}", said.trim()).into());
     }
+    let rss_after = server.rss();
     let bytes = std::fs::metadata(&file)?.len();
     std::fs::remove_file(&file)?;
     Ok(BackupUnderLoad {
@@ -273,6 +276,7 @@ pub(super) async fn backup_under_load(
         bytes,
         rss_before,
         rss_peak,
+        rss_after,
         webhooks,
     })
 }

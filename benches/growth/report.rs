@@ -71,18 +71,19 @@ pub(super) fn print(
         if !backups.is_empty() {
             println!();
             println!(
-                "| messages in the store | `parley backup` under load | server memory before → highest | webhooks meanwhile (÷ without) | slowest webhook meanwhile (without) | longest pause with no webhook answered (without) |"
+                "| messages in the store | `parley backup` under load | server memory before → highest → after | webhooks meanwhile (÷ without) | slowest webhook meanwhile (without) | longest pause with no webhook answered (without) |"
             );
             println!("|---|---|---|---|---|---|");
         }
         for (p, b) in backups {
             println!(
-                "| {} | {:.1} s, {:.0} MB | {:.1} → {:.1} MB | {} msg/s ({:.2}) | {} ({}) | {} ({}) |",
+                "| {} | {:.1} s, {:.0} MB | {:.1} → {:.1} → {:.1} MB | {} msg/s ({:.2}) | {} ({}) | {} ({}) |",
                 thousands(p.messages as f64),
                 b.seconds,
                 b.bytes as f64 / 1e6,
                 b.rss_before as f64 / 1e6,
                 b.rss_peak as f64 / 1e6,
+                b.rss_after as f64 / 1e6,
                 thousands(b.webhooks.per_second),
                 b.webhooks.per_second / p.ingest.per_second.max(1.0),
                 ms(b.webhooks.slowest),
