@@ -342,17 +342,15 @@ async fn measure_point(
     let steady = if backup_wanted {
         let without = ingest_steadily(&server, customers, phase).await?;
         let with = backup_under_load(&server, dir, customers, phase, Some(STEADY_RATE)).await?;
+        let syncs = [0.5, 0.99, 0.999];
+        let checkpoints = [0.5, 0.99, 1.0];
         say(&format!(
-            "    at {STEADY_RATE} webhooks/s, from the due time, p99 / p99.9 / max: {} / {} / {} \
-             without a backup, {} / {} / {} during one ({:.1} s); {:.0} and {:.0} msg/s \
-             answered; log syncs over 10 ms: {} of {} and {} of {}; their p50 / p99 / p99.9: \
-             {} / {} / {} and {} / {} / {}; checkpoints p50 / p99 / max: {} / {} / {} and {} / {} / {}",
-            ms(without.p99),
-            ms(without.p999),
-            ms(without.slowest),
-            ms(with.webhooks.p99),
-            ms(with.webhooks.p999),
-            ms(with.webhooks.slowest),
+            "    at {STEADY_RATE} webhooks/s, from the due time, p99 / p99.9 / max: {} without a \
+             backup, {} during one ({:.1} s); {:.0} and {:.0} msg/s answered; log syncs over \
+             10 ms: {} of {} and {} of {}; their p50 / p99 / p99.9: {} and {}; checkpoints p50 \
+             / p99 / max: {} and {}",
+            without.answers(),
+            with.webhooks.answers(),
             with.seconds,
             without.per_second,
             with.webhooks.per_second,
@@ -360,18 +358,10 @@ async fn measure_point(
             without.log_syncs.all,
             with.webhooks.log_syncs.over(0.01),
             with.webhooks.log_syncs.all,
-            without.log_syncs.quantile(0.5),
-            without.log_syncs.quantile(0.99),
-            without.log_syncs.quantile(0.999),
-            with.webhooks.log_syncs.quantile(0.5),
-            with.webhooks.log_syncs.quantile(0.99),
-            with.webhooks.log_syncs.quantile(0.999),
-            without.checkpoints.quantile(0.5),
-            without.checkpoints.quantile(0.99),
-            without.checkpoints.quantile(1.0),
-            with.webhooks.checkpoints.quantile(0.5),
-            with.webhooks.checkpoints.quantile(0.99),
-            with.webhooks.checkpoints.quantile(1.0),
+            without.log_syncs.quantiles(&syncs),
+            with.webhooks.log_syncs.quantiles(&syncs),
+            without.checkpoints.quantiles(&checkpoints),
+            with.webhooks.checkpoints.quantiles(&checkpoints),
         ));
         Some((without, with))
     } else {

@@ -22,6 +22,18 @@ pub(super) struct Webhooks {
     pub(super) checkpoints: DiskWaits,
 }
 
+impl Webhooks {
+    /// The answers' p99, p99.9 and slowest, as "a / b / c ms".
+    pub(super) fn answers(&self) -> String {
+        format!(
+            "{} / {} / {}",
+            ms(self.p99),
+            ms(self.p999),
+            ms(self.slowest)
+        )
+    }
+}
+
 /// One of the server's histograms of how long the store waited on the disk
 /// (`parley_store_log_sync_seconds`, `parley_store_checkpoint_seconds`): its cumulative
 /// buckets (upper bound in seconds, waits that took at most that long) and its count.
@@ -76,6 +88,12 @@ impl DiskWaits {
     pub(super) fn over(&self, seconds: f64) -> u64 {
         let within = self.buckets.iter().find(|(le, _)| *le >= seconds);
         self.all - within.map_or(self.all, |&(_, n)| n)
+    }
+
+    /// [`quantile`](Self::quantile) at each of `shares`, joined by " / ".
+    pub(super) fn quantiles(&self, shares: &[f64]) -> String {
+        let each: Vec<String> = shares.iter().map(|&q| self.quantile(q)).collect();
+        each.join(" / ")
     }
 
     /// The bucket bound under which a share `q` of the waits took, in ms ("> last" past it).

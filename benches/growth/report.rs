@@ -106,15 +106,11 @@ pub(super) fn print(
         }
         for (p, (without, with)) in steady {
             println!(
-                "| {} | {:.1} s | {} / {} / {} ({} / {} / {}) | {} of {} ({} of {}) | {} ({}) |",
+                "| {} | {:.1} s | {} ({}) | {} of {} ({} of {}) | {} ({}) |",
                 thousands(p.messages as f64),
                 with.seconds,
-                ms(with.webhooks.p99),
-                ms(with.webhooks.p999),
-                ms(with.webhooks.slowest),
-                ms(without.p99),
-                ms(without.p999),
-                ms(without.slowest),
+                with.webhooks.answers(),
+                without.answers(),
                 with.webhooks.log_syncs.over(0.01),
                 with.webhooks.log_syncs.all,
                 without.log_syncs.over(0.01),
