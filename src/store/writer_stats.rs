@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use super::wal::AppendError;
 use crate::metrics::{Histogram, HistogramSnapshot};
 
 pub(super) struct Counters {
@@ -78,23 +79,36 @@ fn timed<T>(
     let started = Instant::now();
     let out = f();
     let took = started.elapsed();
-    count.fetch_add(1, Ordering::Relaxed);
-    slowest_us.fetch_max(took.as_micros() as u64, Ordering::Relaxed);
-    times.observe(took);
+    record(count, slowest_us, times, took);
     (out, took)
 }
 
+fn record(count: &AtomicU64, slowest_us: &AtomicU64, times: &Histogram, took: Duration) {
+    count.fetch_add(1, Ordering::Relaxed);
+    slowest_us.fetch_max(took.as_micros() as u64, Ordering::Relaxed);
+    times.observe(took);
+}
+
 impl Counters {
-    /// Runs a log append with its sync, counting it (and whether it was slow).
-    pub(super) fn log_sync<T>(&self, f: impl FnOnce() -> T) -> T {
-        let (out, took) = timed(
-            &self.log_syncs,
-            &self.slowest_log_sync_us,
-            &self.log_sync_times,
-            f,
-        );
-        if took > SLOW_SYNC {
-            self.slow_log_syncs.fetch_add(1, Ordering::Relaxed);
+    /// Runs a log append with its sync, counting it (and whether it was slow), unless the
+    /// log refused it for want of room: that one wrote nothing and synced nothing.
+    pub(super) fn log_sync(
+        &self,
+        append: impl FnOnce() -> Result<(), AppendError>,
+    ) -> Result<(), AppendError> {
+        let started = Instant::now();
+        let out = append();
+        if !matches!(out, Err(AppendError::NoRoom)) {
+            let took = started.elapsed();
+            record(
+                &self.log_syncs,
+                &self.slowest_log_sync_us,
+                &self.log_sync_times,
+                took,
+            );
+            if took > SLOW_SYNC {
+                self.slow_log_syncs.fetch_add(1, Ordering::Relaxed);
+            }
         }
         out
     }
@@ -134,5 +148,30 @@ impl Counters {
             log_syncs: self.log_sync_times.snapshot(),
             durable_commits: self.durable_commit_times.snapshot(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_append_refused_for_want_of_room_is_no_sync() {
+        let counters = Counters::default();
+        assert!(matches!(
+            counters.log_sync(|| Err(AppendError::NoRoom)),
+            Err(AppendError::NoRoom)
+        ));
+        assert_eq!(counters.batch_stats().log_syncs, 0);
+        assert_eq!(counters.disk_timings().log_syncs.count, 0);
+        counters.log_sync(|| Ok(())).unwrap();
+        let failed = counters.log_sync(|| Err(AppendError::Io(std::io::Error::other("disk"))));
+        assert!(failed.is_err());
+        assert_eq!(
+            counters.batch_stats().log_syncs,
+            2,
+            "a failed sync was still a sync"
+        );
+        assert_eq!(counters.disk_timings().log_syncs.count, 2);
     }
 }
