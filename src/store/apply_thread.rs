@@ -71,22 +71,17 @@ impl<'a> Applier<'a> {
                 Work::Logged { mut jobs, through } => {
                     // What queued up meanwhile (behind a checkpoint) goes in one transaction.
                     let mut through = through;
-                    while jobs.len() < MAX_BATCH {
-                        match rx.try_recv() {
-                            Ok(Work::Logged {
-                                jobs: more,
-                                through: last,
-                            }) => {
-                                jobs.extend(more);
-                                through = last;
-                            }
-                            Ok(other) => {
-                                next = Some(other);
-                                break;
-                            }
-                            Err(_) => break,
+                    next = gather(rx, &mut jobs, |work, jobs| match work {
+                        Work::Logged {
+                            jobs: more,
+                            through: last,
+                        } => {
+                            jobs.extend(more);
+                            through = last;
+                            None
                         }
-                    }
+                        other => Some(other),
+                    });
                     if !self.apply(jobs, Some(through)) {
                         tracing::error!(
                             "a logged write could not be applied: the store refuses writes \
@@ -97,16 +92,13 @@ impl<'a> Applier<'a> {
                 }
                 Work::Durable(mut jobs) => {
                     // Durable batches that queued up meanwhile share one commit.
-                    while jobs.len() < MAX_BATCH {
-                        match rx.try_recv() {
-                            Ok(Work::Durable(more)) => jobs.extend(more),
-                            Ok(other) => {
-                                next = Some(other);
-                                break;
-                            }
-                            Err(_) => break,
+                    next = gather(rx, &mut jobs, |work, jobs| match work {
+                        Work::Durable(more) => {
+                            jobs.extend(more);
+                            None
                         }
-                    }
+                        other => Some(other),
+                    });
                     self.apply(jobs, None);
                 }
                 Work::Checkpoint { epoch } => {
@@ -220,4 +212,20 @@ impl<'a> Applier<'a> {
         record_epoch(&txn, epoch)?;
         self.commit_durably(txn)
     }
+}
+
+/// Takes the work queued behind a batch into `jobs` while `take` accepts it (it returns
+/// work of another kind), up to [`MAX_BATCH`] jobs; returns the first work not taken.
+fn gather(
+    rx: &mpsc::Receiver<Work>,
+    jobs: &mut Vec<Job>,
+    mut take: impl FnMut(Work, &mut Vec<Job>) -> Option<Work>,
+) -> Option<Work> {
+    while jobs.len() < MAX_BATCH {
+        let queued = rx.try_recv().ok()?;
+        if let Some(other) = take(queued, jobs) {
+            return Some(other);
+        }
+    }
+    None
 }

@@ -5,12 +5,18 @@ use redb::ReadableTableMetadata as _;
 use super::check_tests::store_with_messages;
 use super::*;
 
-#[tokio::test]
-async fn a_backup_holds_every_row_and_opens_as_a_store() {
+/// A store in a new temp dir holding a few messages, open.
+async fn open_with_messages() -> (tempfile::TempDir, Store, std::thread::JoinHandle<()>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("parley.redb");
     store_with_messages(&path).await;
     let (store, writer) = Store::open(&path).unwrap();
+    (dir, store, writer)
+}
+
+#[tokio::test]
+async fn a_backup_holds_every_row_and_opens_as_a_store() {
+    let (dir, store, writer) = open_with_messages().await;
     let into = dir.path().to_owned();
     let taking = store.clone();
     let backup = tokio::task::spawn_blocking(move || taking.backup(&into))
@@ -72,10 +78,7 @@ fn a_file_that_is_not_a_store_is_no_backup() {
 
 #[tokio::test]
 async fn a_copy_committed_row_by_row_holds_every_row() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("parley.redb");
-    store_with_messages(&path).await;
-    let (store, writer) = Store::open(&path).unwrap();
+    let (dir, store, writer) = open_with_messages().await;
     let copy = dir.path().join("copy.redb");
     let (taking, into) = (store.clone(), copy.clone());
     // A slice of one byte: every row (every key of a multimap) is a transaction of its own.
@@ -103,10 +106,7 @@ async fn a_copy_committed_row_by_row_holds_every_row() {
 
 #[tokio::test]
 async fn a_backup_is_never_written_over_a_file_that_holds_anything() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("parley.redb");
-    store_with_messages(&path).await;
-    let (store, writer) = Store::open(&path).unwrap();
+    let (dir, store, writer) = open_with_messages().await;
     let kept = dir.path().join("kept.txt");
     std::fs::write(&kept, "an earlier file").unwrap();
     let file = std::fs::OpenOptions::new()
