@@ -318,14 +318,16 @@ async fn measure_point(
     let ingest = ingest(&server, customers, phase).await?;
     say(&format!(
         "    cold starts {cold_starts:.2?} s, {:.1} MB ten seconds after start, {:.0} msg/s \
-         (slowest {}, longest pause {}; {} log syncs, p50 / p99 / p99.9 {}; checkpoints p50 / \
-         p99 / max {})",
+         (slowest {}, longest pause {}; {} log syncs, p50 / p99 / p99.9 {}; {} checkpoints, \
+         {:.2} s in all, p50 / p99 / max {})",
         idle as f64 / 1e6,
         ingest.per_second,
         ms(ingest.slowest),
         ms(ingest.longest_pause),
         ingest.log_syncs.all,
         ingest.log_syncs.quantiles(&[0.5, 0.99, 0.999]),
+        ingest.checkpoints.all,
+        ingest.checkpoints.seconds,
         ingest.checkpoints.quantiles(&[0.5, 0.99, 1.0]),
     ));
     let backup_wanted = backup;

@@ -36,11 +36,13 @@ impl Webhooks {
 
 /// One of the server's histograms of how long the store waited on the disk
 /// (`parley_store_log_sync_seconds`, `parley_store_checkpoint_seconds`): its cumulative
-/// buckets (upper bound in seconds, waits that took at most that long) and its count.
+/// buckets (upper bound in seconds, waits that took at most that long), its count and its
+/// sum in seconds.
 #[derive(Clone, Default)]
 pub(super) struct DiskWaits {
     pub(super) buckets: Vec<(f64, u64)>,
     pub(super) all: u64,
+    pub(super) seconds: f64,
 }
 
 impl DiskWaits {
@@ -58,7 +60,11 @@ impl DiskWaits {
 
     fn parse(text: &str, name: &str) -> Res<DiskWaits> {
         let mut waits = DiskWaits::default();
-        let (bucket, count) = (format!("{name}_bucket{{le=\""), format!("{name}_count "));
+        let (bucket, count, sum) = (
+            format!("{name}_bucket{{le=\""),
+            format!("{name}_count "),
+            format!("{name}_sum "),
+        );
         for line in text.lines() {
             if let Some(rest) = line.strip_prefix(&bucket)
                 && let Some((le, n)) = rest.split_once("\"} ")
@@ -67,6 +73,8 @@ impl DiskWaits {
                 waits.buckets.push((le.parse()?, n.trim().parse()?));
             } else if let Some(n) = line.strip_prefix(&count) {
                 waits.all = n.trim().parse()?;
+            } else if let Some(n) = line.strip_prefix(&sum) {
+                waits.seconds = n.trim().parse()?;
             }
         }
         if waits.buckets.is_empty() {
@@ -81,6 +89,7 @@ impl DiskWaits {
                 .map(|(&(le, n), &(_, m))| (le, n - m))
                 .collect(),
             all: self.all - before.all,
+            seconds: self.seconds - before.seconds,
         }
     }
 
