@@ -118,8 +118,11 @@ pub(super) fn create_new(path: &Path) -> Result<File, StoreError> {
         .map_err(|e| StoreError::Redb(format!("cannot create {}: {e}", path.display())))
 }
 
-/// Bytes of rows copied per write transaction of the copy.
-const COMMIT_EVERY: u64 = 32 << 20;
+/// Bytes of rows copied per write transaction of the copy. Each commit syncs the copy, and
+/// the server's log syncs wait behind that sync on the same disk: at 2,000 webhooks a
+/// second, 32 MiB slices doubled the answers' p99 during a backup; with 8 MiB it stays as
+/// it is without one.
+const COMMIT_EVERY: u64 = 8 << 20;
 
 /// Copies every table of `snapshot` into `db` (whose file `file` is), a slice of rows per
 /// transaction, on a thread of lower priority, gives the copy an epoch of its own, and
