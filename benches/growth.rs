@@ -19,12 +19,12 @@
 //!    each run works on a copy.
 //! 4. Backup: at each of `--backups 5000000` (quick: 500,000; empty for none), `parley backup`
 //!    through the running server while the same webhooks keep arriving: how long it takes,
-//!    the server's memory meanwhile and just after, and the webhooks' rate, slowest answer and longest
-//!    pause with none answered (how long ingest stood still) against the same without a
-//!    backup. Then the same at a steady 2,000 webhooks a second (open loop): the answers'
-//!    p99, p99.9 and slowest, timed from when each webhook was due, with a backup and
-//!    without, and the server's log syncs and checkpoints over each window (read from its
-//!    `/metrics`). At saturation answers can only keep the pace of the store's slowest
+//!    the server's memory meanwhile and just after, and the webhooks' rate, slowest answer
+//!    and longest pause with none answered (how long ingest stood still) against the same
+//!    without a backup. Then the same at a steady 2,000 webhooks a second (open loop): the
+//!    answers' p99, p99.9 and slowest, timed from when each webhook was due, with a backup
+//!    and without, and the server's log syncs and checkpoints over each window (read from
+//!    its `/metrics`). At saturation answers can only keep the pace of the store's slowest
 //!    stage; below it, this says whether a backup or a checkpoint holds acknowledgements up.
 
 #[path = "common/mod.rs"]
@@ -220,20 +220,12 @@ async fn cold_start(command: Command) -> Res<(Process, f64)> {
 
 /// Waits until `/metrics` says the search index holds every change in the store.
 async fn index_caught_up(server: &Process) -> Res<()> {
-    let http = reqwest::Client::new();
     let t = Instant::now();
     loop {
-        let text = http
-            .get(format!("{}/metrics", server.url))
-            .send()
-            .await?
-            .text()
-            .await?;
-        let lag = text
-            .lines()
-            .find_map(|l| l.strip_prefix("parley_search_index_lag "))
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .ok_or("no parley_search_index_lag in /metrics")?;
+        let lag = match scrape(server).await?.value("parley_search_index_lag")? {
+            openmetrics_parser::PrometheusValue::Gauge(g) => g.as_f64(),
+            other => return Err(format!("parley_search_index_lag is {other:?}").into()),
+        };
         if lag == 0.0 {
             return Ok(());
         }
@@ -325,17 +317,17 @@ async fn measure_point(
         ms(ingest.slowest),
         ms(ingest.longest_pause),
         ingest.log_syncs.all,
-        ingest.log_syncs.quantiles(&[0.5, 0.99, 0.999]),
+        ingest.log_syncs.quantiles(&SYNC_SHARES),
         ingest.checkpoints.all,
         ingest.checkpoints.seconds,
-        ingest.checkpoints.quantiles(&[0.5, 0.99, 1.0]),
+        ingest.checkpoints.quantiles(&CHECKPOINT_SHARES),
     ));
     let backup_wanted = backup;
     let backup = if backup {
         let b = backup_under_load(&server, dir, customers, phase, None).await?;
         say(&format!(
-            "    backup under load: {:.1} s, {:.0} MB, memory {:.1} → {:.1} MB at most → {:.1} MB \
-             after, {:.0} msg/s meanwhile (slowest {}, longest pause {})",
+            "    backup under load: {:.1} s, {:.0} MB, memory {:.1} → {:.1} MB at most → \
+             {:.1} MB after, {:.0} msg/s meanwhile (slowest {}, longest pause {})",
             b.seconds,
             b.bytes as f64 / 1e6,
             b.rss_before as f64 / 1e6,
@@ -352,8 +344,6 @@ async fn measure_point(
     let steady = if backup_wanted {
         let without = ingest_steadily(&server, customers, phase).await?;
         let with = backup_under_load(&server, dir, customers, phase, Some(STEADY_RATE)).await?;
-        let syncs = [0.5, 0.99, 0.999];
-        let checkpoints = [0.5, 0.99, 1.0];
         say(&format!(
             "    at {STEADY_RATE} webhooks/s, from the due time, p99 / p99.9 / max: {} without a \
              backup, {} during one ({:.1} s); {:.0} and {:.0} msg/s answered; log syncs over \
@@ -368,10 +358,10 @@ async fn measure_point(
             without.log_syncs.all,
             with.webhooks.log_syncs.over(0.01),
             with.webhooks.log_syncs.all,
-            without.log_syncs.quantiles(&syncs),
-            with.webhooks.log_syncs.quantiles(&syncs),
-            without.checkpoints.quantiles(&checkpoints),
-            with.webhooks.checkpoints.quantiles(&checkpoints),
+            without.log_syncs.quantiles(&SYNC_SHARES),
+            with.webhooks.log_syncs.quantiles(&SYNC_SHARES),
+            without.checkpoints.quantiles(&CHECKPOINT_SHARES),
+            with.webhooks.checkpoints.quantiles(&CHECKPOINT_SHARES),
         ));
         Some((without, with))
     } else {

@@ -45,42 +45,60 @@ pub(super) struct DiskWaits {
     pub(super) seconds: f64,
 }
 
+/// The quantiles reported of the log syncs and of the checkpoints.
+pub(super) const SYNC_SHARES: [f64; 3] = [0.5, 0.99, 0.999];
+pub(super) const CHECKPOINT_SHARES: [f64; 3] = [0.5, 0.99, 1.0];
+
+/// The server's `/metrics` now, read with the Prometheus text-format parser the tests use.
+pub(super) async fn scrape(server: &Process) -> Res<Scraped> {
+    let text = reqwest::get(format!("{}/metrics", server.url))
+        .await?
+        .text()
+        .await?;
+    let parsed = openmetrics_parser::prometheus::parse_prometheus(&text)
+        .map_err(|e| format!("/metrics is not the Prometheus text format: {e:?}"))?;
+    Ok(Scraped(parsed))
+}
+
+pub(super) struct Scraped(
+    openmetrics_parser::MetricsExposition<
+        openmetrics_parser::PrometheusType,
+        openmetrics_parser::PrometheusValue,
+    >,
+);
+
+impl Scraped {
+    /// The value of `family`'s first sample (the families read here have no labels).
+    pub(super) fn value(&self, family: &str) -> Res<&openmetrics_parser::PrometheusValue> {
+        let sample = (self.0.families.get(family))
+            .and_then(|f| f.iter_samples().next())
+            .ok_or_else(|| format!("no {family} in /metrics"))?;
+        Ok(&sample.value)
+    }
+}
+
 impl DiskWaits {
     /// The log syncs and the checkpoints, as `/metrics` has them now.
     async fn read(server: &Process) -> Res<(DiskWaits, DiskWaits)> {
-        let text = reqwest::get(format!("{}/metrics", server.url))
-            .await?
-            .text()
-            .await?;
+        let scraped = scrape(server).await?;
         Ok((
-            DiskWaits::parse(&text, "parley_store_log_sync_seconds")?,
-            DiskWaits::parse(&text, "parley_store_checkpoint_seconds")?,
+            DiskWaits::of(&scraped, "parley_store_log_sync_seconds")?,
+            DiskWaits::of(&scraped, "parley_store_checkpoint_seconds")?,
         ))
     }
 
-    fn parse(text: &str, name: &str) -> Res<DiskWaits> {
-        let mut waits = DiskWaits::default();
-        let (bucket, count, sum) = (
-            format!("{name}_bucket{{le=\""),
-            format!("{name}_count "),
-            format!("{name}_sum "),
-        );
-        for line in text.lines() {
-            if let Some(rest) = line.strip_prefix(&bucket)
-                && let Some((le, n)) = rest.split_once("\"} ")
-                && le != "+Inf"
-            {
-                waits.buckets.push((le.parse()?, n.trim().parse()?));
-            } else if let Some(n) = line.strip_prefix(&count) {
-                waits.all = n.trim().parse()?;
-            } else if let Some(n) = line.strip_prefix(&sum) {
-                waits.seconds = n.trim().parse()?;
-            }
-        }
-        if waits.buckets.is_empty() {
-            return Err(format!("no {name} in /metrics").into());
-        }
-        Ok(waits)
+    fn of(scraped: &Scraped, family: &str) -> Res<DiskWaits> {
+        let openmetrics_parser::PrometheusValue::Histogram(h) = scraped.value(family)? else {
+            return Err(format!("{family} is not a histogram").into());
+        };
+        Ok(DiskWaits {
+            buckets: (h.buckets.iter())
+                .filter(|b| b.upper_bound.is_finite())
+                .map(|b| (b.upper_bound, b.count.as_f64() as u64))
+                .collect(),
+            all: h.count.ok_or_else(|| format!("{family} has no count"))?,
+            seconds: h.sum.as_ref().map_or(0.0, |n| n.as_f64()),
+        })
     }
 
     fn since(&self, before: &DiskWaits) -> DiskWaits {
