@@ -183,6 +183,8 @@ struct Point {
     backup: Option<BackupUnderLoad>,
     /// At [`STEADY_RATE`]: webhooks without a backup, and with one.
     steady: Option<(Webhooks, BackupUnderLoad)>,
+    /// A start after the webhooks (seconds to `/healthz`) and the memory 10 s after it.
+    restart: (f64, u64),
 }
 
 fn parley_on(dir: &Path) -> Command {
@@ -367,7 +369,19 @@ async fn measure_point(
     } else {
         None
     };
+    // The newest provider ids' fingerprints are read back into memory at each start. The
+    // search index catches up first: a server indexing a backlog is not idle.
+    index_caught_up(&server).await?;
     server.stop()?;
+    let (server, secs) = cold_start(parley_on(dir)).await?;
+    tokio::time::sleep(Duration::from_secs_f64((10.0 - secs).max(0.0))).await;
+    let restart = (secs, server.rss());
+    server.stop()?;
+    say(&format!(
+        "    started again once the index caught up: {secs:.2} s, {:.1} MB ten seconds after \
+         start",
+        restart.1 as f64 / 1e6
+    ));
     Ok(Point {
         messages,
         cold_starts,
@@ -375,6 +389,7 @@ async fn measure_point(
         ingest,
         backup,
         steady,
+        restart,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The writer's second thread: applies batches to redb in the order the log thread hands
 //! them over, and commits the checkpoints it asks for (see `writer.rs`).
 
+use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -8,6 +9,7 @@ use std::sync::mpsc;
 use redb::{Database, Durability, WriteTransaction};
 use tokio::sync::{Notify, oneshot};
 
+use super::recent_prints::RecentPrints;
 use super::writeback::EarlyWriteback;
 use super::writer::{Completion, Job, MAX_BATCH, record_applied, record_epoch};
 use super::writer_stats::Counters;
@@ -31,6 +33,7 @@ pub(super) type Answer = Result<u64, u64>;
 
 pub(super) struct Applier<'a> {
     db: &'a Database,
+    recent: RefCell<RecentPrints>,
     stats: &'a Counters,
     writeback: Option<EarlyWriteback>,
     /// Set when a logged batch could not be applied: its records are acknowledged, so
@@ -43,6 +46,7 @@ pub(super) struct Applier<'a> {
 impl<'a> Applier<'a> {
     pub(super) fn new(
         db: &'a Database,
+        recent: RecentPrints,
         stats: &'a Counters,
         writeback: Option<EarlyWriteback>,
         broken: &'a AtomicBool,
@@ -50,6 +54,7 @@ impl<'a> Applier<'a> {
     ) -> Applier<'a> {
         Applier {
             db,
+            recent: RefCell::new(recent),
             stats,
             writeback,
             broken,
@@ -143,7 +148,7 @@ impl<'a> Applier<'a> {
         self.stats.batch(jobs.len());
         let mut completions: Vec<Completion> = Vec::with_capacity(jobs.len());
         let mut all_ok = true;
-        let job_txn = Txn::new(&txn);
+        let job_txn = Txn::with_recent(&txn, &self.recent);
         for job in jobs {
             // A panicking job must not take the writer (and every later write) down with it.
             match std::panic::catch_unwind(AssertUnwindSafe(|| (job.run)(&job_txn))) {
@@ -157,6 +162,10 @@ impl<'a> Applier<'a> {
                 }
             }
         }
+        if all_ok && let Err(e) = self.recent.borrow_mut().sweep(&txn) {
+            tracing::error!(error = %e, "cannot write the newest provider-id fingerprints");
+            all_ok = false;
+        }
         let outcome = if all_ok {
             match through {
                 Some(through) => self.commit_logged(txn, through),
@@ -168,8 +177,12 @@ impl<'a> Applier<'a> {
                 "another write in the same transaction failed".into(),
             ))
         };
-        if let Err(e) = &outcome {
-            tracing::error!(error = %e, "group commit failed");
+        match &outcome {
+            Ok(()) => self.recent.borrow_mut().committed(),
+            Err(e) => {
+                self.recent.borrow_mut().aborted();
+                tracing::error!(error = %e, "group commit failed");
+            }
         }
         for completion in completions {
             completion(match &outcome {

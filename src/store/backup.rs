@@ -25,7 +25,7 @@ use redb::{
 
 use super::tables::{TableVisitor, each_table};
 use super::writeback::PacedWrites;
-use super::{CACHE_BYTES, MESSAGES, META, SCHEMA_VERSION, Store, StoreError, USERS, WORKITEMS};
+use super::{MESSAGES, META, SCHEMA_VERSION, Store, StoreError, USERS, WORKITEMS};
 
 /// A backup just written: the file, open at its start, and its size.
 pub struct Backup {
@@ -82,7 +82,7 @@ impl Store {
         self.applied_blocking()?;
         let snapshot = self.snapshot()?;
         let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
+            .set_cache_size(COPY_CACHE_BYTES)
             .create_with_backend(FileBackend::new(file.try_clone().map_err(io)?)?)?;
         let rows = copy_into(&snapshot, db, file, commit_every)?;
         Ok(BackupWritten {
@@ -123,6 +123,9 @@ pub(super) fn create_new(path: &Path) -> Result<File, StoreError> {
 /// second, 32 MiB slices doubled the answers' p99 during a backup; with 8 MiB it stays as
 /// it is without one.
 const COMMIT_EVERY: u64 = 8 << 20;
+/// The copy's page cache: it is written in order and never read back, so it needs only
+/// room for a slice.
+const COPY_CACHE_BYTES: usize = 16 << 20;
 
 /// Copies every table of `snapshot` into `db` (whose file `file` is), a slice of rows per
 /// transaction, on a thread of lower priority, gives the copy an epoch of its own, and

@@ -272,6 +272,14 @@ fn points_at_messages(txn: &ReadTransaction, report: &mut CheckReport) -> Result
     for row in txn.open_table(PROVIDER_PRINTS)?.iter()? {
         actual.push(row?.0.value());
     }
+    // The newest fingerprints may be held in memory only (see `recent_prints.rs`).
+    let pending_from = txn
+        .open_table(META)?
+        .get(super::recent_prints::PENDING_FROM)?
+        .map_or(u64::MAX, |v| v.value());
+    actual.extend(prints.iter().filter(|&&(_, m)| m >= pending_from));
+    actual.sort_unstable();
+    actual.dedup();
     check(
         "provider_id_prints",
         "provider_ids_by_message",

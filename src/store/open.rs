@@ -1,7 +1,10 @@
 //! Making a store ready to serve: creating it, its tables and upgrades, and applying what
 //! the write-ahead log holds beyond it after a crash.
 
+use std::cell::RefCell;
 use std::time::Duration;
+
+use recent_prints::RecentPrints;
 
 use super::*;
 
@@ -51,6 +54,7 @@ impl Store {
             repair.then(|| repair::SetAsideIn::beside(path)),
             Some(writeback),
             log_thread::CHECKPOINT_AGE,
+            recent_prints::PACE,
         )
     }
 
@@ -67,9 +71,14 @@ impl Store {
             wal::Wal::on(log, epoch)
                 .map_err(|e| StoreError::Redb(format!("cannot open the write-ahead log: {e}")))
         };
-        // A checkpoint at every batch the previous one allows, so that crash trials fall
-        // between checkpoints and the records logged while they commit.
-        let (store, thread, _) = Store::start(db, open_log, None, None, Duration::ZERO)?;
+        // A checkpoint at every batch the previous one allows, and a generation of
+        // fingerprints every few messages, so that crash trials fall between checkpoints
+        // and the records logged while they commit, and inside every step of the sweep.
+        let pace = recent_prints::Pace {
+            generation: 3,
+            chunk: 1,
+        };
+        let (store, thread, _) = Store::start(db, open_log, None, None, Duration::ZERO, pace)?;
         Ok((store, thread))
     }
 
@@ -79,6 +88,7 @@ impl Store {
         set_aside: Option<repair::SetAsideIn>,
         writeback: Option<writeback::EarlyWriteback>,
         checkpoint_age: Duration,
+        pace: recent_prints::Pace,
     ) -> Result<(Store, std::thread::JoinHandle<()>, Vec<SetAside>), StoreError> {
         let db = Arc::new(db);
         init(&db)?;
@@ -91,9 +101,22 @@ impl Store {
             records: writer::not_applied(&records, applied),
             set_aside,
         };
-        replay(&db, &mut log, &mut wal)?;
+        // Loaded first: a logged retry must find a message whose fingerprint is held only
+        // in memory.
+        let started = std::time::Instant::now();
+        let recent = RecentPrints::load(&db.begin_read()?, pace)?;
+        if recent.held() > 0 {
+            tracing::info!(
+                fingerprints = recent.held(),
+                ms = started.elapsed().as_millis() as u64,
+                "provider ids: the newest fingerprints read back into memory"
+            );
+        }
+        let recent = RefCell::new(recent);
+        replay(&db, &mut log, &mut wal, &recent)?;
+        let recent = recent.into_inner();
         let set_aside = log.set_aside.map(|s| s.done).unwrap_or_default();
-        let (writer, thread) = writer::start(db.clone(), wal, writeback, checkpoint_age)?;
+        let (writer, thread) = writer::start(db.clone(), wal, recent, writeback, checkpoint_age)?;
         Ok((Store { db, writer }, thread, set_aside))
     }
 }
@@ -148,6 +171,11 @@ pub(super) fn init(db: &Database) -> Result<(), StoreError> {
                 meta.insert("schema_version", SCHEMA_VERSION)?;
             }
         }
+        // Until now every fingerprint went straight to its table.
+        if meta.get(recent_prints::PENDING_FROM)?.is_none() {
+            let next_message = meta.get("next_message")?.map_or(1, |v| v.value());
+            meta.insert(recent_prints::PENDING_FROM, next_message)?;
+        }
     }
     tables::each_table(&mut tables::CreateMissing(&txn))?;
     stats::rebuild_if_missing(&txn)?;
@@ -162,17 +190,20 @@ pub(super) fn replay(
     db: &Database,
     pending: &mut repair::Pending,
     wal: &mut wal::Wal,
+    recent: &RefCell<RecentPrints>,
 ) -> Result<(), StoreError> {
     let started = std::time::Instant::now();
     let txn = db.begin_write()?;
     {
-        let job_txn = Txn::new(&txn);
+        let job_txn = Txn::with_recent(&txn, recent);
         for write in pending.decoded() {
             write?.apply(&job_txn)?;
         }
     }
     let epoch = writer::record_new_epoch(&txn)?;
     txn.commit()?;
+    // A failure above fails the open, and the fingerprints held go with it.
+    recent.borrow_mut().committed();
     wal.checkpointed(epoch);
     if !pending.records.is_empty() {
         tracing::info!(

@@ -7,10 +7,16 @@
 //!   messages whose key has a fingerprint. Its rows are 16 bytes, so a new one rewrites a
 //!   small leaf; a hit is confirmed against `PROVIDER_IDS`, so two keys sharing a
 //!   fingerprint are told apart and no message is ever taken for a retry it is not.
+//!
+//! The newest fingerprints are held in memory and reach `PROVIDER_PRINTS` in bulk (see
+//! `recent_prints.rs`); a lookup asks both.
+
+use std::cell::RefCell;
 
 use redb::{ReadableTable, ReadableTableMetadata as _, Table, WriteTransaction};
 
 use super::StoreError;
+use super::recent_prints::RecentPrints;
 use super::tables::{PROVIDER_IDS, PROVIDER_PRINTS};
 use crate::domain::MessageId;
 
@@ -31,23 +37,29 @@ pub fn fingerprint(key: &str) -> u64 {
     })
 }
 
-/// Both tables, open in a write transaction.
+/// Both tables, open in a write transaction, and the fingerprints held in memory (without
+/// them, each row goes straight to the table).
 pub struct ProviderIndex<'t> {
     ids: ProviderIdTable<'t>,
     prints: ProviderPrintTable<'t>,
+    recent: Option<&'t RefCell<RecentPrints>>,
 }
 
 impl<'t> ProviderIndex<'t> {
-    pub fn open(txn: &'t WriteTransaction) -> Result<Self, StoreError> {
+    pub fn open(
+        txn: &'t WriteTransaction,
+        recent: Option<&'t RefCell<RecentPrints>>,
+    ) -> Result<Self, StoreError> {
         Ok(ProviderIndex {
             ids: txn.open_table(PROVIDER_IDS)?,
             prints: txn.open_table(PROVIDER_PRINTS)?,
+            recent,
         })
     }
 
     /// The message stored under `key`, if any.
     pub fn find(&self, key: &str) -> Result<Option<MessageId>, StoreError> {
-        find_printed(&self.ids, &self.prints, key, fingerprint(key))
+        self.find_with(key, fingerprint(key))
     }
 
     /// Stores `key` for `message`; a key already stored keeps its first message. Returns
@@ -68,16 +80,32 @@ impl<'t> ProviderIndex<'t> {
         print: u64,
         message: MessageId,
     ) -> Result<bool, StoreError> {
-        if find_printed(&self.ids, &self.prints, key, print)?.is_some() {
+        if self.find_with(key, print)?.is_some() {
             return Ok(false);
         }
         self.add(key, print, message)?;
         Ok(true)
     }
 
+    fn find_with(&self, key: &str, print: u64) -> Result<Option<MessageId>, StoreError> {
+        if let Some(recent) = self.recent {
+            for message in recent.borrow().candidates(print) {
+                if self.ids.get((message, key))?.is_some() {
+                    return Ok(Some(MessageId(message)));
+                }
+            }
+        }
+        find_printed(&self.ids, &self.prints, key, print)
+    }
+
     fn add(&mut self, key: &str, print: u64, message: MessageId) -> Result<(), StoreError> {
         self.ids.insert((message.0, key), ())?;
-        self.prints.insert((print, message.0), ())?;
+        let held = self
+            .recent
+            .is_some_and(|recent| recent.borrow_mut().stage(print, message.0));
+        if !held {
+            self.prints.insert((print, message.0), ())?;
+        }
         Ok(())
     }
 }
@@ -133,7 +161,7 @@ mod tests {
     fn commit(db: &Database, print: Option<u64>, rows: &[(&str, u64)]) -> Vec<bool> {
         let txn = db.begin_write().unwrap();
         let fresh = {
-            let mut index = ProviderIndex::open(&txn).unwrap();
+            let mut index = ProviderIndex::open(&txn, None).unwrap();
             rows.iter()
                 .map(|(k, m)| {
                     let p = print.unwrap_or_else(|| fingerprint(k));
@@ -190,7 +218,7 @@ mod tests {
         commit(&db, None, &[("p:a", 1)]);
         let txn = db.begin_write().unwrap();
         {
-            let mut index = ProviderIndex::open(&txn).unwrap();
+            let mut index = ProviderIndex::open(&txn, None).unwrap();
             assert!(index.insert("p:b", MessageId(3)).unwrap());
             assert_eq!(index.find("p:b").unwrap(), Some(MessageId(3)));
         }

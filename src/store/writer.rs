@@ -20,6 +20,7 @@ use tokio::sync::{Notify, oneshot};
 use super::apply_thread::Applier;
 use super::log_thread::Logger;
 use super::logged::{Applied, Logged};
+use super::recent_prints::RecentPrints;
 use super::wal::{Record, Wal, new_epoch};
 use super::writeback::EarlyWriteback;
 use super::writer_stats::Counters;
@@ -136,6 +137,7 @@ pub struct WriterHandle {
 pub fn start(
     db: Arc<Database>,
     wal: Wal,
+    recent: RecentPrints,
     writeback: Option<EarlyWriteback>,
     checkpoint_age: std::time::Duration,
 ) -> Result<(WriterHandle, std::thread::JoinHandle<()>), StoreError> {
@@ -154,7 +156,8 @@ pub fn start(
         std::thread::Builder::new()
             .name("parley-store-apply".into())
             .spawn(move || {
-                Applier::new(&db, &stats, writeback, &broken, answers).run(&work_rx, &committed);
+                Applier::new(&db, recent, &stats, writeback, &broken, answers)
+                    .run(&work_rx, &committed);
                 drop(db);
             })
             .map_err(cannot_start)?

@@ -9,6 +9,7 @@ use super::{job, stored_epoch};
 use crate::domain::MessageId;
 use crate::store::apply_thread::{Applier, Work};
 use crate::store::logged::{Applied, Logged};
+use crate::store::recent_prints::{PACE, RecentPrints};
 use crate::store::wal::Wal;
 use crate::store::writer_stats::Counters;
 use crate::store::{InboundSms, MESSAGES, Store, StoreError};
@@ -27,6 +28,7 @@ fn a_logged_batch_made_durable_without_a_checkpoint_is_not_applied_again() {
     let db = Arc::new(Database::create(&path).unwrap());
     let read = db.begin_read().unwrap();
     let epoch = stored_epoch(&read).unwrap();
+    let recent = RecentPrints::load(&read, PACE).unwrap();
     drop(read);
     let (mut wal, pending) = Wal::open(&path.with_extension("wal"), epoch).unwrap();
     assert!(pending.is_empty());
@@ -51,7 +53,8 @@ fn a_logged_batch_made_durable_without_a_checkpoint_is_not_applied_again() {
     })
     .unwrap();
     drop(work);
-    Applier::new(&db, &counters, None, &broken, answers).run(&work_rx, &tokio::sync::Notify::new());
+    Applier::new(&db, recent, &counters, None, &broken, answers)
+        .run(&work_rx, &tokio::sync::Notify::new());
     assert!(answer.blocking_recv().unwrap().unwrap());
     // Durable now, in the same epoch.
     db.begin_write().unwrap().commit().unwrap();
