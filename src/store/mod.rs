@@ -455,4 +455,65 @@ mod upgrade_tests {
             .unwrap();
         assert_eq!(prints, 2);
     }
+
+    /// Schema 4 wrote every fingerprint to its table: opening it marks them all as there,
+    /// and the ids stored after are found whether their fingerprints are in memory or not.
+    #[tokio::test]
+    async fn schema_4_fingerprints_are_all_in_their_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("parley.redb");
+        {
+            let db = Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            let mut meta = txn.open_table(META).unwrap();
+            meta.insert("schema_version", 4).unwrap();
+            meta.insert("next_message", 10).unwrap();
+            drop(meta);
+            let mut index = provider_ids::ProviderIndex::open(&txn, None).unwrap();
+            index.insert("twilio:SM1", MessageId(9)).unwrap();
+            index.insert("twilio:SM2", MessageId(7)).unwrap();
+            drop(index);
+            txn.commit().unwrap();
+        }
+        let (store, writer) = Store::open(&path).unwrap();
+        let mark = store
+            .read(|txn| Ok(txn.open_table(META)?.get(recent_prints::PENDING_FROM)?))
+            .await
+            .unwrap()
+            .map(|v| v.value());
+        assert_eq!(mark, Some(10));
+        store
+            .write(|txn| txn.record_provider_id("twilio", "SM3", MessageId(10)))
+            .await
+            .unwrap();
+        assert_eq!(
+            twilio_sm1_to_sm3(&store).await,
+            [Some(MessageId(9)), Some(MessageId(7)), Some(MessageId(10))]
+        );
+        drop(store);
+        tokio::task::spawn_blocking(move || writer.join().unwrap())
+            .await
+            .unwrap();
+        // Started again: SM3's fingerprint, never written to its table, is read back, and
+        // written with the next transaction.
+        let (store, _writer) = Store::open(&path).unwrap();
+        let table = || async {
+            store
+                .read(|txn| {
+                    let mark = txn.open_table(META)?.get(recent_prints::PENDING_FROM)?;
+                    Ok((
+                        txn.open_table(PROVIDER_PRINTS)?.len()?,
+                        mark.map(|v| v.value()),
+                    ))
+                })
+                .await
+                .unwrap()
+        };
+        assert_eq!(table().await, (2, Some(10)));
+        assert_eq!(
+            twilio_sm1_to_sm3(&store).await,
+            [Some(MessageId(9)), Some(MessageId(7)), Some(MessageId(10))]
+        );
+        assert_eq!(table().await, (3, Some(11)));
+    }
 }
