@@ -31,8 +31,8 @@ pub struct Pace {
     pub chunk: usize,
 }
 
-/// 7/8 of 2^18 fingerprints fill a map of 2^18 slots (about 4.5 MB) without growing it.
-/// Measured at 20 million messages with a 2^19 generation: see the README's design notes.
+/// 7/8 of 2^18 fingerprints fill a map of 2^18 slots (about 4.5 MB) without growing it; what
+/// they gave at 20 million messages is in the README's Memory benchmark.
 pub const PACE: Pace = Pace {
     generation: 229_376,
     chunk: 1024,
