@@ -130,10 +130,11 @@ pub struct WriterHandle {
     committed: Arc<Notify>,
 }
 
-/// Starts the writer's threads; `writeback` (the store file's, if it is one) is told of
-/// each commit that did not wait for the disk; a checkpoint is due once the oldest record
-/// it would cover is `checkpoint_age` old (see `log_thread.rs`). The handle returned ends
-/// when both threads have.
+/// Starts the writer's threads; the apply thread keeps `recent`, the newest provider-id
+/// fingerprints (see `recent_prints.rs`); `writeback` (the store file's, if it is one) is
+/// told of each commit that did not wait for the disk; a checkpoint is due once the oldest
+/// record it would cover is `checkpoint_age` old (see `log_thread.rs`). The handle returned
+/// ends when both threads have.
 pub fn start(
     db: Arc<Database>,
     wal: Wal,
