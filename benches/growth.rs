@@ -220,6 +220,15 @@ async fn cold_start(command: Command) -> Res<(Process, f64)> {
     }
 }
 
+/// A cold start on `dir`: the server, its seconds to `/healthz` and its resident memory ten
+/// seconds after it was started.
+async fn start_and_settle(dir: &Path) -> Res<(Process, f64, u64)> {
+    let (server, secs) = cold_start(parley_on(dir)).await?;
+    tokio::time::sleep(Duration::from_secs_f64((10.0 - secs).max(0.0))).await;
+    let rss = server.rss();
+    Ok((server, secs, rss))
+}
+
 /// Waits until `/metrics` says the search index holds every change in the store.
 async fn index_caught_up(server: &Process) -> Res<()> {
     let t = Instant::now();
@@ -283,9 +292,10 @@ fn copy_dir(from: &Path, to: &Path) -> Res<()> {
         if entry.file_type()?.is_dir() {
             copy_dir(&entry.path(), &target)?;
         } else {
-            std::fs::copy(entry.path(), &target)?;
-            std::fs::File::open(&target)?.sync_all()?;
-            let original = std::fs::File::open(entry.path())?;
+            let mut original = std::fs::File::open(entry.path())?;
+            let mut copy = std::fs::File::create(&target)?;
+            std::io::copy(&mut original, &mut copy)?;
+            copy.sync_all()?;
             rustix::fs::fadvise(&original, 0, None, rustix::fs::Advice::DontNeed)?;
         }
     }
@@ -305,10 +315,8 @@ async fn measure_point(
         cold_starts.push(secs);
         server.stop()?;
     }
-    let (server, secs) = cold_start(parley_on(dir)).await?;
+    let (server, secs, idle) = start_and_settle(dir).await?;
     cold_starts.push(secs);
-    tokio::time::sleep(Duration::from_secs_f64((10.0 - secs).max(0.0))).await;
-    let idle = server.rss();
     let ingest = ingest(&server, customers, phase).await?;
     say(&format!(
         "    cold starts {cold_starts:.2?} s, {:.1} MB ten seconds after start, {:.0} msg/s \
@@ -373,9 +381,8 @@ async fn measure_point(
     // search index catches up first: a server indexing a backlog is not idle.
     index_caught_up(&server).await?;
     server.stop()?;
-    let (server, secs) = cold_start(parley_on(dir)).await?;
-    tokio::time::sleep(Duration::from_secs_f64((10.0 - secs).max(0.0))).await;
-    let restart = (secs, server.rss());
+    let (server, secs, rss) = start_and_settle(dir).await?;
+    let restart = (secs, rss);
     server.stop()?;
     say(&format!(
         "    started again once the index caught up: {secs:.2} s, {:.1} MB ten seconds after \
