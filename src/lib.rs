@@ -135,6 +135,10 @@ pub async fn run_with(
         shutdown.clone(),
         &mut tasks,
     )?;
+    // Reading the store back (the newest fingerprints, the open workitems) freed much of
+    // what it allocated on this thread, which from here on mostly waits: after a busy spell
+    // that left 10,000 conversations open, 7 MB stayed resident for good.
+    allocator::release_free_memory();
     let twilio = || -> Arc<dyn Provider> {
         Arc::new(sms::twilio::TwilioProvider::new(
             &config.sms.twilio.api_base,
