@@ -272,12 +272,19 @@ fn points_at_messages(txn: &ReadTransaction, report: &mut CheckReport) -> Result
     for row in txn.open_table(PROVIDER_PRINTS)?.iter()? {
         actual.push(row?.0.value());
     }
-    // The newest fingerprints may be held in memory only (see `recent_prints.rs`).
+    // The newest fingerprints are listed by message instead (see `recent_prints.rs`); rows
+    // below the mark are left over, waiting to be deleted.
     let pending_from = txn
         .open_table(META)?
         .get(super::recent_prints::PENDING_FROM)?
         .map_or(u64::MAX, |v| v.value());
-    actual.extend(prints.iter().filter(|&&(_, m)| m >= pending_from));
+    for row in txn
+        .open_table(PROVIDER_PRINTS_PENDING)?
+        .range((pending_from, 0)..)?
+    {
+        let (message, print) = row?.0.value();
+        actual.push((print, message));
+    }
     actual.sort_unstable();
     actual.dedup();
     check(

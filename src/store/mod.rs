@@ -144,9 +144,9 @@ pub use tables::{
     CONSENT, CONSENT_BY_PHONE, CONSENT_LEDGER, CONTACTS, CONTACTS_BY_PHONE, EVENTS,
     EVENTS_BY_WORKITEM, HELD_SMS, LEAD_PROGRESS, LEADS, LEADS_BY_NUMBER, MESSAGES,
     MESSAGES_BY_WORKITEM, META, NOTES, NOTES_BY_CONTACT, OPEN_WORKITEMS, OUTBOX, PRESENCE_LOG,
-    PROVIDER_IDS, PROVIDER_IDS_V1, PROVIDER_PRINTS, QUEUES, RESPONSE_TEMPLATES, SESSIONS, SETTINGS,
-    STATS, STATS_HOURLY, SURVEY_RESPONSES, SURVEYS, USER_PREFS, USERS, USERS_BY_NAME, WORKITEMS,
-    WORKITEMS_BY_CONTACT,
+    PROVIDER_IDS, PROVIDER_IDS_V1, PROVIDER_PRINTS, PROVIDER_PRINTS_PENDING, QUEUES,
+    RESPONSE_TEMPLATES, SESSIONS, SETTINGS, STATS, STATS_HOURLY, SURVEY_RESPONSES, SURVEYS,
+    USER_PREFS, USERS, USERS_BY_NAME, WORKITEMS, WORKITEMS_BY_CONTACT,
 };
 pub use txn::Txn;
 pub use wal::LogFile;
@@ -160,7 +160,9 @@ pub use writer::{BatchStats, DiskTimings, Pending, Receipt, SLOW_SYNC};
 /// 5: the newest fingerprints reach that table in bulk (`recent_prints.rs`), so it lacks
 ///    those of the messages from `provider_prints_pending_from` on, which an older build
 ///    would not look for.
-pub const SCHEMA_VERSION: u64 = 5;
+/// 6: those fingerprints are listed by message in `PROVIDER_PRINTS_PENDING`, which a start
+///    reads back instead of the ids, and which an older build would leave incomplete.
+pub const SCHEMA_VERSION: u64 = 6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -176,6 +176,14 @@ pub(super) fn init(db: &Database) -> Result<(), StoreError> {
             let next_message = meta.get("next_message")?.map_or(1, |v| v.value());
             meta.insert(recent_prints::PENDING_FROM, next_message)?;
         }
+        drop(meta);
+        if found.is_some_and(|v| v < 6) {
+            let rows = recent_prints::list_pending(&txn)?;
+            tracing::info!(
+                rows,
+                "provider ids: the newest fingerprints listed by message"
+            );
+        }
     }
     tables::each_table(&mut tables::CreateMissing(&txn))?;
     stats::rebuild_if_missing(&txn)?;

@@ -8,8 +8,9 @@
 //!   small leaf; a hit is confirmed against `PROVIDER_IDS`, so two keys sharing a
 //!   fingerprint are told apart and no message is ever taken for a retry it is not.
 //!
-//! The newest fingerprints are held in memory and reach `PROVIDER_PRINTS` in bulk (see
-//! `recent_prints.rs`); a lookup asks both.
+//! The newest fingerprints are held in memory, listed by message in
+//! `PROVIDER_PRINTS_PENDING` for a start to read back, and reach `PROVIDER_PRINTS` in bulk
+//! (see `recent_prints.rs`); a lookup asks the memory and `PROVIDER_PRINTS`.
 
 use std::cell::RefCell;
 
@@ -17,7 +18,7 @@ use redb::{ReadableTable, ReadableTableMetadata as _, Table, WriteTransaction};
 
 use super::StoreError;
 use super::recent_prints::RecentPrints;
-use super::tables::{PROVIDER_IDS, PROVIDER_PRINTS};
+use super::tables::{PROVIDER_IDS, PROVIDER_PRINTS, PROVIDER_PRINTS_PENDING};
 use crate::domain::MessageId;
 
 /// (message id, provider key) → nothing.
@@ -37,12 +38,12 @@ pub fn fingerprint(key: &str) -> u64 {
     })
 }
 
-/// Both tables, open in a write transaction, and the fingerprints held in memory (without
+/// The tables, open in a write transaction, and the fingerprints held in memory (without
 /// them, each row goes straight to the table).
 pub struct ProviderIndex<'t> {
     ids: ProviderIdTable<'t>,
     prints: ProviderPrintTable<'t>,
-    recent: Option<&'t RefCell<RecentPrints>>,
+    recent: Option<(&'t RefCell<RecentPrints>, ProviderPrintTable<'t>)>,
 }
 
 impl<'t> ProviderIndex<'t> {
@@ -53,7 +54,10 @@ impl<'t> ProviderIndex<'t> {
         Ok(ProviderIndex {
             ids: txn.open_table(PROVIDER_IDS)?,
             prints: txn.open_table(PROVIDER_PRINTS)?,
-            recent,
+            recent: match recent {
+                Some(recent) => Some((recent, txn.open_table(PROVIDER_PRINTS_PENDING)?)),
+                None => None,
+            },
         })
     }
 
@@ -88,7 +92,7 @@ impl<'t> ProviderIndex<'t> {
     }
 
     fn find_with(&self, key: &str, print: u64) -> Result<Option<MessageId>, StoreError> {
-        if let Some(recent) = self.recent {
+        if let Some((recent, _)) = &self.recent {
             for message in recent.borrow().candidates(print) {
                 if self.ids.get((message, key))?.is_some() {
                     return Ok(Some(MessageId(message)));
@@ -100,10 +104,11 @@ impl<'t> ProviderIndex<'t> {
 
     fn add(&mut self, key: &str, print: u64, message: MessageId) -> Result<(), StoreError> {
         self.ids.insert((message.0, key), ())?;
-        let held = self
-            .recent
-            .is_some_and(|recent| recent.borrow_mut().stage(print, message.0));
-        if !held {
+        if let Some((recent, pending)) = &mut self.recent
+            && recent.borrow_mut().stage(print, message.0)
+        {
+            pending.insert((message.0, print), ())?;
+        } else {
             self.prints.insert((print, message.0), ())?;
         }
         Ok(())

@@ -6,18 +6,22 @@
 //! was most of what the ingest rate lost (see the README's design notes). Written in order,
 //! a generation's rows share their leaves.
 //!
-//! Nothing is lost in a crash: `PROVIDER_IDS` holds every key whole, and the `meta` key
-//! [`PENDING_FROM`] names the first message whose fingerprint may be missing from the table.
-//! Opening the store reads the rows from there on back into memory, which bounds both the
-//! start and the memory by two generations whatever the history.
+//! Nothing is lost in a crash: each fingerprint held here is also appended, in the
+//! transaction that stores its message, to `PROVIDER_PRINTS_PENDING` (keyed by message, 16
+//! bytes a row), and the `meta` key [`PENDING_FROM`] names the first message whose
+//! fingerprint may be missing from `PROVIDER_PRINTS`. Opening the store reads that table's
+//! rows from there on back into memory, which bounds both the start and the memory by two
+//! generations whatever the history; rows below the mark are deleted a slice at a time.
+//! (Read back from `PROVIDER_IDS`, whose rows hold each id whole, a start left about four
+//! times as many pages in redb's cache.)
 
 use std::collections::HashMap;
 
-use redb::{ReadTransaction, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 
 use super::StoreError;
 use super::provider_ids::fingerprint;
-use super::tables::{META, PROVIDER_IDS, PROVIDER_PRINTS};
+use super::tables::{META, PROVIDER_IDS, PROVIDER_PRINTS, PROVIDER_PRINTS_PENDING};
 
 /// The `meta` key: every provider id of a message below it has its row in `PROVIDER_PRINTS`.
 pub const PENDING_FROM: &str = "provider_prints_pending_from";
@@ -27,7 +31,8 @@ pub struct Pace {
     /// Fingerprints a generation gathers before it is written.
     pub generation: usize,
     /// Rows written per transaction, at least; a transaction that adds more writes twice
-    /// as many, so a generation is written before the next one fills.
+    /// as many, so a generation is written before the next one fills. As many rows below
+    /// the mark are deleted from `PROVIDER_PRINTS_PENDING`.
     pub chunk: usize,
 }
 
@@ -50,10 +55,15 @@ pub struct RecentPrints {
     /// What the open transaction changed, undone if it does not commit.
     staged: Vec<u64>,
     swept_to: Option<usize>,
+    /// [`PENDING_FROM`] as stored, and whether `PROVIDER_PRINTS_PENDING` may hold rows below
+    /// it; `trimmed` says the open transaction deleted the last of them.
+    pending_from: u64,
+    trimming: bool,
+    trimmed: bool,
 }
 
 impl RecentPrints {
-    /// Reads back what the table may lack: the provider ids of every message from
+    /// Reads back what the table may lack: the fingerprints of every message from
     /// [`PENDING_FROM`] on. Each is written again (the same row, harmlessly) when they are.
     pub fn load(txn: &ReadTransaction, pace: Pace) -> Result<RecentPrints, StoreError> {
         let meta = txn.open_table(META)?;
@@ -61,10 +71,12 @@ impl RecentPrints {
         let pending_from = meta.get(PENDING_FROM)?.map_or(next_message, |v| v.value());
         let mut sweeping = Vec::new();
         let mut last = 0;
-        for row in txn.open_table(PROVIDER_IDS)?.range((pending_from, "")..)? {
-            let (k, _) = row?;
-            let (message, key) = k.value();
-            sweeping.push((fingerprint(key), message));
+        for row in txn
+            .open_table(PROVIDER_PRINTS_PENDING)?
+            .range((pending_from, 0)..)?
+        {
+            let (message, print) = row?.0.value();
+            sweeping.push((print, message));
             last = message;
         }
         sweeping.sort_unstable();
@@ -77,6 +89,9 @@ impl RecentPrints {
             swept: 0,
             staged: Vec::new(),
             swept_to: None,
+            pending_from,
+            trimming: true,
+            trimmed: false,
         })
     }
 
@@ -107,8 +122,12 @@ impl RecentPrints {
     }
 
     /// Writes the next rows of the generation being swept in `txn`; with the last of them,
-    /// moves [`PENDING_FROM`] to the generation being gathered.
+    /// moves [`PENDING_FROM`] to the generation being gathered. Deletes the next rows below
+    /// it from `PROVIDER_PRINTS_PENDING`.
     pub fn sweep(&mut self, txn: &WriteTransaction) -> Result<(), StoreError> {
+        if self.trimming {
+            self.trimmed = trim(txn, self.pending_from, self.pace.chunk)?;
+        }
         let left = self.sweeping.len() - self.swept;
         if left == 0 {
             return Ok(());
@@ -130,10 +149,17 @@ impl RecentPrints {
     /// generation once it is full and the previous one is written.
     pub fn committed(&mut self) {
         self.staged.clear();
+        if std::mem::take(&mut self.trimmed) {
+            self.trimming = false;
+        }
         if let Some(to) = self.swept_to.take() {
             self.swept = to;
         }
         if self.swept == self.sweeping.len() {
+            if !self.sweeping.is_empty() {
+                self.pending_from = self.fresh_from;
+                self.trimming = true;
+            }
             self.sweeping.clear();
             self.swept = 0;
         }
@@ -152,7 +178,41 @@ impl RecentPrints {
             self.fresh.remove(&print);
         }
         self.swept_to = None;
+        self.trimmed = false;
     }
+}
+
+/// Schema 5 → 6: lists the fingerprints of the messages from [`PENDING_FROM`] on, which a
+/// start read back from `PROVIDER_IDS` until then. Returns how many.
+pub fn list_pending(txn: &WriteTransaction) -> Result<u64, StoreError> {
+    let pending_from = txn
+        .open_table(META)?
+        .get(PENDING_FROM)?
+        .map_or(u64::MAX, |v| v.value());
+    let ids = txn.open_table(PROVIDER_IDS)?;
+    let mut pending = txn.open_table(PROVIDER_PRINTS_PENDING)?;
+    let mut rows = 0;
+    for row in ids.range((pending_from, "")..)? {
+        let (k, _) = row?;
+        let (message, key) = k.value();
+        pending.insert((message, fingerprint(key)), ())?;
+        rows += 1;
+    }
+    Ok(rows)
+}
+
+/// Deletes up to `most` rows below `pending_from` from `PROVIDER_PRINTS_PENDING`; says
+/// whether none is left.
+fn trim(txn: &WriteTransaction, pending_from: u64, most: usize) -> Result<bool, StoreError> {
+    let mut pending = txn.open_table(PROVIDER_PRINTS_PENDING)?;
+    for _ in 0..most {
+        let first = pending.first()?.map(|(k, _)| k.value());
+        match first {
+            Some(row) if row.0 < pending_from => pending.remove(row)?,
+            _ => return Ok(true),
+        };
+    }
+    Ok(false)
 }
 
 #[cfg(test)]
@@ -180,6 +240,7 @@ mod tests {
             .unwrap();
         txn.open_table(PROVIDER_IDS).unwrap();
         txn.open_table(PROVIDER_PRINTS).unwrap();
+        txn.open_table(PROVIDER_PRINTS_PENDING).unwrap();
         txn.commit().unwrap();
         (dir, db)
     }
@@ -271,6 +332,46 @@ mod tests {
             assert_eq!(find(&db, &reloaded, m), Some(m));
         }
         assert_eq!(find(&db, &reloaded, 31), None);
+    }
+
+    /// The messages `PROVIDER_PRINTS_PENDING` lists, each with its key's fingerprint.
+    fn pending(db: &Database) -> Vec<u64> {
+        let txn = db.begin_read().unwrap();
+        let table = txn.open_table(PROVIDER_PRINTS_PENDING).unwrap();
+        let rows = table.iter().unwrap().map(|row| row.unwrap().0.value());
+        rows.map(|(message, print)| {
+            assert_eq!(print, fingerprint(&key(message)));
+            message
+        })
+        .collect()
+    }
+
+    #[test]
+    fn rows_below_the_mark_leave_the_pending_list_a_slice_at_a_time() {
+        let (_dir, db) = db();
+        let recent = load(&db);
+        // A generation fills, and two transactions write it to the table (two rows each).
+        write(&db, &recent, &[1, 2, 3, 4], false);
+        write(&db, &recent, &[5], false);
+        assert_eq!(pending(&db), [1, 2, 3, 4, 5]);
+        write(&db, &recent, &[6], false);
+        assert_eq!(stored(&db), (vec![1, 2, 3, 4], 5));
+        assert_eq!(pending(&db), [1, 2, 3, 4, 5, 6]);
+        // Each transaction after deletes two rows below the mark; an aborted one none.
+        write(&db, &recent, &[7], true);
+        assert_eq!(pending(&db), [1, 2, 3, 4, 5, 6]);
+        write(&db, &recent, &[7], false);
+        assert_eq!(pending(&db), [3, 4, 5, 6, 7]);
+        // A start reads back only what is at or above the mark.
+        assert_eq!(load(&db).borrow().held(), 3);
+        write(&db, &recent, &[8], false);
+        assert_eq!(pending(&db), [5, 6, 7, 8]);
+        write(&db, &recent, &[9], false);
+        assert_eq!(pending(&db), [5, 6, 7, 8, 9]);
+        for m in 1..=9 {
+            assert_eq!(find(&db, &recent, m), Some(m));
+            assert_eq!(find(&db, &load(&db), m), Some(m), "after a start");
+        }
     }
 
     #[test]

@@ -37,6 +37,10 @@ pub const PROVIDER_IDS: TableDefinition<(u64, &str), ()> =
 /// (fingerprint of `"{provider}:{id}"`, message): the messages a provider id may belong to.
 pub const PROVIDER_PRINTS: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("provider_id_prints");
+/// (message, fingerprint): the fingerprints held in memory and not yet in `PROVIDER_PRINTS`,
+/// in message order, for a start to read back (see `recent_prints.rs`).
+pub const PROVIDER_PRINTS_PENDING: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("provider_id_prints_pending");
 /// Schema 1's `"{provider}:{id}"` → message, moved into `PROVIDER_IDS` on upgrade.
 pub const PROVIDER_IDS_V1: TableDefinition<&str, u64> = TableDefinition::new("provider_ids");
 pub const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
@@ -152,6 +156,7 @@ pub fn each_table(v: &mut impl TableVisitor) -> Result<(), StoreError> {
     v.multimap(MESSAGES_BY_WORKITEM)?;
     v.table(PROVIDER_IDS)?;
     v.table(PROVIDER_PRINTS)?;
+    v.table(PROVIDER_PRINTS_PENDING)?;
     v.json::<_, d::Event>(EVENTS)?;
     v.multimap(EVENTS_BY_WORKITEM)?;
     v.json::<_, super::OutboxEntry>(OUTBOX)?;
