@@ -1,7 +1,7 @@
 //! The provider-id index: `"{provider}:{id}"` → message, so a retried webhook stores one
 //! message and a delivery report finds the message it is about.
 //!
-//! Two tables, nothing in memory, so neither start-up nor memory grows with history:
+//! Two tables, so neither start-up nor memory grows with history:
 //! - `PROVIDER_IDS`, keyed by (message id, key), holds each key whole. New rows append.
 //! - `PROVIDER_PRINTS`, keyed by (64-bit fingerprint of the key, message id), finds the
 //!   messages whose key has a fingerprint. Its rows are 16 bytes, so a new one rewrites a
