@@ -85,6 +85,9 @@ pub struct Options {
     pub provider: Option<Arc<dyn Provider>>,
     /// Receives the running app's state once it serves, for tests that need to look inside.
     pub ready: Option<tokio::sync::oneshot::Sender<AppState>>,
+    /// The store, already open (the binary's first-run set-up opened it); by default
+    /// [`run_with`] opens it.
+    pub store: Option<(Store, std::thread::JoinHandle<()>)>,
 }
 
 /// Opens the store in `config.data_dir`, creating the directory if needed.
@@ -98,21 +101,16 @@ pub fn open_store(config: &Config) -> Result<(Store, std::thread::JoinHandle<()>
 
 /// Serves Parley on `listener` until `shutdown` fires, then stops every task in order and
 /// returns once every acknowledged write is on disk.
-pub async fn run(
-    config: Config,
-    listener: TcpListener,
-    shutdown: Shutdown,
-) -> Result<(), RunError> {
-    run_with(config, listener, shutdown, Options::default()).await
-}
-
 pub async fn run_with(
     config: Config,
     listener: TcpListener,
     shutdown: Shutdown,
     options: Options,
 ) -> Result<(), RunError> {
-    let (store, writer) = open_store(&config)?;
+    let (store, writer) = match options.store {
+        Some(open) => open,
+        None => open_store(&config)?,
+    };
     bootstrap::ensure_default_queue(&store).await?;
     let clock = options.clock;
     let hub = Arc::new(Hub::default());

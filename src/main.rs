@@ -235,21 +235,18 @@ async fn serve(
     if let Some(addr) = listen {
         config.listen = addr;
     }
+    // Opened once: reading the store back (its newest fingerprints, any log to replay) is
+    // the bulk of a start.
+    let (store, writer) = parley::open_store(&config)?;
+    let logins = parley::bootstrap::first_run(&store, demo).await?;
+    print_logins(&logins, demo);
     // Whether any campaign sends through the simulator, so its page exists.
-    let simulated = {
-        let (store, writer) = parley::open_store(&config)?;
-        let logins = parley::bootstrap::first_run(&store, demo).await?;
-        let default = config.sms.provider.name();
-        let simulated = store
-            .read(parley::store::all_campaigns)
-            .await?
-            .iter()
-            .any(|c| c.sends_through(default) == parley::sms::simulator::NAME);
-        drop(store);
-        writer.join().ok();
-        print_logins(&logins, demo);
-        simulated
-    };
+    let default = config.sms.provider.name();
+    let simulated = store
+        .read(parley::store::all_campaigns)
+        .await?
+        .iter()
+        .any(|c| c.sends_through(default) == parley::sms::simulator::NAME);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -270,7 +267,11 @@ async fn serve(
     } else {
         println!("Parley is running at {url}  (agents: {url}/workspace)");
     }
-    parley::run(config, listener, shutdown).await?;
+    let options = parley::Options {
+        store: Some((store, writer)),
+        ..Default::default()
+    };
+    parley::run_with(config, listener, shutdown, options).await?;
     Ok(())
 }
 

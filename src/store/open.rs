@@ -95,16 +95,16 @@ impl Store {
         let read = db.begin_read()?;
         let epoch = writer::stored_epoch(&read)?;
         let applied = writer::applied_position(&read)?;
+        // Loaded before the log is replayed: a logged retry must find a message whose
+        // fingerprint is held only in memory.
+        let started = std::time::Instant::now();
+        let recent = RecentPrints::load(&read, pace)?;
         drop(read);
         let (mut wal, records) = open_log(epoch)?;
         let mut log = repair::Pending {
             records: writer::not_applied(&records, applied),
             set_aside,
         };
-        // Loaded first: a logged retry must find a message whose fingerprint is held only
-        // in memory.
-        let started = std::time::Instant::now();
-        let recent = RecentPrints::load(&db.begin_read()?, pace)?;
         if recent.held() > 0 {
             tracing::info!(
                 fingerprints = recent.held(),

@@ -172,9 +172,6 @@ pub fn start(
                 if applier.join().is_err() {
                     tracing::error!("the store's apply thread panicked");
                 }
-                // A store closed while the process runs on (the first run's set-up, before
-                // the server opens it again) would otherwise leave its freed pages resident.
-                crate::allocator::release_free_memory();
             })
             .map_err(cannot_start)?
     };

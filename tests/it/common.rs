@@ -114,6 +114,7 @@ impl TestServer {
             clock,
             provider,
             ready: Some(ready_tx),
+            ..Default::default()
         };
         let handle = tokio::spawn(parley::run_with(
             config,
