@@ -62,6 +62,7 @@ mod outbox;
 mod outbox_crash;
 mod plain_http;
 mod predictive;
+mod predictive_controls;
 mod predictive_crash;
 mod presence_log;
 mod reports_csv;

