@@ -26,6 +26,8 @@ pub(super) enum Work {
     Checkpoint { epoch: u64 },
     /// Told once everything before it is applied.
     Barrier(oneshot::Sender<()>),
+    /// The store is closing: every fingerprint still held goes to the table.
+    Finish,
 }
 
 /// How a checkpoint went: its epoch, committed or not.
@@ -122,6 +124,7 @@ impl<'a> Applier<'a> {
                     }
                     continue;
                 }
+                Work::Finish => self.finish(),
             }
             // A stored permit wakes the follower even if it is busy right now.
             committed.notify_one();
@@ -214,6 +217,37 @@ impl<'a> Applier<'a> {
         self.stats
             .durable_commit(|| txn.commit())
             .map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))
+    }
+
+    /// Writes every fingerprint still held to the table in one durable commit, so the next
+    /// start reads none back; on failure the next start reads them back as after a crash.
+    fn finish(&mut self) {
+        if self.broken.load(Ordering::SeqCst) {
+            return;
+        }
+        let started = std::time::Instant::now();
+        let written = (|| {
+            let txn = self.db.begin_write()?;
+            let finished = self.recent.borrow().finish(&txn)?;
+            self.commit_durably(txn)?;
+            Ok::<_, StoreError>(finished)
+        })();
+        match written {
+            Ok((rows, mark)) => {
+                self.recent.borrow_mut().finished(mark);
+                if rows > 0 {
+                    tracing::info!(
+                        fingerprints = rows,
+                        ms = started.elapsed().as_millis() as u64,
+                        "provider ids: the newest fingerprints written to their table"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(
+                error = %e,
+                "cannot write the newest provider-id fingerprints; the next start reads them back"
+            ),
+        }
     }
 
     /// A durable commit of nothing but `epoch`.

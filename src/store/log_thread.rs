@@ -207,12 +207,14 @@ impl<'a> Logger<'a> {
         let _ = self.applier.send(Work::Durable(jobs));
     }
 
-    /// At the end: a last checkpoint, and the log cleared, unless the store stopped
-    /// applying (the next start applies what the log holds).
+    /// At the end: the fingerprints held in memory written out, a last checkpoint, and the
+    /// log cleared, unless the store stopped applying (the next start applies what the log
+    /// holds).
     fn stop(mut self) {
         if self.broken.load(Ordering::SeqCst) {
             return;
         }
+        let _ = self.applier.send(Work::Finish);
         if self.since.is_some() || self.awaiting.is_some() || self.retry.is_some() {
             let epoch = new_epoch();
             self.ask_checkpoint(epoch);

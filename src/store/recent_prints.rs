@@ -11,7 +11,9 @@
 //! bytes a row), and the `meta` key [`PENDING_FROM`] names the first message whose
 //! fingerprint may be missing from `PROVIDER_PRINTS`. Opening the store reads that table's
 //! rows from there on back into memory, which bounds both the start and the memory by two
-//! generations whatever the history; rows below the mark are deleted a slice at a time.
+//! generations whatever the history; rows below the mark are deleted a slice at a time. A
+//! clean stop writes whatever is held and moves the mark past it, so only a start after a
+//! crash reads anything back.
 //! (Read back from `PROVIDER_IDS`, whose rows hold each id whole, a start left about four
 //! times as many pages in redb's cache.)
 
@@ -170,6 +172,37 @@ impl RecentPrints {
         self.sweeping.sort_unstable();
         let newest = self.sweeping.iter().map(|&(_, m)| m).max().unwrap_or(0);
         self.fresh_from = self.fresh_from.max(newest + 1);
+    }
+
+    /// At a clean stop: writes every fingerprint still held (what is left of the generation
+    /// being swept and the one being gathered) in fingerprint order, and moves
+    /// [`PENDING_FROM`] past them, so the next start reads none back. Returns the rows
+    /// written and the new mark, for [`finished`](Self::finished) once `txn` commits.
+    pub fn finish(&self, txn: &WriteTransaction) -> Result<(usize, u64), StoreError> {
+        let mut rows = self.sweeping[self.swept..].to_vec();
+        rows.extend(self.fresh.iter().map(|(&print, &message)| (print, message)));
+        rows.sort_unstable();
+        let mut prints = txn.open_table(PROVIDER_PRINTS)?;
+        for row in &rows {
+            prints.insert(row, ())?;
+        }
+        let mut meta = txn.open_table(META)?;
+        // Messages below `fresh_from` that are not held had their rows written directly.
+        let next_message = meta.get("next_message")?.map_or(1, |v| v.value());
+        let newest = rows.iter().map(|&(_, message)| message + 1).max();
+        let mark = next_message.max(self.fresh_from).max(newest.unwrap_or(0));
+        meta.insert(PENDING_FROM, mark)?;
+        Ok((rows.len(), mark))
+    }
+
+    /// [`finish`](Self::finish)'s transaction committed: nothing is held any more.
+    pub fn finished(&mut self, mark: u64) {
+        self.fresh.clear();
+        self.sweeping.clear();
+        self.swept = 0;
+        self.fresh_from = mark;
+        self.pending_from = mark;
+        self.trimming = true;
     }
 
     /// The transaction did not commit: forgets what it changed.
@@ -372,6 +405,44 @@ mod tests {
             assert_eq!(find(&db, &recent, m), Some(m));
             assert_eq!(find(&db, &load(&db), m), Some(m), "after a start");
         }
+    }
+
+    #[test]
+    fn a_clean_stop_writes_what_is_held_and_the_next_start_reads_nothing_back() {
+        let (_dir, db) = db();
+        let recent = load(&db);
+        // One generation being written (two rows of four so far), and one gathering.
+        write(&db, &recent, &[1, 2, 3, 4], false);
+        write(&db, &recent, &[5], false);
+        write(&db, &recent, &[6], false);
+        write(&db, &recent, &[7], false);
+        assert!(recent.borrow().held() > 0);
+        assert!(
+            load(&db).borrow().held() > 0,
+            "a start would read rows back"
+        );
+
+        let txn = db.begin_write().unwrap();
+        let (rows, mark) = recent.borrow().finish(&txn).unwrap();
+        txn.commit().unwrap();
+        recent.borrow_mut().finished(mark);
+        assert_eq!((rows, mark), (3, 8), "5, 6 and 7 were held, 1 to 4 written");
+        assert_eq!(stored(&db), ((1..=7).collect(), 8));
+        assert_eq!(recent.borrow().held(), 0);
+        let reloaded = load(&db);
+        assert_eq!(reloaded.borrow().held(), 0, "nothing read back");
+        for m in 1..=7 {
+            assert_eq!(find(&db, &reloaded, m), Some(m), "after a start");
+        }
+        // Writing goes on as before; the rows below the mark leave the pending list, two
+        // per transaction.
+        assert_eq!(pending(&db), [3, 4, 5, 6, 7]);
+        write(&db, &recent, &[8], false);
+        write(&db, &recent, &[9], false);
+        for m in 1..=9 {
+            assert_eq!(find(&db, &recent, m), Some(m));
+        }
+        assert_eq!(pending(&db), [7, 8, 9]);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The writer against a real store: batches that abort, and a logged batch made durable
-//! without a checkpoint.
+//! The writer against a real store: batches that abort, a logged batch made durable
+//! without a checkpoint, and what a clean stop leaves for the next start.
 
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use crate::store::logged::{Applied, Logged};
 use crate::store::recent_prints::{PACE, RecentPrints};
 use crate::store::wal::Wal;
 use crate::store::writer_stats::Counters;
-use crate::store::{InboundSms, MESSAGES, Store, StoreError};
+use crate::store::{InboundSms, Ingested, MESSAGES, Store, StoreError, ingest_inbound};
 
 /// The writer's logged batch became durable without a checkpoint (redb makes a pending
 /// commit durable when it closes, as after a failed final checkpoint): the next open must
@@ -109,4 +109,46 @@ async fn an_aborted_batch_takes_its_provider_ids_back() {
         .await
         .unwrap();
     assert_eq!(again, (None, true, Some(MessageId(2))));
+}
+
+/// A clean stop writes the fingerprints held in memory to their table: the next start reads
+/// none back, and every provider id stored before is still known.
+#[tokio::test]
+async fn a_clean_stop_leaves_no_fingerprint_to_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.redb");
+    let texts = |n: u64| InboundSms {
+        provider: "twilio",
+        provider_id: Some(format!("SM{n}")),
+        ..InboundSms::texted("+14155550181", "hello", chrono::Utc::now())
+    };
+    async fn ingest(store: &Store, sms: InboundSms) -> Ingested {
+        store
+            .write(move |txn| ingest_inbound(txn, &sms))
+            .await
+            .unwrap()
+    }
+    let (store, thread) = Store::open(&path).unwrap();
+    for n in 1..=5 {
+        let stored = ingest(&store, texts(n)).await;
+        assert!(matches!(stored, Ingested::Stored { .. }));
+    }
+    drop(store);
+    thread.join().unwrap();
+
+    let db = Database::open(&path).unwrap();
+    let held = RecentPrints::load(&db.begin_read().unwrap(), PACE)
+        .unwrap()
+        .held();
+    assert_eq!(held, 0, "a start reads nothing back");
+    drop(db);
+    let (store, _thread) = Store::open(&path).unwrap();
+    for n in 1..=5 {
+        let again = ingest(&store, texts(n)).await;
+        assert!(matches!(again, Ingested::Duplicate(_)), "SM{n}");
+    }
+    assert!(matches!(
+        ingest(&store, texts(6)).await,
+        Ingested::Stored { .. }
+    ));
 }
