@@ -389,10 +389,10 @@ async fn measure_point(
     } else {
         None
     };
-    // The newest provider ids' fingerprints are read back into memory at each start. The
-    // search index catches up first: a server indexing a backlog is not idle.
+    // The search index catches up first: a server indexing a backlog is not idle. A clean
+    // stop writes the provider ids' fingerprints held in memory to their table, so the
+    // start after it reads none back.
     index_caught_up(&server).await?;
-    // A clean stop writes the fingerprints held in memory to their table first.
     let stopping = Instant::now();
     server.stop()?;
     let stopped = stopping.elapsed().as_secs_f64();
