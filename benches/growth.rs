@@ -132,13 +132,9 @@ impl Process {
         status_bytes_of(&self.pid(), "VmRSS")
     }
 
-    /// Its resident memory apart: anonymous, file-backed.
-    fn rss_parts(&self) -> (u64, u64) {
-        let pid = self.pid();
-        (
-            status_bytes_of(&pid, "RssAnon"),
-            status_bytes_of(&pid, "RssFile"),
-        )
+    /// Its resident memory: all of it, anonymous, file-backed (one read of its status).
+    fn memory(&self) -> [u64; 3] {
+        status_fields_of(&self.pid(), ["VmRSS", "RssAnon", "RssFile"])
     }
 
     fn addr(&self) -> Res<SocketAddr> {
@@ -350,9 +346,9 @@ async fn measure_point(
              {}, longest pause {})",
             b.seconds,
             b.bytes as f64 / 1e6,
-            b.rss_before as f64 / 1e6,
-            b.rss_peak as f64 / 1e6,
-            b.rss_after as f64 / 1e6,
+            b.rss[0] as f64 / 1e6,
+            b.rss[1] as f64 / 1e6,
+            b.rss[2] as f64 / 1e6,
             megabytes(&b.anon),
             megabytes(&b.file),
             b.webhooks.per_second,

@@ -464,14 +464,20 @@ pub async fn log_in_as(
 /// A field of `/proc/{pid}/status` in bytes (`pid` "self" for this process): `VmRSS` (all
 /// resident memory) or `RssAnon` (the heap and stacks, without mapped files).
 pub fn status_bytes_of(pid: &str, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
+    let [bytes] = status_fields_of(pid, [field]);
+    bytes
+}
+
+/// Several fields of `/proc/{pid}/status` in bytes, from one read of it (0 for a missing one).
+pub fn status_fields_of<const N: usize>(pid: &str, fields: [&str; N]) -> [u64; N] {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    fields.map(|field| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    })
 }
 
 /// [`status_bytes_of`] this process.

@@ -138,12 +138,10 @@ pub(super) struct BackupUnderLoad {
     pub(super) seconds: f64,
     pub(super) bytes: u64,
     /// The server's resident memory just before, its highest while the backup ran, and
-    /// once it had ended.
-    pub(super) rss_before: u64,
-    pub(super) rss_peak: u64,
-    pub(super) rss_after: u64,
-    /// The same apart: anonymous (the heap) and file-backed (mapped files, such as the
-    /// search index's segments), each with its own highest.
+    /// once it had ended...
+    pub(super) rss: [u64; 3],
+    /// ... and the same apart: anonymous (the heap) and file-backed (mapped files, such as
+    /// the search index's segments), each with its own highest.
     pub(super) anon: [u64; 3],
     pub(super) file: [u64; 3],
     pub(super) webhooks: Webhooks,
@@ -292,12 +290,10 @@ pub(super) async fn backup_under_load(
 ) -> Res<BackupUnderLoad> {
     let file = dir.with_extension("backup.redb");
     let _ = std::fs::remove_file(&file);
-    let rss_before = server.rss();
-    let (anon_before, file_before) = server.rss_parts();
+    let before = server.memory();
     let window = async {
         let started = Instant::now();
-        let mut rss_peak = rss_before;
-        let (mut anon_peak, mut file_peak) = (anon_before, file_before);
+        let mut peak = before;
         let mut backup = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"))
             .arg("--data-dir")
             .arg(dir)
@@ -307,10 +303,9 @@ pub(super) async fn backup_under_load(
             .stderr(std::process::Stdio::piped())
             .spawn()?;
         let status = loop {
-            rss_peak = rss_peak.max(server.rss());
-            let (anon, file) = server.rss_parts();
-            anon_peak = anon_peak.max(anon);
-            file_peak = file_peak.max(file);
+            for (peak, now) in peak.iter_mut().zip(server.memory()) {
+                *peak = (*peak).max(now);
+            }
             tokio::select! {
                 status = backup.wait() => break status?,
                 _ = tokio::time::sleep(Duration::from_millis(50)) => {}
@@ -320,26 +315,22 @@ pub(super) async fn backup_under_load(
         if let Some(mut stderr) = backup.stderr.take() {
             tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut said).await?;
         }
-        let peaks = (rss_peak, anon_peak, file_peak);
-        Ok::<_, std::io::Error>((status, said, started.elapsed().as_secs_f64(), peaks))
+        Ok::<_, std::io::Error>((status, said, started.elapsed().as_secs_f64(), peak))
     };
     let (webhooks, outcome) = webhooks_during(server, customers, phase, rate, window).await?;
-    let (status, said, seconds, (rss_peak, anon_peak, file_peak)) = outcome?;
+    let (status, said, seconds, peak) = outcome?;
     if !status.success() {
         return Err(format!("`parley backup` failed ({status}): {}", said.trim()).into());
     }
-    let rss_after = server.rss();
-    let (anon_after, file_after) = server.rss_parts();
+    let after = server.memory();
     let bytes = std::fs::metadata(&file)?.len();
     std::fs::remove_file(&file)?;
     Ok(BackupUnderLoad {
         seconds,
         bytes,
-        rss_before,
-        rss_peak,
-        rss_after,
-        anon: [anon_before, anon_peak, anon_after],
-        file: [file_before, file_peak, file_after],
+        rss: [before[0], peak[0], after[0]],
+        anon: [before[1], peak[1], after[1]],
+        file: [before[2], peak[2], after[2]],
         webhooks,
     })
 }

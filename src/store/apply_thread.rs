@@ -222,7 +222,8 @@ impl<'a> Applier<'a> {
     /// Writes every fingerprint still held to the table in one durable commit, so the next
     /// start reads none back; on failure the next start reads them back as after a crash.
     fn finish(&mut self) {
-        if self.broken.load(Ordering::SeqCst) {
+        // With nothing held there is nothing to write, and no reason for a durable commit.
+        if self.broken.load(Ordering::SeqCst) || self.recent.borrow().held() == 0 {
             return;
         }
         let started = std::time::Instant::now();
@@ -235,13 +236,11 @@ impl<'a> Applier<'a> {
         match written {
             Ok((rows, mark)) => {
                 self.recent.borrow_mut().finished(mark);
-                if rows > 0 {
-                    tracing::info!(
-                        fingerprints = rows,
-                        ms = started.elapsed().as_millis() as u64,
-                        "provider ids: the newest fingerprints written to their table"
-                    );
-                }
+                tracing::info!(
+                    fingerprints = rows,
+                    ms = started.elapsed().as_millis() as u64,
+                    "provider ids: the newest fingerprints written to their table"
+                );
             }
             Err(e) => tracing::warn!(
                 error = %e,

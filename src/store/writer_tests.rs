@@ -12,7 +12,7 @@ use crate::store::logged::{Applied, Logged};
 use crate::store::recent_prints::{PACE, RecentPrints};
 use crate::store::wal::Wal;
 use crate::store::writer_stats::Counters;
-use crate::store::{InboundSms, Ingested, MESSAGES, Store, StoreError, ingest_inbound};
+use crate::store::{InboundSms, Ingested, MESSAGES, Store, StoreError};
 
 /// The writer's logged batch became durable without a checkpoint (redb makes a pending
 /// commit durable when it closes, as after a failed final checkpoint): the next open must
@@ -122,11 +122,9 @@ async fn a_clean_stop_leaves_no_fingerprint_to_read_back() {
         provider_id: Some(format!("SM{n}")),
         ..InboundSms::texted("+14155550181", "hello", chrono::Utc::now())
     };
+    // Through the write-ahead log, as webhooks are.
     async fn ingest(store: &Store, sms: InboundSms) -> Ingested {
-        store
-            .write(move |txn| ingest_inbound(txn, &sms))
-            .await
-            .unwrap()
+        store.ingest(vec![sms]).await.unwrap().0.remove(0)
     }
     let (store, thread) = Store::open(&path).unwrap();
     for n in 1..=5 {
