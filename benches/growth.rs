@@ -343,7 +343,8 @@ async fn measure_point(
         say(&format!(
             "    backup under load: {:.1} s, {:.0} MB, memory {:.1} → {:.1} MB at most → \
              {:.1} MB after (anonymous {}, file-backed {}), {:.0} msg/s meanwhile (slowest \
-             {}, longest pause {})",
+             {}, longest pause {}; log syncs p50 / p99 / p99.9 {}; {} checkpoints, p50 / p99 \
+             / max {})",
             b.seconds,
             b.bytes as f64 / 1e6,
             b.rss[0] as f64 / 1e6,
@@ -353,7 +354,10 @@ async fn measure_point(
             megabytes(&b.file),
             b.webhooks.per_second,
             ms(b.webhooks.slowest),
-            ms(b.webhooks.longest_pause)
+            ms(b.webhooks.longest_pause),
+            b.webhooks.log_syncs.quantiles(&SYNC_SHARES),
+            b.webhooks.checkpoints.all,
+            b.webhooks.checkpoints.quantiles(&CHECKPOINT_SHARES),
         ));
         Some(b)
     } else {

@@ -11,7 +11,7 @@ use tokio::sync::{Notify, oneshot};
 
 use super::recent_prints::RecentPrints;
 use super::writeback::EarlyWriteback;
-use super::writer::{Completion, Job, MAX_BATCH, record_applied, record_epoch};
+use super::writer::{Completion, Job, MAX_APPLIED, MAX_BATCH, record_applied, record_epoch};
 use super::writer_stats::Counters;
 use super::{StoreError, Txn};
 
@@ -261,17 +261,21 @@ impl<'a> Applier<'a> {
 }
 
 /// Takes the work queued behind a batch into `jobs` while `take` accepts it (it returns
-/// work of another kind), up to [`MAX_BATCH`] jobs; returns the first work not taken.
+/// work of another kind), until they weigh [`MAX_APPLIED`] or number [`MAX_BATCH`]; returns
+/// the first work not taken.
 fn gather(
     rx: &mpsc::Receiver<Work>,
     jobs: &mut Vec<Job>,
     mut take: impl FnMut(Work, &mut Vec<Job>) -> Option<Work>,
 ) -> Option<Work> {
-    while jobs.len() < MAX_BATCH {
+    let mut weight: usize = jobs.iter().map(|j| j.weight).sum();
+    while weight < MAX_APPLIED && jobs.len() < MAX_BATCH {
         let queued = rx.try_recv().ok()?;
+        let before = jobs.len();
         if let Some(other) = take(queued, jobs) {
             return Some(other);
         }
+        weight += jobs[before..].iter().map(|j| j.weight).sum::<usize>();
     }
     None
 }

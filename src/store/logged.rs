@@ -31,6 +31,14 @@ pub enum Applied {
 }
 
 impl Logged {
+    /// What it stores, as the apply thread counts a transaction (see `writer.rs`).
+    pub fn weight(&self) -> usize {
+        match self {
+            Logged::Inbound(batch) => batch.len().max(1),
+            Logged::RouteStep { .. } | Logged::PruneChanges { .. } => 1,
+        }
+    }
+
     pub fn encode(&self) -> Result<Vec<u8>, StoreError> {
         serde_json::to_vec(self).map_err(|e| StoreError::Redb(format!("cannot log a write: {e}")))
     }

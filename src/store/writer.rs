@@ -27,8 +27,14 @@ use super::writer_stats::Counters;
 pub use super::writer_stats::{BatchStats, DiskTimings, SLOW_SYNC};
 use super::{META, StoreError, Txn};
 
-/// Largest batch per transaction: bounds the latency a single commit adds to its callers.
+/// Largest batch per log append, and per transaction, in jobs: bounds the latency a single
+/// commit adds to its callers.
 pub(super) const MAX_BATCH: usize = 1024;
+/// Largest weight (see [`Job::weight`]) the apply thread gathers into one transaction. Its
+/// callers are answered together when it commits, so a transaction of thousands of
+/// messages held every webhook behind it up for its whole length (inbound messages wait to
+/// be routed within a bound of their own, `sms/inbound.rs`).
+pub(super) const MAX_APPLIED: usize = 256;
 /// The `meta` key holding the epoch of the last checkpoint.
 const WAL_EPOCH: &str = "wal_epoch";
 /// The `meta` keys saying how far the store has applied the log: the epoch and sequence
@@ -120,6 +126,9 @@ pub(super) struct Job {
     pub(super) record: Option<Vec<u8>>,
     /// Told once the record is on disk in the log.
     pub(super) receipt: Option<oneshot::Sender<()>>,
+    /// What it stores, counted as the apply thread bounds a transaction: its messages for a
+    /// batch of inbound ones, 1 otherwise.
+    pub(super) weight: usize,
 }
 
 #[derive(Clone)]
@@ -192,7 +201,7 @@ impl WriterHandle {
         F: FnOnce(&Txn) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
-        self.push(None, f).map(|(_, pending)| pending)
+        self.push(None, 1, f).map(|(_, pending)| pending)
     }
 
     /// [`submit`](Self::submit) for a logged write; `answer` picks its caller's result.
@@ -219,15 +228,24 @@ impl WriterHandle {
         R: Send + 'static,
     {
         let record = write.encode()?;
-        self.push(Some(record), move |txn| write.apply(txn).map(answer))
+        let weight = write.weight();
+        self.push(Some(record), weight, move |txn| {
+            write.apply(txn).map(answer)
+        })
     }
 
-    fn push<R, F>(&self, record: Option<Vec<u8>>, f: F) -> Result<(Receipt, Pending<R>), StoreError>
+    fn push<R, F>(
+        &self,
+        record: Option<Vec<u8>>,
+        weight: usize,
+        f: F,
+    ) -> Result<(Receipt, Pending<R>), StoreError>
     where
         F: FnOnce(&Txn) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
-        let (job, receipt, rx) = job(record, f);
+        let (mut job, receipt, rx) = job(record, f);
+        job.weight = weight;
         self.jobs
             .send(Request::Write(job))
             .map_err(|_| StoreError::Closed)?;
@@ -278,6 +296,7 @@ where
         run,
         receipt: record.is_some().then_some(receipt_tx),
         record,
+        weight: 1,
     };
     (job, receipt, rx)
 }

@@ -150,3 +150,52 @@ async fn a_clean_stop_leaves_no_fingerprint_to_read_back() {
         Ingested::Stored { .. }
     ));
 }
+
+/// The apply thread gathers what queued up behind a transaction into the next one only up
+/// to [`MAX_APPLIED`](super::MAX_APPLIED) messages: each caller is answered when its
+/// transaction commits, so one transaction of everything queued held them all up together.
+#[test]
+fn a_transaction_gathers_a_bounded_number_of_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parley.redb");
+    let (store, thread) = Store::open(&path).unwrap();
+    drop(store);
+    thread.join().unwrap();
+    let db = Database::create(&path).unwrap();
+    let recent = RecentPrints::load(&db.begin_read().unwrap(), PACE).unwrap();
+
+    let (work, work_rx) = std::sync::mpsc::channel();
+    let mut answers = Vec::new();
+    // Four logged batches of 100 messages each, queued behind one another...
+    for seq in 1..=4 {
+        let (mut job, _, answer) = job(Some(Vec::new()), |_| Ok(()));
+        job.weight = 100;
+        answers.push(answer);
+        work.send(Work::Logged {
+            jobs: vec![job],
+            through: (1, seq),
+        })
+        .unwrap();
+    }
+    // ... and 300 single writes.
+    for _ in 0..300 {
+        let (job, _, answer) = job(None, |_| Ok(()));
+        answers.push(answer);
+        work.send(Work::Durable(vec![job])).unwrap();
+    }
+    drop(work);
+    let (counters, broken) = (
+        Counters::default(),
+        std::sync::atomic::AtomicBool::new(false),
+    );
+    let (answered, _) = std::sync::mpsc::channel();
+    Applier::new(&db, recent, &counters, None, &broken, answered)
+        .run(&work_rx, &tokio::sync::Notify::new());
+    for answer in answers {
+        answer.blocking_recv().unwrap().unwrap();
+    }
+    let stats = counters.batch_stats();
+    assert_eq!(stats.writes, 304);
+    // 100 + 100 + 100 (the third tips it over 256), 100; then 256 and 44 single writes.
+    assert_eq!(stats.commits, 4, "transactions: {stats:?}");
+}

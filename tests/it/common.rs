@@ -272,6 +272,21 @@ impl TestServer {
         to: &str,
         body: &str,
     ) -> reqwest::Response {
+        let res = self.twilio_sms_answered(sid, from, to, body).await;
+        // Acknowledged once durable; stored and routed a moment later.
+        self.state.inbound.routed().await.expect("inbound routed");
+        res
+    }
+
+    /// The same, returning as soon as Parley answers (once the message is in its log),
+    /// before it is stored and routed.
+    pub async fn twilio_sms_answered(
+        &self,
+        sid: &str,
+        from: &str,
+        to: &str,
+        body: &str,
+    ) -> reqwest::Response {
         let params = vec![
             ("MessageSid".to_owned(), sid.to_owned()),
             ("AccountSid".to_owned(), "AC123".to_owned()),
@@ -279,12 +294,8 @@ impl TestServer {
             ("To".to_owned(), to.to_owned()),
             ("Body".to_owned(), body.to_owned()),
         ];
-        let res = self
-            .signed_post("/webhooks/twilio/sms", &params, None)
-            .await;
-        // Acknowledged once durable; stored and routed a moment later.
-        self.state.inbound.routed().await.expect("inbound routed");
-        res
+        self.signed_post("/webhooks/twilio/sms", &params, None)
+            .await
     }
 
     /// Posts a Twilio delivery report (`delivered`, `undelivered`, …) for the message the

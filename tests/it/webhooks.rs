@@ -43,6 +43,53 @@ async fn signed_inbound_is_stored_and_answered_with_empty_twiml() {
     server.stop().await;
 }
 
+/// A provider is answered once its message is in the log, even while the store is held up
+/// applying (as a checkpoint holds it for hundreds of milliseconds while a backup shares the
+/// disk): the answers do not wait for the messages before them to be stored and routed.
+#[tokio::test]
+async fn webhooks_are_answered_while_the_store_is_held_up() {
+    let server = TestServer::start().await;
+    let (go_on, hold) = std::sync::mpsc::channel::<()>();
+    let (holding, held) = tokio::sync::oneshot::channel();
+    let write = server
+        .state
+        .store
+        .submit(move |_| {
+            let _ = holding.send(());
+            let _ = hold.recv();
+            Ok(())
+        })
+        .unwrap();
+    held.await.unwrap();
+    // One at a time, so each is a batch of its own: far more batches than the 64 that
+    // once stopped the answers.
+    const SENT: usize = 300;
+    for i in 0..SENT {
+        let res = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            server.twilio_sms_answered(&format!("SMheld{i}"), "+14155550142", OUR_NUMBER, "hi"),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("webhook {i} was not answered while the store was held up"));
+        assert_eq!(res.status(), 200);
+    }
+    let stored_meanwhile = server
+        .state
+        .store
+        .read(|txn| {
+            use redb::ReadableTableMetadata;
+            Ok(txn.open_table(parley::store::MESSAGES)?.len()?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored_meanwhile, 0, "the store was held up meanwhile");
+    go_on.send(()).unwrap();
+    write.await.unwrap().unwrap();
+    server.state.inbound.routed().await.unwrap();
+    assert_eq!(message_count(&server).await, SENT as u64);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn wrong_or_missing_signature_is_refused_and_nothing_stored() {
     let server = TestServer::start().await;
