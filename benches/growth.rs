@@ -325,7 +325,7 @@ async fn measure_point(
     let ingest = ingest(&server, customers, phase).await?;
     say(&format!(
         "    cold starts {cold_starts:.2?} s, {:.1} MB ten seconds after start, {:.0} msg/s \
-         (slowest {}, longest pause {}; {} log syncs, p50 / p99 / p99.9 {}; {} checkpoints, \
+         (slowest {}, longest pause {}; {} log syncs, p50 / p99 / p99.9 / max {}; {} checkpoints, \
          {:.2} s in all, p50 / p99 / max {})",
         idle as f64 / 1e6,
         ingest.per_second,
@@ -343,8 +343,8 @@ async fn measure_point(
         say(&format!(
             "    backup under load: {:.1} s, {:.0} MB, memory {:.1} → {:.1} MB at most → \
              {:.1} MB after (anonymous {}, file-backed {}), {:.0} msg/s meanwhile (slowest \
-             {}, longest pause {}; log syncs p50 / p99 / p99.9 {}; {} checkpoints, p50 / p99 \
-             / max {})",
+             {}, longest pause {}; log syncs p50 / p99 / p99.9 / max {}; {} checkpoints, p50 / p99 \
+             / max {}; the machine's memory stalls: {} reclaim, {} compaction)",
             b.seconds,
             b.bytes as f64 / 1e6,
             b.rss[0] as f64 / 1e6,
@@ -358,6 +358,8 @@ async fn measure_point(
             b.webhooks.log_syncs.quantiles(&SYNC_SHARES),
             b.webhooks.checkpoints.all,
             b.webhooks.checkpoints.quantiles(&CHECKPOINT_SHARES),
+            b.webhooks.reclaim_stalls,
+            b.webhooks.compaction_stalls,
         ));
         Some(b)
     } else {
@@ -369,8 +371,9 @@ async fn measure_point(
         say(&format!(
             "    at {STEADY_RATE} webhooks/s, from the due time, p99 / p99.9 / max: {} without a \
              backup, {} during one ({:.1} s); {:.0} and {:.0} msg/s answered; log syncs over \
-             10 ms: {} of {} and {} of {}; their p50 / p99 / p99.9: {} and {}; checkpoints p50 \
-             / p99 / max: {} and {}",
+             10 ms: {} of {} and {} of {}; their p50 / p99 / p99.9 / max: {} and {}; checkpoints p50 \
+             / p99 / max: {} and {}; the machine's memory stalls (reclaim, compaction): {} \
+             and {}, {} and {}",
             without.answers(),
             with.webhooks.answers(),
             with.seconds,
@@ -384,6 +387,10 @@ async fn measure_point(
             with.webhooks.log_syncs.quantiles(&SYNC_SHARES),
             without.checkpoints.quantiles(&CHECKPOINT_SHARES),
             with.webhooks.checkpoints.quantiles(&CHECKPOINT_SHARES),
+            without.reclaim_stalls,
+            without.compaction_stalls,
+            with.webhooks.reclaim_stalls,
+            with.webhooks.compaction_stalls,
         ));
         Some((without, with))
     } else {

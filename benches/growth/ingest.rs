@@ -20,6 +20,29 @@ pub(super) struct Webhooks {
     /// The server's write-ahead-log syncs and checkpoints meanwhile.
     pub(super) log_syncs: DiskWaits,
     pub(super) checkpoints: DiskWaits,
+    /// The machine's stalls meanwhile: allocations that waited for the kernel to reclaim
+    /// memory, and for it to compact memory (`/proc/vmstat`), which stop whichever thread
+    /// allocates, the server's included.
+    pub(super) reclaim_stalls: u64,
+    pub(super) compaction_stalls: u64,
+}
+
+/// The machine's direct-reclaim and compaction stalls since it booted.
+fn memory_stalls() -> (u64, u64) {
+    let vmstat = std::fs::read_to_string("/proc/vmstat").unwrap_or_default();
+    let (mut reclaim, mut compaction) = (0, 0);
+    for line in vmstat.lines() {
+        let Some((name, n)) = line.split_once(' ') else {
+            continue;
+        };
+        let n: u64 = n.trim().parse().unwrap_or(0);
+        if name.starts_with("allocstall_") {
+            reclaim += n;
+        } else if name == "compact_stall" {
+            compaction += n;
+        }
+    }
+    (reclaim, compaction)
 }
 
 impl Webhooks {
@@ -46,7 +69,7 @@ pub(super) struct DiskWaits {
 }
 
 /// The quantiles reported of the log syncs and of the checkpoints.
-pub(super) const SYNC_SHARES: [f64; 3] = [0.5, 0.99, 0.999];
+pub(super) const SYNC_SHARES: [f64; 4] = [0.5, 0.99, 0.999, 1.0];
 pub(super) const CHECKPOINT_SHARES: [f64; 3] = [0.5, 0.99, 1.0];
 
 /// The server's `/metrics` now, read with the Prometheus text-format parser the tests use.
@@ -249,7 +272,9 @@ pub(super) async fn webhooks_during<T>(
     counting.store(true, Relaxed);
     let started = Instant::now();
     let (syncs_before, checkpoints_before) = DiskWaits::read(server).await?;
+    let stalls_before = memory_stalls();
     let out = window.await;
+    let stalls = memory_stalls();
     counting.store(false, Relaxed);
     let elapsed = started.elapsed();
     let (log_syncs, checkpoints) = DiskWaits::read(server).await?;
@@ -275,6 +300,8 @@ pub(super) async fn webhooks_during<T>(
         longest_pause: Duration::from_nanos(longest_pause.load(Relaxed)),
         log_syncs,
         checkpoints,
+        reclaim_stalls: stalls.0 - stalls_before.0,
+        compaction_stalls: stalls.1 - stalls_before.1,
     };
     Ok((webhooks, out))
 }
