@@ -1,8 +1,8 @@
 //! The single writer, in two threads. The log thread (`log_thread.rs`) takes writes in
-//! order, batching what waits (group commit); a batch made only of logged writes
-//! (`logged.rs`) is made durable by one append to the write-ahead log (`wal.rs`) and goes on
-//! to the apply thread (`apply_thread.rs`), which commits it to redb without waiting for the
-//! disk. Any other batch is committed durably, in order with the rest.
+//! order, batching what waits (group commit); each run of logged writes (`logged.rs`) in a
+//! batch is made durable by one append to the write-ahead log (`wal.rs`) and goes on to the
+//! apply thread (`apply_thread.rs`), which commits it to redb without waiting for the disk.
+//! Each run of other writes is committed durably, in order with the rest.
 //!
 //! Now and then (when the log is old or large enough, or the writer is idle) the log
 //! thread starts a new epoch and asks for a checkpoint: a durable commit that holds every

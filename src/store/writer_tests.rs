@@ -199,3 +199,52 @@ fn a_transaction_gathers_a_bounded_number_of_messages() {
     // 100 + 100 + 100 (the third tips it over 256), 100; then 256 and 44 single writes.
     assert_eq!(stats.commits, 4, "transactions: {stats:?}");
 }
+
+/// A logged write that shares a batch with a write that is not logged is still appended to
+/// the log and answered from it; the other is committed durably before it, in order.
+#[test]
+fn a_logged_write_beside_a_durable_one_is_answered_from_the_log() {
+    use crate::store::log_thread::Logger;
+    use crate::store::writer::Request;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (wal, pending) = Wal::open(&dir.path().join("t.wal"), 1).unwrap();
+    assert!(pending.is_empty());
+    // Both queued before the log thread looks: one batch.
+    let (requests, requests_rx) = std::sync::mpsc::channel();
+    let (durable, _, _durable_answer) = job(None, |_| Ok(()));
+    let (logged, mut receipt, _logged_answer) = job(Some(b"a record".to_vec()), |_| Ok(()));
+    requests.send(Request::Write(durable)).unwrap();
+    requests.send(Request::Write(logged)).unwrap();
+    drop(requests);
+    let (work, work_rx) = std::sync::mpsc::channel();
+    // No apply thread answers: the closing checkpoint is asked for, not waited on.
+    let (answers, answers_rx) = std::sync::mpsc::channel();
+    drop(answers);
+    let (counters, broken) = (
+        Counters::default(),
+        std::sync::atomic::AtomicBool::new(false),
+    );
+    Logger::new(
+        wal,
+        std::time::Duration::from_secs(60),
+        &counters,
+        work,
+        answers_rx,
+        &broken,
+    )
+    .run(&requests_rx);
+    assert!(
+        receipt.try_recv().is_ok(),
+        "the logged write was answered once in the log"
+    );
+    let handed_on: Vec<(&str, usize)> = work_rx
+        .try_iter()
+        .filter_map(|w| match w {
+            Work::Durable(jobs) => Some(("durable", jobs.len())),
+            Work::Logged { jobs, .. } => Some(("logged", jobs.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(handed_on, [("durable", 1), ("logged", 1)]);
+}
