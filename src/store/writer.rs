@@ -244,8 +244,7 @@ impl WriterHandle {
         F: FnOnce(&Txn) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
-        let (mut job, receipt, rx) = job(record, f);
-        job.weight = weight;
+        let (job, receipt, rx) = job(record, weight, f);
         self.jobs
             .send(Request::Write(job))
             .map_err(|_| StoreError::Closed)?;
@@ -275,8 +274,9 @@ impl WriterHandle {
     }
 }
 
-/// `f` as a job for the writer, its receipt and the receiver of its answer.
-pub(super) fn job<R, F>(record: Option<Vec<u8>>, f: F) -> (Job, Receipt, Pending<R>)
+/// `f` as a job for the writer (of [`Job::weight`] `weight`), its receipt and the receiver of
+/// its answer.
+pub(super) fn job<R, F>(record: Option<Vec<u8>>, weight: usize, f: F) -> (Job, Receipt, Pending<R>)
 where
     F: FnOnce(&Txn) -> Result<R, StoreError> + Send + 'static,
     R: Send + 'static,
@@ -296,7 +296,7 @@ where
         run,
         receipt: record.is_some().then_some(receipt_tx),
         record,
-        weight: 1,
+        weight,
     };
     (job, receipt, rx)
 }

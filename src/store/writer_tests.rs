@@ -14,6 +14,30 @@ use crate::store::wal::Wal;
 use crate::store::writer_stats::Counters;
 use crate::store::{InboundSms, Ingested, MESSAGES, Store, StoreError};
 
+/// A new store, created as the server creates it, closed and opened again as a bare database.
+fn new_store(path: &std::path::Path) -> Database {
+    let (store, thread) = Store::open(path).unwrap();
+    drop(store);
+    thread.join().unwrap();
+    Database::create(path).unwrap()
+}
+
+/// Runs an apply thread's loop over `work`, queued all at once, to its end; returns its
+/// counters.
+fn apply_all(db: &Database, recent: RecentPrints, work: Vec<Work>) -> Counters {
+    let (queue, queued) = std::sync::mpsc::channel();
+    work.into_iter().for_each(|w| queue.send(w).unwrap());
+    drop(queue);
+    let (counters, broken) = (
+        Counters::default(),
+        std::sync::atomic::AtomicBool::new(false),
+    );
+    let (answers, _) = std::sync::mpsc::channel();
+    Applier::new(db, recent, &counters, None, &broken, answers)
+        .run(&queued, &tokio::sync::Notify::new());
+    counters
+}
+
 /// The writer's logged batch became durable without a checkpoint (redb makes a pending
 /// commit durable when it closes, as after a failed final checkpoint): the next open must
 /// not apply its records again. A message without a provider id would be stored twice.
@@ -21,11 +45,7 @@ use crate::store::{InboundSms, Ingested, MESSAGES, Store, StoreError};
 fn a_logged_batch_made_durable_without_a_checkpoint_is_not_applied_again() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("parley.redb");
-    let (store, thread) = Store::open(&path).unwrap();
-    drop(store);
-    thread.join().unwrap();
-
-    let db = Arc::new(Database::create(&path).unwrap());
+    let db = Arc::new(new_store(&path));
     let read = db.begin_read().unwrap();
     let epoch = stored_epoch(&read).unwrap();
     let recent = RecentPrints::load(&read, PACE).unwrap();
@@ -36,25 +56,19 @@ fn a_logged_batch_made_durable_without_a_checkpoint_is_not_applied_again() {
     let write = Logged::Inbound(vec![InboundSms::texted("+14155550181", "hello", at)]);
     let record = write.encode().unwrap();
     wal.append(std::slice::from_ref(&record)).unwrap();
-    let (job, _, answer) = job(Some(record), move |txn| {
+    let (job, _, answer) = job(Some(record), 1, move |txn| {
         write
             .apply(txn)
             .map(|applied| matches!(applied, Applied::Inbound(..)))
     });
-    let (counters, broken) = (
-        Counters::default(),
-        std::sync::atomic::AtomicBool::new(false),
+    apply_all(
+        &db,
+        recent,
+        vec![Work::Logged {
+            jobs: vec![job],
+            through: wal.position(),
+        }],
     );
-    let (work, work_rx) = std::sync::mpsc::channel();
-    let (answers, _answers_rx) = std::sync::mpsc::channel();
-    work.send(Work::Logged {
-        jobs: vec![job],
-        through: wal.position(),
-    })
-    .unwrap();
-    drop(work);
-    Applier::new(&db, recent, &counters, None, &broken, answers)
-        .run(&work_rx, &tokio::sync::Notify::new());
     assert!(answer.blocking_recv().unwrap().unwrap());
     // Durable now, in the same epoch.
     db.begin_write().unwrap().commit().unwrap();
@@ -157,40 +171,26 @@ async fn a_clean_stop_leaves_no_fingerprint_to_read_back() {
 #[test]
 fn a_transaction_gathers_a_bounded_number_of_messages() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("parley.redb");
-    let (store, thread) = Store::open(&path).unwrap();
-    drop(store);
-    thread.join().unwrap();
-    let db = Database::create(&path).unwrap();
+    let db = new_store(&dir.path().join("parley.redb"));
     let recent = RecentPrints::load(&db.begin_read().unwrap(), PACE).unwrap();
 
-    let (work, work_rx) = std::sync::mpsc::channel();
-    let mut answers = Vec::new();
+    let (mut work, mut answers) = (Vec::new(), Vec::new());
     // Four logged batches of 100 messages each, queued behind one another...
     for seq in 1..=4 {
-        let (mut job, _, answer) = job(Some(Vec::new()), |_| Ok(()));
-        job.weight = 100;
+        let (job, _, answer) = job(Some(Vec::new()), 100, |_| Ok(()));
         answers.push(answer);
-        work.send(Work::Logged {
+        work.push(Work::Logged {
             jobs: vec![job],
             through: (1, seq),
-        })
-        .unwrap();
+        });
     }
     // ... and 300 single writes.
     for _ in 0..300 {
-        let (job, _, answer) = job(None, |_| Ok(()));
+        let (job, _, answer) = job(None, 1, |_| Ok(()));
         answers.push(answer);
-        work.send(Work::Durable(vec![job])).unwrap();
+        work.push(Work::Durable(vec![job]));
     }
-    drop(work);
-    let (counters, broken) = (
-        Counters::default(),
-        std::sync::atomic::AtomicBool::new(false),
-    );
-    let (answered, _) = std::sync::mpsc::channel();
-    Applier::new(&db, recent, &counters, None, &broken, answered)
-        .run(&work_rx, &tokio::sync::Notify::new());
+    let counters = apply_all(&db, recent, work);
     for answer in answers {
         answer.blocking_recv().unwrap().unwrap();
     }
@@ -212,8 +212,8 @@ fn a_logged_write_beside_a_durable_one_is_answered_from_the_log() {
     assert!(pending.is_empty());
     // Both queued before the log thread looks: one batch.
     let (requests, requests_rx) = std::sync::mpsc::channel();
-    let (durable, _, _durable_answer) = job(None, |_| Ok(()));
-    let (logged, mut receipt, _logged_answer) = job(Some(b"a record".to_vec()), |_| Ok(()));
+    let (durable, _, _durable_answer) = job(None, 1, |_| Ok(()));
+    let (logged, mut receipt, _logged_answer) = job(Some(b"a record".to_vec()), 1, |_| Ok(()));
     requests.send(Request::Write(durable)).unwrap();
     requests.send(Request::Write(logged)).unwrap();
     drop(requests);
