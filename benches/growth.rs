@@ -15,8 +15,11 @@
 //!    start that builds the search index and stops cleanly, then three cold starts to the
 //!    first `GET /healthz` answer (target < 1 s), resident memory ten seconds after the
 //!    last (target < 60 MB), and signed webhooks over 30 s, 64 in flight (target: at the
-//!    largest history ≥ 70 % of the rate at 0). The index is built into the cache once;
-//!    each run works on a copy.
+//!    largest history ≥ 70 % of the rate at 0), with each kind of server thread's CPU time
+//!    per message meanwhile. Last, a start after a clean stop, and one after a crash under
+//!    load (SIGKILL with webhooks in flight), each timed and its memory read ten seconds
+//!    after it (targets as for a cold start). The index is built into the cache once; each
+//!    run works on a copy.
 //! 4. Backup: at each of `--backups 5000000` (quick: 500,000; empty for none), `parley backup`
 //!    through the running server while the same webhooks keep arriving: how long it takes,
 //!    the server's memory meanwhile and just after, and the webhooks' rate, slowest answer
@@ -38,8 +41,12 @@ mod fill;
 mod ingest;
 #[path = "growth/report.rs"]
 mod report;
+#[path = "growth/server.rs"]
+mod server;
 #[path = "growth/streams.rs"]
 mod streams;
+#[path = "growth/threads.rs"]
+mod threads;
 #[path = "search/topics.rs"]
 #[allow(dead_code)]
 mod topics;
@@ -51,6 +58,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use ingest::*;
+use server::*;
 use streams::{bare_sse_server, per_stream};
 
 const BARE_SSE: &str = "--bare-sse-server";
@@ -105,63 +113,6 @@ fn main() -> std::process::ExitCode {
     bench_main("growth", Settings::from_args(), run)
 }
 
-/// A server in its own process: killed when dropped.
-struct Process {
-    child: Child,
-    url: String,
-    /// What it printed before it served (the demo's logins).
-    printed: Vec<String>,
-}
-
-impl Process {
-    /// Starts `command`; returns once it prints the line with its URL.
-    fn start(mut command: Command) -> Res<Process> {
-        let (child, url, printed) = spawn_serving(&mut command)?;
-        Ok(Process {
-            child,
-            url,
-            printed,
-        })
-    }
-
-    fn pid(&self) -> String {
-        self.child.id().to_string()
-    }
-
-    fn rss(&self) -> u64 {
-        status_bytes_of(&self.pid(), "VmRSS")
-    }
-
-    /// Its resident memory: all of it, anonymous, file-backed (one read of its status).
-    fn memory(&self) -> [u64; 3] {
-        status_fields_of(&self.pid(), ["VmRSS", "RssAnon", "RssFile"])
-    }
-
-    fn addr(&self) -> Res<SocketAddr> {
-        Ok(self.url.trim_start_matches("http://").parse()?)
-    }
-}
-
-impl Process {
-    /// Stops it as an operator would (SIGTERM) and waits for it to exit.
-    fn stop(mut self) -> Res<()> {
-        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).ok_or("no pid")?;
-        rustix::process::kill_process(pid, rustix::process::Signal::TERM)?;
-        let status = self.child.wait()?;
-        if !status.success() {
-            return Err(format!("the server stopped with {status}").into());
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The agents' (username, password) among the logins a first run printed.
 fn agent_logins(printed: &[String]) -> Vec<(String, String)> {
     printed
@@ -178,6 +129,10 @@ fn agent_logins(printed: &[String]) -> Vec<(String, String)> {
 
 const PUBLIC: &str = "http://parley.bench";
 
+/// Webhooks answered before the kill of [`crash_under_load`]: 1.4 generations of
+/// fingerprints (229,376 each, the store's `recent_prints::PACE`).
+const CRASH_AFTER: u64 = 320_000;
+
 /// One point of the history: the store's messages, the cold starts, resident memory ten
 /// seconds after the last one, and the webhook rate.
 struct Point {
@@ -190,66 +145,9 @@ struct Point {
     steady: Option<(Webhooks, BackupUnderLoad)>,
     /// A start after the webhooks (seconds to `/healthz`) and the memory 10 s after it.
     restart: (f64, u64),
-}
-
-fn parley_on(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_parley"));
-    command
-        .args(["--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .env("PARLEY_SMS__TWILIO__AUTH_TOKEN", TWILIO_TOKEN)
-        .env("PARLEY_PUBLIC_URL", PUBLIC)
-        .env("PARLEY_METRICS__ENABLED", "true");
-    command
-}
-
-/// Seconds from spawning `command` to its first `GET /healthz` answer.
-async fn cold_start(command: Command) -> Res<(Process, f64)> {
-    let t = Instant::now();
-    let server = Process::start(command)?;
-    let http = reqwest::Client::new();
-    let url = format!("{}/healthz", server.url);
-    loop {
-        if http
-            .get(&url)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return Ok((server, t.elapsed().as_secs_f64()));
-        }
-        if t.elapsed() > Duration::from_secs(120) {
-            return Err("/healthz did not answer within 2 minutes".into());
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-}
-
-/// A cold start on `dir`: the server, its seconds to `/healthz` and its resident memory ten
-/// seconds after it was started.
-async fn start_and_settle(dir: &Path) -> Res<(Process, f64, u64)> {
-    let (server, secs) = cold_start(parley_on(dir)).await?;
-    tokio::time::sleep(Duration::from_secs_f64((10.0 - secs).max(0.0))).await;
-    let rss = server.rss();
-    Ok((server, secs, rss))
-}
-
-/// Waits until `/metrics` says the search index holds every change in the store.
-async fn index_caught_up(server: &Process) -> Res<()> {
-    let t = Instant::now();
-    loop {
-        let lag = match scrape(server).await?.value("parley_search_index_lag")? {
-            openmetrics_parser::PrometheusValue::Gauge(g) => g.as_f64(),
-            other => return Err(format!("parley_search_index_lag is {other:?}").into()),
-        };
-        if lag == 0.0 {
-            return Ok(());
-        }
-        if t.elapsed() > Duration::from_secs(3600) {
-            return Err(format!("the index was still {lag} changes behind after an hour").into());
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    /// A start after a crash under load: the webhooks answered before the kill, the
+    /// seconds to `/healthz` and the memory 10 s after it.
+    after_crash: (u64, f64, u64),
 }
 
 async fn history_point(messages: u64, customers: &[String], phase: u8, backup: bool) -> Res<Point> {
@@ -326,7 +224,7 @@ async fn measure_point(
     say(&format!(
         "    cold starts {cold_starts:.2?} s, {:.1} MB ten seconds after start, {:.0} msg/s \
          (slowest {}, longest pause {}; {} log syncs, p50 / p99 / p99.9 / max {}; {} checkpoints, \
-         {:.2} s in all, p50 / p99 / max {})",
+         {:.2} s in all, p50 / p99 / max {}; threads' CPU µs a message (waiting for a CPU) {})",
         idle as f64 / 1e6,
         ingest.per_second,
         ms(ingest.slowest),
@@ -336,6 +234,7 @@ async fn measure_point(
         ingest.checkpoints.all,
         ingest.checkpoints.seconds,
         ingest.checkpoints.quantiles(&CHECKPOINT_SHARES),
+        ingest.threads.per_message(ingest.counted),
     ));
     let backup_wanted = backup;
     let backup = if backup {
@@ -405,11 +304,22 @@ async fn measure_point(
     let stopped = stopping.elapsed().as_secs_f64();
     let (server, secs, rss) = start_and_settle(dir).await?;
     let restart = (secs, rss);
-    server.stop()?;
     say(&format!(
         "    stopped in {stopped:.2} s; started again once the index caught up: {secs:.2} s, \
          {:.1} MB ten seconds after start",
         restart.1 as f64 / 1e6
+    ));
+    // Killed once it holds more fingerprints than a generation, some of them being written
+    // to their table: what a start reads back after a crash (them, and the log since the
+    // last checkpoint) is bounded, but this is near the most it can be.
+    let answered = crash_under_load(server, customers, phase, CRASH_AFTER).await?;
+    let (server, secs, rss) = start_and_settle(dir).await?;
+    server.stop()?;
+    let after_crash = (answered, secs, rss);
+    say(&format!(
+        "    killed after {answered} more webhooks were answered; started again: {secs:.2} s, \
+         {:.1} MB ten seconds after start",
+        rss as f64 / 1e6
     ));
     Ok(Point {
         messages,
@@ -419,6 +329,7 @@ async fn measure_point(
         backup,
         steady,
         restart,
+        after_crash,
     })
 }
 

@@ -2,6 +2,7 @@
 //! rate, alone or while `parley backup` runs.
 
 use super::*;
+use crate::threads::ThreadTimes;
 
 /// The steady rate of the second backup measurement, webhooks a second.
 pub(super) const STEADY_RATE: f64 = 2_000.0;
@@ -25,6 +26,9 @@ pub(super) struct Webhooks {
     /// allocates, the server's included.
     pub(super) reclaim_stalls: u64,
     pub(super) compaction_stalls: u64,
+    /// Webhooks answered in the window, and the server's threads' times meanwhile.
+    pub(super) counted: u64,
+    pub(super) threads: ThreadTimes,
 }
 
 /// The machine's direct-reclaim and compaction stalls since it booted.
@@ -273,7 +277,9 @@ pub(super) async fn webhooks_during<T>(
     let started = Instant::now();
     let (syncs_before, checkpoints_before) = DiskWaits::read(server).await?;
     let stalls_before = memory_stalls();
+    let threads_before = ThreadTimes::of(&server.pid());
     let out = window.await;
+    let threads = ThreadTimes::of(&server.pid()).since(&threads_before);
     let stalls = memory_stalls();
     counting.store(false, Relaxed);
     let elapsed = started.elapsed();
@@ -302,6 +308,8 @@ pub(super) async fn webhooks_during<T>(
         checkpoints,
         reclaim_stalls: stalls.0 - stalls_before.0,
         compaction_stalls: stalls.1 - stalls_before.1,
+        counted: counted.load(Relaxed),
+        threads,
     };
     Ok((webhooks, out))
 }
@@ -360,4 +368,65 @@ pub(super) async fn backup_under_load(
         file: [before[2], peak[2], after[2]],
         webhooks,
     })
+}
+
+/// Signed webhooks on 64 connections, as fast as they are answered, until `answered` of
+/// them are; then the server is killed (SIGKILL) with webhooks still in flight. Returns
+/// how many were answered in all.
+pub(super) async fn crash_under_load(
+    server: Process,
+    customers: &[String],
+    phase: u8,
+    answered: u64,
+) -> Res<u64> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+    let target = Target {
+        addr: server.addr()?,
+        webhook_url: format!("{PUBLIC}{WEBHOOK_PATH}"),
+    };
+    let first = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_nanos() as u64
+        & ((1 << 56) - 1);
+    let next = Arc::new(AtomicU64::new(first));
+    let (killed, count) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicU64::new(0)),
+    );
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let (target, next, customers) = (target.clone(), next.clone(), customers.to_vec());
+        let (killed, count) = (killed.clone(), count.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::open(target.addr).await?;
+            loop {
+                let i = next.fetch_add(1, Relaxed);
+                let from = &customers[i as usize % customers.len()];
+                let request = webhook_request(&target, &message_sid(phase, i), from, "hello");
+                match conn.round_trip(&request).await {
+                    Ok((200, _)) => count.fetch_add(1, Relaxed),
+                    // The connection ends with the server.
+                    Err(_) if killed.load(Relaxed) => return Ok(()),
+                    Ok((status, _)) => {
+                        return Err::<(), BoxError>(format!("a webhook got {status}").into());
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+            }
+        }));
+    }
+    while count.load(Relaxed) < answered {
+        if tasks.iter().any(|t| t.is_finished()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    killed.store(true, Relaxed);
+    // Dropping it kills it.
+    drop(server);
+    for task in tasks {
+        task.await??;
+    }
+    Ok(count.load(Relaxed))
 }

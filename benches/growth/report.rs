@@ -67,6 +67,22 @@ pub(super) fn print(
                 verdict(last.ingest.per_second >= 0.7 * zero.ingest.per_second)
             );
         }
+        println!();
+        println!(
+            "| messages in the store | a start after a crash under load (webhooks answered before the kill) | start to `/healthz` | resident 10 s after start |"
+        );
+        println!("|---|---|---|---|");
+        for p in points {
+            let (answered, secs, rss) = p.after_crash;
+            println!(
+                "| {} | {} | {secs:.2} s (< 1 s: {}) | {:.1} MB (< 60 MB: {}) |",
+                thousands(p.messages as f64),
+                thousands(answered as f64),
+                verdict(secs < 1.0),
+                rss as f64 / 1e6,
+                verdict(rss < 60_000_000),
+            );
+        }
         let backups: Vec<_> = points
             .iter()
             .filter_map(|p| Some((p, p.backup.as_ref()?)))
