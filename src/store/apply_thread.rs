@@ -213,7 +213,11 @@ impl<'a> Applier<'a> {
         Ok(())
     }
 
-    fn commit_durably(&mut self, txn: WriteTransaction) -> Result<(), StoreError> {
+    /// Commits durably, with redb's allocator state recorded in the commit: a start after a
+    /// crash then loads it instead of rebuilding it from every table, which took 72 s at 20
+    /// million messages (the growth bench's start after a crash under load).
+    fn commit_durably(&mut self, mut txn: WriteTransaction) -> Result<(), StoreError> {
+        txn.set_quick_repair(true);
         self.stats
             .durable_commit(|| txn.commit())
             .map_err(|e| StoreError::BatchFailed(redb::Error::from(e).to_string()))
