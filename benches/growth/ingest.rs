@@ -203,6 +203,20 @@ pub(super) async fn ingest_steadily(
     )
 }
 
+/// Where the webhooks go, and the number of their first id: one no earlier run on the same
+/// cached store sent, so none is a retry.
+fn target_and_first_id(server: &Process) -> Res<(Target, u64)> {
+    let target = Target {
+        addr: server.addr()?,
+        webhook_url: format!("{PUBLIC}{WEBHOOK_PATH}"),
+    };
+    let first = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_nanos() as u64
+        & ((1 << 56) - 1);
+    Ok((target, first))
+}
+
 /// Signed inbound webhooks on 64 connections, as fast as they are answered or, with `rate`,
 /// each at its due time (a connection free by then sends it): 2 s of warm-up, then counted
 /// while `window` runs (it is first polled after the warm-up); stopped when it ends.
@@ -215,15 +229,7 @@ pub(super) async fn webhooks_during<T>(
 ) -> Res<(Webhooks, T)> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-    let target = Target {
-        addr: server.addr()?,
-        webhook_url: format!("{PUBLIC}{WEBHOOK_PATH}"),
-    };
-    // Ids not sent in any earlier run on the same cached store, so none is a retry.
-    let first = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_nanos() as u64
-        & ((1 << 56) - 1);
+    let (target, first) = target_and_first_id(server)?;
     let next = Arc::new(AtomicU64::new(first));
     let (stop, counting) = (
         Arc::new(AtomicBool::new(false)),
@@ -381,14 +387,7 @@ pub(super) async fn crash_under_load(
 ) -> Res<u64> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-    let target = Target {
-        addr: server.addr()?,
-        webhook_url: format!("{PUBLIC}{WEBHOOK_PATH}"),
-    };
-    let first = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_nanos() as u64
-        & ((1 << 56) - 1);
+    let (target, first) = target_and_first_id(&server)?;
     let next = Arc::new(AtomicU64::new(first));
     let (killed, count) = (
         Arc::new(AtomicBool::new(false)),
