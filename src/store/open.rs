@@ -201,7 +201,10 @@ pub(super) fn replay(
     recent: &RefCell<RecentPrints>,
 ) -> Result<(), StoreError> {
     let started = std::time::Instant::now();
-    let txn = db.begin_write()?;
+    let mut txn = db.begin_write()?;
+    // Durable, with redb's allocator state, as the writer's own durable commits are: a crash
+    // before the writer's first one then needs no rebuild either (see `apply_thread.rs`).
+    txn.set_quick_repair(true);
     {
         let job_txn = Txn::with_recent(&txn, recent);
         for write in pending.decoded() {
