@@ -10,9 +10,10 @@ use std::collections::BTreeMap;
 pub(super) struct ThreadTimes(BTreeMap<String, (u64, u64)>);
 
 impl ThreadTimes {
-    /// The server's threads as they are now. A thread that ended since is left out, so
-    /// a window's figures are only for threads that lasted through it (all of Parley's
-    /// do but the blocking pool's).
+    /// The server's threads as they are now. A thread that ends within a window is left
+    /// out of it: the writer's, the tokio workers' and the indexer's own last, but the
+    /// blocking pool's and the index writer's (which a commit starts anew) may not, so
+    /// their figures are a floor.
     pub(super) fn of(pid: &str) -> ThreadTimes {
         let mut kinds = BTreeMap::new();
         let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {

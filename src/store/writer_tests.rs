@@ -1,5 +1,5 @@
 //! The writer against a real store: batches that abort, a logged batch made durable
-//! without a checkpoint, and what a clean stop leaves for the next start.
+//! without a checkpoint, and what a clean stop or a crash leaves for the next start.
 
 use std::sync::Arc;
 
