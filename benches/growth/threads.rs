@@ -11,9 +11,8 @@ pub(super) struct ThreadTimes(BTreeMap<String, (u64, u64)>);
 
 impl ThreadTimes {
     /// The server's threads as they are now. A thread that ends within a window is left
-    /// out of it: the writer's, the tokio workers' and the indexer's own last, but the
-    /// blocking pool's and the index writer's (which a commit starts anew) may not, so
-    /// their figures are a floor.
+    /// out of it: the store's threads and the tokio workers last, but the blocking pool's
+    /// and the search index's may not, so their figures are a floor.
     pub(super) fn of(pid: &str) -> ThreadTimes {
         let mut kinds = BTreeMap::new();
         let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
