@@ -92,7 +92,7 @@ impl<'a> Logger<'a> {
                     Err(_) => break,
                 }
             }
-            let jobs = std::mem::take(&mut batch);
+            let mut jobs = std::mem::take(&mut batch);
             if self.broken.load(Ordering::SeqCst) {
                 // Dropping the jobs drops their reply channels: callers see the store closed.
                 continue;
@@ -102,7 +102,7 @@ impl<'a> Logger<'a> {
             // shares a batch with a write that is not logged, rather than after that
             // batch's durable commit (hundreds of milliseconds while a backup shares the
             // disk).
-            for (logged, run) in runs(jobs) {
+            while let Some((logged, run)) = next_run(&mut jobs) {
                 if logged && !self.failed {
                     self.checkpoint_if_due(false);
                     self.log(run);
@@ -237,16 +237,13 @@ impl<'a> Logger<'a> {
     }
 }
 
-/// `jobs` cut into runs of consecutive logged writes and of others, in order, each with
-/// whether it is logged.
-fn runs(jobs: Vec<Job>) -> Vec<(bool, Vec<Job>)> {
-    let mut runs: Vec<(bool, Vec<Job>)> = Vec::new();
-    for job in jobs {
-        let logged = job.record.is_some();
-        match runs.last_mut() {
-            Some((kind, run)) if *kind == logged => run.push(job),
-            _ => runs.push((logged, vec![job])),
-        }
-    }
-    runs
+/// Takes the leading run of `jobs`: consecutive logged writes, or consecutive others, with
+/// whether it is logged. A batch all of one kind is taken whole, without copying.
+fn next_run(jobs: &mut Vec<Job>) -> Option<(bool, Vec<Job>)> {
+    let logged = jobs.first()?.record.is_some();
+    let len = (jobs.iter())
+        .position(|j| j.record.is_some() != logged)
+        .unwrap_or(jobs.len());
+    let rest = jobs.split_off(len);
+    Some((logged, std::mem::replace(jobs, rest)))
 }
