@@ -143,8 +143,9 @@ struct Point {
     backup: Option<BackupUnderLoad>,
     /// At [`STEADY_RATE`]: webhooks without a backup, and with one.
     steady: Option<(Webhooks, BackupUnderLoad)>,
-    /// A start after the webhooks (seconds to `/healthz`) and the memory 10 s after it.
-    restart: (f64, u64),
+    /// A start after the webhooks: seconds to `/healthz`, the memory 10 s after it and
+    /// what the store's page cache held of it.
+    restart: (f64, u64, u64),
     /// A start after a crash under load.
     after_crash: AfterCrash,
 }
@@ -161,6 +162,8 @@ struct AfterCrash {
     /// Resident memory then: all of it, anonymous, file-backed (the search index's
     /// segments among them).
     caught_up_memory: [u64; 3],
+    /// What the store's page cache held then (part of the anonymous memory).
+    page_cache: u64,
 }
 
 async fn history_point(messages: u64, customers: &[String], phase: u8, backup: bool) -> Res<Point> {
@@ -316,11 +319,12 @@ async fn measure_point(
     server.stop()?;
     let stopped = stopping.elapsed().as_secs_f64();
     let (server, secs, rss) = start_and_settle(dir).await?;
-    let restart = (secs, rss);
+    let restart = (secs, rss, page_cache(&server).await?);
     say(&format!(
         "    stopped in {stopped:.2} s; started again once the index caught up: {secs:.2} s, \
-         {:.1} MB ten seconds after start",
-        restart.1 as f64 / 1e6
+         {:.1} MB ten seconds after start (the store's page cache {:.1} MB)",
+        restart.1 as f64 / 1e6,
+        restart.2 as f64 / 1e6
     ));
     // Killed once it holds more fingerprints than a generation, some of them being written
     // to their table: what a start reads back after a crash (them, and the log since the
@@ -338,17 +342,20 @@ async fn measure_point(
         rss,
         caught_up,
         caught_up_memory: server.memory(),
+        page_cache: page_cache(&server).await?,
     };
     server.stop()?;
     say(&format!(
         "    killed after {answered} more webhooks were answered; started again: {start:.2} s, \
          {:.1} MB ten seconds after start; the index had caught up {:.1} s after start (checked \
-         from 10 s on), {:.1} MB 5 s later (anonymous {:.1}, file-backed {:.1})",
+         from 10 s on), {:.1} MB 5 s later (anonymous {:.1}, file-backed {:.1}; the store's \
+         page cache {:.1})",
         rss as f64 / 1e6,
         after_crash.caught_up,
         after_crash.caught_up_memory[0] as f64 / 1e6,
         after_crash.caught_up_memory[1] as f64 / 1e6,
         after_crash.caught_up_memory[2] as f64 / 1e6,
+        after_crash.page_cache as f64 / 1e6,
     ));
     Ok(Point {
         messages,

@@ -102,6 +102,21 @@ impl Scraped {
             .ok_or_else(|| format!("no {family} in /metrics"))?;
         Ok(&sample.value)
     }
+
+    /// The value of the gauge `family`.
+    pub(super) fn gauge(&self, family: &str) -> Res<f64> {
+        match self.value(family)? {
+            openmetrics_parser::PrometheusValue::Gauge(g) => Ok(g.as_f64()),
+            other => Err(format!("{family} is {other:?}, not a gauge").into()),
+        }
+    }
+}
+
+/// The bytes the store's page cache holds now, as `/metrics` says.
+pub(super) async fn page_cache(server: &Process) -> Res<u64> {
+    Ok(scrape(server)
+        .await?
+        .gauge("parley_store_page_cache_bytes")? as u64)
 }
 
 impl DiskWaits {

@@ -105,10 +105,7 @@ pub(super) async fn start_and_settle(dir: &Path) -> Res<(Process, f64, u64)> {
 pub(super) async fn index_caught_up(server: &Process) -> Res<()> {
     let t = Instant::now();
     loop {
-        let lag = match scrape(server).await?.value("parley_search_index_lag")? {
-            openmetrics_parser::PrometheusValue::Gauge(g) => g.as_f64(),
-            other => return Err(format!("parley_search_index_lag is {other:?}").into()),
-        };
+        let lag = scrape(server).await?.gauge("parley_search_index_lag")?;
         if lag == 0.0 {
             return Ok(());
         }

@@ -370,4 +370,25 @@ impl Store {
     pub fn disk_timings(&self) -> DiskTimings {
         self.writer.disk_timings()
     }
+
+    /// What redb's page cache holds now, and how its reads have fared since start (for
+    /// `/metrics`: it is most of what a busy server holds beyond a fresh one).
+    pub fn page_cache(&self) -> PageCache {
+        let stats = self.db.cache_stats();
+        PageCache {
+            bytes: stats.used_bytes() as u64,
+            read_hits: stats.read_hits(),
+            read_misses: stats.read_misses(),
+            evictions: stats.evictions(),
+        }
+    }
+}
+
+/// See [`Store::page_cache`]; at most [`CACHE_BYTES`].
+#[derive(Debug, Clone, Copy)]
+pub struct PageCache {
+    pub bytes: u64,
+    pub read_hits: u64,
+    pub read_misses: u64,
+    pub evictions: u64,
 }

@@ -224,6 +224,34 @@ async fn scrape(state: &AppState) -> Result<String, Box<dyn std::error::Error + 
         [(NO_LABELS, disk.durable_commits)],
     );
 
+    let cache = state.store.page_cache();
+    e.gauge(
+        "parley_store_page_cache_bytes",
+        "Bytes the store's page cache holds: pages read or written since start, up to its \
+         fixed size, and kept until others push them out.",
+        [(NO_LABELS, cache.bytes as f64)],
+    );
+    e.counter(
+        "parley_store_page_cache_reads_total",
+        "Page reads by the store, by whether its page cache held the page.",
+        [
+            ([("result", "hit")], cache.read_hits),
+            ([("result", "miss")], cache.read_misses),
+        ],
+    );
+    e.counter(
+        "parley_store_page_cache_evictions_total",
+        "Pages the store's page cache let go to make room.",
+        [(NO_LABELS, cache.evictions)],
+    );
+    if let Some(bytes) = resident_bytes() {
+        e.gauge(
+            "process_resident_memory_bytes",
+            "Resident memory of the server process.",
+            [(NO_LABELS, bytes as f64)],
+        );
+    }
+
     let lag = last_seq.saturating_sub(state.search.indexed_seq());
     e.gauge(
         "parley_search_index_lag",
@@ -279,4 +307,18 @@ fn counters<L: LabelValue>(
         help,
         family.iter().map(|(v, c)| ([(label, v)], c.get())),
     );
+}
+
+/// The process's resident memory (`VmRSS`), where the system reports it.
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
+    Some(
+        kib.trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse::<u64>()
+            .ok()?
+            * 1024,
+    )
 }

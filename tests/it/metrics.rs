@@ -298,6 +298,17 @@ async fn metrics_count_the_traffic_a_scraper_then_reads() {
     assert!(syncs.count >= Some(2), "{syncs:?}");
     assert!(syncs.sum.as_ref().is_some_and(|v| v.as_f64() > 0.0));
 
+    // The store read and wrote pages through its cache, which holds some of them still.
+    let cached = s.value("parley_store_page_cache_bytes", &[]);
+    assert!(cached > 0.0 && cached <= (64 << 20) as f64, "{cached}");
+    let reads = |result| s.value("parley_store_page_cache_reads_total", &[("result", result)]);
+    assert!(reads("hit") > 0.0, "{}", reads("hit"));
+    assert!(s.value("parley_store_page_cache_evictions_total", &[]) >= 0.0);
+    if cfg!(target_os = "linux") {
+        // This test process is the server's: it holds more than its cache.
+        assert!(s.value("process_resident_memory_bytes", &[]) > cached);
+    }
+
     let http = |route, method, status| {
         s.value(
             "parley_http_requests_total",
