@@ -2,8 +2,9 @@
 //!
 //! Events are counted where they happen, in [`Metrics`] (one per running server, shared by
 //! the tasks that record into it) and in the store writer's own timings; levels (queue depth,
-//! agents by state, the outbox backlog, index lag) are not kept here at all but read from the
-//! live state when scraped (`web/metrics.rs`), so nothing polls and nothing can drift.
+//! agents by state, the outbox backlog, the page cache, index lag) are not kept here at all
+//! but read from the live state when scraped (`web/metrics.rs`), so nothing polls and
+//! nothing can drift.
 //! Instruments are atomics only ([`instruments`]), cheap enough for every hot path.
 
 mod exposition;

@@ -5,8 +5,8 @@
 //! forged `X-Forwarded-For` counts only from a trusted proxy).
 //!
 //! Counts of events come from [`crate::metrics::Metrics`] and the store writer; levels (queue
-//! depth, agents by state, outbox backlog, index lag) are read from the ACD, the store and the
-//! search index at scrape time.
+//! depth, agents by state, outbox backlog, the store's page cache, index lag, resident memory)
+//! are read from the ACD, the store, the search index and the system at scrape time.
 
 use axum::extract::State;
 use axum::http::request::Parts;
