@@ -143,11 +143,18 @@ struct Point {
     backup: Option<BackupUnderLoad>,
     /// At [`STEADY_RATE`]: webhooks without a backup, and with one.
     steady: Option<(Webhooks, BackupUnderLoad)>,
-    /// A start after the webhooks: seconds to `/healthz`, the memory 10 s after it and
-    /// what the store's page cache held of it.
-    restart: (f64, u64, u64),
+    /// A start after the webhooks.
+    restart: Restart,
     /// A start after a crash under load.
     after_crash: AfterCrash,
+}
+
+/// A start after the webhooks: seconds to `/healthz`, the resident memory 10 s after it,
+/// and what the store's page cache held of that.
+struct Restart {
+    start: f64,
+    rss: u64,
+    page_cache: u64,
 }
 
 /// A start after a crash under load: the webhooks answered before the kill, the seconds to
@@ -319,12 +326,16 @@ async fn measure_point(
     server.stop()?;
     let stopped = stopping.elapsed().as_secs_f64();
     let (server, secs, rss) = start_and_settle(dir).await?;
-    let restart = (secs, rss, page_cache(&server).await?);
+    let restart = Restart {
+        start: secs,
+        rss,
+        page_cache: page_cache(&server).await?,
+    };
     say(&format!(
         "    stopped in {stopped:.2} s; started again once the index caught up: {secs:.2} s, \
          {:.1} MB ten seconds after start (the store's page cache {:.1} MB)",
-        restart.1 as f64 / 1e6,
-        restart.2 as f64 / 1e6
+        restart.rss as f64 / 1e6,
+        restart.page_cache as f64 / 1e6
     ));
     // Killed once it holds more fingerprints than a generation, some of them being written
     // to their table: what a start reads back after a crash (them, and the log since the

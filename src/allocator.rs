@@ -1,4 +1,5 @@
-//! The process's allocator, mimalloc, and the one call that asks it to give memory back.
+//! The process's allocator, mimalloc, the one call that asks it to give memory back, and
+//! how much memory the process holds.
 //!
 //! Every webhook makes many small, short-lived allocations on several threads, which glibc's
 //! malloc serves slowly; with mimalloc's per-thread heaps the load bench's durable webhook rate
@@ -26,18 +27,25 @@ pub fn release_free_memory() {
     }
 }
 
+/// This process's resident memory of one kind, in bytes, as Linux reports it in
+/// `/proc/self/status` (`field`: `VmRSS` for all of it, `RssAnon` for the heap and other
+/// anonymous memory); `None` where the system does not report it.
+pub fn resident(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let value = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?;
+    let kib: u64 = value.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib * 1024)
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
-    use super::release_free_memory;
+    use super::{release_free_memory, resident};
 
     /// This process's anonymous resident memory, in bytes.
     fn resident_anon() -> u64 {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("RssAnon:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map_or(0, |kb| kb * 1024)
+        resident("RssAnon").unwrap_or(0)
     }
 
     #[test]

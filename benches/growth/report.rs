@@ -39,21 +39,22 @@ pub(super) fn print(
         );
         println!("|---|---|---|---|---|");
         for p in points {
-            let (again, again_rss, again_cache) = p.restart;
-            let slowest = p.cold_starts.iter().copied().fold(again, f64::max);
-            let most = p.idle.max(again_rss);
+            let again = &p.restart;
+            let slowest = p.cold_starts.iter().copied().fold(again.start, f64::max);
+            let most = p.idle.max(again.rss);
             println!(
-                "| {} | {} s; {again:.2} s (slowest {slowest:.2} s: {}) | {:.1} MB; {:.1} MB ({:.1} MB; {}) | {} msg/s | {:.2} |",
+                "| {} | {} s; {:.2} s (slowest {slowest:.2} s: {}) | {:.1} MB; {:.1} MB ({:.1} MB; {}) | {} msg/s | {:.2} |",
                 thousands(p.messages as f64),
                 p.cold_starts
                     .iter()
                     .map(|c| format!("{c:.2}"))
                     .collect::<Vec<_>>()
                     .join(" / "),
+                again.start,
                 verdict(slowest < 1.0),
                 p.idle as f64 / 1e6,
-                again_rss as f64 / 1e6,
-                again_cache as f64 / 1e6,
+                again.rss as f64 / 1e6,
+                again.page_cache as f64 / 1e6,
                 verdict(most < 60_000_000),
                 thousands(p.ingest.per_second),
                 p.ingest.per_second / zero.ingest.per_second.max(1.0),

@@ -244,7 +244,7 @@ async fn scrape(state: &AppState) -> Result<String, Box<dyn std::error::Error + 
         "Pages the store's page cache let go to make room.",
         [(NO_LABELS, cache.evictions)],
     );
-    if let Some(bytes) = resident_bytes() {
+    if let Some(bytes) = crate::allocator::resident("VmRSS") {
         e.gauge(
             "process_resident_memory_bytes",
             "Resident memory of the server process.",
@@ -307,18 +307,4 @@ fn counters<L: LabelValue>(
         help,
         family.iter().map(|(v, c)| ([(label, v)], c.get())),
     );
-}
-
-/// The process's resident memory (`VmRSS`), where the system reports it.
-fn resident_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
-    Some(
-        kib.trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse::<u64>()
-            .ok()?
-            * 1024,
-    )
 }
