@@ -17,6 +17,7 @@ mod backup;
 mod browser;
 mod browser_campaign_run;
 mod browser_contact;
+mod browser_core_loop;
 mod browser_demo;
 mod browser_handover;
 mod browser_history;
