@@ -1,40 +1,21 @@
-//! A predictive campaign's run page in a real browser: an admin opens it from the campaign
-//! list, starts the campaign and watches the counters rise without a reload as the manual
-//! clock moves, pauses it (nothing more is messaged while the clock moves on), resumes it
-//! (more sends), and cancels it after saying no once to the browser's question. The campaign
-//! list starts and pauses a campaign from its row, the campaign form shows only the fields
-//! of the kind chosen, and the edit page leads to the run page. Skips like
-//! `browser.rs` without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
+//! A predictive campaign's run page in a real browser: an admin opens it from the campaign list,
+//! starts the campaign and watches the counters rise without a reload as the manual clock moves,
+//! pauses it (nothing more is messaged while the clock moves on), resumes it (more sends), and
+//! cancels it after saying no once to the browser's question. The campaign list starts and pauses a
+//! campaign from its row, the campaign form shows only the fields of the kind chosen, and the edit
+//! page leads to the run page. Skips like the other browser tests without Chromium (fails instead
+//! with `PARLEY_REQUIRE_BROWSER=1`).
 
 use fantoccini::Client as Browser;
 use parley::domain::{Role, RunState};
 use serde_json::json;
 
 use crate::browser::{
-    Driver, browser_tools, click, is_shown, js, log_in_to, poll, texts, wait_for, wait_text,
+    Driver, browser_tools, click, is_shown, js, log_in_to, shown, texts, wait_for,
+    wait_shown_at_least, wait_text,
 };
 use crate::campaign_run_page::{add_leads, advance_until_messaged, messaged, run_state, spring};
 use crate::common::*;
-
-/// The number shown in the counter `id`.
-pub(crate) async fn shown(c: &Browser, id: &str) -> u64 {
-    let t = texts(c, &format!("#{id}")).await;
-    t.first()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or_else(|| panic!("#{id} shows {t:?}"))
-}
-
-/// Waits until the page's counter `id` shows at least `want` (the live part refreshed).
-pub(crate) async fn wait_shown_at_least(c: &Browser, id: &str, want: u64) -> u64 {
-    poll(
-        &format!("#{id} to show {want} or more"),
-        move || async move {
-            let n = shown(c, id).await;
-            (n >= want).then_some(n)
-        },
-    )
-    .await
-}
 
 /// Whether the page is still the one marked by [`mark`] (nothing reloaded it).
 async fn still_marked(c: &Browser) -> bool {

@@ -1,6 +1,6 @@
-//! The Contact tab in a real browser: a refused save shows its message next to the field and
-//! keeps everything typed; a corrected save says "Saved." and the Data tab shows the new name.
-//! Skips like `browser.rs` without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
+//! The Contact tab in a real browser: a refused save shows its message next to the field and keeps
+//! everything typed; a corrected save says "Saved." and the Data tab shows the new name. Skips like
+//! the other browser tests without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
 
 use fantoccini::Locator;
 use serde_json::json;

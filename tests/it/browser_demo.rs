@@ -1,10 +1,10 @@
-//! README "The demo, step by step", steps 4 to 8, in a real browser on the data `--demo`
-//! creates, done as the README says: alice in the workspace and the simulator in another tab
-//! of the same browser; an admin in a second browser for the predictive campaign. Along the
-//! way: the simulator offers every simulator number, labels each message with ours, and its
-//! "Texting" follows the number that wrote last; consent changes show and clear live in two
-//! workspace windows and in the open Outbound SMS dialog. Skips like `browser.rs` without
-//! Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
+//! README "The demo, step by step", steps 4 to 8, in a real browser on the data `--demo` creates,
+//! done as the README says: alice in the workspace and the simulator in another tab of the same
+//! browser; an admin in a second browser for the predictive campaign. Along the way: the simulator
+//! offers every simulator number, labels each message with ours, and its "Texting" follows the
+//! number that wrote last; consent changes show and clear live in two workspace windows and in the
+//! open Outbound SMS dialog. Skips like the other browser tests without Chromium (fails instead
+//! with `PARLEY_REQUIRE_BROWSER=1`).
 
 use std::path::Path;
 
@@ -14,12 +14,11 @@ use parley::store;
 use serde_json::json;
 
 use crate::browser::{
-    Driver, assert_page_clean, browser_tools, catch_up_clock, click, customer_texts,
-    log_in_available, log_in_to, poll, texts, the_offer, type_and_enter, type_into, wait_for,
-    wait_js, wait_text,
+    Driver, assert_page_clean, browser_tools, catch_up_clock, click, customer_texts, eval,
+    log_in_available, log_in_to, open_from_menu, open_workitem_showing, poll, texts, the_offer,
+    type_and_enter, type_into, wait_dialog, wait_for, wait_js, wait_shown_at_least, wait_text,
 };
-use crate::browser_campaign_run::wait_shown_at_least;
-use crate::browser_outbound::{eval, open_from_menu, open_workitem_showing, wait_dialog};
+
 use crate::campaign_run_page::advance_until_messaged;
 use crate::common::*;
 

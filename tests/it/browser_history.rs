@@ -1,13 +1,13 @@
-//! The customer's history in a real browser: the side panel and the History tab show the
-//! earlier conversations; an item's arrow unfolds its transcript in place and folds it away;
-//! a wider range shows older items in both places and is still chosen after a reload. Skips
-//! like `browser.rs` without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
+//! The customer's history in a real browser: the side panel and the History tab show the earlier
+//! conversations; an item's arrow unfolds its transcript in place and folds it away; a wider range
+//! shows older items in both places and is still chosen after a reload. Skips like the other
+//! browser tests without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use fantoccini::Client;
 use fantoccini::key::Key;
-use parley::domain::{E164, EventKind, Note, NoteId, UserId, WorkitemId};
-use parley::store::{self, InboundSms, Ingested};
+use parley::domain::{Note, NoteId};
+use parley::store::{self};
 use serde_json::json;
 
 use crate::browser::{
@@ -16,50 +16,7 @@ use crate::browser::{
 };
 use crate::common::*;
 
-pub(crate) const CUSTOMER: &str = "+14155550123";
-
-/// A finished conversation from the past: the customer's text at `at`, the agent's reply a
-/// minute later, ended after five minutes. Returns the workitem.
-pub(crate) async fn past_conversation(
-    server: &TestServer,
-    agent: UserId,
-    at: DateTime<Utc>,
-    question: &str,
-    answer: &str,
-) -> WorkitemId {
-    let sms = InboundSms {
-        provider: "simulator",
-        provider_id: None,
-        from: E164::parse(CUSTOMER).unwrap(),
-        to: E164::parse(OUR_NUMBER).unwrap(),
-        body: question.to_owned(),
-        received_at: at,
-    };
-    let answer = answer.to_owned();
-    server
-        .state
-        .store
-        .write(move |txn| {
-            let Ingested::Stored { workitem, .. } = store::ingest_inbound(txn, &sms)? else {
-                panic!("a new message");
-            };
-            let id = workitem.id;
-            store::route_step(txn, id, at, EventKind::Accepted { agent })?;
-            store::insert_past_reply(txn, id, agent, &answer, at + Duration::minutes(1))?;
-            store::route_step(
-                txn,
-                id,
-                at + Duration::minutes(5),
-                EventKind::Terminated {
-                    agent: Some(agent),
-                    wrap_up: None,
-                },
-            )?;
-            Ok(id)
-        })
-        .await
-        .unwrap()
-}
+const CUSTOMER: &str = "+14155550123";
 
 /// The first line of every item in the history shown by `host`.
 async fn lines(c: &Client, host: &str) -> Vec<String> {
@@ -85,22 +42,24 @@ async fn history_shows_beside_and_in_its_tab_unfolds_transcripts_and_remembers_t
     let queue = server.default_queue().await;
     let alice = server.add_agent("alice", &[queue], None).await;
     let now = server.clock.now();
-    let recent = past_conversation(
-        &server,
-        alice.id,
-        now - Duration::days(3),
-        "Where is my parcel?",
-        "It ships tomorrow.",
-    )
-    .await;
-    past_conversation(
-        &server,
-        alice.id,
-        now - Duration::days(45),
-        "Question about my bill",
-        "The bill is fixed.",
-    )
-    .await;
+    let recent = server
+        .past_conversation(
+            CUSTOMER,
+            alice.id,
+            now - Duration::days(3),
+            "Where is my parcel?",
+            "It ships tomorrow.",
+        )
+        .await;
+    server
+        .past_conversation(
+            CUSTOMER,
+            alice.id,
+            now - Duration::days(45),
+            "Question about my bill",
+            "The bill is fixed.",
+        )
+        .await;
 
     // Twenty old notes: with every item shown, the list takes two pages.
     let contact = server

@@ -1,6 +1,6 @@
-//! Searching the customer's history in a real browser: the words typed in the History tab's
-//! search box come back marked on the timeline, a hit's arrow unfolds its whole conversation,
-//! and Clear brings the timeline back. Skips like `browser.rs` without Chromium.
+//! Searching the customer's history in a real browser: the words typed in the History tab's search
+//! box come back marked on the timeline, a hit's arrow unfolds its whole conversation, and Clear
+//! brings the timeline back. Skips like the other browser tests without Chromium.
 
 use chrono::Duration;
 use fantoccini::key::Key;
@@ -9,8 +9,9 @@ use crate::browser::{
     catch_up_clock, click, log_in_available, open_browser, texts, the_offer, type_into, wait_for,
     wait_js, wait_text,
 };
-use crate::browser_history::{CUSTOMER, past_conversation};
 use crate::common::*;
+
+const CUSTOMER: &str = "+14155550123";
 
 #[tokio::test]
 async fn history_search_marks_the_words_and_unfolds_the_conversation() {
@@ -21,14 +22,15 @@ async fn history_search_marks_the_words_and_unfolds_the_conversation() {
     let queue = server.default_queue().await;
     let alice = server.add_agent("alice", &[queue], None).await;
     let now = server.clock.now();
-    past_conversation(
-        &server,
-        alice.id,
-        now - Duration::days(12),
-        "Is the kettle still under warranty?",
-        "Yes, the warranty covers two years.",
-    )
-    .await;
+    server
+        .past_conversation(
+            CUSTOMER,
+            alice.id,
+            now - Duration::days(12),
+            "Is the kettle still under warranty?",
+            "Yes, the warranty covers two years.",
+        )
+        .await;
     log_in_available(&c, &server, &alice).await;
     catch_up_clock(&server);
     server.twilio_sms("SM1", CUSTOMER, "Hello again").await;

@@ -1,8 +1,8 @@
-//! Importing a lead list in a real browser: an admin chooses a CSV file, sees the guessed
-//! mapping (no phone column) with the reason, maps the columns in the page, imports, and sees
-//! the progress reach the end, the counts, the link to the refused rows and the new leads in
-//! the list; then pages through a longer list and filters it by status. Skips like
-//! `browser.rs` without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
+//! Importing a lead list in a real browser: an admin chooses a CSV file, sees the guessed mapping
+//! (no phone column) with the reason, maps the columns in the page, imports, and sees the progress
+//! reach the end, the counts, the link to the refused rows and the new leads in the list; then
+//! pages through a longer list and filters it by status. Skips like the other browser tests without
+//! Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
 
 use fantoccini::Client as Browser;
 use parley::domain::{Campaign, CampaignId, CampaignKind, ChannelPreference, Role};

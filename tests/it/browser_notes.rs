@@ -1,6 +1,6 @@
-//! The Notes tab in a real browser: an agent whose class of service lacks `notes.create` sees
-//! the customer's notes but no form; an agent with it adds a note and sees it on top.
-//! Skips like `browser.rs` without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
+//! The Notes tab in a real browser: an agent whose class of service lacks `notes.create` sees the
+//! customer's notes but no form; an agent with it adds a note and sees it on top. Skips like the
+//! other browser tests without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
 
 use std::collections::BTreeSet;
 

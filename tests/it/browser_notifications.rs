@@ -4,7 +4,7 @@
 //! with it on, an offer that arrives while the workspace tab is in the background shows a
 //! notification, and one that arrives while it is in front does not.
 //!
-//! Skips (loudly) without Chromium, like `browser.rs`, whose harness it uses.
+//! Skips (loudly) without Chromium, like every browser test (harness: `browser/mod.rs`).
 
 use fantoccini::Client as Browser;
 use serde_json::json;

@@ -1,8 +1,8 @@
 //! Outbound SMS in a real browser: the dialog from the user menu (contact look-up, campaign,
 //! template search, a refused send that keeps what was typed, then the new workitem open with its
-//! message and live delivery status); the SMS button of the Contact tab with and without a
-//! default campaign; the opt-out warning in the dialog and in the SMS tab, whose composer
-//! locks and unlocks live. Skips like `browser.rs` without Chromium (fails instead with
+//! message and live delivery status); the SMS button of the Contact tab with and without a default
+//! campaign; the opt-out warning in the dialog and in the SMS tab, whose composer locks and unlocks
+//! live. Skips like the other browser tests without Chromium (fails instead with
 //! `PARLEY_REQUIRE_BROWSER=1`).
 
 use fantoccini::Client as Browser;
@@ -12,8 +12,9 @@ use parley::store;
 use serde_json::{Value, json};
 
 use crate::browser::{
-    catch_up_clock, click, js, log_in, log_in_available, open_browser, poll, texts, the_offer,
-    type_into, wait_for, wait_js, wait_text,
+    catch_up_clock, click, eval, log_in, log_in_available, open_browser, open_from_menu,
+    open_workitem_showing, poll, texts, the_offer, type_into, wait_dialog, wait_for, wait_js,
+    wait_text,
 };
 use crate::common::*;
 
@@ -91,52 +92,8 @@ async fn contact(server: &TestServer, first: &'static str, last: &'static str, m
         .unwrap();
 }
 
-/// What the page script `expr` evaluates to (e.g. a field's value).
-pub(crate) async fn eval(c: &Browser, expr: &str) -> Value {
-    js(c, &format!("return {expr};"), vec![]).await
-}
-
 async fn value(c: &Browser, id: &str) -> Value {
     eval(c, &format!("document.getElementById('{id}').value")).await
-}
-
-pub(crate) async fn wait_dialog(c: &Browser, open: bool) {
-    wait_js(
-        c,
-        if open {
-            "the Outbound SMS dialog to open"
-        } else {
-            "the Outbound SMS dialog to close"
-        },
-        &format!("return document.getElementById('outbound-dialog').open === {open};"),
-    )
-    .await;
-}
-
-/// Opens the dialog from the user menu, once /api/me has shown the button.
-pub(crate) async fn open_from_menu(c: &Browser) {
-    wait_js(
-        c,
-        "the Outbound SMS button in the user menu",
-        "return !document.getElementById('outbound-open').hidden;",
-    )
-    .await;
-    click(c, "#outbound-open").await;
-    wait_dialog(c, true).await;
-}
-
-/// The workitem the workspace has open, once it shows `body` in its SMS tab.
-pub(crate) async fn open_workitem_showing(c: &Browser, body: &str) -> u64 {
-    wait_text(c, "#messages li.bubble.out .body", body).await;
-    let id = eval(
-        c,
-        "(document.querySelector('#workitems .item.current') || {}).id || null",
-    )
-    .await;
-    id.as_str()
-        .and_then(|s| s.strip_prefix("item-"))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no current workitem in the list: {id}"))
 }
 
 #[tokio::test]

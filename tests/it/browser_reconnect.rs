@@ -3,7 +3,7 @@
 //! workspace resynchronises: the state the restarted server holds, a workitem the agent took
 //! meanwhile in another session, and a customer message that arrived meanwhile, badged.
 //!
-//! Skips (loudly) without Chromium, like `browser.rs`, whose harness it uses.
+//! Skips (loudly) without Chromium, like every browser test (harness: `browser/mod.rs`).
 
 use serde_json::json;
 

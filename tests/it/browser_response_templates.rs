@@ -2,7 +2,7 @@
 //! agent may use in the accepted workitem; the window lets them pick one; Cancel changes
 //! nothing; OK puts the filled text at the caret; nothing is sent.
 //!
-//! Skips (loudly) without Chromium, like `browser.rs`, whose harness it uses.
+//! Skips (loudly) without Chromium, like every browser test (harness: `browser/mod.rs`).
 
 use fantoccini::key::Key;
 use parley::domain::{Audience, CampaignId, CampaignKind, E164, UserId};

@@ -4,7 +4,7 @@
 //! panel, nor the page, scrolls sideways (for an admin, whose top bar has the most links).
 //! Below 1200 px the history panel folds away.
 //!
-//! Skips (loudly) without Chromium, like `browser.rs`, whose harness it uses.
+//! Skips (loudly) without Chromium, like every browser test (harness: `browser/mod.rs`).
 
 use fantoccini::Client as Browser;
 use fantoccini::key::Key;

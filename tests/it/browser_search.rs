@@ -1,6 +1,6 @@
-//! The Search page in a real browser: a supervisor sent to log in comes back to /search, types
-//! a word, sees the hit with the word inside `<mark>`, and follows it to the conversation with
-//! that message marked. Skips like `browser.rs` without Chromium.
+//! The Search page in a real browser: a supervisor sent to log in comes back to /search, types a
+//! word, sees the hit with the word inside `<mark>`, and follows it to the conversation with that
+//! message marked. Skips like the other browser tests without Chromium.
 
 use fantoccini::key::Key;
 use parley::domain::Role;

@@ -1,7 +1,7 @@
-//! The Survey tab in a real browser: a save with a required answer missing shows the message
-//! next to that question and keeps every other answer; a complete save says "Saved at …", and
-//! the answers are still there after switching tabs and back. Skips like `browser.rs` without
-//! Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
+//! The Survey tab in a real browser: a save with a required answer missing shows the message next
+//! to that question and keeps every other answer; a complete save says "Saved at …", and the
+//! answers are still there after switching tabs and back. Skips like the other browser tests
+//! without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
 
 use parley::domain::{Answer, Role, WorkitemId};
 use serde_json::json;

@@ -4,7 +4,7 @@
 //! badges the customer messages that came while another workitem was shown, cleared when
 //! opened and kept over a reload.
 //!
-//! Skips (loudly) without Chromium, like `browser.rs`, whose harness it uses.
+//! Skips (loudly) without Chromium, like every browser test (harness: `browser/mod.rs`).
 
 use std::sync::Arc;
 

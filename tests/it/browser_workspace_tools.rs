@@ -4,7 +4,7 @@
 //! the box switches to UCS-2; (b) the Insights tab says how much more history it needs, and
 //! shows tips once the customer has written enough.
 //!
-//! Skips (loudly) without Chromium, like `browser.rs`, whose harness it uses.
+//! Skips (loudly) without Chromium, like every browser test (harness: `browser/mod.rs`).
 
 use fantoccini::Client as Browser;
 use fantoccini::key::Key;

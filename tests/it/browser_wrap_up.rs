@@ -1,6 +1,6 @@
 //! Ending a conversation in a real browser when its queue requires a wrap-up code: the dialog
-//! refuses "End conversation" with the server's message until a code is chosen, then the
-//! workitem ends with it. The away state offers the admin's reasons. Skips like `browser.rs`
+//! refuses "End conversation" with the server's message until a code is chosen, then the workitem
+//! ends with it. The away state offers the admin's reasons. Skips like the other browser tests
 //! without Chromium (fails instead with `PARLEY_REQUIRE_BROWSER=1`).
 
 use parley::acd::Presence;

@@ -8,8 +8,9 @@ use chrono::Duration;
 use parley::domain::{Note, NoteId};
 use parley::store;
 
-use crate::browser_history::{CUSTOMER, past_conversation};
 use crate::common::*;
+
+const CUSTOMER: &str = "+14155550123";
 use crate::search::enc;
 
 /// The History fragment for `query`, once `done` holds for it (the index commits within
@@ -41,14 +42,15 @@ async fn history_search_finds_this_customers_words_marked_within_the_range() {
     let queue = server.default_queue().await;
     let alice = server.add_agent("alice", &[queue], None).await;
     let now = server.clock.now();
-    let old = past_conversation(
-        &server,
-        alice.id,
-        now - Duration::days(20),
-        "Is my <b>kettle</b> under warranty?",
-        "Yes, the warranty covers two years.",
-    )
-    .await;
+    let old = server
+        .past_conversation(
+            CUSTOMER,
+            alice.id,
+            now - Duration::days(20),
+            "Is my <b>kettle</b> under warranty?",
+            "Yes, the warranty covers two years.",
+        )
+        .await;
     let client = server.login("alice").await;
     let mut events = client.events().await;
     client.available().await;
@@ -163,14 +165,15 @@ async fn history_search_pages_keep_the_search() {
     let alice = server.add_agent("alice", &[queue], None).await;
     let now = server.clock.now();
     for day in 1..=25 {
-        past_conversation(
-            &server,
-            alice.id,
-            now - Duration::days(day),
-            &format!("invoice question {day}"),
-            "answered",
-        )
-        .await;
+        server
+            .past_conversation(
+                CUSTOMER,
+                alice.id,
+                now - Duration::days(day),
+                &format!("invoice question {day}"),
+                "answered",
+            )
+            .await;
     }
     let client = server.login("alice").await;
     let mut events = client.events().await;

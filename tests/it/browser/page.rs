@@ -211,3 +211,68 @@ pub(crate) async fn the_offer(c: &Client) -> u64 {
     })
     .await
 }
+
+/// What the page script `expr` evaluates to (e.g. a field's value).
+pub(crate) async fn eval(c: &Client, expr: &str) -> Value {
+    js(c, &format!("return {expr};"), vec![]).await
+}
+
+/// Waits until the Outbound SMS dialog is open (`true`) or closed.
+pub(crate) async fn wait_dialog(c: &Client, open: bool) {
+    wait_js(
+        c,
+        if open {
+            "the Outbound SMS dialog to open"
+        } else {
+            "the Outbound SMS dialog to close"
+        },
+        &format!("return document.getElementById('outbound-dialog').open === {open};"),
+    )
+    .await;
+}
+
+/// Opens the Outbound SMS dialog from the user menu, once /api/me has shown the button.
+pub(crate) async fn open_from_menu(c: &Client) {
+    wait_js(
+        c,
+        "the Outbound SMS button in the user menu",
+        "return !document.getElementById('outbound-open').hidden;",
+    )
+    .await;
+    click(c, "#outbound-open").await;
+    wait_dialog(c, true).await;
+}
+
+/// The workitem the workspace has open, once it shows `body` in its SMS tab.
+pub(crate) async fn open_workitem_showing(c: &Client, body: &str) -> u64 {
+    wait_text(c, "#messages li.bubble.out .body", body).await;
+    let id = eval(
+        c,
+        "(document.querySelector('#workitems .item.current') || {}).id || null",
+    )
+    .await;
+    id.as_str()
+        .and_then(|s| s.strip_prefix("item-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no current workitem in the list: {id}"))
+}
+
+/// The number shown in the counter `id`.
+pub(crate) async fn shown(c: &Client, id: &str) -> u64 {
+    let t = texts(c, &format!("#{id}")).await;
+    t.first()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("#{id} shows {t:?}"))
+}
+
+/// Waits until the page's counter `id` shows at least `want` (the live part refreshed).
+pub(crate) async fn wait_shown_at_least(c: &Client, id: &str, want: u64) -> u64 {
+    poll(
+        &format!("#{id} to show {want} or more"),
+        move || async move {
+            let n = shown(c, id).await;
+            (n >= want).then_some(n)
+        },
+    )
+    .await
+}

@@ -1,5 +1,9 @@
 //! Set-ups several tests share: campaigns, numbers, the demo, wrap-up codes, agents on duty.
 
+use chrono::{DateTime, Duration};
+use parley::domain::{E164, EventKind, UserId, WorkitemId};
+use parley::store::{self, InboundSms, Ingested};
+
 use super::*;
 
 impl TestServer {
@@ -202,5 +206,50 @@ impl TestServer {
         let sid = format!("SM{}{}", customer.trim_start_matches('+'), body.len());
         assert_eq!(self.twilio_sms(&sid, customer, body).await.status(), 200);
         agent.accept_next(events).await
+    }
+}
+
+impl TestServer {
+    /// A finished conversation from the past: `customer`'s text at `at`, the agent's reply a
+    /// minute later, ended after five minutes. Returns the workitem.
+    pub async fn past_conversation(
+        &self,
+        customer: &str,
+        agent: UserId,
+        at: DateTime<Utc>,
+        question: &str,
+        answer: &str,
+    ) -> WorkitemId {
+        let sms = InboundSms {
+            provider: "simulator",
+            provider_id: None,
+            from: E164::parse(customer).unwrap(),
+            to: E164::parse(OUR_NUMBER).unwrap(),
+            body: question.to_owned(),
+            received_at: at,
+        };
+        let answer = answer.to_owned();
+        self.state
+            .store
+            .write(move |txn| {
+                let Ingested::Stored { workitem, .. } = store::ingest_inbound(txn, &sms)? else {
+                    panic!("a new message");
+                };
+                let id = workitem.id;
+                store::route_step(txn, id, at, EventKind::Accepted { agent })?;
+                store::insert_past_reply(txn, id, agent, &answer, at + Duration::minutes(1))?;
+                store::route_step(
+                    txn,
+                    id,
+                    at + Duration::minutes(5),
+                    EventKind::Terminated {
+                        agent: Some(agent),
+                        wrap_up: None,
+                    },
+                )?;
+                Ok(id)
+            })
+            .await
+            .unwrap()
     }
 }
