@@ -14,8 +14,9 @@ use crate::browser::{
     Driver, browser_tools, click, is_shown, js, log_in_to, shown, texts, wait_for,
     wait_shown_at_least, wait_text,
 };
-use crate::campaign_run_page::{add_leads, advance_until_messaged, messaged, run_state, spring};
+use crate::campaign_run_page::{add_leads, advance_until_messaged, messaged, spring};
 use crate::common::*;
+use crate::predictive::run_state;
 
 /// Whether the page is still the one marked by [`mark`] (nothing reloaded it).
 async fn still_marked(c: &Browser) -> bool {

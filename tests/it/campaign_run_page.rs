@@ -9,7 +9,7 @@ use parley::domain::{
 use parley::store;
 
 use crate::common::*;
-use crate::predictive::{lead, predictive_on};
+use crate::predictive::{lead, predictive_on, run_state};
 
 /// A predictive campaign "Spring offer" on [`OUR_NUMBER`], in UTC, open now, sending
 /// `per_minute`; `tweak` changes it further.
@@ -62,16 +62,6 @@ pub(crate) async fn add_leads_preferring(
         added.iter().all(|i| matches!(i, store::Imported::Added(_))),
         "{n} new leads"
     );
-}
-
-pub(crate) async fn run_state(server: &TestServer, campaign: CampaignId) -> RunState {
-    server
-        .state
-        .store
-        .read(move |txn| store::campaign_run(txn, campaign))
-        .await
-        .expect("run")
-        .state
 }
 
 /// How many of the campaign's leads the store counts as messaged.

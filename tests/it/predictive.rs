@@ -10,7 +10,6 @@ use parley::domain::{
 };
 use parley::store::{self, SavedQueue};
 
-use crate::campaign_run_page::run_state;
 use crate::common::*;
 
 pub const NUMBERS: [&str; 2] = ["+15005550101", "+15005550102"];
@@ -162,6 +161,17 @@ pub async fn progress(server: &TestServer, lead: LeadId) -> Option<LeadProgress>
         .read(move |txn| store::lead_progress(txn, lead))
         .await
         .expect("progress")
+}
+
+/// The campaign's run state as the store holds it.
+pub async fn run_state(server: &TestServer, campaign: CampaignId) -> RunState {
+    server
+        .state
+        .store
+        .read(move |txn| store::campaign_run(txn, campaign))
+        .await
+        .expect("run")
+        .state
 }
 
 /// Waits until the campaign's counters satisfy `ok`.

@@ -6,10 +6,10 @@ use chrono::Duration;
 use parley::domain::{DeliveryStatus, LeadOutcome, RunAction, RunState};
 use parley::store;
 
-use crate::campaign_run_page::run_state;
 use crate::common::*;
 use crate::predictive::{
-    NUMBERS, act, add_leads, predictive, predictive_on, progress, sms_leads, stats, wait_stats,
+    NUMBERS, act, add_leads, predictive, predictive_on, progress, run_state, sms_leads, stats,
+    wait_stats,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
