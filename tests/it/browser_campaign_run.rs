@@ -172,7 +172,7 @@ async fn the_campaign_pages_show_the_run_and_the_form_only_the_chosen_kinds_fiel
         (false, true, true),
         "predictive"
     );
-    crate::axe::assert_accessible(&c, "the campaign list with a predictive form").await;
+    crate::browser::assert_accessible(&c, "the campaign list with a predictive form").await;
     choose_kind(&c, form, "inbound").await;
     assert_eq!(
         parts_shown(&c, form).await,

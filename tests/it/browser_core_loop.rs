@@ -220,7 +220,7 @@ async fn agent_and_customer_windows_run_the_core_loop() {
             ),
         )
         .await;
-        crate::axe::assert_accessible(&c, &format!("the workspace's {tab} tab")).await;
+        crate::browser::assert_accessible(&c, &format!("the workspace's {tab} tab")).await;
     }
     click(&c, "#tab-sms").await;
     // Marks this page, to prove later that nothing reloaded it.

@@ -207,7 +207,7 @@ async fn an_admin_pages_through_the_leads_and_filters_them() {
         ["prefers email", "prefers email"]
     );
     assert!(texts(&c, "#lead-pager a").await.is_empty());
-    crate::axe::assert_accessible(&c, "the leads list filtered").await;
+    crate::browser::assert_accessible(&c, "the leads list filtered").await;
 
     // Started and some leads messaged: the Messaged filter shows them.
     act_ok(&server.login("root").await, id, "start").await;

@@ -1,8 +1,10 @@
 //! Every page, as each role sees it on the demo: one top bar, one `h1`, and no serious or
 //! critical accessibility violation (axe-core).
 
-use crate::axe::{accessibility_problems, assert_accessible};
-use crate::browser::{assert_page_clean, click, log_in_to, open_browser, wait_for};
+use crate::browser::{
+    accessibility_problems, assert_accessible, assert_page_clean, click, log_in_to, open_browser,
+    wait_for,
+};
 use crate::common::*;
 
 /// The pages an admin can open on the demo, with an element each shows once drawn.

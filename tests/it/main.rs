@@ -12,7 +12,6 @@ mod audit;
 mod auth;
 mod authz;
 mod away_reasons;
-mod axe;
 mod backup;
 mod browser;
 mod browser_campaign_run;

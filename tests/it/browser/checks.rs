@@ -45,19 +45,19 @@ pub(crate) async fn csp_violations(c: &Client) -> Vec<String> {
 }
 
 /// A state worth a look: saved to `target/browser-<name>.png` for a person, and checked by
-/// axe-core ([`crate::axe`]).
+/// axe-core ([`axe`]).
 pub(crate) async fn snapshot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("screenshot");
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/browser-{name}.png"));
     std::fs::create_dir_all(path.parent().expect("target dir")).expect("target dir");
     std::fs::write(&path, png).expect("save screenshot");
-    crate::axe::assert_accessible(c, name).await;
+    crate::browser::assert_accessible(c, name).await;
 }
 
 /// The checks every browser test ends with: the page it ends on passes axe-core
-/// ([`crate::axe`]), and the browser reported no CSP violation on any page it showed.
+/// ([`axe`]), and the browser reported no CSP violation on any page it showed.
 pub(crate) async fn assert_page_clean(c: &Client, what: &str) {
-    crate::axe::assert_accessible(c, what).await;
+    crate::browser::assert_accessible(c, what).await;
     assert_no_csp_violations(c).await;
 }
 

@@ -1,5 +1,6 @@
 //! The browser harness: headless Chromium driven through chromedriver, the page helpers the
-//! browser tests share (`page.rs`) and the checks each page must pass (`checks.rs`).
+//! browser tests share (`page.rs`) and the checks each page must pass (`checks.rs`, with
+//! axe-core's in `axe.rs`).
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them a browser test prints a loud
 //! notice and passes as skipped, unless `PARLEY_REQUIRE_BROWSER=1`, which turns the notice into
@@ -21,8 +22,10 @@ use tempfile::TempDir;
 
 use crate::common::*;
 
+mod axe;
 mod checks;
 mod page;
+pub(crate) use axe::*;
 pub(crate) use checks::*;
 pub(crate) use page::*;
 
