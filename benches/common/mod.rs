@@ -1,5 +1,6 @@
-//! What the benchmarks share: their `main`, the machine's facts, signed Twilio webhooks over
-//! a minimal keep-alive HTTP/1.1 client, the in-process server, logging in, and percentiles.
+//! What the benchmarks share: their `main`, the machine's facts, the in-process server, logging
+//! in, and percentiles; signed webhooks (`webhooks.rs`) and a process seen from outside
+//! (`process.rs`).
 #![allow(dead_code)] // each bench uses part of it
 
 use std::fmt::Write as _;
@@ -14,6 +15,13 @@ use parley::state::AppState;
 use parley::tasks::Shutdown;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
+
+mod process;
+mod webhooks;
+#[allow(unused_imports)] // each bench uses part of it
+pub use process::*;
+#[allow(unused_imports)]
+pub use webhooks::*;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub type Res<T> = Result<T, BoxError>;
@@ -131,171 +139,6 @@ impl Machine {
             mount_options,
         }
     }
-}
-
-/// CPU time (user + system) of the process, or of one of its threads, from /proc.
-pub fn cpu_time(stat_path: &str) -> Option<Duration> {
-    let stat = std::fs::read_to_string(stat_path).ok()?;
-    // Fields after the command name (which may contain spaces) start at field 3.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-    // USER_HZ is 100 on every Linux architecture Parley targets.
-    Some(Duration::from_millis(ticks * 10))
-}
-
-/// The /proc stat path of the store's writer thread.
-pub fn writer_thread_stat() -> Option<String> {
-    let tasks = std::fs::read_dir("/proc/self/task").ok()?;
-    for task in tasks.flatten() {
-        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-        // Thread names are cut to 15 bytes: "parley-store-wr".
-        if comm.trim().starts_with("parley-store-w") {
-            return Some(task.path().join("stat").to_string_lossy().into_owned());
-        }
-    }
-    None
-}
-
-/// The form Twilio posts for an inbound SMS (its usual fields, in its usual order).
-pub fn twilio_params(sid: &str, from: &str, body: &str) -> Vec<(String, String)> {
-    [
-        ("ToCountry", "US"),
-        ("ToState", "CA"),
-        ("SmsMessageSid", sid),
-        ("NumMedia", "0"),
-        ("ToCity", "SAN FRANCISCO"),
-        ("FromZip", ""),
-        ("SmsSid", sid),
-        ("FromState", ""),
-        ("SmsStatus", "received"),
-        ("FromCity", ""),
-        ("Body", body),
-        ("FromCountry", "US"),
-        ("To", OUR_NUMBER),
-        ("ToZip", "94105"),
-        ("NumSegments", "1"),
-        ("MessageSid", sid),
-        ("AccountSid", ACCOUNT_SID),
-        ("From", from),
-        ("ApiVersion", "2010-04-01"),
-    ]
-    .iter()
-    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-    .collect()
-}
-
-/// A distinct `MessageSid` for message `i` of a phase. Twilio's look random ("SM" and 32 hex
-/// digits), so these are scattered too: counting up would make the dedup index an append,
-/// cheaper than the random inserts real webhooks cause.
-pub fn message_sid(phase: u8, i: u64) -> String {
-    let seed = (u64::from(phase) << 56) ^ i;
-    format!("SM{:016x}{:016x}", mix(seed), mix(seed ^ 0x5bd1_e995))
-}
-
-/// splitmix64's finaliser: a bijection on u64, so distinct inputs give distinct ids.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// A complete signed webhook request, as bytes on the wire.
-pub fn webhook_request(target: &Target, sid: &str, from: &str, body: &str) -> Vec<u8> {
-    let params = twilio_params(sid, from, body);
-    let signature = parley::sms::twilio::signature(TWILIO_TOKEN, &target.webhook_url, &params);
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &params {
-        form.append_pair(k, v);
-    }
-    let form = form.finish();
-    let mut req = String::with_capacity(form.len() + 256);
-    let _ = write!(
-        req,
-        "POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-         X-Twilio-Signature: {signature}\r\nContent-Length: {}\r\n\r\n{form}",
-        target.addr,
-        form.len()
-    );
-    req.into_bytes()
-}
-
-#[derive(Clone)]
-pub struct Target {
-    pub addr: SocketAddr,
-    /// The URL Twilio would sign: the public URL plus the path.
-    pub webhook_url: String,
-}
-
-/// One keep-alive connection, one request at a time. Reads `Content-Length` bodies (all the
-/// webhook answers); anything else is an error.
-pub struct Conn {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Conn {
-    pub async fn open(addr: SocketAddr) -> std::io::Result<Conn> {
-        let stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(Conn {
-            stream,
-            buf: Vec::with_capacity(4096),
-        })
-    }
-
-    /// Sends `request`, reads the answer; returns its status and whether the connection may
-    /// be reused.
-    pub async fn round_trip(&mut self, request: &[u8]) -> std::io::Result<(u16, bool)> {
-        self.stream.write_all(request).await?;
-        loop {
-            if let Some((status, len, keep)) = parse_response(&self.buf)? {
-                self.buf.drain(..len);
-                return Ok((status, keep));
-            }
-            if self.stream.read_buf(&mut self.buf).await? == 0 {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-        }
-    }
-}
-
-/// A complete response at the start of `buf`: (status, total length, keep-alive).
-pub fn parse_response(buf: &[u8]) -> std::io::Result<Option<(u16, usize, bool)>> {
-    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
-    let Some(head_end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return Ok(None);
-    };
-    let head = std::str::from_utf8(&buf[..head_end]).map_err(|_| bad("non-UTF-8 head"))?;
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap_or_default();
-    let status: u16 = status_line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| bad("bad status line"))?;
-    let mut length = None;
-    let mut keep = true;
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("content-length") {
-            length = Some(
-                value
-                    .parse::<usize>()
-                    .map_err(|_| bad("bad content-length"))?,
-            );
-        } else if name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("close") {
-            keep = false;
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            return Err(bad("unexpected transfer-encoding"));
-        }
-    }
-    let total = head_end + 4 + length.ok_or_else(|| bad("no content-length"))?;
-    Ok((buf.len() >= total).then_some((status, total, keep)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -461,56 +304,6 @@ pub async fn log_in_as(
     Ok(())
 }
 
-/// A field of `/proc/{pid}/status` in bytes (`pid` "self" for this process): `VmRSS` (all
-/// resident memory) or `RssAnon` (the heap and stacks, without mapped files).
-pub fn status_bytes_of(pid: &str, field: &str) -> u64 {
-    let [bytes] = status_fields_of(pid, [field]);
-    bytes
-}
-
-/// Several fields of `/proc/{pid}/status` in bytes, from one read of it (0 for a missing one).
-pub fn status_fields_of<const N: usize>(pid: &str, fields: [&str; N]) -> [u64; N] {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    fields.map(|field| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map_or(0, |kb| kb * 1024)
-    })
-}
-
-/// [`status_bytes_of`] this process.
-pub fn status_bytes(field: &str) -> u64 {
-    status_bytes_of("self", field)
-}
-
-/// Waits until `pid`'s anonymous memory has stayed within 1 MB for 15 s (threads that end
-/// after a burst of work hand their memory back some seconds later), so that what is
-/// measured next grows from a still start; returns the seconds waited.
-pub async fn settle(pid: &str) -> Res<f64> {
-    let t = std::time::Instant::now();
-    let mut window = std::collections::VecDeque::new();
-    loop {
-        window.push_back(status_bytes_of(pid, "RssAnon"));
-        if window.len() > 15 {
-            window.pop_front();
-            let (lo, hi) = (window.iter().min(), window.iter().max());
-            if let (Some(lo), Some(hi)) = (lo, hi)
-                && hi - lo < 1_000_000
-            {
-                return Ok(t.elapsed().as_secs_f64());
-            }
-        }
-        if t.elapsed() > Duration::from_secs(600) {
-            return Err(
-                format!("the memory of process {pid} did not settle within 10 minutes").into(),
-            );
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
 /// The `Cookie` header of a session of `username`'s, for a client of our own (another
 /// process, or raw sockets).
 pub async fn session_cookie(url: &str, username: &str, password: &str) -> Res<String> {
@@ -523,34 +316,4 @@ pub async fn session_cookie(url: &str, username: &str, password: &str) -> Res<St
     use reqwest::cookie::CookieStore as _;
     let cookies = jar.cookies(&url.parse()?).ok_or("no session cookie")?;
     Ok(cookies.to_str()?.to_owned())
-}
-
-/// Spawns a server process (the release binary, or a stand-in that prints the same line) with
-/// its logs off and returns once it prints `Parley is running at URL`: the child, the URL,
-/// and the lines printed before it. Later output is drained, so a full pipe never blocks it.
-pub fn spawn_serving(
-    command: &mut std::process::Command,
-) -> Res<(std::process::Child, String, Vec<String>)> {
-    use std::io::BufRead as _;
-    let mut child = command
-        .env("PARLEY_LOG", "error")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    let mut printed = Vec::new();
-    let url = loop {
-        let line = lines.next().ok_or("the server exited before serving")??;
-        if let Some(rest) = line.strip_prefix("Parley is running at ") {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-        }
-        printed.push(line);
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    Ok((child, url, printed))
 }
