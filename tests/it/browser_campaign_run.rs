@@ -16,7 +16,6 @@ use crate::browser::{
 };
 use crate::campaign_run_page::{add_leads, advance_until_messaged, messaged, spring};
 use crate::common::*;
-use crate::predictive::run_state;
 
 /// Whether the page is still the one marked by [`mark`] (nothing reloaded it).
 async fn still_marked(c: &Browser) -> bool {

@@ -10,7 +10,6 @@ use crate::campaign_run_page::{
     act_ok, add_leads, add_leads_preferring, advance_until_messaged, counter, spring, text,
 };
 use crate::common::*;
-use crate::predictive::run_state;
 
 /// The list's row of campaign `id`.
 fn row(html: &str, id: CampaignId) -> String {

@@ -9,7 +9,6 @@ use parley::domain::{
 use parley::store;
 
 use crate::common::*;
-use crate::predictive::{lead, predictive_on, run_state};
 
 /// A predictive campaign "Spring offer" on [`OUR_NUMBER`], in UTC, open now, sending
 /// `per_minute`; `tweak` changes it further.

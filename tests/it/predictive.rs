@@ -2,198 +2,14 @@
 //! own allowed hours and days (across a daylight-saving change), eligibility by channel,
 //! sharing a number with agents, and replies routed to the linked inbound campaign's queue.
 
-use chrono::{DateTime, Duration, Timelike, Utc};
+use chrono::{DateTime, Duration, Utc};
 use parley::domain::{
-    CampaignId, CampaignKind, CampaignRun, ChannelPreference, ContactId, E164, Lead, LeadId,
-    LeadOutcome, LeadProgress, PredictiveSettings, QueueId, RunAction, RunState, RunStats,
+    CampaignKind, ChannelPreference, E164, LeadOutcome, PredictiveSettings, RunAction, RunState,
     SendingHours,
 };
 use parley::store::{self, SavedQueue};
 
 use crate::common::*;
-
-pub const NUMBERS: [&str; 2] = ["+15005550101", "+15005550102"];
-
-/// Hours that contain `now` in UTC with room either side (the manual clock starts at the
-/// real time, which may be any hour).
-pub fn hours_around(now: DateTime<Utc>) -> SendingHours {
-    let start = (now - Duration::hours(1)).time();
-    let end = (now + Duration::hours(6)).time();
-    let hm = |t: chrono::NaiveTime| format!("{:02}:{:02}", t.hour(), t.minute());
-    SendingHours::parse(&hm(start), &hm(end)).expect("hours")
-}
-
-/// A predictive campaign on `NUMBERS` (1 message/s each) in `queue`, open now, sending
-/// `per_minute`, with `tweak` applied to its settings.
-pub async fn predictive(
-    server: &TestServer,
-    queue: QueueId,
-    per_minute: f64,
-    tweak: impl FnOnce(&mut PredictiveSettings) + Send + 'static,
-) -> CampaignId {
-    predictive_on(server, queue, &NUMBERS, per_minute, move |c| {
-        if let Some(p) = c.predictive.as_mut() {
-            tweak(p);
-        }
-    })
-    .await
-}
-
-/// A predictive campaign "Spring offer" on `numbers` in `queue`, in UTC, open now, sending
-/// `per_minute`; `tweak` changes it further.
-pub async fn predictive_on(
-    server: &TestServer,
-    queue: QueueId,
-    numbers: &'static [&'static str],
-    per_minute: f64,
-    tweak: impl FnOnce(&mut parley::domain::Campaign) + Send + 'static,
-) -> CampaignId {
-    let now = server.clock.now();
-    server
-        .campaign(
-            "Spring offer",
-            CampaignKind::Predictive,
-            queue,
-            numbers[0],
-            move |c| {
-                c.numbers = numbers.iter().map(|n| E164::parse(n).unwrap()).collect();
-                c.time_zone = "UTC".into();
-                c.predictive = Some(PredictiveSettings {
-                    message: "Hi {first_name}, spring offer inside.".into(),
-                    per_minute,
-                    hours: hours_around(now),
-                    ..PredictiveSettings::new()
-                });
-                tweak(c);
-            },
-        )
-        .await
-}
-
-/// Lead number `n` ("Lead{n}") of `campaign`, as an import would give it to the store.
-pub fn lead(
-    campaign: CampaignId,
-    n: usize,
-    phone: &str,
-    zone: &str,
-    channel: ChannelPreference,
-    at: DateTime<Utc>,
-) -> Lead {
-    Lead {
-        id: LeadId(0),
-        campaign,
-        phone: E164::parse(phone).expect("phone"),
-        contact: ContactId(0),
-        first_name: format!("Lead{n}"),
-        last_name: String::new(),
-        time_zone: zone.to_owned(),
-        channel,
-        fields: Vec::new(),
-        imported_at: at,
-    }
-}
-
-/// Stores leads (phone, zone, channel) for `campaign`, named Lead1, Lead2, …; their ids.
-pub async fn add_leads(
-    server: &TestServer,
-    campaign: CampaignId,
-    rows: &[(&str, &str, ChannelPreference)],
-) -> Vec<LeadId> {
-    let at = server.clock.now();
-    let leads: Vec<Lead> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, (phone, zone, channel))| lead(campaign, i + 1, phone, zone, *channel, at))
-        .collect();
-    server
-        .state
-        .store
-        .write(move |txn| store::insert_leads(txn, leads, at))
-        .await
-        .expect("leads")
-        .into_iter()
-        .map(|i| match i {
-            store::Imported::Added(id) => id,
-            store::Imported::Duplicate => panic!("duplicate lead"),
-        })
-        .collect()
-}
-
-/// `n` SMS-preferring leads in the campaign's zone, numbered from +1415555 1000.
-pub fn sms_leads(n: usize) -> Vec<(String, &'static str, ChannelPreference)> {
-    (0..n)
-        .map(|i| {
-            (
-                format!("+1415555{:04}", 1000 + i),
-                "",
-                ChannelPreference::Sms,
-            )
-        })
-        .collect()
-}
-
-pub async fn act(server: &TestServer, campaign: CampaignId, action: RunAction) -> CampaignRun {
-    let now = server.clock.now();
-    let run = server
-        .state
-        .store
-        .write(move |txn| store::change_run(txn, campaign, action, now))
-        .await
-        .expect("store")
-        .expect("action allowed");
-    server.state.scheduler.wake();
-    run
-}
-
-pub async fn stats(server: &TestServer, campaign: CampaignId) -> RunStats {
-    server
-        .state
-        .store
-        .read(move |txn| store::campaign_stats(txn, campaign))
-        .await
-        .expect("stats")
-}
-
-pub async fn progress(server: &TestServer, lead: LeadId) -> Option<LeadProgress> {
-    server
-        .state
-        .store
-        .read(move |txn| store::lead_progress(txn, lead))
-        .await
-        .expect("progress")
-}
-
-/// The campaign's run state as the store holds it.
-pub async fn run_state(server: &TestServer, campaign: CampaignId) -> RunState {
-    server
-        .state
-        .store
-        .read(move |txn| store::campaign_run(txn, campaign))
-        .await
-        .expect("run")
-        .state
-}
-
-/// Waits until the campaign's counters satisfy `ok`.
-pub async fn wait_stats(
-    server: &TestServer,
-    campaign: CampaignId,
-    what: &str,
-    ok: impl Fn(&RunStats) -> bool,
-) -> RunStats {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        let s = stats(server, campaign).await;
-        if ok(&s) {
-            return s;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "waited for {what}; counters are {s:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leads_are_messaged_once_each_in_import_order_at_the_set_pace() {
@@ -203,9 +19,9 @@ async fn leads_are_messaged_once_each_in_import_order_at_the_set_pace() {
     let id = predictive(&server, queue, 120.0, |_| {}).await;
     let rows = sms_leads(13);
     let rows: Vec<_> = rows.iter().map(|(p, z, c)| (p.as_str(), *z, *c)).collect();
-    add_leads(&server, id, &rows).await;
+    store_leads(&server, id, &rows).await;
     let t0 = server.clock.now();
-    act(&server, id, RunAction::Start).await;
+    change_run(&server, id, RunAction::Start).await;
 
     // One at once, then two for every second the clock moves.
     for k in 0..=6 {
@@ -250,8 +66,8 @@ async fn only_leads_preferring_sms_are_messaged_unless_unknown_is_allowed() {
         ("+14155552006", "", ChannelPreference::Sms),
     ];
     let strict = predictive(&server, queue, 600.0, |_| {}).await;
-    add_leads(&server, strict, &rows).await;
-    act(&server, strict, RunAction::Start).await;
+    store_leads(&server, strict, &rows).await;
+    change_run(&server, strict, RunAction::Start).await;
     // The first goes at once; the next when the pace allows.
     wait_stats(&server, strict, "first", |s| s.messaged == 1).await;
     server.advance(1);
@@ -280,8 +96,8 @@ async fn only_leads_preferring_sms_are_messaged_unless_unknown_is_allowed() {
             },
         )
         .await;
-    add_leads(&server, relaxed, &rows).await;
-    act(&server, relaxed, RunAction::Start).await;
+    store_leads(&server, relaxed, &rows).await;
+    change_run(&server, relaxed, RunAction::Start).await;
     // The first goes at once; the next when the pace allows.
     wait_stats(&server, relaxed, "first", |s| s.messaged == 1).await;
     server.advance(1);
@@ -321,8 +137,8 @@ async fn each_lead_is_messaged_at_the_opening_of_its_own_hours_across_a_dst_chan
         ("+14155553004", "Europe/Berlin", ChannelPreference::Sms),
         ("+14155553005", "Asia/Kolkata", ChannelPreference::Sms),
     ];
-    let leads = add_leads(&server, id, &rows).await;
-    act(&server, id, RunAction::Start).await;
+    let leads = store_leads(&server, id, &rows).await;
+    change_run(&server, id, RunAction::Start).await;
     // Sunday 09:00 local in each zone, in import order of opening.
     let expected: [(usize, &str); 5] = [
         (1, "2026-03-08T00:00:00Z"), // Tokyo, UTC+9
@@ -393,8 +209,8 @@ async fn an_agent_sharing_the_number_is_not_held_up_and_the_number_rate_holds() 
         .await;
     let rows = sms_leads(20);
     let rows: Vec<_> = rows.iter().map(|(p, z, c)| (p.as_str(), *z, *c)).collect();
-    add_leads(&server, id, &rows).await;
-    act(&server, id, RunAction::Start).await;
+    store_leads(&server, id, &rows).await;
+    change_run(&server, id, RunAction::Start).await;
     wait_stats(&server, id, "first", |s| s.messaged == 1).await;
 
     // An agent's message from the same number, queued while the campaign runs.
@@ -474,8 +290,8 @@ async fn a_reply_waits_in_the_linked_inbound_queue_until_an_agent_is_available()
         p.replies_to = Some(inbound);
     })
     .await;
-    add_leads(&server, id, &[("+14155554001", "", ChannelPreference::Sms)]).await;
-    act(&server, id, RunAction::Start).await;
+    store_leads(&server, id, &[("+14155554001", "", ChannelPreference::Sms)]).await;
+    change_run(&server, id, RunAction::Start).await;
     fake.wait_calls(1).await;
 
     // Nobody is logged in when the lead answers on the campaign's number.

@@ -7,10 +7,6 @@ use parley::domain::{DeliveryStatus, LeadOutcome, RunAction, RunState};
 use parley::store;
 
 use crate::common::*;
-use crate::predictive::{
-    NUMBERS, act, add_leads, predictive, predictive_on, progress, run_state, sms_leads, stats,
-    wait_stats,
-};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pause_stops_sending_resume_goes_on_with_the_next_lead_and_cancel_ends_it() {
@@ -19,19 +15,19 @@ async fn pause_stops_sending_resume_goes_on_with_the_next_lead_and_cancel_ends_i
     let id = predictive(&server, queue, 60.0, |_| {}).await;
     let rows = sms_leads(8);
     let rows: Vec<_> = rows.iter().map(|(p, z, c)| (p.as_str(), *z, *c)).collect();
-    let leads = add_leads(&server, id, &rows).await;
-    act(&server, id, RunAction::Start).await;
+    let leads = store_leads(&server, id, &rows).await;
+    change_run(&server, id, RunAction::Start).await;
     wait_stats(&server, id, "first", |s| s.messaged == 1).await;
     server.advance(1);
     wait_stats(&server, id, "2 messaged", |s| s.messaged == 2).await;
 
     let paused_at = server.clock.now();
-    act(&server, id, RunAction::Pause).await;
+    change_run(&server, id, RunAction::Pause).await;
     for _ in 0..5 {
         server.advance(1);
     }
     let resumed_at = server.clock.now();
-    act(&server, id, RunAction::Resume).await;
+    change_run(&server, id, RunAction::Resume).await;
     wait_stats(&server, id, "3 messaged", |s| s.messaged >= 3).await;
     let third = progress(&server, leads[2])
         .await
@@ -43,7 +39,7 @@ async fn pause_stops_sending_resume_goes_on_with_the_next_lead_and_cancel_ends_i
     wait_stats(&server, id, "4 messaged", |s| s.messaged == 4).await;
     // The fourth must have left the outbox: a cancel withdraws what it still holds.
     fake.wait_calls(4).await;
-    act(&server, id, RunAction::Cancel).await;
+    change_run(&server, id, RunAction::Cancel).await;
     for _ in 0..5 {
         server.advance(1);
     }
@@ -77,8 +73,8 @@ async fn a_cancel_withdraws_the_messages_still_waiting_in_the_outbox() {
     let id = predictive_on(&server, queue, &ONE, 120.0, |_| {}).await;
     let rows = sms_leads(6);
     let rows: Vec<_> = rows.iter().map(|(p, z, c)| (p.as_str(), *z, *c)).collect();
-    let leads = add_leads(&server, id, &rows).await;
-    act(&server, id, RunAction::Start).await;
+    let leads = store_leads(&server, id, &rows).await;
+    change_run(&server, id, RunAction::Start).await;
     fake.wait_calls(1).await;
     server.advance(1);
     fake.wait_calls(2).await;
@@ -87,7 +83,7 @@ async fn a_cancel_withdraws_the_messages_still_waiting_in_the_outbox() {
     })
     .await;
 
-    act(&server, id, RunAction::Cancel).await;
+    change_run(&server, id, RunAction::Cancel).await;
     for _ in 0..5 {
         server.advance(1);
     }

@@ -13,7 +13,6 @@ use parley::store;
 use crate::common::*;
 use crate::crash::start_binary_with;
 use crate::outbox_crash::{HangingTwilio, wait_for};
-use crate::predictive::{NUMBERS, hours_around};
 
 const LEADS: usize = 60;
 /// The provider never answers this call (1-based) of the first run.

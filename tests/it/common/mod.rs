@@ -18,10 +18,12 @@ use tempfile::TempDir;
 mod client;
 mod events;
 mod fixtures;
+mod predictive;
 mod processes;
 mod provider;
 pub use client::*;
 pub use events::*;
+pub use predictive::*;
 pub use processes::*;
 
 /// How long any awaited condition may take before the test fails.
