@@ -65,13 +65,7 @@ pub(crate) async fn add_leads_preferring(
 
 /// How many of the campaign's leads the store counts as messaged.
 pub(crate) async fn messaged(server: &TestServer, id: CampaignId) -> u64 {
-    server
-        .state
-        .store
-        .read(move |txn| store::campaign_stats(txn, id))
-        .await
-        .expect("stats")
-        .messaged
+    stats(server, id).await.messaged
 }
 
 /// Moves the clock a second at a time until the store counts `want` messaged leads.
