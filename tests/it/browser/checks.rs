@@ -1,5 +1,6 @@
-//! What every page must pass: no console errors, no CSP violations, no serious or critical
-//! accessibility violation (axe-core).
+//! What every page must pass: no Content-Security-Policy violation in the browser's console,
+//! and no serious or critical accessibility violation (axe-core, `axe.rs`); and screenshots of
+//! the states worth a look.
 
 use super::*;
 
@@ -45,19 +46,19 @@ pub(crate) async fn csp_violations(c: &Client) -> Vec<String> {
 }
 
 /// A state worth a look: saved to `target/browser-<name>.png` for a person, and checked by
-/// axe-core ([`axe`]).
+/// axe-core.
 pub(crate) async fn snapshot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("screenshot");
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/browser-{name}.png"));
     std::fs::create_dir_all(path.parent().expect("target dir")).expect("target dir");
     std::fs::write(&path, png).expect("save screenshot");
-    crate::browser::assert_accessible(c, name).await;
+    assert_accessible(c, name).await;
 }
 
-/// The checks every browser test ends with: the page it ends on passes axe-core
-/// ([`axe`]), and the browser reported no CSP violation on any page it showed.
+/// The checks every browser test ends with: the page it ends on passes axe-core, and the
+/// browser reported no CSP violation on any page it showed.
 pub(crate) async fn assert_page_clean(c: &Client, what: &str) {
-    crate::browser::assert_accessible(c, what).await;
+    assert_accessible(c, what).await;
     assert_no_csp_violations(c).await;
 }
 
