@@ -2,6 +2,7 @@
 
 use super::*;
 
+/// The CSRF token of the first form in `html` (its hidden `_csrf` field).
 pub fn hidden_csrf(html: &str) -> String {
     let at = html
         .find("name=\"_csrf\" value=\"")
