@@ -31,7 +31,11 @@ pub fn release_free_memory() {
 /// `/proc/self/status` (`field`: `VmRSS` for all of it, `RssAnon` for the heap and other
 /// anonymous memory); `None` where the system does not report it.
 pub fn resident(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status_bytes(&std::fs::read_to_string("/proc/self/status").ok()?, field)
+}
+
+/// The memory `field` of a `/proc/PID/status` text (`VmRSS:   1234 kB`), in bytes.
+pub fn status_bytes(status: &str, field: &str) -> Option<u64> {
     let value = status
         .lines()
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?;

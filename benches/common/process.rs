@@ -37,18 +37,12 @@ pub fn status_bytes_of(pid: &str, field: &str) -> u64 {
 /// Several fields of `/proc/{pid}/status` in bytes, from one read of it (0 for a missing one).
 pub fn status_fields_of<const N: usize>(pid: &str, fields: [&str; N]) -> [u64; N] {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    fields.map(|field| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map_or(0, |kb| kb * 1024)
-    })
+    fields.map(|field| parley::allocator::status_bytes(&status, field).unwrap_or(0))
 }
 
 /// [`status_bytes_of`] this process.
 pub fn status_bytes(field: &str) -> u64 {
-    status_bytes_of("self", field)
+    parley::allocator::resident(field).unwrap_or(0)
 }
 
 /// Waits until `pid`'s anonymous memory has stayed within 1 MB for 15 s (threads that end

@@ -373,18 +373,16 @@ mod tests {
     #[test]
     fn acknowledged_acts_survive_any_fault_exactly_once() {
         // At least 1,000 crash points: trials go on until that many faults happened. A
-        // fault that falls after the last call proves nothing. The writer's two threads
-        // interleave differently from run to run, so a trial can make a few calls fewer
-        // than its dry run, and a fault aimed among the last few then misses (89–91 % fired
-        // in runs on 2026-12-05 and 2026-12-06).
+        // fault that falls after the last call proves nothing, so most must happen: 1,000
+        // within 1,250 trials (80 %), judged over the whole run rather than per chunk. The
+        // writer's two threads interleave differently from run to run, so a trial can make
+        // a few calls fewer than its dry run, and a fault aimed among the last few then
+        // misses (89–91 % fired in runs on 2026-12-05 and 2026-12-06).
         let (mut trials, mut fired) = (0, 0);
-        while fired < 1000 {
-            fired += super::run(trials..trials + 100).unwrap_or_else(|e| panic!("{e}"));
-            trials += 100;
-            assert!(
-                fired * 10 >= trials * 8,
-                "only {fired} of {trials} faults happened"
-            );
+        while fired < 1000 && trials < 1250 {
+            fired += super::run(trials..trials + 50).unwrap_or_else(|e| panic!("{e}"));
+            trials += 50;
         }
+        assert!(fired >= 1000, "only {fired} of {trials} faults happened");
     }
 }
