@@ -10,6 +10,11 @@ use parley::store::StoreError;
 use super::CliResult;
 
 pub async fn backup(config: Config, file: &Path) -> CliResult {
+    // A backup never replaces a file: the one there may be the only good copy. Checked
+    // before the copy (which takes minutes on a large store) and again, atomically, at the end.
+    if file.exists() {
+        return Err(exists(file).into());
+    }
     // Written beside the target and renamed once whole, so a failed backup never leaves a
     // file that looks like one.
     let partial = {
@@ -26,11 +31,33 @@ pub async fn backup(config: Config, file: &Path) -> CliResult {
             return Err(e);
         }
     };
-    std::fs::rename(&partial, file).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    keep_as(&partial, file)?;
     let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     println!("{how}: {} ({bytes} bytes).", file.display());
     println!("`parley restore {}` puts it back.", file.display());
     Ok(())
+}
+
+/// Names the finished `partial` `file`, never replacing a file that appeared meanwhile: a
+/// hard link fails where a rename would replace. Where the file system has no hard links
+/// (FAT, some network shares) it renames, having looked once more.
+fn keep_as(partial: &Path, file: &Path) -> Result<(), String> {
+    let kept = match std::fs::hard_link(partial, file) {
+        Ok(()) => std::fs::remove_file(partial),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || file.exists() => {
+            let _ = std::fs::remove_file(partial);
+            return Err(exists(file));
+        }
+        Err(_) => std::fs::rename(partial, file),
+    };
+    kept.map_err(|e| format!("cannot write {}: {e}", file.display()))
+}
+
+fn exists(file: &Path) -> String {
+    format!(
+        "{} already exists; `parley backup` never overwrites a file: remove it or name another",
+        file.display()
+    )
 }
 
 /// Writes the backup to `out`; says how it was taken.

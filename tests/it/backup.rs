@@ -251,6 +251,23 @@ async fn parley_backup_asks_the_running_server_and_restore_refuses_its_data_dir(
     use std::os::unix::fs::PermissionsExt as _;
     let mode = std::fs::metadata(&file).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    // A second backup to the same name is refused and leaves the first as it was.
+    let first = std::fs::read(&file).unwrap();
+    let data_dir = server.dir.path().to_owned();
+    let target = file.clone();
+    let again = tokio::task::spawn_blocking(move || {
+        parley_command(&data_dir, &["backup", target.to_str().unwrap()], "")
+    })
+    .await
+    .unwrap();
+    assert!(!again.status.success(), "{}", stdout(&again));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), first);
+    assert_eq!(std::fs::read_dir(files.path()).unwrap().count(), 1);
     // A request with no file attached is refused, and says why.
     let mut raw = tokio::net::UnixStream::connect(server.dir.path().join("parley.sock"))
         .await
