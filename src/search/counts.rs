@@ -25,7 +25,7 @@ pub struct IndexCheck {
 pub fn check_index(dir: &Path, store: Searchable, last_change: u64) -> IndexCheck {
     let mut out = IndexCheck::default();
     let (index, seq) = match open_existing(dir) {
-        Ok(found) => found,
+        Ok((index, payload)) => (index, payload.seq),
         Err(why) => {
             out.remarks.push(format!(
                 "search index not checked: {why}; it is rebuilt at the next start"

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tantivy::IndexWriter;
 
 use super::documents::{Source, Update, key_term};
-use super::{Opened, SearchError, SearchIndex, commit, rebuild};
+use super::{DocKind, Opened, Reached, SearchError, SearchIndex, commit, rebuild};
 use crate::store::changes_after;
 use crate::tasks::{Shutdown, Tasks};
 
@@ -26,30 +26,30 @@ pub fn spawn(opened: Opened, interval: Duration, shutdown: Shutdown, tasks: &mut
     let Opened {
         search,
         writer,
-        seq,
+        reached,
         rebuild,
     } = opened;
     tasks.spawn(
         "search-indexer",
-        run(search, writer, seq, rebuild, interval, shutdown),
+        run(search, writer, reached, rebuild, interval, shutdown),
     );
 }
 
 async fn run(
     search: SearchIndex,
     writer: IndexWriter,
-    seq: u64,
+    reached: Reached,
     rebuild_reason: Option<String>,
     interval: Duration,
     shutdown: Shutdown,
 ) {
     let signal = search.store().commit_signal();
-    let mut state = Some(State { writer, seq });
+    let mut state = Some(State { writer, reached });
     if let Some(reason) = rebuild_reason {
         tracing::warn!(%reason, "rebuilding the search index from the store");
         state = blocking(&search, state, |s, search| {
             let started = Instant::now();
-            s.seq = rebuild(&mut s.writer, search, |_, _| {})?;
+            s.reached = rebuild(&mut s.writer, search, |_, _| {})?;
             tracing::info!(
                 docs = search.num_docs(),
                 seconds = started.elapsed().as_secs_f64(),
@@ -58,16 +58,16 @@ async fn run(
             Ok(())
         })
         .await;
-        if let Some(seq) = state.as_ref().map(|s| s.seq) {
+        if let Some(seq) = state.as_ref().map(|s| s.reached.seq) {
             let _ = search.store().submit_prune_changes(seq);
         }
     }
     let mut last_commit = Instant::now();
     loop {
         let cycle_started = Instant::now();
-        let before = state.as_ref().map(|s| s.seq);
+        let before = state.as_ref().map(|s| s.reached.seq);
         state = blocking(&search, state, catch_up).await;
-        let after = state.as_ref().map(|s| s.seq);
+        let after = state.as_ref().map(|s| s.reached.seq);
         if after != before
             && let Some(seq) = after
         {
@@ -101,8 +101,8 @@ async fn run(
 
 struct State {
     writer: IndexWriter,
-    /// The store sequence the index holds.
-    seq: u64,
+    /// How far the index has come, its latest commit and what the writer holds since.
+    reached: Reached,
 }
 
 /// Runs `f` on the blocking pool with the writer. On failure the error is logged and the
@@ -134,7 +134,7 @@ async fn blocking(
     }
 }
 
-/// Indexes every change after `state.seq` and commits once, when there was any.
+/// Indexes every change after `state.reached.seq` and commits once, when there was any.
 fn catch_up(state: &mut State, search: &SearchIndex) -> Result<(), SearchError> {
     catch_up_by(state, search, CHUNK)
 }
@@ -142,7 +142,7 @@ fn catch_up(state: &mut State, search: &SearchIndex) -> Result<(), SearchError> 
 /// [`catch_up`], reading `chunk` changes per snapshot.
 fn catch_up_by(state: &mut State, search: &SearchIndex, chunk: usize) -> Result<(), SearchError> {
     let fields = *search.fields();
-    let mut seq = state.seq;
+    let mut seq = state.reached.seq;
     let mut updates = Vec::new();
     // Documents reindexed from a snapshot newer than the change being read: a message's own
     // change may still follow. Once a snapshot shows no newer change, every one has.
@@ -162,6 +162,12 @@ fn catch_up_by(state: &mut State, search: &SearchIndex, chunk: usize) -> Result<
                 Update::Add(doc) if !reput.contains(&doc.key()) => {
                     state.writer.add_document(doc.to_tantivy(&fields))?;
                 }
+                Update::Put(doc)
+                    if doc.kind == DocKind::Contact && doc.id > state.reached.contacts =>
+                {
+                    state.reached.contacts = doc.id;
+                    state.writer.add_document(doc.to_tantivy(&fields))?;
+                }
                 Update::Add(doc) | Update::Put(doc) => {
                     let key = doc.key();
                     state.writer.delete_term(key_term(&key, &fields));
@@ -175,9 +181,9 @@ fn catch_up_by(state: &mut State, search: &SearchIndex, chunk: usize) -> Result<
         }
         seq = last;
     }
-    if seq != state.seq {
-        commit(&mut state.writer, search, seq)?;
-        state.seq = seq;
+    if seq != state.reached.seq {
+        state.reached.seq = seq;
+        commit(&mut state.writer, search, state.reached)?;
     }
     Ok(())
 }

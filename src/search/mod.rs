@@ -60,6 +60,19 @@ impl From<tantivy::TantivyError> for SearchError {
 struct Payload {
     schema: u32,
     seq: u64,
+    /// The highest contact id the index may hold (absent from older indexes).
+    #[serde(default)]
+    contacts: Option<u64>,
+}
+
+/// How far the index has come: the store sequence it holds, and the highest contact id it
+/// may hold. Contact ids only grow, so a contact past that mark is new to the index and is
+/// added without first deleting an older copy; each such delete would otherwise cost
+/// memory until the next commit, and work at it, for every new customer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reached {
+    pub seq: u64,
+    pub contacts: u64,
 }
 
 /// A cloneable handle for queries; the indexer task owns the writer.
@@ -82,8 +95,8 @@ struct Inner {
 pub struct Opened {
     pub search: SearchIndex,
     pub writer: IndexWriter,
-    /// The store sequence the index holds.
-    pub seq: u64,
+    /// How far the index has come.
+    pub reached: Reached,
     /// Why the index must be rebuilt before it is followed, if it must.
     pub rebuild: Option<String>,
 }
@@ -92,29 +105,43 @@ impl SearchIndex {
     /// Opens the index in `dir`, or creates an empty one there when it is missing, unreadable,
     /// of another schema, or out of step with `store` (then `rebuild` says why).
     pub fn open(dir: &Path, store: &Store) -> Result<Opened, SearchError> {
-        let (last_seq, first_kept) = store.read_blocking(|txn| {
+        let (last_seq, first_kept, last_contact) = store.read_blocking(|txn| {
             Ok((
                 crate::store::last_change_seq(txn)?,
                 crate::store::changes_after(txn, 0, 1)?.first().map(|c| c.0),
+                last_contact(txn)?,
             ))
         })?;
-        let (index, seq, rebuild) = match open_existing(dir) {
-            Ok((index, seq)) if seq > last_seq => (
-                index,
-                seq,
-                Some(format!(
-                    "the index is ahead of the store (sequence {seq} > {last_seq})"
-                )),
-            ),
-            Ok((index, seq)) if first_kept.is_some_and(|first| first > seq + 1) => (
-                index,
-                seq,
-                Some(format!(
-                    "the store no longer holds the changes after sequence {seq}"
-                )),
-            ),
-            Ok((index, seq)) => (index, seq, None),
-            Err(reason) => (create_fresh(dir)?, 0, Some(reason)),
+        let (index, reached, rebuild) = match open_existing(dir) {
+            Ok((index, payload)) => {
+                let rebuild = if payload.seq > last_seq {
+                    Some(format!(
+                        "the index is ahead of the store (sequence {} > {last_seq})",
+                        payload.seq
+                    ))
+                } else if first_kept.is_some_and(|first| first > payload.seq + 1) {
+                    Some(format!(
+                        "the store no longer holds the changes after sequence {}",
+                        payload.seq
+                    ))
+                } else {
+                    None
+                };
+                // An index from before the mark may hold any contact stored now.
+                let contacts = payload.contacts.unwrap_or(last_contact);
+                let reached = Reached {
+                    seq: payload.seq,
+                    contacts,
+                };
+                (index, reached, rebuild)
+            }
+            Err(reason) => {
+                let reached = Reached {
+                    seq: 0,
+                    contacts: last_contact,
+                };
+                (create_fresh(dir)?, reached, Some(reason))
+            }
         };
         let fields = Fields::of(&index.schema())
             .ok_or_else(|| SearchError::Index("the new index lacks its fields".into()))?;
@@ -140,11 +167,11 @@ impl SearchIndex {
                     reader,
                     fields,
                     store: store.clone(),
-                    indexed: AtomicU64::new(if rebuild.is_none() { seq } else { 0 }),
+                    indexed: AtomicU64::new(if rebuild.is_none() { reached.seq } else { 0 }),
                 }),
             },
             writer,
-            seq,
+            reached,
             rebuild,
         })
     }
@@ -183,7 +210,7 @@ impl SearchIndex {
 }
 
 /// Opens an index that is ours and was committed at least once; `Err` says why not.
-fn open_existing(dir: &Path) -> Result<(Index, u64), String> {
+fn open_existing(dir: &Path) -> Result<(Index, Payload), String> {
     if !dir.join("meta.json").exists() {
         return Err(format!("there is no search index in {}", dir.display()));
     }
@@ -206,7 +233,14 @@ fn open_existing(dir: &Path) -> Result<(Index, u64), String> {
             payload.schema
         ));
     }
-    Ok((index, payload.seq))
+    Ok((index, payload))
+}
+
+/// The highest contact id stored (0 when there is none).
+fn last_contact(txn: &redb::ReadTransaction) -> Result<u64, StoreError> {
+    use redb::ReadableTable as _;
+    let contacts = txn.open_table(crate::store::CONTACTS)?;
+    Ok(contacts.last()?.map_or(0, |(id, _)| id.value()))
 }
 
 /// Replaces whatever is in `dir` with an empty index.
@@ -220,18 +254,23 @@ fn create_fresh(dir: &Path) -> Result<Index, SearchError> {
     Ok(Index::create_in_dir(dir, schema)?)
 }
 
-/// Commits what `writer` holds, recording the store sequence reached, and makes it visible.
-fn commit(writer: &mut IndexWriter, search: &SearchIndex, seq: u64) -> Result<(), SearchError> {
+/// Commits what `writer` holds, recording how far it has come, and makes it visible.
+fn commit(
+    writer: &mut IndexWriter,
+    search: &SearchIndex,
+    reached: Reached,
+) -> Result<(), SearchError> {
     let payload = serde_json::to_string(&Payload {
         schema: SCHEMA_VERSION,
-        seq,
+        seq: reached.seq,
+        contacts: Some(reached.contacts),
     })
     .map_err(|e| SearchError::Index(e.to_string()))?;
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&payload);
     prepared.commit()?;
     search.reload()?;
-    search.inner.indexed.store(seq, Ordering::Release);
+    search.inner.indexed.store(reached.seq, Ordering::Release);
     Ok(())
 }
 

@@ -4,20 +4,23 @@
 use tantivy::IndexWriter;
 
 use super::documents::Source;
-use super::{SearchError, SearchIndex, commit, create_fresh};
+use super::{Reached, SearchError, SearchIndex, commit, create_fresh, last_contact};
 use crate::store::last_change_seq;
 
 /// Replaces every document with the store's current records, read from one consistent
-/// snapshot, and commits with the snapshot's store sequence. Returns that sequence.
-/// `progress(done, total)` follows the records read.
+/// snapshot, and commits with the snapshot's store sequence. Returns how far the index has
+/// come. `progress(done, total)` follows the records read.
 pub fn rebuild(
     writer: &mut IndexWriter,
     search: &SearchIndex,
     mut progress: impl FnMut(u64, u64),
-) -> Result<u64, SearchError> {
+) -> Result<Reached, SearchError> {
     writer.delete_all_documents()?;
     let txn = search.store().snapshot()?;
-    let seq = last_change_seq(&txn)?;
+    let reached = Reached {
+        seq: last_change_seq(&txn)?,
+        contacts: last_contact(&txn)?,
+    };
     let mut source = Source::open(&txn)?;
     let total = source.count()?;
     let fields = *search.fields();
@@ -30,8 +33,8 @@ pub fn rebuild(
     })?;
     drop(source);
     drop(txn);
-    commit(writer, search, seq)?;
-    Ok(seq)
+    commit(writer, search, reached)?;
+    Ok(reached)
 }
 
 /// Replaces the index in `dir` with one built from `store` (the `parley reindex` command).
@@ -43,7 +46,7 @@ pub fn reindex(
 ) -> Result<(u64, u64), SearchError> {
     create_fresh(dir)?;
     let mut opened = SearchIndex::open(dir, store)?;
-    let seq = rebuild(&mut opened.writer, &opened.search, progress)?;
+    let reached = rebuild(&mut opened.writer, &opened.search, progress)?;
     opened.writer.wait_merging_threads()?;
-    Ok((opened.search.num_docs(), seq))
+    Ok((opened.search.num_docs(), reached.seq))
 }
