@@ -223,6 +223,17 @@ async fn the_backup_is_for_admins_and_audited() {
     server.stop().await;
 }
 
+/// `parley backup FILE` run beside the running `server`, on its data dir.
+async fn backup_beside(server: &TestServer, file: &std::path::Path) -> std::process::Output {
+    let data_dir = server.dir.path().to_owned();
+    let target = file.to_owned();
+    tokio::task::spawn_blocking(move || {
+        parley_command(&data_dir, &["backup", target.to_str().unwrap()], "")
+    })
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parley_backup_asks_the_running_server_and_restore_refuses_its_data_dir() {
     let server = TestServer::start().await;
@@ -234,13 +245,7 @@ async fn parley_backup_asks_the_running_server_and_restore_refuses_its_data_dir(
     }
     let files = tempfile::tempdir().unwrap();
     let file = files.path().join("running.redb");
-    let data_dir = server.dir.path().to_owned();
-    let target = file.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        parley_command(&data_dir, &["backup", target.to_str().unwrap()], "")
-    })
-    .await
-    .unwrap();
+    let out = backup_beside(&server, &file).await;
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     assert!(
         stdout(&out).contains("from the running Parley"),
@@ -253,13 +258,7 @@ async fn parley_backup_asks_the_running_server_and_restore_refuses_its_data_dir(
     assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     // A second backup to the same name is refused and leaves the first as it was.
     let first = std::fs::read(&file).unwrap();
-    let data_dir = server.dir.path().to_owned();
-    let target = file.clone();
-    let again = tokio::task::spawn_blocking(move || {
-        parley_command(&data_dir, &["backup", target.to_str().unwrap()], "")
-    })
-    .await
-    .unwrap();
+    let again = backup_beside(&server, &file).await;
     assert!(!again.status.success(), "{}", stdout(&again));
     assert!(
         stderr(&again).contains("already exists"),
