@@ -341,8 +341,9 @@ async fn measure_point(
     // to their table: what a start reads back after a crash (them, and the log since the
     // last checkpoint) is bounded, but this is near the most it can be.
     let answered = crash_under_load(server, customers, phase, CRASH_AFTER).await?;
+    let unwritten = unwritten_pages()?;
     let started = Instant::now();
-    let (server, start, rss) = start_and_settle(dir).await?;
+    let (server, start, rss, steps) = start_and_settle_logged(dir).await?;
     index_caught_up(&server).await?;
     let caught_up = started.elapsed().as_secs_f64();
     // Read once the server has been quiet a while, not while it finishes its last commit.
@@ -357,10 +358,12 @@ async fn measure_point(
     };
     server.stop()?;
     say(&format!(
-        "    killed after {answered} more webhooks were answered; started again: {start:.2} s, \
+        "    killed after {answered} more webhooks were answered, the kernel then holding \
+         {:.1} MB not yet written to disk; started again: {start:.2} s ({steps}), \
          {:.1} MB ten seconds after start; the index had caught up {:.1} s after start (checked \
          from 10 s on), {:.1} MB 5 s later (anonymous {:.1}, file-backed {:.1}; the store's \
          page cache {:.1})",
+        unwritten as f64 / 1e6,
         rss as f64 / 1e6,
         after_crash.caught_up,
         after_crash.caught_up_memory[0] as f64 / 1e6,

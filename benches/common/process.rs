@@ -72,14 +72,16 @@ pub async fn settle(pid: &str) -> Res<f64> {
 }
 
 /// Spawns a server process (the release binary, or a stand-in that prints the same line) with
-/// its logs off and returns once it prints `Parley is running at URL`: the child, the URL,
+/// its logs off (unless `command` sets `PARLEY_LOG`) and returns once it prints `Parley is running at URL`: the child, the URL,
 /// and the lines printed before it. Later output is drained, so a full pipe never blocks it.
 pub fn spawn_serving(
     command: &mut std::process::Command,
 ) -> Res<(std::process::Child, String, Vec<String>)> {
     use std::io::BufRead as _;
+    if !command.get_envs().any(|(name, _)| name == "PARLEY_LOG") {
+        command.env("PARLEY_LOG", "error");
+    }
     let mut child = command
-        .env("PARLEY_LOG", "error")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()?;

@@ -95,7 +95,55 @@ pub(super) async fn cold_start(command: Command) -> Res<(Process, f64)> {
 /// A cold start on `dir`: the server, its seconds to `/healthz` and its resident memory ten
 /// seconds after it was started.
 pub(super) async fn start_and_settle(dir: &Path) -> Res<(Process, f64, u64)> {
-    let (server, secs) = cold_start(parley_on(dir)).await?;
+    ten_seconds_on(cold_start(parley_on(dir)).await?).await
+}
+
+/// [`start_and_settle`] with the store's opening steps logged; also returns them, each as
+/// `what (its ms) at ms from the spawn`, so a slow start shows where its time went.
+pub(super) async fn start_and_settle_logged(dir: &Path) -> Res<(Process, f64, u64, String)> {
+    let mut command = parley_on(dir);
+    command
+        .env("PARLEY_LOG", "error,parley::store::open=debug")
+        .env("PARLEY_LOG_FORMAT", "json");
+    let spawned = chrono::Utc::now();
+    let (server, secs) = cold_start(command).await?;
+    let steps = opening_steps(&server.printed, spawned)?;
+    let (server, secs, rss) = ten_seconds_on((server, secs)).await?;
+    Ok((server, secs, rss, steps))
+}
+
+/// The store's opening steps in the JSON log lines printed before serving.
+fn opening_steps(printed: &[String], spawned: chrono::DateTime<chrono::Utc>) -> Res<String> {
+    let mut steps = Vec::new();
+    for line in printed {
+        let Ok(entry) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let at: chrono::DateTime<chrono::Utc> = entry["timestamp"]
+            .as_str()
+            .ok_or("a log line without its time")?
+            .parse()?;
+        let fields = &entry["fields"];
+        let what = fields["message"].as_str().unwrap_or_default();
+        // The step's other figures, such as how many writes a replay applied.
+        let figures: String = fields
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(name, _)| !["message", "ms"].contains(&name.as_str()))
+            .map(|(name, value)| format!(", {name} {value}"))
+            .collect();
+        steps.push(format!(
+            "{what} ({} ms{figures}) at {} ms",
+            fields["ms"].as_u64().unwrap_or_default(),
+            (at - spawned).num_milliseconds()
+        ));
+    }
+    Ok(steps.join("; "))
+}
+
+/// The server ten seconds after it was started: its resident memory then.
+async fn ten_seconds_on((server, secs): (Process, f64)) -> Res<(Process, f64, u64)> {
     tokio::time::sleep(Duration::from_secs_f64((10.0 - secs).max(0.0))).await;
     let rss = server.rss();
     Ok((server, secs, rss))
@@ -114,4 +162,15 @@ pub(super) async fn index_caught_up(server: &Process) -> Res<()> {
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+}
+
+/// Bytes the kernel holds that are not yet on disk (`Dirty` and `Writeback` in
+/// `/proc/meminfo`): a store's first sync after a crash waits for its share of them.
+pub(super) fn unwritten_pages() -> Res<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo")?;
+    ["Dirty", "Writeback"].iter().try_fold(0, |sum, field| {
+        Ok(sum
+            + parley::allocator::status_bytes(&meminfo, field)
+                .ok_or(format!("no {field} in /proc/meminfo"))?)
+    })
 }

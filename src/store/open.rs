@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
+use logged::Logged;
 use recent_prints::RecentPrints;
 
 use super::*;
@@ -33,9 +34,14 @@ impl Store {
             create(path)
                 .map_err(|e| StoreError::Redb(format!("cannot create {}: {e}", path.display())))?;
         }
+        let opening = std::time::Instant::now();
         let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
             .create(path)?;
+        tracing::debug!(
+            ms = opening.elapsed().as_millis() as u64,
+            "the store file opened"
+        );
         let wal_path = path.with_extension("wal");
         let open_log = |epoch| {
             wal::Wal::open(&wal_path, epoch).map_err(|e| {
@@ -91,7 +97,14 @@ impl Store {
         pace: recent_prints::Pace,
     ) -> Result<(Store, std::thread::JoinHandle<()>, Vec<SetAside>), StoreError> {
         let db = Arc::new(db);
+        let checking = std::time::Instant::now();
         init(&db)?;
+        // Its commit is the first sync of the store file: after a crash, it waits for
+        // whatever the kernel still had to write of it.
+        tracing::debug!(
+            ms = checking.elapsed().as_millis() as u64,
+            "tables and schema checked"
+        );
         let read = db.begin_read()?;
         let epoch = writer::stored_epoch(&read)?;
         let applied = writer::applied_position(&read)?;
@@ -205,12 +218,18 @@ pub(super) fn replay(
     // Durable, with redb's allocator state, as the writer's own durable commits are: a crash
     // before the writer's first one then needs no rebuild either (see `apply_thread.rs`).
     txn.set_quick_repair(true);
+    let mut messages = 0;
     {
         let job_txn = Txn::with_recent(&txn, recent);
         for write in pending.decoded() {
-            write?.apply(&job_txn)?;
+            let write = write?;
+            if let Logged::Inbound(batch) = &write {
+                messages += batch.len();
+            }
+            write.apply(&job_txn)?;
         }
     }
+    let applied = started.elapsed();
     let epoch = writer::record_new_epoch(&txn)?;
     txn.commit()?;
     // A failure above fails the open, and the fingerprints held go with it.
@@ -219,7 +238,9 @@ pub(super) fn replay(
     if !pending.records.is_empty() {
         tracing::info!(
             writes = pending.records.len(),
+            messages,
             ms = started.elapsed().as_millis() as u64,
+            commit_ms = (started.elapsed() - applied).as_millis() as u64,
             "applied the write-ahead log after an unclean stop"
         );
     }
