@@ -18,8 +18,9 @@
 //!    largest history ≥ 70 % of the rate at 0), with each kind of server thread's CPU time
 //!    per message meanwhile. Last, a start after a clean stop, and one after a crash under
 //!    load (SIGKILL with webhooks in flight), each timed and its memory read ten seconds
-//!    after it (targets as for a cold start). The index is built into the cache once; each
-//!    run works on a copy.
+//!    after it (targets as for a cold start); the start after the crash also shows where its
+//!    time went (the store's opening steps, from its log). The index is built into the cache
+//!    once; each run works on a copy.
 //! 4. Backup: at each of `--backups 5000000` (quick: 500,000; empty for none), `parley backup`
 //!    through the running server while the same webhooks keep arriving: how long it takes,
 //!    the server's memory meanwhile and just after, and the webhooks' rate, slowest answer
@@ -265,7 +266,7 @@ async fn measure_point(
         say(&format!(
             "    backup under load: {:.1} s, {:.0} MB, memory {:.1} → {:.1} MB at most → \
              {:.1} MB after (anonymous {}, file-backed {}), {:.0} msg/s meanwhile (slowest \
-             {}, longest pause {}; log syncs p50 / p99 / p99.9 / max {}; {} checkpoints, p50 / p99 \
+             {}, longest pause {} ending {:.1} s into it; log syncs p50 / p99 / p99.9 / max {}; {} checkpoints, p50 / p99 \
              / max {}; the machine's memory stalls: {} reclaim, {} compaction)",
             b.seconds,
             b.bytes as f64 / 1e6,
@@ -277,6 +278,7 @@ async fn measure_point(
             b.webhooks.per_second,
             ms(b.webhooks.slowest),
             ms(b.webhooks.longest_pause),
+            b.webhooks.longest_pause_at.as_secs_f64(),
             b.webhooks.log_syncs.quantiles(&SYNC_SHARES),
             b.webhooks.checkpoints.all,
             b.webhooks.checkpoints.quantiles(&CHECKPOINT_SHARES),
@@ -292,13 +294,14 @@ async fn measure_point(
         let with = backup_under_load(&server, dir, customers, phase, Some(STEADY_RATE)).await?;
         say(&format!(
             "    at {STEADY_RATE} webhooks/s, from the due time, p99 / p99.9 / max: {} without a \
-             backup, {} during one ({:.1} s); {:.0} and {:.0} msg/s answered; log syncs over \
+             backup, {} during one ({:.1} s; the slowest sent {:.1} s into it); {:.0} and {:.0} msg/s answered; log syncs over \
              10 ms: {} of {} and {} of {}; their p50 / p99 / p99.9 / max: {} and {}; checkpoints p50 \
              / p99 / max: {} and {}; the machine's memory stalls (reclaim, compaction): {} \
              and {}, {} and {}",
             without.answers(),
             with.webhooks.answers(),
             with.seconds,
+            with.webhooks.slowest_at.as_secs_f64(),
             without.per_second,
             with.webhooks.per_second,
             without.log_syncs.over(0.01),

@@ -14,10 +14,14 @@ pub(super) const STEADY_RATE: f64 = 2_000.0;
 pub(super) struct Webhooks {
     pub(super) per_second: f64,
     pub(super) slowest: Duration,
+    /// When the slowest was sent (or due), from the start of the window.
+    pub(super) slowest_at: Duration,
     /// The 99th and 99.9th percentiles of the answers' times, timed as `slowest` is.
     pub(super) p99: Duration,
     pub(super) p999: Duration,
     pub(super) longest_pause: Duration,
+    /// When it ended, from the start of the window.
+    pub(super) longest_pause_at: Duration,
     /// The server's write-ahead-log syncs and checkpoints meanwhile.
     pub(super) log_syncs: DiskWaits,
     pub(super) checkpoints: DiskWaits,
@@ -250,20 +254,25 @@ pub(super) async fn webhooks_during<T>(
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),
     );
-    let (counted, slowest) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-    // Nanoseconds since `clock` of the last answer, and the longest gap between two.
+    let counted = Arc::new(AtomicU64::new(0));
+    // Nanoseconds since `clock` of the last answer.
     let clock = Instant::now();
-    let (last_answer, longest_pause) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let last_answer = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for _ in 0..64 {
         let (target, next, customers) = (target.clone(), next.clone(), customers.to_vec());
         let (stop, counting) = (stop.clone(), counting.clone());
-        let (counted, slowest) = (counted.clone(), slowest.clone());
-        let (last_answer, longest_pause) = (last_answer.clone(), longest_pause.clone());
+        let counted = counted.clone();
+        let last_answer = last_answer.clone();
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::open(target.addr).await?;
-            // Microseconds each counted answer took.
+            // Microseconds each counted answer took, and the slowest: how long, and when
+            // it was sent (from `clock`).
             let mut took = Vec::new();
+            let mut slowest = (Duration::ZERO, Duration::ZERO);
+            // The longest gap this task saw between an answer and the one before (in any
+            // task), and when it ended (from `clock`), in nanoseconds.
+            let mut longest_pause = (0, 0);
             while !stop.load(Relaxed) {
                 let i = next.fetch_add(1, Relaxed);
                 let from = &customers[i as usize % customers.len()];
@@ -278,24 +287,25 @@ pub(super) async fn webhooks_during<T>(
                 };
                 let (status, _) = conn.round_trip(&request).await?;
                 if status != 200 {
-                    return Err::<Vec<u32>, BoxError>(format!("a webhook got {status}").into());
+                    return Err::<_, BoxError>(format!("a webhook got {status}").into());
                 }
                 let now = clock.elapsed().as_nanos() as u64;
                 let previous = last_answer.fetch_max(now, Relaxed);
                 if counting.load(Relaxed) {
                     counted.fetch_add(1, Relaxed);
                     let elapsed = sent.elapsed();
-                    slowest.fetch_max(elapsed.as_nanos() as u64, Relaxed);
+                    slowest = slowest.max((elapsed, sent - clock));
                     took.push(elapsed.as_micros() as u32);
-                    longest_pause.fetch_max(now.saturating_sub(previous), Relaxed);
+                    longest_pause = longest_pause.max((now.saturating_sub(previous), now));
                 }
             }
-            Ok(took)
+            Ok((took, slowest, longest_pause))
         }));
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     counting.store(true, Relaxed);
     let started = Instant::now();
+    let window_from = started - clock;
     let (syncs_before, checkpoints_before) = DiskWaits::read(server).await?;
     let stalls_before = memory_stalls();
     let threads_before = ThreadTimes::of(&server.pid());
@@ -310,9 +320,13 @@ pub(super) async fn webhooks_during<T>(
         checkpoints.since(&checkpoints_before),
     );
     stop.store(true, Relaxed);
-    let mut took = Vec::new();
+    let (mut took, mut slowest, mut longest_pause) =
+        (Vec::new(), (Duration::ZERO, Duration::ZERO), (0, 0));
     for task in tasks {
-        took.extend(task.await??);
+        let (times, its_slowest, its_longest_pause) = task.await??;
+        took.extend(times);
+        slowest = slowest.max(its_slowest);
+        longest_pause = longest_pause.max(its_longest_pause);
     }
     took.sort_unstable();
     let quantile = |q: f64| match took.len() {
@@ -321,10 +335,12 @@ pub(super) async fn webhooks_during<T>(
     };
     let webhooks = Webhooks {
         per_second: counted.load(Relaxed) as f64 / elapsed.as_secs_f64(),
-        slowest: Duration::from_nanos(slowest.load(Relaxed)),
+        slowest: slowest.0,
+        slowest_at: slowest.1.saturating_sub(window_from),
         p99: quantile(0.99),
         p999: quantile(0.999),
-        longest_pause: Duration::from_nanos(longest_pause.load(Relaxed)),
+        longest_pause: Duration::from_nanos(longest_pause.0),
+        longest_pause_at: Duration::from_nanos(longest_pause.1).saturating_sub(window_from),
         log_syncs,
         checkpoints,
         reclaim_stalls: stalls.0 - stalls_before.0,

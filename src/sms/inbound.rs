@@ -20,10 +20,12 @@ use crate::store::{InboundSms, Ingested, Pending, Store, StoreError};
 const MAX_BATCH: usize = 512;
 /// Messages logged (and so acknowledged) but not yet stored and routed, at most: beyond,
 /// logging waits for the store. A checkpoint holds the store up for tens of milliseconds,
-/// and for hundreds while a backup shares the disk; counted in batches (64), this bound
-/// stopped the acknowledgements with it, at 2,000 webhooks a second for 425 ms. 8,192
-/// messages ride out four seconds of that at 2,000 a second, in a few megabytes.
-const MAX_UNROUTED: usize = 8192;
+/// and for up to a few hundred while a backup shares the disk; counted in batches (64),
+/// this bound stopped the acknowledgements with it, at 2,000 webhooks a second for 425 ms.
+/// 2,048 messages ride out a second of that at 2,000 a second. Not more: a start after a
+/// crash applies them all again before it serves, about 60 µs each at 5 million messages
+/// (8,192 made such a start take 1.02 s; README, Benchmark).
+const MAX_UNROUTED: usize = 2048;
 
 /// Who waits for a message, and for what.
 enum Reply {
