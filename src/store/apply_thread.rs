@@ -15,6 +15,9 @@ use super::writer::{Completion, Job, MAX_APPLIED, MAX_BATCH, record_applied, rec
 use super::writer_stats::Counters;
 use super::{StoreError, Txn};
 
+/// How long the store goes without a write before its page cache is emptied.
+const IDLE_BEFORE_RELEASE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// What the log thread hands over, in order.
 pub(super) enum Work {
     /// Jobs whose records are on disk in the log, the last of them at `through` (epoch,
@@ -64,16 +67,36 @@ impl<'a> Applier<'a> {
         }
     }
 
+    /// Empties redb's page cache and hands what this thread freed back to the system: an
+    /// idle store holds no more memory than a fresh one, whatever the work before.
+    fn release_memory(&self) {
+        self.db.clear_read_cache();
+        crate::allocator::release_free_memory();
+    }
+
     pub(super) fn run(&mut self, rx: &mpsc::Receiver<Work>, committed: &Notify) {
         let mut next = None;
+        // Whether anything was done since the memory was last handed back; the start's own
+        // work (the log's replay, the routing state read back) counts.
+        let mut worked = true;
         loop {
             let work = match next.take() {
                 Some(work) => work,
+                None if worked => match rx.recv_timeout(IDLE_BEFORE_RELEASE) {
+                    Ok(work) => work,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        self.release_memory();
+                        worked = false;
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                },
                 None => match rx.recv() {
                     Ok(work) => work,
                     Err(_) => break,
                 },
             };
+            worked = true;
             match work {
                 Work::Logged { mut jobs, through } => {
                     // What queued up meanwhile (behind a checkpoint) goes in one transaction.

@@ -287,3 +287,50 @@ async fn a_start_after_a_crash_does_not_rebuild_the_allocator_state() {
         assert_eq!(away, expected.unwrap_or_default());
     }
 }
+
+/// A store with nothing to write for a few seconds empties redb's page cache, so a server
+/// that was busy and then went quiet holds no more than a fresh one; what it stored is
+/// read again from the file.
+#[test]
+fn an_idle_store_empties_its_page_cache_and_reads_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, thread) = Store::open(&dir.path().join("parley.redb")).unwrap();
+    const ROWS: u64 = 20_000;
+    let write = store
+        .submit(|txn| {
+            let mut meta = txn.open_table(crate::store::META)?;
+            for i in 0..ROWS {
+                meta.insert(format!("test row {i:05}").as_str(), i)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    write.blocking_recv().unwrap().unwrap();
+    let count = || {
+        store
+            .read_blocking(|txn| {
+                let meta = txn.open_table(crate::store::META)?;
+                Ok(meta.range("test row".."test rox")?.count() as u64)
+            })
+            .unwrap()
+    };
+    assert_eq!(count(), ROWS);
+    let filled = store.page_cache().bytes;
+    assert!(
+        filled > 256 * 1024,
+        "the work filled the cache: {filled} bytes"
+    );
+    // What stays is at most the few pages redb's last commit keeps in its write buffer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while store.page_cache().bytes > 32 * 1024 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the idle store still caches {} bytes",
+            store.page_cache().bytes
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(count(), ROWS, "every row is read again from the file");
+    drop(store);
+    thread.join().unwrap();
+}
