@@ -73,7 +73,8 @@ pub async fn settle(pid: &str) -> Res<f64> {
 
 /// Spawns a server process (the release binary, or a stand-in that prints the same line) with
 /// its logs off (unless `command` sets `PARLEY_LOG`) and returns once it prints `Parley is running at URL`: the child, the URL,
-/// and the lines printed before it. Later output is drained, so a full pipe never blocks it.
+/// and the lines printed before it. Later output is passed on to stderr, so a full pipe never
+/// blocks it.
 pub fn spawn_serving(
     command: &mut std::process::Command,
 ) -> Res<(std::process::Child, String, Vec<String>)> {
@@ -99,6 +100,12 @@ pub fn spawn_serving(
         }
         printed.push(line);
     };
-    std::thread::spawn(move || lines.for_each(drop));
+    // What it logs from then on (errors only, unless `PARLEY_LOG` says more) goes to this
+    // process's stderr, so a failure in a run shows the server's side of it.
+    std::thread::spawn(move || {
+        lines
+            .map_while(Result::ok)
+            .for_each(|l| eprintln!("server: {l}"))
+    });
     Ok((child, url, printed))
 }
