@@ -266,8 +266,9 @@ async fn measure_point(
         say(&format!(
             "    backup under load: {:.1} s, {:.0} MB, memory {:.1} → {:.1} MB at most → \
              {:.1} MB after (anonymous {}, file-backed {}), {:.0} msg/s meanwhile (slowest \
-             {}, longest pause {} ending {:.1} s into it; log syncs p50 / p99 / p99.9 / max {}; {} checkpoints, p50 / p99 \
-             / max {}; the machine's memory stalls: {} reclaim, {} compaction)",
+             {}, longest pause {} ending {:.1} s into it; log syncs p50 / p99 / p99.9 / max \
+             {}; {} checkpoints, p50 / p99 / max {}; the machine's memory stalls: {} \
+             reclaim, {} compaction)",
             b.seconds,
             b.bytes as f64 / 1e6,
             b.rss[0] as f64 / 1e6,
@@ -294,8 +295,9 @@ async fn measure_point(
         let with = backup_under_load(&server, dir, customers, phase, Some(STEADY_RATE)).await?;
         say(&format!(
             "    at {STEADY_RATE} webhooks/s, from the due time, p99 / p99.9 / max: {} without a \
-             backup, {} during one ({:.1} s; the slowest sent {:.1} s into it); {:.0} and {:.0} msg/s answered; log syncs over \
-             10 ms: {} of {} and {} of {}; their p50 / p99 / p99.9 / max: {} and {}; checkpoints p50 \
+             backup, {} during one ({:.1} s; the slowest sent {:.1} s into it); {:.0} and \
+             {:.0} msg/s answered; log syncs over 10 ms: {} of {} and {} of {}; their p50 / \
+             p99 / p99.9 / max: {} and {}; checkpoints p50 \
              / p99 / max: {} and {}; the machine's memory stalls (reclaim, compaction): {} \
              and {}, {} and {}",
             without.answers(),

@@ -72,9 +72,9 @@ pub async fn settle(pid: &str) -> Res<f64> {
 }
 
 /// Spawns a server process (the release binary, or a stand-in that prints the same line) with
-/// its logs off (unless `command` sets `PARLEY_LOG`) and returns once it prints `Parley is running at URL`: the child, the URL,
-/// and the lines printed before it. Later output is passed on to stderr, so a full pipe never
-/// blocks it.
+/// its logs off (unless `command` sets `PARLEY_LOG`) and returns once it prints `Parley is
+/// running at URL`: the child, the URL, and the lines printed before it. Later output is
+/// passed on to stderr, so a full pipe never blocks it.
 pub fn spawn_serving(
     command: &mut std::process::Command,
 ) -> Res<(std::process::Child, String, Vec<String>)> {
