@@ -1,5 +1,6 @@
 //! The writer against a real store: batches that abort, a logged batch made durable
-//! without a checkpoint, and what a clean stop or a crash leaves for the next start.
+//! without a checkpoint, what a clean stop or a crash leaves for the next start, and an
+//! idle store handing its page cache back.
 
 use std::sync::Arc;
 
