@@ -80,21 +80,19 @@ impl<'a> Applier<'a> {
         // work (the log's replay, the routing state read back) counts.
         let mut worked = true;
         loop {
-            let work = match next.take() {
-                Some(work) => work,
-                None if worked => match rx.recv_timeout(IDLE_BEFORE_RELEASE) {
-                    Ok(work) => work,
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        self.release_memory();
-                        worked = false;
-                        continue;
-                    }
-                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                },
-                None => match rx.recv() {
-                    Ok(work) => work,
-                    Err(_) => break,
-                },
+            let received = match next.take() {
+                Some(work) => Ok(work),
+                None if worked => rx.recv_timeout(IDLE_BEFORE_RELEASE),
+                None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+            };
+            let work = match received {
+                Ok(work) => work,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    self.release_memory();
+                    worked = false;
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
             };
             worked = true;
             match work {

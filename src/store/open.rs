@@ -236,11 +236,12 @@ pub(super) fn replay(
     recent.borrow_mut().committed();
     wal.checkpointed(epoch);
     if !pending.records.is_empty() {
+        let took = started.elapsed();
         tracing::info!(
             writes = pending.records.len(),
             messages,
-            ms = started.elapsed().as_millis() as u64,
-            commit_ms = (started.elapsed() - applied).as_millis() as u64,
+            ms = took.as_millis() as u64,
+            commit_ms = (took - applied).as_millis() as u64,
             "applied the write-ahead log after an unclean stop"
         );
     }
