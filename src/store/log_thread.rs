@@ -12,9 +12,8 @@ use super::writer::{Job, MAX_BATCH, Request};
 use super::writer_stats::Counters;
 
 /// A checkpoint is due when the oldest record it would cover is this old (a crash replays what
-/// the last checkpoint had not covered; at saturation 500 ms left up to 10,000 messages to
-/// apply again, up to half a second of the next start and tens of MB that the allocator kept
-/// afterwards: BENCHMARK-LOG.md, 2026-12-07)...
+/// the last checkpoint had not covered: at saturation 500 ms left up to 10,000 messages to
+/// apply again, 0.4–0.7 s of the next start; BENCHMARK-LOG.md, 2026-12-07)...
 pub(super) const CHECKPOINT_AGE: Duration = Duration::from_millis(250);
 /// ... or the epoch holds this much of its region (the rest, 28 MiB, is room to go on while
 /// the previous checkpoint commits, which a backup sharing the disk can slow to seconds).
