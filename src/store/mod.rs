@@ -372,6 +372,14 @@ impl Store {
         self.writer.disk_timings()
     }
 
+    /// Empties redb's page cache (reads go on, from the file). The cache's pages belong to
+    /// the allocator heap of the thread that read them, and only that thread takes back what
+    /// another frees: a thread about to go idle empties the cache itself, then hands its
+    /// freed memory back (`crate::allocator`).
+    pub fn empty_page_cache(&self) {
+        self.db.clear_read_cache();
+    }
+
     /// What redb's page cache holds now, and how its reads have fared since start (for
     /// `/metrics`: it is most of what a busy server holds beyond a fresh one).
     pub fn page_cache(&self) -> PageCache {
