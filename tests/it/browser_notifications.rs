@@ -16,7 +16,9 @@ use crate::browser::{
 use crate::common::*;
 
 /// Counts, in every page, the calls to `Notification.requestPermission` and the notifications
-/// made (by title), before the page's own scripts run. Both pass through to the browser.
+/// made (by title), before the page's own scripts run. Both pass through to the browser. The
+/// titles also go to `localStorage`, which every tab of the server's origin shares, so that
+/// a test can see from another tab that a background tab notified.
 const WATCH_NOTIFICATIONS: &str = "\
     window.parleyAsks = 0; window.parleyNotes = [];\
     if (window.Notification) {\
@@ -24,7 +26,11 @@ const WATCH_NOTIFICATIONS: &str = "\
       Notification.requestPermission = (...a) => { window.parleyAsks++; return ask(...a); };\
       const Real = window.Notification;\
       window.Notification = class extends Real {\
-        constructor(title, options) { super(title, options); window.parleyNotes.push(title); }\
+        constructor(title, options) {\
+          super(title, options); window.parleyNotes.push(title);\
+          const all = JSON.parse(localStorage.getItem('parleyNotes') || '[]');\
+          all.push(title); localStorage.setItem('parleyNotes', JSON.stringify(all));\
+        }\
       };\
     }";
 
@@ -150,15 +156,19 @@ async fn offers_notify_in_the_background_once_allowed_on_the_settings_page() {
         .await
         .expect("settings in the other tab");
     customer_texts_from(&server, "SM1", "+14155550123", "Hi there").await;
+    // Seen from this tab: switching back brings the workspace to the front, and an offer
+    // that reached it only then would rightly not notify.
+    wait_js(
+        &c,
+        "the offer's notification, from the other tab",
+        "return localStorage.getItem('parleyNotes') === JSON.stringify(['New SMS from +14155550123']);",
+    )
+    .await;
     c.switch_to_window(workspace.clone())
         .await
         .expect("back to the workspace");
     let first = the_offer(&c).await;
-    let b = &c;
-    crate::browser::poll("the offer's notification", move || async move {
-        (notes(b).await == ["New SMS from +14155550123"]).then_some(())
-    })
-    .await;
+    assert_eq!(notes(&c).await, ["New SMS from +14155550123"]);
 
     // 5. In front, the card is enough.
     click(&c, &format!("#offer-{first} .reject")).await;
