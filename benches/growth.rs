@@ -172,6 +172,9 @@ struct AfterCrash {
     caught_up_memory: [u64; 3],
     /// What the store's page cache held then (part of the anonymous memory).
     page_cache: u64,
+    /// The file-backed memory then by file: the binary, the search index (what it still
+    /// holds, what it no longer does), the rest.
+    file_parts: [u64; 4],
 }
 
 async fn history_point(messages: u64, customers: &[String], phase: u8, backup: bool) -> Res<Point> {
@@ -360,13 +363,15 @@ async fn measure_point(
         caught_up,
         caught_up_memory: server.memory(),
         page_cache: page_cache(&server).await?,
+        file_parts: file_backed_parts(&server.pid(), &parley::search::index_dir(dir)),
     };
     server.stop()?;
     say(&format!(
         "    killed after {answered} more webhooks were answered, the kernel then holding \
          {:.1} MB not yet written to disk; started again: {start:.2} s ({steps}), \
          {:.1} MB ten seconds after start; the index had caught up {:.1} s after start (checked \
-         from 10 s on), {:.1} MB 5 s later (anonymous {:.1}, file-backed {:.1}; the store's \
+         from 10 s on), {:.1} MB 5 s later (anonymous {:.1}, file-backed {:.1}: the binary \
+         {:.1}, the search index {:.1} and {:.1} of its files deleted, other files {:.1}; the store's \
          page cache {:.1})",
         unwritten as f64 / 1e6,
         rss as f64 / 1e6,
@@ -374,6 +379,10 @@ async fn measure_point(
         after_crash.caught_up_memory[0] as f64 / 1e6,
         after_crash.caught_up_memory[1] as f64 / 1e6,
         after_crash.caught_up_memory[2] as f64 / 1e6,
+        after_crash.file_parts[0] as f64 / 1e6,
+        after_crash.file_parts[1] as f64 / 1e6,
+        after_crash.file_parts[2] as f64 / 1e6,
+        after_crash.file_parts[3] as f64 / 1e6,
         after_crash.page_cache as f64 / 1e6,
     ));
     Ok(Point {

@@ -109,3 +109,36 @@ pub fn spawn_serving(
     });
     Ok((child, url, printed))
 }
+
+/// `pid`'s resident file-backed memory by what is mapped: its own binary, files under
+/// `index_dir` (the search index's segments), those of them already deleted (segments merged
+/// away that a reader still maps), and every other file (shared libraries), in bytes, from
+/// `/proc/{pid}/smaps`.
+pub fn file_backed_parts(pid: &str, index_dir: &Path) -> [u64; 4] {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+    // The kernel names mapped files by their absolute path.
+    let index_dir = std::fs::canonicalize(index_dir).unwrap_or_default();
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut parts = [0u64; 4];
+    let mut part = None;
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let first = fields.next().unwrap_or_default();
+        if let Some(kib) = (first == "Rss:").then(|| fields.next()).flatten() {
+            if let Some(part) = part {
+                parts[part] += kib.parse::<u64>().unwrap_or(0) * 1024;
+            }
+        } else if first.contains('-') && !first.ends_with(':') {
+            // A mapping's header: address range, perms, offset, device, inode, path.
+            let path = fields.nth(4).map(Path::new);
+            let deleted = fields.next() == Some("(deleted)");
+            part = match path {
+                Some(p) if p == exe => Some(0),
+                Some(p) if p.starts_with(&index_dir) => Some(if deleted { 2 } else { 1 }),
+                Some(p) if p.is_absolute() => Some(3),
+                _ => None,
+            };
+        }
+    }
+    parts
+}
