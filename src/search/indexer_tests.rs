@@ -161,3 +161,40 @@ async fn an_index_committed_before_the_mark_takes_every_stored_contact_for_index
     assert_eq!(opened.rebuild, None);
     assert_eq!(opened.reached.contacts, newest);
 }
+
+/// Segments merged away leave the reader without a commit after the merge: the reader maps
+/// every segment it holds, and the pages a merge read of a deleted segment would otherwise
+/// stay in the server's memory until the next message.
+#[tokio::test]
+async fn the_reader_lets_go_of_segments_merged_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _writer) = Store::open(&dir.path().join("parley.redb")).unwrap();
+    let opened = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
+    let search = opened.search.clone();
+    let mut state = State {
+        writer: opened.writer,
+        reached: opened.reached,
+    };
+    // Merged only when asked below, so that no merge lands before the last commit.
+    state
+        .writer
+        .set_merge_policy(Box::new(tantivy::merge_policy::NoMergePolicy));
+    for body in ["one apple", "two pears", "three plums"] {
+        text(&store, body).await;
+        caught_up(&mut state, &search);
+    }
+    let segments = || search.reader().searcher().segment_readers().len();
+    assert!(segments() >= 3, "{} segments", segments());
+    let ids = search.index().searchable_segment_ids().unwrap();
+    state.writer.merge(&ids).wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while segments() != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the reader still holds {} segments",
+            segments()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(search.num_docs(), 3 + 1);
+}

@@ -156,9 +156,13 @@ impl SearchIndex {
         // common phrase) then takes about half as long on two cores.
         let mut index = index;
         index.set_multithread_executor(threads)?;
+        // Reloaded by each commit (`commit`), so that a query sees it at once, and by
+        // tantivy's watch of the index's meta file, so that segments merged away after the
+        // last commit leave the reader: it maps each segment it holds, and the pages a merge
+        // read of them stayed in the server's memory until the next message was indexed.
         let reader = index
             .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()?;
         Ok(Opened {
             search: SearchIndex {
