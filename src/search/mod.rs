@@ -158,8 +158,8 @@ impl SearchIndex {
         index.set_multithread_executor(threads)?;
         // Reloaded by each commit (`commit`), so that a query sees it at once, and by
         // tantivy's watch of the index's meta file, so that segments merged away after the
-        // last commit leave the reader: it maps each segment it holds, and the pages a merge
-        // read of them stayed in the server's memory until the next message was indexed.
+        // last commit leave the reader: it maps each segment it holds, so the pages a merge
+        // read of them, and their deleted files, would otherwise stay until the next commit.
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
