@@ -45,6 +45,8 @@ pub mod sms;
 pub mod state;
 pub mod store;
 pub mod tasks;
+#[cfg(test)]
+mod testing;
 pub mod web;
 
 use std::sync::Arc;

@@ -124,9 +124,10 @@ pub fn file_backed_parts(pid: &str, index_dir: &Path) -> [u64; 4] {
     for line in smaps.lines() {
         let mut fields = line.split_whitespace();
         let first = fields.next().unwrap_or_default();
-        if let Some(kib) = (first == "Rss:").then(|| fields.next()).flatten() {
+        if first == "Rss:" {
+            let kib: u64 = fields.next().and_then(|n| n.parse().ok()).unwrap_or(0);
             if let Some(part) = part {
-                parts[part] += kib.parse::<u64>().unwrap_or(0) * 1024;
+                parts[part] += kib * 1024;
             }
         } else if first.contains('-') && !first.ends_with(':') {
             // A mapping's header: address range, perms, offset, device, inode, path.

@@ -94,11 +94,9 @@ mod tests {
     use super::*;
 
     fn until(what: &str, done: impl Fn() -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !done() {
-            assert!(Instant::now() < deadline, "{what}");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        crate::testing::until(Duration::from_secs(10), || {
+            done().then_some(()).ok_or_else(|| what.to_string())
+        });
     }
 
     #[test]

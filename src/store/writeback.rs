@@ -185,11 +185,11 @@ mod tests {
         for _ in 0..1000 {
             early.committed();
         }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while disk.flushes() == 0 {
-            assert!(Instant::now() < deadline, "the commits were never flushed");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        crate::testing::until(Duration::from_secs(10), || {
+            (disk.flushes() > 0)
+                .then_some(())
+                .ok_or_else(|| "the commits were never flushed".to_string())
+        });
         drop(early);
         // A burst well within one interval is one flush; two if the burst itself was held
         // up past the interval.

@@ -322,15 +322,12 @@ fn an_idle_store_empties_its_page_cache_and_reads_on() {
         "the work filled the cache: {filled} bytes"
     );
     // What stays is at most the few pages redb's last commit keeps in its write buffer.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while store.page_cache().bytes > 32 * 1024 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the idle store still caches {} bytes",
-            store.page_cache().bytes
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    crate::testing::until(std::time::Duration::from_secs(30), || {
+        let bytes = store.page_cache().bytes;
+        (bytes <= 32 * 1024)
+            .then_some(())
+            .ok_or_else(|| format!("the idle store still caches {bytes} bytes"))
+    });
     assert_eq!(count(), ROWS, "every row is read again from the file");
     drop(store);
     thread.join().unwrap();
