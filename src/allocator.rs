@@ -1,4 +1,4 @@
-//! The process's allocator, mimalloc, the one call that asks it to give memory back, and
+//! The process's allocator, mimalloc, the two calls that make it give memory back, and
 //! how much memory the process holds.
 //!
 //! Every webhook makes many small, short-lived allocations on several threads, which glibc's
@@ -31,14 +31,15 @@ pub fn return_freed_memory_at_once() {
 
 /// Returns to the operating system what the calling thread's heap has freed and still keeps
 /// for reuse. mimalloc otherwise hands such pages back only as later allocations and frees
-/// come round to them, which never happens on a thread that has gone idle: one password hash (argon2's 19 MiB) left about
-/// 5 MB resident for good, and a fresh demo idled at 48–50 MB instead of 36–37.
+/// come round to them, which never happens on a thread that has gone idle: one password
+/// hash (argon2's 19 MiB) left about 5 MB resident for good, and a fresh demo idled at
+/// 48–50 MB instead of 36–37.
 /// Costs a walk of the thread's pages and a few `madvise` calls; call it when a thread goes
 /// idle after heavy work, not on a hot path.
 pub fn release_free_memory() {
     // One of the crate's two unsafe calls, both here. Sound: `mi_collect` takes only a
-    // bool, passes no pointer either way, and works on the calling thread's own heap and mimalloc's
-    // internally locked arenas; no Rust invariant rests on what it does.
+    // bool, passes no pointer either way, and works on the calling thread's own heap and
+    // mimalloc's internally locked arenas; no Rust invariant rests on what it does.
     #[allow(unsafe_code)]
     unsafe {
         libmimalloc_sys::mi_collect(true);
