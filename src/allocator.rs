@@ -8,7 +8,6 @@
 //! background, and an idle server's memory grew by tens of MB (BENCHMARK-LOG.md, 2026-12-05).
 
 use std::ffi::c_long;
-use std::sync::Mutex;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -17,68 +16,24 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// follow v2's numbering and lack it).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Store writers at work (see [`AtWork`]), and the purge delay mimalloc started with (its
-/// default, a second, or `MIMALLOC_PURGE_DELAY`) once one has been.
-static AT_WORK: Mutex<(usize, Option<c_long>)> = Mutex::new((0, None));
-
-/// Held by a store writer while it has work. While none does, memory freed back to
-/// mimalloc's arenas goes back to the system at once; while one does, it waits for
-/// mimalloc's purge delay. By default a free only marks it to go a second later, and it goes
-/// when some thread next allocates on a slow path or collects: on a server gone quiet none
-/// does, and what its last work freed (a start's indexing, merges, exiting threads) stayed.
-/// At once all the time, every large free costs a `madvise` and its next use page faults:
-/// about a tenth of the webhooks' rate under load, and the crash trials ran 3.6 times as
-/// long (README, design notes).
-pub struct AtWork(());
-
-impl AtWork {
-    pub fn begin() -> AtWork {
-        change(true);
-        AtWork(())
-    }
+/// Makes memory freed back to mimalloc's arenas return to the system at once. By default a
+/// free only schedules that for a second later, and the purge then waits for some thread to
+/// allocate on a slow path or collect: a server gone quiet kept for good what its last work
+/// freed. A start after a crash under load idled at 45–50 MB with this, 58–66 MB without;
+/// it costs the webhooks about a tenth of their rate (README, design notes). Set when the
+/// server starts (`run_with`).
+pub fn return_freed_memory_at_once() {
+    set_purge_delay(0);
 }
 
-impl Drop for AtWork {
-    fn drop(&mut self) {
-        change(false);
-    }
-}
-
-/// Counts a writer in (`begin`) or out, and sets the purge delay when the count leaves or
-/// reaches 0.
-fn change(begin: bool) {
-    let mut at_work = AT_WORK.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(delay) = count(&mut at_work, begin, || purge_delay(None)) {
-        purge_delay(Some(delay));
-    }
-}
-
-/// The count's step: the purge delay to set, if it changes (`current` reads it).
-fn count(
-    (writers, busy): &mut (usize, Option<c_long>),
-    begin: bool,
-    current: impl FnOnce() -> c_long,
-) -> Option<c_long> {
-    if begin {
-        *writers += 1;
-        let busy = *busy.get_or_insert_with(current);
-        (*writers == 1).then_some(busy)
-    } else {
-        *writers = writers.saturating_sub(1);
-        (*writers == 0).then_some(0)
-    }
-}
-
-/// Sets mimalloc's purge delay in milliseconds to `set`, if given; returns it as it was.
-fn purge_delay(set: Option<c_long>) -> c_long {
+/// Sets mimalloc's purge delay, in milliseconds; returns it as it was.
+fn set_purge_delay(delay: c_long) -> c_long {
     // The crate's unsafe calls are the FFI calls in this file. Sound: these get and set an
     // integer option of mimalloc's, internally synchronized, and pass no pointer.
     #[allow(unsafe_code)]
     unsafe {
         let was = libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY);
-        if let Some(delay) = set {
-            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, delay);
-        }
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, delay);
         was
     }
 }
@@ -118,7 +73,7 @@ pub fn status_bytes(status: &str, field: &str) -> Option<u64> {
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
-    use super::{AT_WORK, count, purge_delay, release_free_memory, resident};
+    use super::{release_free_memory, resident, set_purge_delay};
 
     /// This process's anonymous resident memory, in bytes.
     fn resident_anon() -> u64 {
@@ -143,9 +98,7 @@ mod tests {
         // goes idle, for good.
         assert!(collected >= 64 << 20, "only {collected} bytes went back");
 
-        // Held so that no store writer of another test changes the delay meanwhile.
-        let at_work = AT_WORK.lock().unwrap_or_else(|e| e.into_inner());
-        let was = purge_delay(Some(0));
+        let was = set_purge_delay(0);
         let freed = std::thread::spawn(|| {
             // 64 MiB in blocks of 4 MiB, each in pages of its own, written so every page is
             // resident, then freed.
@@ -156,26 +109,13 @@ mod tests {
         })
         .join()
         .unwrap_or_default();
-        purge_delay(Some(was));
-        drop(at_work);
+        // Not left on for the other tests: the crash trials take 3.6 times as long with it.
+        set_purge_delay(was);
         // Otherwise they stay resident until a purge a second later, which itself waits for
         // a thread to allocate on a slow path or collect.
         assert!(
             freed >= 32 << 20,
             "only {freed} bytes went back without a collect"
         );
-    }
-
-    #[test]
-    fn freed_memory_waits_only_while_a_writer_is_at_work() {
-        let mut state = (0, None);
-        // The first writer at work reads the delay mimalloc started with and sets it.
-        assert_eq!(count(&mut state, true, || 1000), Some(1000));
-        assert_eq!(count(&mut state, true, || unreachable!()), None);
-        assert_eq!(count(&mut state, false, || unreachable!()), None);
-        // The last one to go idle makes freed memory go at once.
-        assert_eq!(count(&mut state, false, || unreachable!()), Some(0));
-        // Later, the delay it started with again, not the 0 set meanwhile.
-        assert_eq!(count(&mut state, true, || 0), Some(1000));
     }
 }

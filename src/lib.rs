@@ -109,6 +109,7 @@ pub async fn run_with(
     shutdown: Shutdown,
     options: Options,
 ) -> Result<(), RunError> {
+    allocator::return_freed_memory_at_once();
     let (store, writer) = match options.store {
         Some(open) => open,
         None => open_store(&config)?,

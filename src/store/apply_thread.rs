@@ -14,7 +14,6 @@ use super::writeback::EarlyWriteback;
 use super::writer::{Completion, Job, MAX_APPLIED, MAX_BATCH, record_applied, record_epoch};
 use super::writer_stats::Counters;
 use super::{StoreError, Txn};
-use crate::allocator::AtWork;
 
 /// How long the store goes without a write before its page cache is emptied.
 const IDLE_BEFORE_RELEASE: std::time::Duration = std::time::Duration::from_secs(3);
@@ -77,26 +76,25 @@ impl<'a> Applier<'a> {
 
     pub(super) fn run(&mut self, rx: &mpsc::Receiver<Work>, committed: &Notify) {
         let mut next = None;
-        // Held while anything was done since the memory was last handed back; the start's
-        // own work (the log's replay, the routing state read back) counts. Once it goes,
-        // what any thread frees goes back at once (the search index catching up, merges).
-        let mut at_work = Some(AtWork::begin());
+        // Whether anything was done since the memory was last handed back; the start's own
+        // work (the log's replay, the routing state read back) counts.
+        let mut worked = true;
         loop {
             let received = match next.take() {
                 Some(work) => Ok(work),
-                None if at_work.is_some() => rx.recv_timeout(IDLE_BEFORE_RELEASE),
+                None if worked => rx.recv_timeout(IDLE_BEFORE_RELEASE),
                 None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
             };
             let work = match received {
                 Ok(work) => work,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     self.release_memory();
-                    at_work = None;
+                    worked = false;
                     continue;
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             };
-            at_work.get_or_insert_with(AtWork::begin);
+            worked = true;
             match work {
                 Work::Logged { mut jobs, through } => {
                     // What queued up meanwhile (behind a checkpoint) goes in one transaction.
