@@ -46,9 +46,9 @@ fn set_purge_delay(delay: c_long) -> c_long {
 /// Costs a walk of the thread's pages and a few `madvise` calls; call it when a thread goes
 /// idle after heavy work, not on a hot path.
 pub fn release_free_memory() {
-    // Sound: `mi_collect` takes only a
-    // bool, passes no pointer either way, and works on the calling thread's own heap and
-    // mimalloc's internally locked arenas; no Rust invariant rests on what it does.
+    // Sound: `mi_collect` takes only a bool, passes no pointer either way, and works on the
+    // calling thread's own heap and mimalloc's internally locked arenas; no Rust invariant
+    // rests on what it does.
     #[allow(unsafe_code)]
     unsafe {
         libmimalloc_sys::mi_collect(true);
