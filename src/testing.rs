@@ -2,15 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-/// Polls `check` every few milliseconds until it gives `Ok`, for at most `within`; then
-/// panics with the last `Err`, which says what was still awaited.
-pub(crate) fn until(within: Duration, mut check: impl FnMut() -> Result<(), String>) {
+/// Polls `waiting` every few milliseconds until it gives `None`, for at most `within`; then
+/// panics with what it last said was still awaited.
+pub(crate) fn until(within: Duration, mut waiting: impl FnMut() -> Option<String>) {
     let deadline = Instant::now() + within;
-    loop {
-        let Err(waiting) = check() else {
-            return;
-        };
-        assert!(Instant::now() < deadline, "{waiting}");
+    while let Some(awaited) = waiting() {
+        assert!(Instant::now() < deadline, "{awaited}");
         std::thread::sleep(Duration::from_millis(5));
     }
 }

@@ -95,7 +95,7 @@ mod tests {
 
     fn until(what: &str, done: impl Fn() -> bool) {
         crate::testing::until(Duration::from_secs(10), || {
-            done().then_some(()).ok_or_else(|| what.to_string())
+            (!done()).then(|| what.to_string())
         });
     }
 
