@@ -23,12 +23,14 @@
 //!    once; each run works on a copy.
 //! 4. Backup: at each of `--backups 5000000` (quick: 500,000; empty for none), `parley backup`
 //!    through the running server while the same webhooks keep arriving: how long it takes,
-//!    the server's memory meanwhile and just after, and the webhooks' rate, slowest answer
-//!    and longest pause with none answered (how long ingest stood still) against the same
-//!    without a backup. Then the same at a steady 2,000 webhooks a second (open loop): the
-//!    answers' p99, p99.9 and slowest, timed from when each webhook was due, with a backup
-//!    and without, and the server's log syncs and checkpoints over each window (read from
-//!    its `/metrics`). At saturation answers can only keep the pace of the store's slowest
+//!    the server's memory meanwhile and just after, and the webhooks' rate, slowest answer,
+//!    longest pause with none answered (how long ingest stood still) and how many pauses of
+//!    10, 25 and 50 ms or more a minute, against the same load just before without a backup,
+//!    for about as long as the backup takes (`ingest::BEFORE_SATURATED`: a tail is compared
+//!    over windows of about one length), and the store file's size. Then the same at a steady 2,000 webhooks a
+//!    second (open loop): the answers' p99, p99.9 and slowest, timed from when each webhook
+//!    was due, and the server's log syncs and checkpoints over each window (read from its
+//!    `/metrics`). At saturation answers can only keep the pace of the store's slowest
 //!    stage; below it, this says whether a backup or a checkpoint holds acknowledgements up.
 
 #[path = "common/mod.rs"]
@@ -141,9 +143,10 @@ struct Point {
     cold_starts: Vec<f64>,
     idle: u64,
     ingest: Webhooks,
-    backup: Option<BackupUnderLoad>,
-    /// At [`STEADY_RATE`]: webhooks without a backup, and with one.
-    steady: Option<(Webhooks, BackupUnderLoad)>,
+    /// Saturated: a backup under load, and the same load as long without one.
+    backup: Option<(BackupUnderLoad, Webhooks)>,
+    /// The same at [`STEADY_RATE`].
+    steady: Option<(BackupUnderLoad, Webhooks)>,
     /// A start after the webhooks.
     restart: Restart,
     /// A start after a crash under load.
@@ -263,15 +266,18 @@ async fn measure_point(
         ingest.checkpoints.quantiles(&CHECKPOINT_SHARES),
         ingest.threads.per_message(ingest.counted),
     ));
-    let backup_wanted = backup;
     let backup = if backup {
+        let without = ingest_for(&server, customers, phase, None, BEFORE_SATURATED).await?;
+        let store_before = store_file(dir)?;
         let b = backup_under_load(&server, dir, customers, phase, None).await?;
         say(&format!(
             "    backup under load: {:.1} s, {:.0} MB, memory {:.1} → {:.1} MB at most → \
              {:.1} MB after (anonymous {}, file-backed {}), {:.0} msg/s meanwhile (slowest \
-             {}, longest pause {} ending {:.1} s into it; log syncs p50 / p99 / p99.9 / max \
-             {}; {} checkpoints, p50 / p99 / max {}; the machine's memory stalls: {} \
-             reclaim, {} compaction)",
+             {}, longest pause {} ending {:.1} s into it, pauses of 10 / 25 / 50 ms or more a minute {}; \
+             log syncs p50 / p99 / p99.9 / max {}; {} checkpoints, p50 / p99 / max {}; the \
+             machine's memory stalls: {} reclaim, {} compaction); {:.0} s just before, without \
+             a backup: {:.0} msg/s (slowest {}, longest pause {}, pauses a minute {}; log syncs \
+             {}; checkpoints {}); the store file {} before the backup, {} after it",
             b.seconds,
             b.bytes as f64 / 1e6,
             b.rss[0] as f64 / 1e6,
@@ -283,49 +289,56 @@ async fn measure_point(
             ms(b.webhooks.slowest),
             ms(b.webhooks.longest_pause),
             b.webhooks.longest_pause_at.as_secs_f64(),
+            b.webhooks.pauses(),
             b.webhooks.log_syncs.quantiles(&SYNC_SHARES),
             b.webhooks.checkpoints.all,
             b.webhooks.checkpoints.quantiles(&CHECKPOINT_SHARES),
             b.webhooks.reclaim_stalls,
             b.webhooks.compaction_stalls,
+            without.seconds,
+            without.per_second,
+            ms(without.slowest),
+            ms(without.longest_pause),
+            without.pauses(),
+            without.log_syncs.quantiles(&SYNC_SHARES),
+            without.checkpoints.quantiles(&CHECKPOINT_SHARES),
+            store_before,
+            store_file(dir)?,
         ));
-        Some(b)
-    } else {
-        None
-    };
-    let steady = if backup_wanted {
-        let without = ingest_steadily(&server, customers, phase).await?;
-        let with = backup_under_load(&server, dir, customers, phase, Some(STEADY_RATE)).await?;
+        let rate = Some(STEADY_RATE);
+        let steady = ingest_for(&server, customers, phase, rate, BEFORE_STEADY).await?;
+        let with = backup_under_load(&server, dir, customers, phase, rate).await?;
         say(&format!(
-            "    at {STEADY_RATE} webhooks/s, from the due time, p99 / p99.9 / max: {} without a \
-             backup, {} during one ({:.1} s; the slowest sent {:.1} s into it); {:.0} and \
-             {:.0} msg/s answered; log syncs over 10 ms: {} of {} and {} of {}; their p50 / \
-             p99 / p99.9 / max: {} and {}; checkpoints p50 \
-             / p99 / max: {} and {}; the machine's memory stalls (reclaim, compaction): {} \
-             and {}, {} and {}",
-            without.answers(),
+            "    at {STEADY_RATE} webhooks/s, from the due time, p99 / p99.9 / max: {} during a \
+             backup ({:.1} s; the slowest sent {:.1} s into it), {} in {:.0} s just before without one; {:.0} \
+             and {:.0} msg/s answered; log syncs over 10 ms: {} of {} and {} of {}; their p50 \
+             / p99 / p99.9 / max: {} and {}; checkpoints p50 / p99 / max: {} and {}; the \
+             machine's memory stalls (reclaim, compaction): {} and {}, {} and {}",
             with.webhooks.answers(),
             with.seconds,
             with.webhooks.slowest_at.as_secs_f64(),
-            without.per_second,
+            steady.answers(),
+            steady.seconds,
             with.webhooks.per_second,
-            without.log_syncs.over(0.01),
-            without.log_syncs.all,
+            steady.per_second,
             with.webhooks.log_syncs.over(0.01),
             with.webhooks.log_syncs.all,
-            without.log_syncs.quantiles(&SYNC_SHARES),
+            steady.log_syncs.over(0.01),
+            steady.log_syncs.all,
             with.webhooks.log_syncs.quantiles(&SYNC_SHARES),
-            without.checkpoints.quantiles(&CHECKPOINT_SHARES),
+            steady.log_syncs.quantiles(&SYNC_SHARES),
             with.webhooks.checkpoints.quantiles(&CHECKPOINT_SHARES),
-            without.reclaim_stalls,
-            without.compaction_stalls,
+            steady.checkpoints.quantiles(&CHECKPOINT_SHARES),
             with.webhooks.reclaim_stalls,
             with.webhooks.compaction_stalls,
+            steady.reclaim_stalls,
+            steady.compaction_stalls,
         ));
-        Some((without, with))
+        Some(((b, without), (with, steady)))
     } else {
         None
     };
+    let (backup, steady) = backup.unzip();
     // The search index catches up first: a server indexing a backlog is not idle. A clean
     // stop writes the provider ids' fingerprints held in memory to their table, so the
     // start after it reads none back.
@@ -458,6 +471,17 @@ async fn run(s: Settings) -> Res<bool> {
         &points,
     );
     Ok(true)
+}
+
+/// The store file's size, and what of it is allocated on the disk, as "a GB (b GB on disk)".
+fn store_file(dir: &Path) -> Res<String> {
+    use std::os::unix::fs::MetadataExt as _;
+    let meta = std::fs::metadata(dir.join("parley.redb"))?;
+    Ok(format!(
+        "{:.2} GB ({:.2} GB on disk)",
+        meta.len() as f64 / 1e9,
+        (meta.blocks() * 512) as f64 / 1e9
+    ))
 }
 
 /// Memory before → highest → after, in MB.

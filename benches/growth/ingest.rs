@@ -12,6 +12,8 @@ pub(super) const STEADY_RATE: f64 = 2_000.0;
 /// millisecond, so this is how long ingest stood still. At a steady rate, the slowest is
 /// timed from when the webhook was due.
 pub(super) struct Webhooks {
+    /// How long they were counted.
+    pub(super) seconds: f64,
     pub(super) per_second: f64,
     pub(super) slowest: Duration,
     /// When the slowest was sent (or due), from the start of the window.
@@ -22,6 +24,8 @@ pub(super) struct Webhooks {
     pub(super) longest_pause: Duration,
     /// When it ended, from the start of the window.
     pub(super) longest_pause_at: Duration,
+    /// How many pauses lasted at least each of [`PAUSES_OVER`].
+    pub(super) pauses: [u64; PAUSES_OVER.len()],
     /// The server's write-ahead-log syncs and checkpoints meanwhile.
     pub(super) log_syncs: DiskWaits,
     pub(super) checkpoints: DiskWaits,
@@ -53,7 +57,21 @@ fn memory_stalls() -> (u64, u64) {
     (reclaim, compaction)
 }
 
+/// The lengths of pause counted apart: how often ingest stood still, beside how long at most.
+pub(super) const PAUSES_OVER: [Duration; 3] = [
+    Duration::from_millis(10),
+    Duration::from_millis(25),
+    Duration::from_millis(50),
+];
+
 impl Webhooks {
+    /// How many pauses a minute lasted at least each of [`PAUSES_OVER`], as "a / b / c".
+    pub(super) fn pauses(&self) -> String {
+        let minutes = self.seconds / 60.0;
+        let [a, b, c] = self.pauses.map(|n| n as f64 / minutes);
+        format!("{a:.1} / {b:.1} / {c:.1}")
+    }
+
     /// The answers' p99, p99.9 and slowest, as "a / b / c ms".
     pub(super) fn answers(&self) -> String {
         format!(
@@ -201,26 +219,32 @@ const SATURATED_WINDOW: Duration = Duration::from_secs(30);
 /// Signed inbound webhooks, 64 connections in a closed loop, 2 s of warm-up then
 /// [`SATURATED_WINDOW`] counted.
 pub(super) async fn ingest(server: &Process, customers: &[String], phase: u8) -> Res<Webhooks> {
+    ingest_for(server, customers, phase, None, SATURATED_WINDOW).await
+}
+
+/// Signed inbound webhooks as [`webhooks_during`] sends them (as fast as answered, or at
+/// `rate`), counted for `window` after the warm-up.
+pub(super) async fn ingest_for(
+    server: &Process,
+    customers: &[String],
+    phase: u8,
+    rate: Option<f64>,
+    window: Duration,
+) -> Res<Webhooks> {
     // An async block, so the window starts when it is first polled, after the warm-up.
-    let window = async { tokio::time::sleep(SATURATED_WINDOW).await };
-    Ok(webhooks_during(server, customers, phase, None, window)
+    let window = async { tokio::time::sleep(window).await };
+    Ok(webhooks_during(server, customers, phase, rate, window)
         .await?
         .0)
 }
 
-/// [`ingest`] at [`STEADY_RATE`].
-pub(super) async fn ingest_steadily(
-    server: &Process,
-    customers: &[String],
-    phase: u8,
-) -> Res<Webhooks> {
-    let window = async { tokio::time::sleep(Duration::from_secs(10)).await };
-    Ok(
-        webhooks_during(server, customers, phase, Some(STEADY_RATE), window)
-            .await?
-            .0,
-    )
-}
+/// How long the load runs without a backup, just before one, as fast as answered and at
+/// [`STEADY_RATE`]: about as long as a backup at 5 million messages takes under each (155–200
+/// and 90–173 s in the runs of 2026-12-07), since a window's longest pause grows with its
+/// length (a disk that now and then takes tens of milliseconds to sync does so more often in
+/// three minutes than in thirty seconds). How often ingest paused is compared per minute.
+pub(super) const BEFORE_SATURATED: Duration = Duration::from_secs(180);
+pub(super) const BEFORE_STEADY: Duration = Duration::from_secs(100);
 
 /// Where the webhooks go, and the number of their first id: one no earlier run on the same
 /// cached store sent, so none is a retry.
@@ -273,6 +297,7 @@ pub(super) async fn webhooks_during<T>(
             // The longest gap this task saw between an answer and the one before (in any
             // task), and when it ended (from `clock`), in nanoseconds.
             let mut longest_pause = (0, 0);
+            let mut pauses = [0; PAUSES_OVER.len()];
             while !stop.load(Relaxed) {
                 let i = next.fetch_add(1, Relaxed);
                 let from = &customers[i as usize % customers.len()];
@@ -296,10 +321,14 @@ pub(super) async fn webhooks_during<T>(
                     let elapsed = sent.elapsed();
                     slowest = slowest.max((elapsed, sent - clock));
                     took.push(elapsed.as_micros() as u32);
-                    longest_pause = longest_pause.max((now.saturating_sub(previous), now));
+                    let pause = now.saturating_sub(previous);
+                    longest_pause = longest_pause.max((pause, now));
+                    for (count, over) in pauses.iter_mut().zip(PAUSES_OVER) {
+                        *count += u64::from(pause >= over.as_nanos() as u64);
+                    }
                 }
             }
-            Ok((took, slowest, longest_pause))
+            Ok((took, slowest, longest_pause, pauses))
         }));
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -322,11 +351,15 @@ pub(super) async fn webhooks_during<T>(
     stop.store(true, Relaxed);
     let (mut took, mut slowest, mut longest_pause) =
         (Vec::new(), (Duration::ZERO, Duration::ZERO), (0, 0));
+    let mut pauses = [0; PAUSES_OVER.len()];
     for task in tasks {
-        let (times, its_slowest, its_longest_pause) = task.await??;
+        let (times, its_slowest, its_longest_pause, its_pauses) = task.await??;
         took.extend(times);
         slowest = slowest.max(its_slowest);
         longest_pause = longest_pause.max(its_longest_pause);
+        for (all, its) in pauses.iter_mut().zip(its_pauses) {
+            *all += its;
+        }
     }
     took.sort_unstable();
     let quantile = |q: f64| match took.len() {
@@ -334,6 +367,7 @@ pub(super) async fn webhooks_during<T>(
         n => Duration::from_micros(took[((n - 1) as f64 * q).round() as usize] as u64),
     };
     let webhooks = Webhooks {
+        seconds: elapsed.as_secs_f64(),
         per_second: counted.load(Relaxed) as f64 / elapsed.as_secs_f64(),
         slowest: slowest.0,
         slowest_at: slowest.1.saturating_sub(window_from),
@@ -341,6 +375,7 @@ pub(super) async fn webhooks_during<T>(
         p999: quantile(0.999),
         longest_pause: Duration::from_nanos(longest_pause.0),
         longest_pause_at: Duration::from_nanos(longest_pause.1).saturating_sub(window_from),
+        pauses,
         log_syncs,
         checkpoints,
         reclaim_stalls: stalls.0 - stalls_before.0,

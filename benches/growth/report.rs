@@ -96,13 +96,13 @@ pub(super) fn print(
         if !backups.is_empty() {
             println!();
             println!(
-                "| messages in the store | `parley backup` under load | server memory before → highest → after | webhooks meanwhile (÷ without) | slowest webhook meanwhile (without) | longest pause with no webhook answered (without) |"
+                "| messages in the store | `parley backup` under load | server memory before → highest → after | webhooks meanwhile (÷ just before, without) | slowest webhook meanwhile (without) | longest pause with no webhook answered (without) | pauses of 10 / 25 / 50 ms or more a minute (without) |"
             );
-            println!("|---|---|---|---|---|---|");
+            println!("|---|---|---|---|---|---|---|");
         }
-        for (p, b) in backups {
+        for (p, (b, without)) in backups {
             println!(
-                "| {} | {:.1} s, {:.0} MB | {:.1} → {:.1} → {:.1} MB | {} msg/s ({:.2}) | {} ({}) | {} ({}) |",
+                "| {} | {:.1} s, {:.0} MB | {:.1} → {:.1} → {:.1} MB | {} msg/s ({:.2}) | {} ({}) | {} ({}) | {} ({}) |",
                 thousands(p.messages as f64),
                 b.seconds,
                 b.bytes as f64 / 1e6,
@@ -110,11 +110,13 @@ pub(super) fn print(
                 b.rss[1] as f64 / 1e6,
                 b.rss[2] as f64 / 1e6,
                 thousands(b.webhooks.per_second),
-                b.webhooks.per_second / p.ingest.per_second.max(1.0),
+                b.webhooks.per_second / without.per_second.max(1.0),
                 ms(b.webhooks.slowest),
-                ms(p.ingest.slowest),
+                ms(without.slowest),
                 ms(b.webhooks.longest_pause),
-                ms(p.ingest.longest_pause),
+                ms(without.longest_pause),
+                b.webhooks.pauses(),
+                without.pauses(),
             );
         }
         let steady: Vec<_> = points
@@ -124,12 +126,12 @@ pub(super) fn print(
         if !steady.is_empty() {
             println!();
             println!(
-                "| messages in the store | `parley backup` at {} webhooks/s | answers from their due time meanwhile, p99 / p99.9 / slowest (without a backup) | log syncs over 10 ms meanwhile (without) | webhooks answered a second meanwhile (without) |",
+                "| messages in the store | `parley backup` at {} webhooks/s | answers from their due time meanwhile, p99 / p99.9 / slowest (just before, without a backup) | log syncs over 10 ms meanwhile (without) | webhooks answered a second meanwhile (without) |",
                 thousands(STEADY_RATE)
             );
             println!("|---|---|---|---|---|");
         }
-        for (p, (without, with)) in steady {
+        for (p, (with, without)) in steady {
             println!(
                 "| {} | {:.1} s | {} ({}) | {} of {} ({} of {}) | {} ({}) |",
                 thousands(p.messages as f64),
