@@ -27,11 +27,12 @@
 //!    longest pause with none answered (how long ingest stood still) and how many pauses of
 //!    10, 25 and 50 ms or more a minute, against the same load just before without a backup,
 //!    for about as long as the backup takes (`ingest::BEFORE_SATURATED`: a tail is compared
-//!    over windows of about one length), and the store file's size. Then the same at a steady 2,000 webhooks a
-//!    second (open loop): the answers' p99, p99.9 and slowest, timed from when each webhook
-//!    was due, and the server's log syncs and checkpoints over each window (read from its
-//!    `/metrics`). At saturation answers can only keep the pace of the store's slowest
-//!    stage; below it, this says whether a backup or a checkpoint holds acknowledgements up.
+//!    over windows of about one length), and the store file's size. Then the same at a
+//!    steady 2,000 webhooks a second (open loop): the answers' p99, p99.9 and slowest, timed
+//!    from when each webhook was due, and the server's log syncs and checkpoints over each
+//!    window (read from its `/metrics`). At saturation answers can only keep the pace of the
+//!    store's slowest stage; below it, this says whether a backup or a checkpoint holds
+//!    acknowledgements up.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -143,7 +144,7 @@ struct Point {
     cold_starts: Vec<f64>,
     idle: u64,
     ingest: Webhooks,
-    /// Saturated: a backup under load, and the same load as long without one.
+    /// Saturated: a backup under load, and the same load just before it without one.
     backup: Option<(BackupUnderLoad, Webhooks)>,
     /// The same at [`STEADY_RATE`].
     steady: Option<(BackupUnderLoad, Webhooks)>,
@@ -256,7 +257,7 @@ async fn measure_point(
          (slowest {}, longest pause {}; {} log syncs, p50 / p99 / p99.9 / max {}; {} checkpoints, \
          {:.2} s in all, p50 / p99 / max {}; threads' CPU µs a message (waiting for a CPU) {})",
         idle as f64 / 1e6,
-        ingest.per_second,
+        ingest.per_second(),
         ms(ingest.slowest),
         ms(ingest.longest_pause),
         ingest.log_syncs.all,
@@ -273,11 +274,12 @@ async fn measure_point(
         say(&format!(
             "    backup under load: {:.1} s, {:.0} MB, memory {:.1} → {:.1} MB at most → \
              {:.1} MB after (anonymous {}, file-backed {}), {:.0} msg/s meanwhile (slowest \
-             {}, longest pause {} ending {:.1} s into it, pauses of 10 / 25 / 50 ms or more a minute {}; \
-             log syncs p50 / p99 / p99.9 / max {}; {} checkpoints, p50 / p99 / max {}; the \
-             machine's memory stalls: {} reclaim, {} compaction); {:.0} s just before, without \
-             a backup: {:.0} msg/s (slowest {}, longest pause {}, pauses a minute {}; log syncs \
-             {}; checkpoints {}); the store file {} before the backup, {} after it",
+             {}, longest pause {} ending {:.1} s into it, pauses of 10 / 25 / 50 ms or more a \
+             minute {}; log syncs p50 / p99 / p99.9 / max {}; {} checkpoints, p50 / p99 / max \
+             {}; the machine's memory stalls: {} reclaim, {} compaction); {:.0} s just \
+             before, without a backup: {:.0} msg/s (slowest {}, longest pause {}, pauses a \
+             minute {}; log syncs {}; checkpoints {}); the store file {} before the backup, {} \
+             after it",
             b.seconds,
             b.bytes as f64 / 1e6,
             b.rss[0] as f64 / 1e6,
@@ -285,7 +287,7 @@ async fn measure_point(
             b.rss[2] as f64 / 1e6,
             megabytes(&b.anon),
             megabytes(&b.file),
-            b.webhooks.per_second,
+            b.webhooks.per_second(),
             ms(b.webhooks.slowest),
             ms(b.webhooks.longest_pause),
             b.webhooks.longest_pause_at.as_secs_f64(),
@@ -296,7 +298,7 @@ async fn measure_point(
             b.webhooks.reclaim_stalls,
             b.webhooks.compaction_stalls,
             without.seconds,
-            without.per_second,
+            without.per_second(),
             ms(without.slowest),
             ms(without.longest_pause),
             without.pauses(),
@@ -306,35 +308,35 @@ async fn measure_point(
             store_file(dir)?,
         ));
         let rate = Some(STEADY_RATE);
-        let steady = ingest_for(&server, customers, phase, rate, BEFORE_STEADY).await?;
+        let steady_without = ingest_for(&server, customers, phase, rate, BEFORE_STEADY).await?;
         let with = backup_under_load(&server, dir, customers, phase, rate).await?;
         say(&format!(
             "    at {STEADY_RATE} webhooks/s, from the due time, p99 / p99.9 / max: {} during a \
-             backup ({:.1} s; the slowest sent {:.1} s into it), {} in {:.0} s just before without one; {:.0} \
-             and {:.0} msg/s answered; log syncs over 10 ms: {} of {} and {} of {}; their p50 \
-             / p99 / p99.9 / max: {} and {}; checkpoints p50 / p99 / max: {} and {}; the \
-             machine's memory stalls (reclaim, compaction): {} and {}, {} and {}",
+             backup ({:.1} s; the slowest sent {:.1} s into it), {} in {:.0} s just before \
+             without one; {:.0} and {:.0} msg/s answered; log syncs over 10 ms: {} of {} and \
+             {} of {}; their p50 / p99 / p99.9 / max: {} and {}; checkpoints p50 / p99 / max: \
+             {} and {}; the machine's memory stalls (reclaim, compaction): {} and {}, {} and {}",
             with.webhooks.answers(),
             with.seconds,
             with.webhooks.slowest_at.as_secs_f64(),
-            steady.answers(),
-            steady.seconds,
-            with.webhooks.per_second,
-            steady.per_second,
+            steady_without.answers(),
+            steady_without.seconds,
+            with.webhooks.per_second(),
+            steady_without.per_second(),
             with.webhooks.log_syncs.over(0.01),
             with.webhooks.log_syncs.all,
-            steady.log_syncs.over(0.01),
-            steady.log_syncs.all,
+            steady_without.log_syncs.over(0.01),
+            steady_without.log_syncs.all,
             with.webhooks.log_syncs.quantiles(&SYNC_SHARES),
-            steady.log_syncs.quantiles(&SYNC_SHARES),
+            steady_without.log_syncs.quantiles(&SYNC_SHARES),
             with.webhooks.checkpoints.quantiles(&CHECKPOINT_SHARES),
-            steady.checkpoints.quantiles(&CHECKPOINT_SHARES),
+            steady_without.checkpoints.quantiles(&CHECKPOINT_SHARES),
             with.webhooks.reclaim_stalls,
             with.webhooks.compaction_stalls,
-            steady.reclaim_stalls,
-            steady.compaction_stalls,
+            steady_without.reclaim_stalls,
+            steady_without.compaction_stalls,
         ));
-        Some(((b, without), (with, steady)))
+        Some(((b, without), (with, steady_without)))
     } else {
         None
     };
@@ -476,7 +478,7 @@ async fn run(s: Settings) -> Res<bool> {
 /// The store file's size, and what of it is allocated on the disk, as "a GB (b GB on disk)".
 fn store_file(dir: &Path) -> Res<String> {
     use std::os::unix::fs::MetadataExt as _;
-    let meta = std::fs::metadata(dir.join("parley.redb"))?;
+    let meta = std::fs::metadata(dir.join(parley::DB_FILE))?;
     Ok(format!(
         "{:.2} GB ({:.2} GB on disk)",
         meta.len() as f64 / 1e9,

@@ -14,7 +14,6 @@ pub(super) const STEADY_RATE: f64 = 2_000.0;
 pub(super) struct Webhooks {
     /// How long they were counted.
     pub(super) seconds: f64,
-    pub(super) per_second: f64,
     pub(super) slowest: Duration,
     /// When the slowest was sent (or due), from the start of the window.
     pub(super) slowest_at: Duration,
@@ -65,6 +64,11 @@ pub(super) const PAUSES_OVER: [Duration; 3] = [
 ];
 
 impl Webhooks {
+    /// Webhooks answered a second.
+    pub(super) fn per_second(&self) -> f64 {
+        self.counted as f64 / self.seconds
+    }
+
     /// How many pauses a minute lasted at least each of [`PAUSES_OVER`], as "a / b / c".
     pub(super) fn pauses(&self) -> String {
         let minutes = self.seconds / 60.0;
@@ -368,7 +372,6 @@ pub(super) async fn webhooks_during<T>(
     };
     let webhooks = Webhooks {
         seconds: elapsed.as_secs_f64(),
-        per_second: counted.load(Relaxed) as f64 / elapsed.as_secs_f64(),
         slowest: slowest.0,
         slowest_at: slowest.1.saturating_sub(window_from),
         p99: quantile(0.99),

@@ -56,8 +56,8 @@ pub(super) fn print(
                 again.rss as f64 / 1e6,
                 again.page_cache as f64 / 1e6,
                 verdict(most < 60_000_000),
-                thousands(p.ingest.per_second),
-                p.ingest.per_second / zero.ingest.per_second.max(1.0),
+                thousands(p.ingest.per_second()),
+                p.ingest.per_second() / zero.ingest.per_second().max(1.0),
             );
         }
         if let Some(last) = points.last() {
@@ -65,8 +65,8 @@ pub(super) fn print(
                 "webhooks at {} messages ÷ at {}: {:.2} (target ≥ 0.70: {})",
                 thousands(last.messages as f64),
                 zero.messages,
-                last.ingest.per_second / zero.ingest.per_second.max(1.0),
-                verdict(last.ingest.per_second >= 0.7 * zero.ingest.per_second)
+                last.ingest.per_second() / zero.ingest.per_second().max(1.0),
+                verdict(last.ingest.per_second() >= 0.7 * zero.ingest.per_second())
             );
         }
         println!();
@@ -109,8 +109,8 @@ pub(super) fn print(
                 b.rss[0] as f64 / 1e6,
                 b.rss[1] as f64 / 1e6,
                 b.rss[2] as f64 / 1e6,
-                thousands(b.webhooks.per_second),
-                b.webhooks.per_second / without.per_second.max(1.0),
+                thousands(b.webhooks.per_second()),
+                b.webhooks.per_second() / without.per_second().max(1.0),
                 ms(b.webhooks.slowest),
                 ms(without.slowest),
                 ms(b.webhooks.longest_pause),
@@ -142,8 +142,8 @@ pub(super) fn print(
                 with.webhooks.log_syncs.all,
                 without.log_syncs.over(0.01),
                 without.log_syncs.all,
-                thousands(with.webhooks.per_second),
-                thousands(without.per_second),
+                thousands(with.webhooks.per_second()),
+                thousands(without.per_second()),
             );
         }
     }
