@@ -107,9 +107,15 @@ impl SessionInfo {
     }
 }
 
-/// Looks up the session cookie; expired or unknown sessions count as none.
-async fn resolve_session(state: &AppState, headers: &HeaderMap) -> Option<SessionInfo> {
-    let token = cookie(headers, SESSION_COOKIE)?;
+/// Looks up the session cookie; expired or unknown sessions count as none. A store that
+/// cannot be read is an error, not a logout.
+async fn resolve_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<SessionInfo>, store::StoreError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
     let hash = token_hash(token);
     let lookup_hash = hash.clone();
     let found = state
@@ -124,9 +130,10 @@ async fn resolve_session(state: &AppState, headers: &HeaderMap) -> Option<Sessio
             let permissions = store::permissions_of(txn, &user)?;
             Ok(Some((session, user, permissions)))
         })
-        .await
-        .ok()??;
-    let (mut session, user, permissions) = found;
+        .await?;
+    let Some((mut session, user, permissions)) = found else {
+        return Ok(None);
+    };
     let now = state.clock.now();
     let over =
         sessions::is_over(&session, &state.config.auth, now) && !state.hub.is_wall_screen(&hash);
@@ -135,7 +142,7 @@ async fn resolve_session(state: &AppState, headers: &HeaderMap) -> Option<Sessio
         let _ = state
             .store
             .submit(move |txn| store::delete_session(txn, &hash));
-        return None;
+        return Ok(None);
     }
     if now - session.last_seen > Duration::seconds(TOUCH_EVERY_SECS) {
         session.last_seen = now;
@@ -145,12 +152,12 @@ async fn resolve_session(state: &AppState, headers: &HeaderMap) -> Option<Sessio
             .store
             .submit(move |txn| store::put_session(txn, &key, &touched));
     }
-    Some(SessionInfo {
+    Ok(Some(SessionInfo {
         user,
         session,
         permissions,
         credential: Credential::Session { token_hash: hash },
-    })
+    }))
 }
 
 pub(super) fn is_safe(method: &Method) -> bool {
@@ -176,7 +183,11 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
             Err(refused) => refused.into_response(),
         };
     }
-    let info = resolve_session(&state, &parts.headers).await;
+    let info = match resolve_session(&state, &parts.headers).await {
+        Ok(info) => info,
+        Err(e) if wants_json(&parts) => return super::error::ApiError::from(e).into_response(),
+        Err(e) => return super::error::PageError::from(e).into_response(),
+    };
     let body = if is_safe(&parts.method) {
         body
     } else {
