@@ -3,12 +3,12 @@
 //! A redb read transaction is a snapshot that never holds up the writer, so the copy is read
 //! from one of them, table by table and row by row (the list of tables is `tables.rs`'s
 //! [`each_table`], shared with `init` and `parley check`), into a new redb file. The writer
-//! goes on committing meanwhile; the snapshot only keeps the pages it reads from being reused
-//! until it ends. The copy is a clean store of its own: its `meta` gets a fresh log epoch, so
+//! goes on committing meanwhile; the snapshot only keeps the pages it sees from being reused
+//! until it ends (the vendored redb reuses at once every page written and freed again after
+//! it began, vendor/README.md). The copy is a clean store of its own: its `meta` gets a fresh log epoch, so
 //! no write-ahead log, the original's included, can ever be applied to it. The snapshot is
 //! taken once every write acknowledged before the backup began is applied (an inbound
-//! message is acknowledged once it is in the log, a moment before that). What the snapshot
-//! kept from being reused is handed back a piece at a time after it (`backup_marks.rs`).
+//! message is acknowledged once it is in the log, a moment before that).
 //!
 //! The copy runs at a lower CPU priority (as indexing does), commits a slice of rows at a
 //! time and reaches the disk a few megabytes at a time (`writeback.rs`), so the server's own
@@ -24,7 +24,6 @@ use redb::{
     Value, WriteTransaction,
 };
 
-use super::backup_marks::{MARK_EVERY, Marks};
 use super::tables::{TableVisitor, each_table};
 use super::writeback::PacedWrites;
 use super::{MESSAGES, META, SCHEMA_VERSION, Store, StoreError, USERS, WORKITEMS};
@@ -86,10 +85,8 @@ impl Store {
         let db = Database::builder()
             .set_cache_size(COPY_CACHE_BYTES)
             .create_with_backend(FileBackend::new(file.try_clone().map_err(io)?)?)?;
-        let mut marks = Marks::every(MARK_EVERY);
-        let copied = copy_into(self, &snapshot, &mut marks, db, file, commit_every);
+        let copied = copy_into(&snapshot, db, file, commit_every);
         drop(snapshot);
-        marks.release(self.clone());
         let rows = copied?;
         Ok(BackupWritten {
             bytes: file.metadata().map_err(io)?.len(),
@@ -133,13 +130,11 @@ const COMMIT_EVERY: u64 = 8 << 20;
 /// room for a slice.
 const COPY_CACHE_BYTES: usize = 16 << 20;
 
-/// Copies every table of `snapshot` (of `store`) into `db` (whose file `file` is), a slice
-/// of rows per transaction, on a thread of lower priority, taking `marks` as it goes; gives
+/// Copies every table of `snapshot` into `db` (whose file `file` is), a slice of rows per
+/// transaction, on a thread of lower priority; gives
 /// the copy an epoch of its own, and closes it once durable. Returns the rows copied.
 fn copy_into(
-    store: &Store,
     snapshot: &ReadTransaction,
-    marks: &mut Marks,
     db: Database,
     file: &File,
     commit_every: u64,
@@ -147,8 +142,6 @@ fn copy_into(
     crate::background::run_as("backup", || {
         let mut copy = Copy {
             from: snapshot,
-            store,
-            marks,
             to: &db,
             rows: 0,
             in_slice: 0,
@@ -171,8 +164,6 @@ fn copy_into(
 /// count toward the next flush.
 struct Copy<'a> {
     from: &'a ReadTransaction,
-    store: &'a Store,
-    marks: &'a mut Marks,
     to: &'a Database,
     rows: u64,
     in_slice: u64,
@@ -184,7 +175,6 @@ impl Copy<'_> {
     /// Counts a row of `bytes` copied; true once the slice is full.
     fn copied(&mut self, bytes: usize) -> Result<bool, StoreError> {
         self.rows += 1;
-        self.marks.tick(self.store)?;
         self.in_slice += bytes as u64;
         self.paced
             .wrote(bytes as u64)

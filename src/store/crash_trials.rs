@@ -43,14 +43,59 @@ struct Told {
     unsure_steps: BTreeSet<(u64, DateTime<Utc>)>,
 }
 
+/// A snapshot held from one act to the end of the workload, as a backup holds one, with
+/// what it held when taken.
+struct HeldSnapshot {
+    txn: ReadTransaction,
+    when_taken: Held,
+}
+
 /// Runs acts until `count` are done or the store fails for good; returns what it was told.
-async fn workload(store: &Store, rng: &mut StdRng, count: u64) -> Result<Told, String> {
+/// From act `snapshot_at` on (none if 0) it holds a snapshot; if `check_snapshot`, it fails
+/// unless the snapshot still holds at the end what it held when taken (the store's pages it
+/// sees were not reused under it).
+async fn workload(
+    store: &Store,
+    rng: &mut StdRng,
+    count: u64,
+    snapshot_at: u64,
+    check_snapshot: bool,
+) -> Result<Told, String> {
+    let mut snapshot: Option<HeldSnapshot> = None;
+    let told = acts(store, rng, count, |step| {
+        if step == snapshot_at {
+            let txn = store.snapshot().map_err(|e| e.to_string())?;
+            let when_taken = held(&txn).map_err(|e| format!("snapshot: {e}"))?;
+            snapshot = Some(HeldSnapshot { txn, when_taken });
+        }
+        Ok(())
+    })
+    .await?;
+    if let (Some(snapshot), true) = (snapshot, check_snapshot) {
+        let now = held(&snapshot.txn).map_err(|e| format!("snapshot at the end: {e}"))?;
+        if now != snapshot.when_taken {
+            return Err(format!(
+                "the snapshot taken at act {snapshot_at} changed under it"
+            ));
+        }
+    }
+    Ok(told)
+}
+
+/// The acts of [`workload`], calling `before_act` with each act's number first.
+async fn acts(
+    store: &Store,
+    rng: &mut StdRng,
+    count: u64,
+    mut before_act: impl FnMut(u64) -> Result<(), String>,
+) -> Result<Told, String> {
     let mut told = Told::default();
     // Workitems acknowledged, with how far they got: 0 queued, 1 accepted, 2 ended.
     let mut open: BTreeMap<u64, u8> = BTreeMap::new();
     let mut sids: Vec<String> = Vec::new();
     let mut inbound: Vec<QueuedInbound> = Vec::new();
     for step in 1..=count {
+        before_act(step)?;
         let when = at(step);
         let act = rng.random_range(0..10);
         if act > 3 {
@@ -196,6 +241,7 @@ impl QueuedInbound {
 }
 
 /// What a reopened store holds of the acts.
+#[derive(PartialEq)]
 struct Held {
     bodies: Vec<String>,
     consent: Vec<DateTime<Utc>>,
@@ -305,13 +351,19 @@ pub fn new_store_disk() -> Result<SimDisk, String> {
 fn run_acts(
     disk: &SimDisk,
     runtime: &tokio::runtime::Runtime,
-    acts: u64,
-    seed: u64,
+    acts: Acts,
+    check_snapshot: bool,
 ) -> Result<Told, String> {
     let Ok((store, writer)) = Store::open_on(disk.file(0), Box::new(disk.file(1))) else {
         return Ok(Told::default());
     };
-    let told = runtime.block_on(workload(&store, &mut StdRng::seed_from_u64(seed), acts));
+    let told = runtime.block_on(workload(
+        &store,
+        &mut StdRng::seed_from_u64(acts.seed),
+        acts.count,
+        acts.snapshot_at,
+        check_snapshot,
+    ));
     drop(store);
     // A writer that panicked on a failed disk is a process that died: checked as such.
     let _ = writer.join();
@@ -322,12 +374,22 @@ fn run_acts(
 /// whether the fault happened.
 pub fn trial(base: &SimDisk, seed: u64, runtime: &tokio::runtime::Runtime) -> Result<bool, String> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let acts = rng.random_range(5..60);
-    let acts_seed: u64 = rng.random();
-    // The same acts without a fault, to count the calls the fault can fall on. A quarter
-    // of the faults fall on the last few, where the store stops.
+    let count = rng.random_range(5..60);
+    let acts = Acts {
+        count,
+        seed: rng.random(),
+        // Half the trials hold a snapshot from a random act on, as a backup does.
+        snapshot_at: if rng.random_bool(0.5) {
+            rng.random_range(1..=count)
+        } else {
+            0
+        },
+    };
+    // The same acts without a fault, to count the calls the fault can fall on (and to check
+    // the snapshot, which a fault may leave unreadable). A quarter of the faults fall on the
+    // last few, where the store stops.
     let dry = base.restart(seed);
-    run_acts(&dry, runtime, acts, acts_seed)?;
+    run_acts(&dry, runtime, acts, true).map_err(|e| format!("seed {seed}, no fault: {e}"))?;
     let calls = dry.calls();
     let call = if rng.random_bool(0.25) {
         calls.saturating_sub(rng.random_range(0..8)).max(1)
@@ -341,8 +403,8 @@ pub fn trial(base: &SimDisk, seed: u64, runtime: &tokio::runtime::Runtime) -> Re
         _ => Fault::PowerLoss(call),
     };
     disk.set_fault(fault);
-    let told = run_acts(&disk, runtime, acts, acts_seed)?;
-    let context = |e: String| format!("seed {seed}, {fault:?}, {acts} acts: {e}");
+    let told = run_acts(&disk, runtime, acts, false)?;
+    let context = |e: String| format!("seed {seed}, {fault:?}, {count} acts: {e}");
     // A process that stops (or dies) with its writes in the kernel's cache...
     if !disk.crashed() {
         check_after(&disk.restart(seed), &told).map_err(context)?;
@@ -351,6 +413,15 @@ pub fn trial(base: &SimDisk, seed: u64, runtime: &tokio::runtime::Runtime) -> Re
     let fired = disk.fault_fired();
     check_after(&disk.reboot(seed), &told).map_err(context)?;
     Ok(fired)
+}
+
+/// A trial's acts: how many, the seed they are drawn from, and the act from which a
+/// snapshot is held (0: none).
+#[derive(Clone, Copy)]
+struct Acts {
+    count: u64,
+    seed: u64,
+    snapshot_at: u64,
 }
 
 /// Runs trials `seeds` on one thread; returns how many faults happened, or the first trial

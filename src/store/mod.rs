@@ -8,7 +8,6 @@ mod api_tokens;
 mod apply_thread;
 mod audit;
 mod backup;
-mod backup_marks;
 #[cfg(test)]
 mod backup_tests;
 mod campaign_runs;

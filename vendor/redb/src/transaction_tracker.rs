@@ -632,6 +632,17 @@ impl TransactionTracker {
             .map(|(id, registration)| (*id, registration.transaction_id))
     }
 
+    // Every transaction id a live read (or savepoint) holds, oldest first
+    pub(crate) fn live_read_transaction_ids(&self) -> Vec<TransactionId> {
+        self.state
+            .lock()
+            .unwrap()
+            .live_read_transactions
+            .keys()
+            .copied()
+            .collect()
+    }
+
     pub(crate) fn oldest_local_referenced_transaction(&self) -> Option<TransactionId> {
         self.state
             .lock()

@@ -2150,8 +2150,11 @@ impl WriteTransaction {
             self.shrink_policy,
             header_lock,
         )?;
-        // All of this transaction's allocations are durable; discard the per-txn tracker.
-        let _ = page_allocator.take_allocated_since_commit();
+        // All of this transaction's allocations are durable; the tracker's last use is to say
+        // when they were allocated, for the epilogue's reuse of pages no read saw.
+        let allocated = page_allocator.take_allocated_since_commit();
+        self.mem
+            .record_allocation_ages(self.transaction_id, allocated.iter().copied());
 
         // Mark any pending non-durable commits as fully committed.
         self.transaction_tracker
@@ -2221,6 +2224,31 @@ impl WriteTransaction {
                     page_allocator.free(page, &PageTracker::ignore());
                 },
             )?;
+            // With no savepoint, also the pages freed after the oldest live read began that none
+            // of the live reads saw (a Parley addition, vendor/README.md)
+            let readers = self.transaction_tracker.live_read_transaction_ids();
+            if savepoint_horizon == u64::MAX && !self.transaction_tracker.any_savepoint_exists() {
+                let scan_from = self
+                    .mem
+                    .begin_unseen_scan(self.transaction_id)
+                    .max(free_until);
+                let unseen = Self::free_pages_no_read_saw(
+                    &mut system_tables,
+                    scan_from..epilogue_transaction,
+                    &readers,
+                    |page| self.mem.allocation_age(page),
+                    |page| {
+                        debug_assert!(!self.mem.unpersisted(page));
+                        self.mem.forget_allocation_age(page);
+                        page_allocator.free(page, &PageTracker::ignore());
+                    },
+                )?;
+                freed_any |= unseen;
+            }
+            let horizon = readers.first().map_or(self.transaction_id, |oldest| {
+                (*oldest).min(self.transaction_id)
+            });
+            self.mem.prune_allocation_ages(horizon);
             if !freed_any {
                 return Ok(());
             }
@@ -2309,6 +2337,8 @@ impl WriteTransaction {
         };
 
         let newly_unpersisted = self.page_allocator().take_allocated_since_commit();
+        self.mem
+            .record_allocation_ages(self.transaction_id, newly_unpersisted.iter().copied());
         self.mem.non_durable_commit(
             user_root,
             system_root,
@@ -2465,6 +2495,77 @@ impl WriteTransaction {
         }
 
         Ok(extracted_transactions)
+    }
+
+    // Frees each page listed in DATA_FREED_TABLE under a transaction in `freed_in` that no live
+    // read can see: one whose allocating transaction is known and no read's snapshot lies
+    // between it and the transaction that freed the page (a snapshot at or after the allocation
+    // and before the freeing is the only kind that names the page). `readers` is sorted. Returns
+    // whether it freed any.
+    fn free_pages_no_read_saw(
+        system_tables: &mut SystemNamespace,
+        freed_in: core::ops::Range<TransactionId>,
+        readers: &[TransactionId],
+        allocated_by: impl Fn(PageNumber) -> Option<TransactionId>,
+        mut free_page: impl FnMut(PageNumber),
+    ) -> Result<bool> {
+        if freed_in.start >= freed_in.end
+            || system_tables
+                .get_system_table_root(DATA_FREED_TABLE)?
+                .is_none()
+        {
+            return Ok(false);
+        }
+        let seen = |allocated: TransactionId, freed: TransactionId| {
+            let first_at_or_after = readers.partition_point(|reader| *reader < allocated);
+            readers
+                .get(first_at_or_after)
+                .is_some_and(|reader| *reader < freed)
+        };
+        let mut data_freed = system_tables.open_system_table(DATA_FREED_TABLE)?;
+        let first_key = TransactionIdWithPagination {
+            transaction_id: freed_in.start.raw_id(),
+            pagination_id: 0,
+        };
+        let last_key = TransactionIdWithPagination {
+            transaction_id: freed_in.end.raw_id(),
+            pagination_id: 0,
+        };
+        let mut records = vec![];
+        for entry in data_freed.range(first_key..last_key)? {
+            let (key, pages) = entry?;
+            let key = key.value();
+            let key = TransactionIdWithPagination {
+                transaction_id: key.transaction_id,
+                pagination_id: key.pagination_id,
+            };
+            records.push((key, pages.value().pages()?.collect::<Vec<_>>()));
+        }
+        let mut freed_any = false;
+        for (key, pages) in records {
+            let freed_by = TransactionId::new(key.transaction_id);
+            let (unseen, kept): (Vec<PageNumber>, Vec<PageNumber>) =
+                pages.into_iter().partition(|page| {
+                    allocated_by(*page).is_some_and(|allocated| !seen(allocated, freed_by))
+                });
+            if unseen.is_empty() {
+                continue;
+            }
+            if kept.is_empty() {
+                data_freed.remove(&key)?;
+            } else {
+                let mut page_list =
+                    data_freed.insert_reserve(&key, PageList::required_bytes(kept.len()))?;
+                for page in kept {
+                    page_list.as_mut().push_back(page);
+                }
+            }
+            for page in unseen {
+                free_page(page);
+            }
+            freed_any = true;
+        }
+        Ok(freed_any)
     }
 
     fn process_freed_pages_nondurable_helper(

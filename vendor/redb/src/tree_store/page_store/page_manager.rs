@@ -537,6 +537,36 @@ impl UnpersistedState {
     }
 }
 
+/// The transaction that allocated each page, for the pages allocated after the oldest live
+/// read. (A Parley addition, see vendor/README.md.) While a long read lives, redb keeps every
+/// page freed after its snapshot, so a writer that rewrites the same pages grows the file by all
+/// it writes. A page that no live read's snapshot falls between the allocation and the freeing
+/// of was never visible to any of them, and a durable commit's epilogue reuses it at once. Only
+/// a hint: a page without an entry stays held as before, and an entry is at worst older than
+/// the page's allocation, which holds it longer, never shorter.
+struct AllocationAges {
+    by_page: PageNumberHashMap<TransactionId>,
+    // The freed-page records a durable commit's epilogue looks at: those since the durable
+    // commit before the last, so each record is looked at twice, once after a read that held
+    // its pages back at the first look has likely ended.
+    rescan_from: TransactionId,
+    last_durable: TransactionId,
+    // The horizon of the last prune: while the same read stays the oldest, nothing new falls
+    // below it, so the map is not walked again.
+    pruned_to: TransactionId,
+}
+
+impl Default for AllocationAges {
+    fn default() -> Self {
+        Self {
+            by_page: PageNumberHashMap::default(),
+            rescan_from: TransactionId::new(0),
+            last_durable: TransactionId::new(0),
+            pruned_to: TransactionId::new(0),
+        }
+    }
+}
+
 /// The header bytes themselves rather than a byte standing for them, so that Windows' mandatory
 /// locks hold back another process's read of them.
 pub(crate) const HEADER_LOCK: Range<u64> = 0..DB_HEADER_SIZE as u64;
@@ -660,6 +690,7 @@ fn open_writer_lock_for_mode(
 
 pub(crate) struct TransactionalMemory {
     unpersisted: Mutex<UnpersistedState>,
+    allocation_ages: Mutex<AllocationAges>,
     // Shared, so that a `WriterLock` can outlive this and still release its range
     storage: Arc<PagedCachedFile>,
     state: Mutex<InMemoryState>,
@@ -1279,6 +1310,7 @@ impl TransactionalMemory {
 
         let mem = Self {
             unpersisted: Mutex::new(UnpersistedState::default()),
+            allocation_ages: Mutex::new(AllocationAges::default()),
             storage,
             state: Mutex::new(state),
             #[cfg(debug_assertions)]
@@ -1408,6 +1440,7 @@ impl TransactionalMemory {
         // Reloading from disk discards in-memory roots, so drop volatile allocation state
         // that belonged only to those roots.
         self.unpersisted.lock().unwrap().clear();
+        self.clear_allocation_ages();
 
         Ok((was_clean, changed))
     }
@@ -1509,6 +1542,7 @@ impl TransactionalMemory {
             state.read_from_secondary = false;
             state.allocators = AllocatorState::None;
         }
+        self.clear_allocation_ages();
         // Mirrors the allocator state, which was just dropped, so it is rebuilt along with it
         #[cfg(debug_assertions)]
         self.allocated_pages.lock().unwrap().clear();
@@ -1561,6 +1595,8 @@ impl TransactionalMemory {
     pub(crate) fn reset_allocator_state(&self) -> Result<()> {
         let mut state = self.state.lock().unwrap();
         state.allocators = AllocatorState::Loaded(Allocators::new(state.header.layout()));
+        drop(state);
+        self.clear_allocation_ages();
         #[cfg(debug_assertions)]
         self.allocated_pages.lock().unwrap().clear();
 
@@ -2270,6 +2306,58 @@ impl TransactionalMemory {
 
     pub(crate) fn unpersisted_data_freed_pages(&self) -> Vec<PageNumber> {
         self.unpersisted.lock().unwrap().pages_pending_free()
+    }
+
+    pub(crate) fn record_allocation_ages(
+        &self,
+        transaction_id: TransactionId,
+        pages: impl IntoIterator<Item = PageNumber>,
+    ) {
+        let mut ages = self.allocation_ages.lock().unwrap();
+        for page in pages {
+            ages.by_page.insert(page, transaction_id);
+        }
+    }
+
+    // Where the epilogue of `durable`'s commit starts looking for freed pages no read saw
+    pub(crate) fn begin_unseen_scan(&self, durable: TransactionId) -> TransactionId {
+        let mut ages = self.allocation_ages.lock().unwrap();
+        let from = ages.rescan_from;
+        ages.rescan_from = ages.last_durable.next();
+        ages.last_durable = durable;
+        from
+    }
+
+    pub(crate) fn allocation_age(&self, page: PageNumber) -> Option<TransactionId> {
+        self.allocation_ages
+            .lock()
+            .unwrap()
+            .by_page
+            .get(&page)
+            .copied()
+    }
+
+    pub(crate) fn forget_allocation_age(&self, page: PageNumber) {
+        self.allocation_ages.lock().unwrap().by_page.remove(&page);
+    }
+
+    // Drops the pages allocated at or before `horizon`, the oldest live read: no read older than
+    // them can begin any more, so one freed later is held by exactly the reads that saw it,
+    // which is when redb's own reclamation frees it anyway.
+    pub(crate) fn prune_allocation_ages(&self, horizon: TransactionId) {
+        let mut ages = self.allocation_ages.lock().unwrap();
+        if ages.pruned_to == horizon {
+            return;
+        }
+        ages.pruned_to = horizon;
+        ages.by_page.retain(|_, allocated| *allocated > horizon);
+        if ages.by_page.is_empty() {
+            ages.by_page.shrink();
+        }
+    }
+
+    fn clear_allocation_ages(&self) {
+        *self.allocation_ages.lock().unwrap() = AllocationAges::default();
     }
 
     pub(crate) fn allocate_helper<'txn>(
