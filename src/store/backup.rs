@@ -5,8 +5,9 @@
 //! [`each_table`], shared with `init` and `parley check`), into a new redb file. The writer
 //! goes on committing meanwhile; the snapshot only keeps the pages it sees from being reused
 //! until it ends (the vendored redb reuses at once every page written and freed again after
-//! it began, vendor/README.md). The copy is a clean store of its own: its `meta` gets a fresh log epoch, so
-//! no write-ahead log, the original's included, can ever be applied to it. The snapshot is
+//! it began, vendor/README.md). The copy is a clean store of its own: its `meta` gets a
+//! fresh log epoch, so no write-ahead log, the original's included, can ever be applied to
+//! it. The snapshot is
 //! taken once every write acknowledged before the backup began is applied (an inbound
 //! message is acknowledged once it is in the log, a moment before that).
 //!
@@ -131,8 +132,8 @@ const COMMIT_EVERY: u64 = 8 << 20;
 const COPY_CACHE_BYTES: usize = 16 << 20;
 
 /// Copies every table of `snapshot` into `db` (whose file `file` is), a slice of rows per
-/// transaction, on a thread of lower priority; gives
-/// the copy an epoch of its own, and closes it once durable. Returns the rows copied.
+/// transaction, on a thread of lower priority; gives the copy an epoch of its own, and
+/// closes it once durable. Returns the rows copied.
 fn copy_into(
     snapshot: &ReadTransaction,
     db: Database,
