@@ -7,9 +7,8 @@
 //! until it ends (the vendored redb reuses at once every page written and freed again after
 //! it began, vendor/README.md). The copy is a clean store of its own: its `meta` gets a
 //! fresh log epoch, so no write-ahead log, the original's included, can ever be applied to
-//! it. The snapshot is
-//! taken once every write acknowledged before the backup began is applied (an inbound
-//! message is acknowledged once it is in the log, a moment before that).
+//! it. The snapshot is taken once every write acknowledged before the backup began is
+//! applied (an inbound message is acknowledged once it is in the log, a moment before that).
 //!
 //! The copy runs at a lower CPU priority (as indexing does), commits a slice of rows at a
 //! time and reaches the disk a few megabytes at a time (`writeback.rs`), so the server's own

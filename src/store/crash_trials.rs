@@ -50,19 +50,15 @@ struct HeldSnapshot {
     when_taken: Held,
 }
 
-/// Runs acts until `count` are done or the store fails for good; returns what it was told.
-/// From act `snapshot_at` on (none if 0) it holds a snapshot; if `check_snapshot`, it fails
-/// unless the snapshot still holds at the end what it held when taken (the store's pages it
-/// sees were not reused under it).
-async fn workload(
-    store: &Store,
-    rng: &mut StdRng,
-    count: u64,
-    snapshot_at: u64,
-    check_snapshot: bool,
-) -> Result<Told, String> {
+/// Runs `acts` until all are done or the store fails for good; returns what it was told.
+/// From act `acts.snapshot_at` on (none if 0) it holds a snapshot; if `check_snapshot`, it
+/// fails unless the snapshot still holds at the end what it held when taken (the store's
+/// pages it sees were not reused under it).
+async fn workload(store: &Store, acts: Acts, check_snapshot: bool) -> Result<Told, String> {
+    let snapshot_at = acts.snapshot_at;
     let mut snapshot: Option<HeldSnapshot> = None;
-    let told = acts(store, rng, count, |step| {
+    let mut rng = StdRng::seed_from_u64(acts.seed);
+    let told = run_each_act(store, &mut rng, acts.count, |step| {
         if step == snapshot_at {
             let txn = store.snapshot().map_err(|e| e.to_string())?;
             let when_taken = held(&txn).map_err(|e| format!("snapshot: {e}"))?;
@@ -83,7 +79,7 @@ async fn workload(
 }
 
 /// The acts of [`workload`], calling `before_act` with each act's number first.
-async fn acts(
+async fn run_each_act(
     store: &Store,
     rng: &mut StdRng,
     count: u64,
@@ -357,13 +353,7 @@ fn run_acts(
     let Ok((store, writer)) = Store::open_on(disk.file(0), Box::new(disk.file(1))) else {
         return Ok(Told::default());
     };
-    let told = runtime.block_on(workload(
-        &store,
-        &mut StdRng::seed_from_u64(acts.seed),
-        acts.count,
-        acts.snapshot_at,
-        check_snapshot,
-    ));
+    let told = runtime.block_on(workload(&store, acts, check_snapshot));
     drop(store);
     // A writer that panicked on a failed disk is a process that died: checked as such.
     let _ = writer.join();
